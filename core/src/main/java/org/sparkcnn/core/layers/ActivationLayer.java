@@ -1,0 +1,75 @@
+package org.sparkcnn.core.layers;
+
+import java.util.Map;
+import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.kernels.Kernels;
+import org.sparkcnn.core.tensor.Shape;
+
+/**
+ * Keras' Activation layer: applies an activation and has no weights. Its work is done by the
+ * model's activation step (the same one that follows Conv2D and Dense), so forward here is the
+ * identity and {@link #activation()} is the function.
+ */
+public final class ActivationLayer extends BaseLayer {
+  private final Activation activation;
+
+  public ActivationLayer(String keras) {
+    this.activation = Activation.fromKeras(keras);
+  }
+
+  public ActivationLayer name(String name) {
+    setName(name);
+    return this;
+  }
+
+  public ActivationLayer inputShape(int... dims) {
+    setDeclaredInputShape(dims);
+    return this;
+  }
+
+  @Override
+  public String kerasClassName() {
+    return "Activation";
+  }
+
+  @Override
+  public String defaultNamePrefix() {
+    return "activation";
+  }
+
+  @Override
+  public Activation activation() {
+    return activation;
+  }
+
+  @Override
+  protected Shape computeOutputShape(Shape input) {
+    return input;
+  }
+
+  @Override
+  public boolean isIdentity(boolean training) {
+    return true;
+  }
+
+  @Override
+  public void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y,
+      float[] scratch, StepContext step) {
+    System.arraycopy(x, 0, y, 0, n * outputShape().size());
+  }
+
+  @Override
+  public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
+      float[] dy, float[] dx, float[] scratch) {
+    if (dx != null) {
+      System.arraycopy(dy, 0, dx, 0, n * outputShape().size());
+    }
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = baseConfig();
+    c.put("activation", activation.kerasName());
+    return c;
+  }
+}

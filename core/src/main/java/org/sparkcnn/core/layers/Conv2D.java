@@ -1,0 +1,194 @@
+package org.sparkcnn.core.layers;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.kernels.Kernels;
+import org.sparkcnn.core.tensor.Padding;
+import org.sparkcnn.core.tensor.Shape;
+import org.sparkcnn.core.tensor.Window2D;
+
+/**
+ * 2-D convolution, channels-last: input (H, W, C), kernel (KH, KW, C, F), output (OH, OW, F) with
+ * OH = floor((H - KH) / SH) + 1 for "valid" and ceil(H / SH) for "same" (likewise for W).
+ */
+public final class Conv2D extends BaseLayer {
+  private final int filters;
+  private int kernelH;
+  private int kernelW;
+  private int strideH = 1;
+  private int strideW = 1;
+  private Padding padding = Padding.VALID;
+  private Activation activation = Activation.LINEAR;
+  private boolean useBias = true;
+  private Initializer kernelInitializer = Initializer.GLOROT_UNIFORM;
+  private Window2D window;
+
+  /** Conv2D(filters, kernel_size=(kernelSize, kernelSize)). */
+  public Conv2D(int filters, int kernelSize) {
+    this(filters, kernelSize, kernelSize);
+  }
+
+  public Conv2D(int filters, int kernelH, int kernelW) {
+    requirePositive("Conv2D filters", filters);
+    this.filters = filters;
+    kernelSize(kernelH, kernelW);
+  }
+
+  public Conv2D kernelSize(int h, int w) {
+    requireUnbuilt();
+    requirePositive("Conv2D kernel_size", h);
+    requirePositive("Conv2D kernel_size", w);
+    kernelH = h;
+    kernelW = w;
+    return this;
+  }
+
+  public Conv2D strides(int s) {
+    return strides(s, s);
+  }
+
+  public Conv2D strides(int h, int w) {
+    requireUnbuilt();
+    requirePositive("Conv2D strides", h);
+    requirePositive("Conv2D strides", w);
+    strideH = h;
+    strideW = w;
+    return this;
+  }
+
+  public Conv2D padding(String keras) {
+    requireUnbuilt();
+    padding = Padding.fromKeras(keras);
+    return this;
+  }
+
+  public Conv2D activation(String keras) {
+    requireUnbuilt();
+    activation = Activation.fromKeras(keras);
+    return this;
+  }
+
+  public Conv2D useBias(boolean useBias) {
+    requireUnbuilt();
+    this.useBias = useBias;
+    return this;
+  }
+
+  public Conv2D kernelInitializer(String keras) {
+    requireUnbuilt();
+    kernelInitializer = Initializer.fromKeras(keras);
+    return this;
+  }
+
+  public Conv2D name(String name) {
+    setName(name);
+    return this;
+  }
+
+  /** Keras' input_shape = (height, width, channels), for the first layer of a model. */
+  public Conv2D inputShape(int height, int width, int channels) {
+    setDeclaredInputShape(height, width, channels);
+    return this;
+  }
+
+  public int filters() {
+    return filters;
+  }
+
+  public Window2D window() {
+    requireBuilt();
+    return window;
+  }
+
+  @Override
+  public String kerasClassName() {
+    return "Conv2D";
+  }
+
+  @Override
+  public String defaultNamePrefix() {
+    return "conv2d";
+  }
+
+  @Override
+  public Activation activation() {
+    return activation;
+  }
+
+  @Override
+  protected Shape computeOutputShape(Shape input) {
+    if (input.rank() != 3) {
+      throw shapeError("expects input of rank 3 (height, width, channels) per example", input,
+          "(height, width, channels)",
+          "Did you forget the input_shape, or put a Flatten or Dense before this layer?");
+    }
+    window = Window2D.of(input, kernelH, kernelW, strideH, strideW, padding);
+    if (window.outH() == 0 || window.outW() == 0) {
+      throw shapeError("with padding \"valid\" needs the input to be at least as large as the "
+              + "kernel " + kernelH + "x" + kernelW, input,
+          "height >= " + kernelH + " and width >= " + kernelW,
+          "Use padding=\"same\" or a smaller kernel or fewer pooling layers before it");
+    }
+    return Shape.of(window.outH(), window.outW(), filters);
+  }
+
+  @Override
+  public List<ParamSpec> params() {
+    requireBuilt();
+    int kernelSize = kernelH * kernelW * window.channels() * filters;
+    ParamSpec kernel =
+        new ParamSpec("kernel", new int[] {kernelH, kernelW, window.channels(), filters}, 0);
+    return useBias
+        ? List.of(kernel, new ParamSpec("bias", new int[] {filters}, kernelSize))
+        : List.of(kernel);
+  }
+
+  @Override
+  public void initialize(float[] params, int offset, Random rng) {
+    int receptive = kernelH * kernelW;
+    kernelInitializer.fill(params, offset, receptive * window.channels() * filters,
+        receptive * window.channels(), receptive * filters, rng);
+    if (useBias) {
+      Initializer.ZEROS.fill(params, offset + params().get(1).offset(), filters, 0, 0, rng);
+    }
+  }
+
+  private int biasOffset(int offset) {
+    return useBias ? offset + params().get(1).offset() : -1;
+  }
+
+  @Override
+  public void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y,
+      float[] scratch, StepContext step) {
+    k.conv2dForward(window, filters, n, x, params, offset, biasOffset(offset), y);
+  }
+
+  @Override
+  public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
+      float[] dy, float[] dx, float[] scratch) {
+    k.conv2dBackwardParams(window, filters, n, x, dy, grads, offset, biasOffset(offset));
+    if (dx != null) {
+      k.conv2dBackwardInput(window, filters, n, dy, params, offset, dx);
+    }
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = baseConfig();
+    c.put("filters", filters);
+    c.put("kernel_size", List.of(kernelH, kernelW));
+    c.put("strides", List.of(strideH, strideW));
+    c.put("padding", padding.kerasName());
+    c.put("data_format", "channels_last");
+    c.put("dilation_rate", List.of(1, 1));
+    c.put("groups", 1);
+    c.put("activation", activation.kerasName());
+    c.put("use_bias", useBias);
+    c.put("kernel_initializer", KerasConfig.initializer(kernelInitializer));
+    c.put("bias_initializer", KerasConfig.initializer(Initializer.ZEROS));
+    KerasConfig.putNullRegularizers(c);
+    return c;
+  }
+}

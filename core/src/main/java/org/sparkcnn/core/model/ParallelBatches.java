@@ -1,0 +1,147 @@
+package org.sparkcnn.core.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+import org.sparkcnn.core.tensor.Tensor;
+
+/**
+ * Runs work over a batch on several threads. A batch of n examples is split into
+ * {@code threads} contiguous slices [t*n/T, (t+1)*n/T); results are combined in slice order, so
+ * the outcome depends on the thread count only, never on timing.
+ */
+final class ParallelBatches implements AutoCloseable {
+  private final ExecutorService pool;
+  private final int threads;
+
+  ParallelBatches(int threads) {
+    this.threads = threads;
+    this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "spark-cnn-worker");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  static int defaultThreads() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  int threads() {
+    return threads;
+  }
+
+  static int sliceStart(int n, int threads, int t) {
+    return (int) ((long) n * t / threads);
+  }
+
+  /** Runs task(t) for every slice t in [0, threads) and returns the results in slice order. */
+  <T> List<T> run(IntFunction<T> task) {
+    List<T> results = new ArrayList<>(threads);
+    if (pool == null) {
+      results.add(task.apply(0));
+      return results;
+    }
+    List<Future<T>> futures = new ArrayList<>(threads);
+    for (int t = 0; t < threads; t++) {
+      int slice = t;
+      futures.add(pool.submit(() -> task.apply(slice)));
+    }
+    for (Future<T> f : futures) {
+      try {
+        results.add(f.get());
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+          throw re;
+        }
+        if (cause instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for worker threads", e);
+      }
+    }
+    return results;
+  }
+
+  @Override
+  public void close() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  static Evaluation evaluate(Sequential model, Tensor x, Tensor y, int batchSize, int threads) {
+    checkBatchSize(batchSize);
+    int n = x.batchSize();
+    int inSize = x.exampleSize();
+    int tSize = y.exampleSize();
+    float[] params = model.parameters();
+    BatchStats total = BatchStats.EMPTY;
+    try (ParallelBatches workers = new ParallelBatches(threads)) {
+      for (int start = 0; start < n; start += batchSize) {
+        int count = Math.min(batchSize, n - start);
+        int from = start;
+        for (BatchStats s : workers.run(t -> {
+          int a = from + sliceStart(count, workers.threads, t);
+          int b = from + sliceStart(count, workers.threads, t + 1);
+          if (a == b) {
+            return BatchStats.EMPTY;
+          }
+          Workspace ws = model.workspace();
+          ws.ensureCapacity(b - a);
+          System.arraycopy(x.data(), a * inSize, ws.batchX, 0, (b - a) * inSize);
+          System.arraycopy(y.data(), a * tSize, ws.batchY, 0, (b - a) * tSize);
+          return model.lossUnchecked(ws, params, ws.batchX, ws.batchY, b - a);
+        })) {
+          total = total.plus(s);
+        }
+      }
+    }
+    return Evaluation.of(total, model.accuracy() != null);
+  }
+
+  static Tensor predict(Sequential model, Tensor x, int batchSize, int threads) {
+    checkBatchSize(batchSize);
+    int n = x.batchSize();
+    int inSize = x.exampleSize();
+    int outSize = model.outputShape().size();
+    float[] out = new float[n * outSize];
+    float[] params = model.parameters();
+    try (ParallelBatches workers = new ParallelBatches(threads)) {
+      for (int start = 0; start < n; start += batchSize) {
+        int count = Math.min(batchSize, n - start);
+        int from = start;
+        workers.run(t -> {
+          int a = from + sliceStart(count, workers.threads, t);
+          int b = from + sliceStart(count, workers.threads, t + 1);
+          if (a < b) {
+            Workspace ws = model.workspace();
+            ws.ensureCapacity(b - a);
+            System.arraycopy(x.data(), a * inSize, ws.batchX, 0, (b - a) * inSize);
+            model.predictUnchecked(ws, params, ws.batchX, b - a, out, a * outSize);
+          }
+          return null;
+        });
+      }
+    }
+    int[] shape = model.outputShape().dims();
+    int[] full = new int[shape.length + 1];
+    full[0] = n;
+    System.arraycopy(shape, 0, full, 1, shape.length);
+    return new Tensor(out, full);
+  }
+
+  private static void checkBatchSize(int batchSize) {
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("batch_size must be positive; received " + batchSize);
+    }
+  }
+}

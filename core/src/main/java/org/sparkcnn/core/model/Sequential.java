@@ -1,0 +1,381 @@
+package org.sparkcnn.core.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.kernels.KernelSelector;
+import org.sparkcnn.core.kernels.Kernels;
+import org.sparkcnn.core.layers.ActivationLayer;
+import org.sparkcnn.core.layers.Layer;
+import org.sparkcnn.core.layers.ParamSpec;
+import org.sparkcnn.core.layers.StepContext;
+import org.sparkcnn.core.losses.Loss;
+import org.sparkcnn.core.metrics.Accuracy;
+import org.sparkcnn.core.optim.Optimizer;
+import org.sparkcnn.core.tensor.Shape;
+import org.sparkcnn.core.tensor.Tensor;
+
+/**
+ * A linear stack of layers, like Keras' Sequential. All weights live in one flat float array
+ * ({@link #parameters()}), each layer owning a slice; gradients use the same layout.
+ *
+ * <p>Order of calls: {@link #add} layers (the first declares the input shape, or call
+ * {@link #input} first) → optionally {@link #seed} → {@link #compile} → {@link #fit},
+ * {@link #evaluate}, {@link #predict}. Weights are initialised from the seed when first needed.
+ * Layers are built as they are added, so a shape error names the layer that caused it.
+ *
+ * <p>Thread safety: {@link #computeGradient}, {@link #evaluate} and {@link #predict} may run on
+ * several threads at once (each thread gets its own workspace); fit and setters may not.
+ */
+public final class Sequential {
+  private final String name;
+  private final List<Layer> layers = new ArrayList<>();
+  private final List<Node> plan = new ArrayList<>();
+  private final Map<String, Integer> nameCounters = new HashMap<>();
+  private final Set<String> names = new HashSet<>();
+  private Shape inputShape;
+  private Shape outputShape;
+  private int paramCount;
+  private float[] params;
+  private long seed;
+  private Kernels kernels = KernelSelector.get();
+  private Loss loss;
+  private Optimizer optimizer;
+  private boolean accuracyMetric;
+  private ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(this::newWorkspace);
+
+  public Sequential() {
+    this("sequential");
+  }
+
+  public Sequential(String name) {
+    this.name = name;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Keras' Input(shape=...): the per-example input shape, before any layer is added. */
+  public Sequential input(int... dims) {
+    if (!layers.isEmpty()) {
+      throw new IllegalStateException(describe() + ": set the input shape before adding layers");
+    }
+    inputShape = Shape.of(dims);
+    return this;
+  }
+
+  public Sequential add(Layer layer) {
+    if (params != null) {
+      throw new IllegalStateException(describe() + " already has weights; add every layer "
+          + "before compiling, training or loading weights");
+    }
+    Shape in = layers.isEmpty() ? inputShape : outputShape;
+    if (in == null) {
+      in = layer.declaredInputShape();
+      if (in == null) {
+        throw new IllegalArgumentException(describe() + ": the first layer, " + layer
+            .kerasClassName() + ", needs an input shape; received none, expected e.g. "
+            + "inputShape(28, 28, 1) on the layer or model.input(28, 28, 1)");
+      }
+      inputShape = in;
+    }
+    String layerName = uniqueName(layer);
+    Shape out = layer.build(layerName, in);
+    layers.add(layer);
+    if (!(layer instanceof ActivationLayer)) {
+      plan.add(new Node(layer, null, out, paramCount));
+    }
+    if (layer.activation() != Activation.LINEAR) {
+      plan.add(new Node(null, layer.activation(), out, paramCount));
+    }
+    paramCount += layer.paramCount();
+    outputShape = out;
+    workspaces = ThreadLocal.withInitial(this::newWorkspace);
+    return this;
+  }
+
+  private String uniqueName(Layer layer) {
+    String given = layer.name();
+    if (given != null) {
+      if (!names.add(given)) {
+        throw new IllegalArgumentException(describe() + " already has a layer named '" + given
+            + "'; layer names must be unique because weights are stored under them");
+      }
+      return given;
+    }
+    String prefix = layer.defaultNamePrefix();
+    while (true) {
+      int k = nameCounters.merge(prefix, 1, Integer::sum) - 1;
+      String candidate = k == 0 ? prefix : prefix + "_" + k;
+      if (names.add(candidate)) {
+        return candidate;
+      }
+    }
+  }
+
+  /** The seed weights are initialised from (default 0); re-initialises if already initialised. */
+  public Sequential seed(long seed) {
+    this.seed = seed;
+    if (params != null) {
+      initialize();
+    }
+    return this;
+  }
+
+  /** Uses these kernels instead of the JVM-wide choice (tests compare implementations). */
+  public Sequential kernels(Kernels kernels) {
+    this.kernels = kernels;
+    return this;
+  }
+
+  public Kernels kernels() {
+    return kernels;
+  }
+
+  /**
+   * compile(loss, optimizer, metrics): loss by Keras name; metrics may be empty or "accuracy".
+   */
+  public Sequential compile(String lossName, Optimizer optimizer, String... metrics) {
+    return compile(Loss.fromKeras(lossName), optimizer, metrics);
+  }
+
+  public Sequential compile(Loss loss, Optimizer optimizer, String... metrics) {
+    requireLayers();
+    this.loss = loss;
+    this.optimizer = optimizer;
+    this.accuracyMetric = false;
+    for (String m : metrics) {
+      if (!m.equals("accuracy") && !m.equals("acc")) {
+        throw new IllegalArgumentException("unknown metric; received \"" + m
+            + "\", expected \"accuracy\"");
+      }
+      accuracyMetric = true;
+    }
+    workspaces = ThreadLocal.withInitial(this::newWorkspace);
+    parameters();
+    return this;
+  }
+
+  public List<Layer> layers() {
+    return Collections.unmodifiableList(layers);
+  }
+
+  public Shape inputShape() {
+    return inputShape;
+  }
+
+  public Shape outputShape() {
+    return outputShape;
+  }
+
+  public int paramCount() {
+    return paramCount;
+  }
+
+  public Loss loss() {
+    return loss;
+  }
+
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  /** The accuracy this model reports, or null if "accuracy" was not among the metrics. */
+  public Accuracy accuracy() {
+    return accuracyMetric ? Accuracy.forLoss(loss, outputShape.size()) : null;
+  }
+
+  /** The live flat parameter array (initialised on first call); writes change the model. */
+  public float[] parameters() {
+    requireLayers();
+    if (params == null) {
+      params = new float[paramCount];
+      initialize();
+    }
+    return params;
+  }
+
+  /** Copies {@code values} into the flat parameter array. */
+  public void setParameters(float[] values) {
+    if (values.length != paramCount) {
+      throw new IllegalArgumentException(describe() + " has " + paramCount
+          + " parameters; received an array of " + values.length);
+    }
+    System.arraycopy(values, 0, parameters(), 0, paramCount);
+  }
+
+  private void initialize() {
+    for (int i = 0; i < layers.size(); i++) {
+      Layer layer = layers.get(i);
+      layer.initialize(params, offsetOf(layer), new Random(seed * 1_000_003L + i));
+    }
+  }
+
+  /** Where a layer's weights start in the flat arrays. */
+  public int offsetOf(Layer layer) {
+    int offset = 0;
+    for (Layer l : layers) {
+      if (l == layer) {
+        return offset;
+      }
+      offset += l.paramCount();
+    }
+    throw new IllegalArgumentException(layer.name() + " is not a layer of " + describe());
+  }
+
+  /** Every weight tensor as Keras names it ("conv2d/kernel"), with its flat-array offset. */
+  public List<ParamSpec> weightTensors() {
+    List<ParamSpec> out = new ArrayList<>();
+    for (Layer l : layers) {
+      int base = offsetOf(l);
+      for (ParamSpec p : l.params()) {
+        out.add(new ParamSpec(l.name() + "/" + p.name(), p.shape(), base + p.offset()));
+      }
+    }
+    return out;
+  }
+
+  /** Keras' model.summary() table. */
+  public String summary() {
+    requireLayers();
+    return Summary.of(this);
+  }
+
+  /**
+   * The summed gradient of a batch: runs forward and backward on n examples and ADDS d(sum of
+   * per-example losses)/d(params) into {@code gradSum} (dividing by the count is the caller's
+   * job, so sums from several partitions or threads can be added first). This is what each Spark
+   * partition runs on its share of the global batch.
+   *
+   * @param params flat weights (e.g. a broadcast copy), laid out like {@link #parameters()}
+   * @param x n examples, (N, input shape) flattened
+   * @param targets n targets, (N, T) flattened; T = 1 for sparse labels
+   * @param step training flag, step seed and global example ids (for dropout)
+   * @param gradSum the flat gradient array to add into
+   */
+  public BatchStats computeGradient(float[] params, float[] x, float[] targets, int n,
+      StepContext step, float[] gradSum) {
+    requireCompiled();
+    checkArrays(params, x, targets, n);
+    InputChecks.finite(describe(), x, n, inputShape.size(), 0);
+    InputChecks.targets(describe(), loss, outputShape.size(), targets, n, 0);
+    if (gradSum.length != paramCount) {
+      throw new IllegalArgumentException(describe() + " has " + paramCount
+          + " parameters; received a gradient array of " + gradSum.length);
+    }
+    return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, null);
+  }
+
+  /** As {@link #computeGradient}, also writing d(loss sum)/dx into dx; for gradient checks. */
+  public BatchStats computeInputGradient(float[] params, float[] x, float[] targets, int n,
+      StepContext step, float[] gradSum, float[] dx) {
+    requireCompiled();
+    checkArrays(params, x, targets, n);
+    return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, dx);
+  }
+
+  BatchStats gradientUnchecked(Workspace ws, float[] params, float[] x, float[] targets, int n,
+      StepContext step, float[] gradSum, float[] dx) {
+    boolean fused = isLossFused();
+    ws.forward(kernels, params, x, n, fused ? plan.size() - 1 : plan.size(), step);
+    BatchStats stats = ws.loss(kernels, targets, n, loss, fused, accuracy(), true);
+    ws.backward(kernels, params, gradSum, x, n, fused, dx);
+    return stats;
+  }
+
+  /** Loss sums and accuracy counts of n examples, forward only (inference mode). */
+  BatchStats lossUnchecked(Workspace ws, float[] params, float[] x, float[] targets, int n) {
+    boolean fused = isLossFused();
+    ws.forward(kernels, params, x, n, fused ? plan.size() - 1 : plan.size(),
+        StepContext.INFERENCE);
+    return ws.loss(kernels, targets, n, loss, fused, accuracy(), false);
+  }
+
+  /** Model outputs of n examples into out (N, K) from outOffset, inference mode. */
+  void predictUnchecked(Workspace ws, float[] params, float[] x, int n, float[] out,
+      int outOffset) {
+    float[] y = ws.forward(kernels, params, x, n, plan.size(), StepContext.INFERENCE);
+    System.arraycopy(y, 0, out, outOffset, n * outputShape.size());
+  }
+
+  /** True when the loss takes the logits before the final softmax/sigmoid (stable path). */
+  public boolean isLossFused() {
+    Node last = plan.get(plan.size() - 1);
+    return loss != null && last.isActivation() && plan.size() > 1
+        && loss.fusesWith(last.activation());
+  }
+
+  Workspace workspace() {
+    return workspaces.get();
+  }
+
+  private Workspace newWorkspace() {
+    int targetWidth = loss == null ? 1 : loss.targetWidth(outputShape.size());
+    return new Workspace(List.copyOf(plan), inputShape.size(), targetWidth);
+  }
+
+  /**
+   * Trains like Keras' fit. Uses {@link FitOptions#threads} threads: each step's batch is split
+   * into that many contiguous slices whose gradients are summed in a fixed order, so the same
+   * seed and thread count give the same weights.
+   */
+  public History fit(Tensor x, Tensor y, FitOptions options) {
+    requireCompiled();
+    return new Trainer(this, options).fit(x, y);
+  }
+
+  /** Mean loss and accuracy over (x, y), like Keras' evaluate. */
+  public Evaluation evaluate(Tensor x, Tensor y, int batchSize) {
+    requireCompiled();
+    InputChecks.inputs(describe(), inputShape, x);
+    InputChecks.targets(describe(), loss, outputShape.size(), y, x.batchSize());
+    return ParallelBatches.evaluate(this, x, y, batchSize, ParallelBatches.defaultThreads());
+  }
+
+  /** Outputs (N, K) for inputs (N, input shape), like Keras' predict. */
+  public Tensor predict(Tensor x, int batchSize) {
+    requireLayers();
+    InputChecks.inputs(describe(), inputShape, x);
+    return ParallelBatches.predict(this, x, batchSize, ParallelBatches.defaultThreads());
+  }
+
+  int planSize() {
+    return plan.size();
+  }
+
+  private void checkArrays(float[] params, float[] x, float[] targets, int n) {
+    int t = loss.targetWidth(outputShape.size());
+    if (params.length != paramCount || x.length < n * inputShape.size()
+        || targets.length < n * t || n <= 0) {
+      throw new IllegalArgumentException(describe() + " needs " + paramCount
+          + " parameters, " + n + " x " + inputShape.size() + " input floats and " + n + " x " + t
+          + " targets for n=" + n + "; received " + params.length + ", " + x.length + " and "
+          + targets.length);
+    }
+  }
+
+  private void requireLayers() {
+    if (layers.isEmpty()) {
+      throw new IllegalStateException(describe() + " has no layers; add some first");
+    }
+  }
+
+  private void requireCompiled() {
+    if (loss == null) {
+      throw new IllegalStateException(describe() + " is not compiled; call compile(loss, "
+          + "optimizer, \"accuracy\") before fit, evaluate or computeGradient");
+    }
+  }
+
+  /** "Sequential 'sequential'", the way errors name the model. */
+  public String describe() {
+    return "Sequential '" + name + "'";
+  }
+}

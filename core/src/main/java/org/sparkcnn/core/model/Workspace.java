@@ -1,0 +1,167 @@
+package org.sparkcnn.core.model;
+
+import java.util.List;
+import org.sparkcnn.core.kernels.Kernels;
+import org.sparkcnn.core.layers.StepContext;
+import org.sparkcnn.core.losses.Loss;
+import org.sparkcnn.core.metrics.Accuracy;
+
+/**
+ * One thread's buffers for forward and backward passes over a model's plan, sized for the
+ * largest batch seen and reused, so steady-state steps allocate nothing.
+ *
+ * <p>Order of calls per batch: {@link #forward} then, in training, {@link #lossAndBackward}.
+ * Activations are kept per node for backward; identity nodes (Flatten, Dropout in inference)
+ * reuse their input array instead of copying it.
+ */
+final class Workspace {
+  private final List<Node> plan;
+  private final int inputSize;
+  private final int targetWidth;
+  private int capacity;
+  private boolean lastTraining;
+  private float[][] outputs;
+  private float[][] scratch;
+  private final float[][] used;
+  private float[] gradA;
+  private float[] gradB;
+  private double[] lossIn;
+  private double[] lossTargets;
+  private double[] lossGrad;
+  /** Per-thread batch buffers the trainer gathers examples into. */
+  float[] batchX;
+  float[] batchY;
+  long[] batchIds;
+
+  Workspace(List<Node> plan, int inputSize, int targetWidth) {
+    this.plan = plan;
+    this.inputSize = inputSize;
+    this.targetWidth = targetWidth;
+    this.used = new float[plan.size()][];
+  }
+
+  /** Grows the buffers to hold n examples; a no-op once they are large enough. */
+  void ensureCapacity(int n) {
+    if (n <= capacity) {
+      return;
+    }
+    capacity = n;
+    outputs = new float[plan.size()][];
+    scratch = new float[plan.size()][];
+    int largest = inputSize;
+    for (int i = 0; i < plan.size(); i++) {
+      Node node = plan.get(i);
+      int size = node.output().size();
+      largest = Math.max(largest, size);
+      // Identity nodes only need a buffer when they are not identities (Dropout in training).
+      if (!node.isIdentity(true)) {
+        outputs[i] = new float[n * size];
+      }
+      if (node.layer() != null && node.layer().scratchPerExample() > 0) {
+        scratch[i] = new float[n * node.layer().scratchPerExample()];
+      }
+    }
+    gradA = new float[n * largest];
+    gradB = new float[n * largest];
+    int width = plan.get(plan.size() - 1).output().size();
+    lossIn = new double[n * width];
+    lossGrad = new double[n * width];
+    lossTargets = new double[n * targetWidth];
+    batchX = new float[n * inputSize];
+    batchY = new float[n * targetWidth];
+    batchIds = new long[n];
+  }
+
+  /**
+   * Runs nodes [0, end) on n examples of x and returns the array holding the last one's output.
+   */
+  float[] forward(Kernels k, float[] params, float[] x, int n, int end, StepContext step) {
+    ensureCapacity(n);
+    lastTraining = step.training();
+    float[] in = x;
+    for (int i = 0; i < end; i++) {
+      Node node = plan.get(i);
+      float[] out;
+      if (node.isActivation()) {
+        out = outputs[i];
+        k.activationForward(node.activation(), n * node.output().size() / node.output().lastDim(),
+            node.output().lastDim(), in, out);
+      } else if (node.isIdentity(step.training())) {
+        out = in;
+      } else {
+        out = outputs[i];
+        node.layer().forward(k, params, node.paramOffset(), n, in, out, scratch[i], step);
+      }
+      used[i] = out;
+      in = out;
+    }
+    return in;
+  }
+
+  /**
+   * After {@link #forward} over the whole plan ({@code fused} false) or all but the final
+   * activation ({@code fused} true): the loss sum and accuracy count of the n examples. With
+   * {@code keepGradient} the loss gradient is kept for {@link #backward}.
+   */
+  BatchStats loss(Kernels k, float[] targets, int n, Loss loss, boolean fused,
+      Accuracy accuracy, boolean keepGradient) {
+    int last = plan.size() - 1;
+    int width = plan.get(last).output().size();
+    int end = fused ? last : last + 1;
+    float[] top = used[end - 1];
+    for (int i = 0; i < n * width; i++) {
+      lossIn[i] = top[i];
+    }
+    for (int i = 0; i < n * targetWidth; i++) {
+      lossTargets[i] = targets[i];
+    }
+    double[] grad = keepGradient ? lossGrad : null;
+    double lossSum = fused
+        ? loss.fromLogits(n, width, lossIn, lossTargets, grad)
+        : loss.fromPredictions(n, width, lossIn, lossTargets, grad);
+    if (fused) {
+      // Accuracy and predict need the probabilities: apply the activation the loss fused away.
+      k.activationForward(plan.get(last).activation(), n, width, top, outputs[last]);
+      used[last] = outputs[last];
+    }
+    double correct = accuracy == null ? 0 : accuracy.correct(n, width, used[last], targets);
+    return new BatchStats(lossSum, n, correct);
+  }
+
+  /**
+   * Back-propagates the gradient kept by {@link #loss}: adds every layer's weight gradients into
+   * grads and, if dx is not null, writes d(loss sum)/dx there.
+   */
+  void backward(Kernels k, float[] params, float[] grads, float[] x, int n, boolean fused,
+      float[] dx) {
+    int last = plan.size() - 1;
+    int width = plan.get(last).output().size();
+    int end = fused ? last : last + 1;
+    float[] dy = gradA;
+    for (int i = 0; i < n * width; i++) {
+      dy[i] = (float) lossGrad[i];
+    }
+    for (int i = end - 1; i >= 0; i--) {
+      Node node = plan.get(i);
+      boolean first = i == 0;
+      if (node.isIdentity(lastTraining)) {
+        if (first && dx != null) {
+          System.arraycopy(dy, 0, dx, 0, n * inputSize);
+        }
+        continue;
+      }
+      float[] out = first ? dx : (dy == gradA ? gradB : gradA);
+      if (node.isActivation()) {
+        if (out != null) {
+          int rowWidth = node.output().lastDim();
+          k.activationBackward(node.activation(), n * node.output().size() / rowWidth, rowWidth,
+              used[i], dy, out);
+        }
+      } else {
+        float[] in = first ? x : used[i - 1];
+        node.layer().backward(k, params, grads, node.paramOffset(), n, in, dy, out, scratch[i]);
+      }
+      dy = out;
+    }
+  }
+}

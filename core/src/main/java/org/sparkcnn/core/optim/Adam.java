@@ -1,0 +1,97 @@
+package org.sparkcnn.core.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Keras' Adam. At step t: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ * p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon). (Keras folds the bias
+ * corrections into the step size, so epsilon is not bias-corrected; we do the same.)
+ */
+public final class Adam implements Optimizer {
+  private final double learningRate;
+  private final double beta1;
+  private final double beta2;
+  private final double epsilon;
+  private float[] m;
+  private float[] v;
+  private long iterations;
+
+  /** Adam with Keras' defaults: learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7. */
+  public Adam() {
+    this(0.001);
+  }
+
+  public Adam(double learningRate) {
+    this(learningRate, 0.9, 0.999, 1e-7);
+  }
+
+  public Adam(double learningRate, double beta1, double beta2, double epsilon) {
+    if (!(learningRate > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
+        || !(epsilon > 0)) {
+      throw new IllegalArgumentException("Adam needs learning_rate > 0, beta_1 and beta_2 in "
+          + "[0, 1), epsilon > 0; received learning_rate=" + learningRate + ", beta_1=" + beta1
+          + ", beta_2=" + beta2 + ", epsilon=" + epsilon);
+    }
+    this.learningRate = learningRate;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+  }
+
+  static Adam fromConfig(Map<String, ?> c) {
+    OptimizerConfig.requireOnly("adam", c,
+        Set.of("name", "learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"));
+    if (OptimizerConfig.flag("adam", c, "amsgrad", false)) {
+      throw new IllegalArgumentException("adam setting 'amsgrad' is not supported; received "
+          + "true, expected false");
+    }
+    return new Adam(OptimizerConfig.number("adam", c, "learning_rate", 0.001, 1e-12, 1e6),
+        OptimizerConfig.number("adam", c, "beta_1", 0.9, 0, 0.999999999),
+        OptimizerConfig.number("adam", c, "beta_2", 0.999, 0, 0.999999999),
+        OptimizerConfig.number("adam", c, "epsilon", 1e-7, 1e-30, 1));
+  }
+
+  @Override
+  public String kerasName() {
+    return "adam";
+  }
+
+  @Override
+  public void apply(float[] params, float[] grads) {
+    if (m == null) {
+      m = new float[params.length];
+      v = new float[params.length];
+    }
+    iterations++;
+    float alpha = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, iterations))
+        / (1 - Math.pow(beta1, iterations)));
+    float b1 = (float) beta1;
+    float b2 = (float) beta2;
+    float eps = (float) epsilon;
+    for (int i = 0; i < params.length; i++) {
+      float g = grads[i];
+      m[i] = b1 * m[i] + (1 - b1) * g;
+      v[i] = b2 * v[i] + (1 - b2) * g * g;
+      params[i] -= alpha * m[i] / ((float) Math.sqrt(v[i]) + eps);
+    }
+  }
+
+  @Override
+  public long iterations() {
+    return iterations;
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", "adam");
+    c.put("learning_rate", learningRate);
+    c.put("beta_1", beta1);
+    c.put("beta_2", beta2);
+    c.put("epsilon", epsilon);
+    c.put("amsgrad", false);
+    return c;
+  }
+}

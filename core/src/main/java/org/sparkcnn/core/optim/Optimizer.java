@@ -1,0 +1,32 @@
+package org.sparkcnn.core.optim;
+
+import java.util.Map;
+
+/**
+ * A Keras optimizer over the model's flat parameter array. Its state (momentum, moments, step
+ * count) is sized on the first {@link #apply} and lives with the optimizer; in distributed
+ * training that is on the driver.
+ */
+public interface Optimizer {
+  /** Keras' name: "sgd" or "adam". */
+  String kerasName();
+
+  /** One update: params -= f(grads), where grads is the gradient of the batch's MEAN loss. */
+  void apply(float[] params, float[] grads);
+
+  /** Number of updates applied so far (Keras' iterations). */
+  long iterations();
+
+  /** Keras' get_config(): name and hyper-parameters. */
+  Map<String, Object> config();
+
+  /** Builds "sgd" or "adam" from Keras' config keys; missing keys take Keras' defaults. */
+  static Optimizer fromConfig(String name, Map<String, ?> config) {
+    return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+      case "sgd" -> Sgd.fromConfig(config);
+      case "adam" -> Adam.fromConfig(config);
+      default -> throw new IllegalArgumentException(
+          "unknown optimizer; received \"" + name + "\", expected \"sgd\" or \"adam\"");
+    };
+  }
+}

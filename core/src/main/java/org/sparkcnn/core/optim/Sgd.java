@@ -1,0 +1,77 @@
+package org.sparkcnn.core.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Keras' SGD. Without momentum: p -= lr g. With momentum m: v = m v - lr g, then p += v, or with
+ * Nesterov p += m v - lr g.
+ */
+public final class Sgd implements Optimizer {
+  private final float learningRate;
+  private final float momentum;
+  private final boolean nesterov;
+  private float[] velocity;
+  private long iterations;
+
+  public Sgd(double learningRate) {
+    this(learningRate, 0, false);
+  }
+
+  public Sgd(double learningRate, double momentum, boolean nesterov) {
+    if (!(learningRate > 0) || !(momentum >= 0 && momentum < 1)) {
+      throw new IllegalArgumentException("SGD needs learning_rate > 0 and momentum in [0, 1); "
+          + "received learning_rate=" + learningRate + ", momentum=" + momentum);
+    }
+    this.learningRate = (float) learningRate;
+    this.momentum = (float) momentum;
+    this.nesterov = nesterov;
+  }
+
+  static Sgd fromConfig(Map<String, ?> c) {
+    OptimizerConfig.requireOnly("sgd", c,
+        Set.of("name", "learning_rate", "momentum", "nesterov"));
+    return new Sgd(OptimizerConfig.number("sgd", c, "learning_rate", 0.01, 1e-12, 1e6),
+        OptimizerConfig.number("sgd", c, "momentum", 0, 0, 0.999999),
+        OptimizerConfig.flag("sgd", c, "nesterov", false));
+  }
+
+  @Override
+  public String kerasName() {
+    return "sgd";
+  }
+
+  @Override
+  public void apply(float[] params, float[] grads) {
+    iterations++;
+    if (momentum == 0) {
+      for (int i = 0; i < params.length; i++) {
+        params[i] -= learningRate * grads[i];
+      }
+      return;
+    }
+    if (velocity == null) {
+      velocity = new float[params.length];
+    }
+    for (int i = 0; i < params.length; i++) {
+      velocity[i] = momentum * velocity[i] - learningRate * grads[i];
+      params[i] += nesterov ? momentum * velocity[i] - learningRate * grads[i] : velocity[i];
+    }
+  }
+
+  @Override
+  public long iterations() {
+    return iterations;
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", "sgd");
+    c.put("learning_rate", (double) learningRate);
+    c.put("momentum", (double) momentum);
+    c.put("nesterov", nesterov);
+    return c;
+  }
+}
