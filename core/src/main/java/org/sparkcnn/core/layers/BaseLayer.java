@@ -22,7 +22,8 @@ abstract class BaseLayer implements Layer {
     return declaredInputShape;
   }
 
-  protected void setName(String name) {
+  @Override
+  public void setName(String name) {
     requireUnbuilt();
     if (name == null || name.isEmpty() || name.contains("/")) {
       throw new IllegalArgumentException("a layer name must be non-empty and contain no '/' "

@@ -21,6 +21,9 @@ public interface Layer {
   /** The layer's name, unique in its model ("conv2d", "conv2d_1", ...). */
   String name();
 
+  /** Names the layer before it joins a model (Keras' name argument). */
+  void setName(String name);
+
   /** Keras' class name, e.g. "Conv2D". */
   String kerasClassName();
 
