@@ -141,6 +141,8 @@ public final class Sequential {
 
   /**
    * compile(loss, optimizer, metrics): loss by Keras name; metrics may be empty or "accuracy".
+   * The optimizer may be null where only gradients are computed (a Spark executor: the
+   * optimizer lives on the driver); fit then refuses to run.
    */
   public Sequential compile(String lossName, Optimizer optimizer, String... metrics) {
     return compile(Loss.fromKeras(lossName), optimizer, metrics);
@@ -273,6 +275,35 @@ public final class Sequential {
     return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, null);
   }
 
+  /**
+   * Loss sum and accuracy count of n examples, forward only (inference mode), on the calling
+   * thread: what a Spark partition runs for validation and evaluation.
+   */
+  public BatchStats computeLoss(float[] params, float[] x, float[] targets, int n) {
+    requireCompiled();
+    checkArrays(params, x, targets, n);
+    InputChecks.finite(describe(), x, n, inputShape.size(), 0);
+    InputChecks.targets(describe(), loss, outputShape.size(), targets, n, 0);
+    return lossUnchecked(workspaces.get(), params, x, targets, n);
+  }
+
+  /**
+   * Model outputs (N, K) of n examples into {@code out} from {@code outOffset}, inference mode,
+   * on the calling thread: what a Spark partition runs to score a batch of rows.
+   */
+  public void predictBatch(float[] params, float[] x, int n, float[] out, int outOffset) {
+    requireLayers();
+    if (params.length != paramCount || x.length < n * inputShape.size()
+        || out.length < outOffset + n * outputShape.size()) {
+      throw new IllegalArgumentException(describe() + " needs " + paramCount + " parameters, "
+          + n + " x " + inputShape.size() + " input floats and room for " + n + " x "
+          + outputShape.size() + " outputs; received " + params.length + ", " + x.length
+          + " and " + (out.length - outOffset));
+    }
+    InputChecks.finite(describe(), x, n, inputShape.size(), 0);
+    predictUnchecked(workspaces.get(), params, x, n, out, outOffset);
+  }
+
   /** As {@link #computeGradient}, also writing d(loss sum)/dx into dx; for gradient checks. */
   public BatchStats computeInputGradient(float[] params, float[] x, float[] targets, int n,
       StepContext step, float[] gradSum, float[] dx) {
@@ -328,6 +359,10 @@ public final class Sequential {
    */
   public History fit(Tensor x, Tensor y, FitOptions options) {
     requireCompiled();
+    if (optimizer == null) {
+      throw new IllegalStateException(describe() + " was compiled without an optimizer; "
+          + "compile it with SGD or Adam before fit");
+    }
     return new Trainer(this, options).fit(x, y);
   }
 

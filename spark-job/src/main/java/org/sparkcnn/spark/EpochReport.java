@@ -1,0 +1,37 @@
+package org.sparkcnn.spark;
+
+import java.util.Locale;
+
+/**
+ * One epoch of a distributed fit: training loss and accuracy averaged over the epoch's examples,
+ * validation figures (NaN without validation data), steps, wall time and throughput.
+ */
+public record EpochReport(int epoch, int epochs, double loss, double accuracy, double valLoss,
+    double valAccuracy, long examples, int steps, double trainSeconds, double validationSeconds,
+    String sync) {
+
+  public double imagesPerSecond() {
+    return examples / trainSeconds;
+  }
+
+  public double millisPerStep() {
+    return trainSeconds * 1000 / steps;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+        "Epoch %d/%d - %.1fs - %.0f images/s - %.1f ms/step - loss: %.4f", epoch, epochs,
+        trainSeconds, imagesPerSecond(), millisPerStep(), loss));
+    if (!Double.isNaN(accuracy)) {
+      s.append(String.format(Locale.ROOT, " - accuracy: %.4f", accuracy));
+    }
+    if (!Double.isNaN(valLoss)) {
+      s.append(String.format(Locale.ROOT, " - val_loss: %.4f", valLoss));
+    }
+    if (!Double.isNaN(valAccuracy)) {
+      s.append(String.format(Locale.ROOT, " - val_accuracy: %.4f", valAccuracy));
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,63 @@
+package org.sparkcnn.spark;
+
+import java.util.Collections;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparkcnn.core.model.BatchStats;
+
+/**
+ * The plain way: one Spark job per step. The driver broadcasts the weights, every partition
+ * returns its share's gradient sum, the driver collects them (in partition order, so the sum is
+ * reproducible bit for bit), applies the step and destroys the broadcast. Works with any number
+ * of partitions and slots; costs a job's scheduling (~10-20 ms in local mode) per step.
+ */
+final class JobPerStepRunner implements EpochRunner {
+  private final JavaSparkContext jsc;
+  private final JavaRDD<ImageBlock> blocks;
+  private final TrainingPlan plan;
+  private final int partitions;
+
+  JobPerStepRunner(JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan) {
+    this.jsc = jsc;
+    this.blocks = blocks;
+    this.plan = plan;
+    this.partitions = blocks.getNumPartitions();
+  }
+
+  @Override
+  public String name() {
+    return "jobs";
+  }
+
+  @Override
+  public BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params,
+      StepApplier applier) {
+    BatchStats total = BatchStats.EMPTY;
+    TrainingPlan p = plan;
+    for (int step = 0; step < plan.stepsPerEpoch(); step++) {
+      Broadcast<float[]> weights = jsc.broadcast(params);
+      int s = step;
+      long global = firstGlobalStep + step;
+      List<StepResult> results = blocks.mapPartitionsWithIndex((partition, it) -> {
+        ImageBlock block = it.next();
+        PartitionStepper stepper = StepperCache.get(p, block, partition);
+        float[] w = weights.value();
+        return Collections.singletonList(
+            stepper.step(w, epoch, s, global, new float[w.length])).iterator();
+      }, true).collect();
+      weights.destroy();
+      StepResult[] ordered = new StepResult[partitions];
+      for (StepResult r : results) {
+        ordered[r.partition()] = r;
+        total = total.plus(r.stats());
+      }
+      params = applier.apply(ordered);
+    }
+    return total;
+  }
+
+  @Override
+  public void close() {}
+}

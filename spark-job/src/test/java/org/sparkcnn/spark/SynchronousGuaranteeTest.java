@@ -1,0 +1,220 @@
+package org.sparkcnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.core.layers.StepContext;
+import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.core.optim.Adam;
+
+/**
+ * The synchronous guarantee: for the same weights and global batch, the gradient summed over
+ * partitions equals the single-JVM gradient of the whole batch to float rounding, whatever the
+ * partitioning and sync mode; and a few steps of distributed Adam equal the same steps in one JVM.
+ */
+class SynchronousGuaranteeTest {
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSession.start("synchronous-guarantee");
+    jsc = SparkTestSession.context(spark);
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static final int[][] PARTITIONINGS = {{23}, {15, 8}, {7, 12, 4}};
+  private static final int BATCH = 8;
+  private static final long SEED = 5;
+
+  private static JavaRDD<ImageBlock> rdd(List<ImageBlock> blocks) {
+    return jsc.parallelize(blocks, blocks.size()).cache();
+  }
+
+  /** All partitions' rows in the same 23-example order, whatever the partitioning. */
+  private static List<ImageBlock> partitioned(int[] sizes) {
+    ImageBlock all = TestBlocks.blocks(1, 23).get(0);
+    List<ImageBlock> out = new ArrayList<>();
+    int from = 0;
+    for (int n : sizes) {
+      int size = all.imageSize();
+      out.add(new ImageBlock(all.height, all.width, all.channels,
+          java.util.Arrays.copyOfRange(all.pixels, from * size, (from + n) * size),
+          java.util.Arrays.copyOfRange(all.labels, from, from + n),
+          java.util.Arrays.copyOfRange(all.ids, from, from + n)));
+      from += n;
+    }
+    return out;
+  }
+
+  /** The single-JVM gradient sum of the global batch of step s: every partition's share. */
+  private static float[] singleJvmGradient(Sequential m, float[] params, List<ImageBlock> blocks,
+      TrainingPlan plan, int epoch, int step, long globalStep, BatchStats[] stats) {
+    int total = 0;
+    for (ImageBlock b : blocks) {
+      total += BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step + 1)
+          - BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step);
+    }
+    int size = blocks.get(0).imageSize();
+    float[] x = new float[total * size];
+    float[] y = new float[total];
+    long[] ids = new long[total];
+    int at = 0;
+    for (int p = 0; p < blocks.size(); p++) {
+      ImageBlock b = blocks.get(p);
+      int[] order = BatchPlan.epochOrder(b.size(), plan.seed(), epoch, p, plan.shuffle());
+      int from = BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step);
+      int to = BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step + 1);
+      float[] px = new float[(to - from) * size];
+      float[] py = new float[to - from];
+      long[] pids = new long[to - from];
+      b.gather(order, from, to, plan.rescale(), px, py, pids);
+      System.arraycopy(px, 0, x, at * size, px.length);
+      System.arraycopy(py, 0, y, at, py.length);
+      System.arraycopy(pids, 0, ids, at, pids.length);
+      at += to - from;
+    }
+    float[] grad = new float[params.length];
+    stats[0] = m.computeGradient(params, x, y, total,
+        new StepContext(true, BatchPlan.stepSeed(plan.seed(), globalStep), ids), grad);
+    return grad;
+  }
+
+  private static TrainingPlan plan(Sequential m) {
+    return new TrainingPlan(ModelSpec.toJson(m), "sparse_categorical_crossentropy", true,
+        1.0 / 255, 23, BATCH, true, SEED);
+  }
+
+  /** Runs one epoch with an applier that records each step's summed gradient and keeps the weights. */
+  private static List<float[]> distributedGradients(EpochRunner runner, float[] params,
+      List<BatchStats> stats) {
+    List<float[]> sums = new ArrayList<>();
+    runner.runEpoch(0, 0, params, results -> {
+      float[] sum = results[0].gradientSum().clone();
+      BatchStats s = results[0].stats();
+      for (int p = 1; p < results.length; p++) {
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += results[p].gradientSum()[i];
+        }
+        s = s.plus(results[p].stats());
+      }
+      sums.add(sum);
+      stats.add(s);
+      return params;
+    });
+    return sums;
+  }
+
+  @ParameterizedTest(name = "partitioning {0}")
+  @ValueSource(ints = {0, 1, 2})
+  void distributedGradientEqualsSingleJvmGradient(int which) {
+    List<ImageBlock> blocks = partitioned(PARTITIONINGS[which]);
+    Sequential m = TestBlocks.model(3);
+    float[] params = m.parameters().clone();
+    TrainingPlan plan = plan(m);
+    JavaRDD<ImageBlock> data = rdd(blocks);
+    List<BatchStats> jobStats = new ArrayList<>();
+    List<BatchStats> syncStats = new ArrayList<>();
+    List<float[]> viaJobs;
+    List<float[]> viaDriver;
+    try (EpochRunner jobs = new JobPerStepRunner(jsc, data, plan);
+        EpochRunner driver = new DriverSyncRunner(jsc, data, plan, 60)) {
+      viaJobs = distributedGradients(jobs, params, jobStats);
+      viaDriver = distributedGradients(driver, params, syncStats);
+    }
+    assertEquals(plan.stepsPerEpoch(), viaJobs.size());
+    for (int step = 0; step < plan.stepsPerEpoch(); step++) {
+      BatchStats[] single = new BatchStats[1];
+      float[] expected = singleJvmGradient(m, params, blocks, plan, 0, step, step, single);
+      assertArrayEquals(viaJobs.get(step), viaDriver.get(step),
+          "both sync modes add the same partition sums in the same order: identical bits");
+      assertClose(expected, viaJobs.get(step), "step " + step);
+      assertEquals(single[0].count(), jobStats.get(step).count());
+      assertEquals(single[0].lossSum(), jobStats.get(step).lossSum(), 1e-4);
+      assertEquals(single[0].correct(), jobStats.get(step).correct(), 0);
+    }
+  }
+
+  /**
+   * Equal to float rounding: the distributed sum adds partial sums, the single JVM adds per
+   * example in one pass, so each coordinate may differ by a few float ulps of the magnitudes
+   * summed; we bound it by 1e-5 of the gradient's largest coordinate.
+   */
+  private static void assertClose(float[] expected, float[] actual, String what) {
+    float max = 0;
+    for (float v : expected) {
+      max = Math.max(max, Math.abs(v));
+    }
+    assertTrue(max > 0, "the gradient must not be all zero");
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-5f * max, what + " coordinate " + i);
+    }
+  }
+
+  @Test
+  void threeStepsOfDistributedAdamEqualThreeStepsInOneJvm() {
+    List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
+    Sequential distributed = TestBlocks.model(9);
+    TrainerOptions options = TrainerOptions.defaults().withBatchSize(BATCH).withSeed(SEED)
+        .withEpochs(1);
+    new DistributedTrainer(jsc, distributed, options).fit(rdd(blocks), null, null);
+    assertEquals(3, distributed.optimizer().iterations());
+
+    Sequential single = TestBlocks.model(9);
+    float[] params = single.parameters();
+    Adam adam = new Adam(0.01);
+    TrainingPlan plan = plan(single);
+    for (int step = 0; step < 3; step++) {
+      BatchStats[] stats = new BatchStats[1];
+      float[] grad = singleJvmGradient(single, params, blocks, plan, 0, step, step, stats);
+      for (int i = 0; i < grad.length; i++) {
+        grad[i] /= stats[0].count();
+      }
+      adam.apply(params, grad);
+    }
+    float[] a = single.parameters();
+    float[] b = distributed.parameters();
+    for (int i = 0; i < a.length; i++) {
+      // Adam moves each weight by at most ~lr = 0.01 per step; rounding differences in the
+      // gradients change a step by far less than 1e-4 of that.
+      assertEquals(a[i], b[i], 1e-6f, "weight " + i);
+    }
+  }
+
+  @Test
+  void sameSeedAndPartitioningGiveIdenticalWeightsInEitherSyncMode() {
+    List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
+    JavaRDD<ImageBlock> data = rdd(blocks);
+    TrainerOptions options = TrainerOptions.defaults().withBatchSize(4).withSeed(SEED)
+        .withEpochs(2);
+    Sequential first = TestBlocks.model(4);
+    new DistributedTrainer(jsc, first, options.withSync("driver-sync")).fit(data, data, null);
+    Sequential second = TestBlocks.model(4);
+    new DistributedTrainer(jsc, second, options.withSync("driver-sync")).fit(data, null, null);
+    Sequential third = TestBlocks.model(4);
+    List<EpochReport> h = new DistributedTrainer(jsc, third, options.withSync("jobs"))
+        .fit(data, data, null);
+    assertArrayEquals(first.parameters(), second.parameters());
+    assertArrayEquals(first.parameters(), third.parameters());
+    assertEquals(2, h.size());
+    assertEquals(23, h.get(0).examples());
+    assertTrue(Double.isFinite(h.get(1).valLoss()) && h.get(1).valAccuracy() >= 0);
+  }
+}
