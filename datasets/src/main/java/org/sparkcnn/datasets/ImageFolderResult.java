@@ -7,7 +7,7 @@ import java.util.List;
  * empty under {@link BadFilePolicy#FAIL}).
  */
 public record ImageFolderResult(ImageDataset dataset, List<SkippedFile> skipped) {
-  public ImageFolderResult {
-    skipped = List.copyOf(skipped);
-  }
+ public ImageFolderResult {
+  skipped = List.copyOf(skipped);
+ }
 }

@@ -7,9 +7,9 @@ package org.sparkcnn.core.io;
  */
 public class JsonException extends IllegalArgumentException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    public JsonException(String message) {
-        super(message);
-    }
+  public JsonException(String message) {
+    super(message);
+  }
 }

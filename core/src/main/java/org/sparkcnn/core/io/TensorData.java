@@ -11,70 +11,70 @@ import java.util.Arrays;
  */
 public final class TensorData {
 
-    private final int[] shape;
-    private final float[] data;
+  private final int[] shape;
+  private final float[] data;
 
-    /**
-     * @param shape dimensions, each ≥ 0; an empty shape is a scalar holding one value
-     * @param data  exactly product(shape) values
-     * @throws IllegalArgumentException when a dimension is negative or the sizes disagree
-     */
-    public TensorData(int[] shape, float[] data) {
-        this.shape = shape.clone();
-        this.data = data;
-        boolean empty = false;
-        for (int dim : this.shape) {
-            if (dim < 0) {
-                throw new IllegalArgumentException(ErrorText.of("negative dimension in shape",
-                        Arrays.toString(shape), "dimensions ≥ 0", null));
-            }
-            empty |= dim == 0;
-        }
-        long count = empty ? 0 : 1;
-        for (int i = 0; i < this.shape.length && count > 0; i++) {
-            // No overflow: count < 2^31 before this product and each dimension is < 2^31.
-            count *= this.shape[i];
-            if (count > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(ErrorText.of("shape too large for one array",
-                        Arrays.toString(shape), "at most " + Integer.MAX_VALUE + " values", null));
-            }
-        }
-        if (count != data.length) {
-            throw new IllegalArgumentException(ErrorText.of("shape and data sizes disagree",
-                    data.length + " values for shape " + Arrays.toString(shape),
-                    count + " values (the product of the shape)", null));
-        }
+  /**
+   * @param shape dimensions, each ≥ 0; an empty shape is a scalar holding one value
+   * @param data  exactly product(shape) values
+   * @throws IllegalArgumentException when a dimension is negative or the sizes disagree
+   */
+  public TensorData(int[] shape, float[] data) {
+    this.shape = shape.clone();
+    this.data = data;
+    boolean empty = false;
+    for (int dim : this.shape) {
+      if (dim < 0) {
+        throw new IllegalArgumentException(ErrorText.of("negative dimension in shape",
+            Arrays.toString(shape), "dimensions ≥ 0", null));
+      }
+      empty |= dim == 0;
     }
+    long count = empty ? 0 : 1;
+    for (int i = 0; i < this.shape.length && count > 0; i++) {
+      // No overflow: count < 2^31 before this product and each dimension is < 2^31.
+      count *= this.shape[i];
+      if (count > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(ErrorText.of("shape too large for one array",
+            Arrays.toString(shape), "at most " + Integer.MAX_VALUE + " values", null));
+      }
+    }
+    if (count != data.length) {
+      throw new IllegalArgumentException(ErrorText.of("shape and data sizes disagree",
+          data.length + " values for shape " + Arrays.toString(shape),
+          count + " values (the product of the shape)", null));
+    }
+  }
 
-    /** A copy of the shape. */
-    public int[] shape() {
-        return shape.clone();
-    }
+  /** A copy of the shape. */
+  public int[] shape() {
+    return shape.clone();
+  }
 
-    public int rank() {
-        return shape.length;
-    }
+  public int rank() {
+    return shape.length;
+  }
 
-    /** The values themselves, not a copy. */
-    public float[] data() {
-        return data;
-    }
+  /** The values themselves, not a copy. */
+  public float[] data() {
+    return data;
+  }
 
-    /** Bitwise equality of shape and values, so NaN equals NaN and 0.0 differs from -0.0. */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof TensorData
-                && Arrays.equals(shape, ((TensorData) o).shape)
-                && Arrays.equals(data, ((TensorData) o).data);
-    }
+  /** Bitwise equality of shape and values, so NaN equals NaN and 0.0 differs from -0.0. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TensorData
+        && Arrays.equals(shape, ((TensorData) o).shape)
+        && Arrays.equals(data, ((TensorData) o).data);
+  }
 
-    @Override
-    public int hashCode() {
-        return 31 * Arrays.hashCode(shape) + Arrays.hashCode(data);
-    }
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(shape) + Arrays.hashCode(data);
+  }
 
-    @Override
-    public String toString() {
-        return "TensorData" + Arrays.toString(shape) + " (" + data.length + " values)";
-    }
+  @Override
+  public String toString() {
+    return "TensorData" + Arrays.toString(shape) + " (" + data.length + " values)";
+  }
 }
