@@ -67,8 +67,12 @@ public final class DistributedTrainer {
       long globalStep = model.optimizer().iterations();
       for (int epoch = 0; epoch < options.epochs(); epoch++) {
         long started = System.nanoTime();
-        BatchStats stats = runner.runEpoch(epoch, globalStep, params,
-            results -> applyStep(results, params, grads));
+        StepTimer timer = new StepTimer(started);
+        BatchStats stats = runner.runEpoch(epoch, globalStep, params, results -> {
+          applyStep(results, params, grads);
+          timer.stepDone(results);
+          return params;
+        });
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         globalStep += plan.stepsPerEpoch();
         double valLoss = Double.NaN;
@@ -82,7 +86,9 @@ public final class DistributedTrainer {
         EpochReport report = new EpochReport(epoch + 1, options.epochs(), stats.meanLoss(),
             model.accuracy() == null ? Double.NaN : stats.accuracy(), valLoss, valAcc,
             stats.count(), plan.stepsPerEpoch(), trainSeconds,
-            (System.nanoTime() - validationStarted) / 1e9, runner.name());
+            (System.nanoTime() - validationStarted) / 1e9, runner.name(),
+            timer.slowestComputeMillisPerStep(), timer.overheadMillisPerStep(),
+            timer.startupMillis());
         history.add(report);
         if (listener != null) {
           listener.accept(report);
@@ -160,7 +166,7 @@ public final class DistributedTrainer {
         }
       }
       return Collections.singletonList(new StepResult(partition, new float[0], loss, count,
-          correct)).iterator();
+          correct, 0)).iterator();
     }, true).collect();
     weights.destroy();
     BatchStats total = BatchStats.EMPTY;

@@ -306,8 +306,9 @@ final class DriverSyncRunner implements EpochRunner {
       double loss = in.readDouble();
       long count = in.readLong();
       double correct = in.readDouble();
+      long computeNanos = in.readLong();
       SyncProtocol.readFloats(in, grad, scratch, "gradient of partition " + p);
-      return new StepResult(p, grad, loss, count, correct);
+      return new StepResult(p, grad, loss, count, correct, computeNanos);
     }
 
     void close() {

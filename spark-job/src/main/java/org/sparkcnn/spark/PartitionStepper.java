@@ -39,9 +39,10 @@ final class PartitionStepper {
     }
     int from = BatchPlan.shareStart(block.size(), steps, step);
     int to = BatchPlan.shareStart(block.size(), steps, step + 1);
+    long started = System.nanoTime();
     java.util.Arrays.fill(grad, 0f);
     if (from == to) {
-      return new StepResult(partition, grad, 0, 0, 0);
+      return new StepResult(partition, grad, 0, 0, 0, 0);
     }
     int n = to - from;
     if (x.length < n * block.imageSize()) {
@@ -52,6 +53,7 @@ final class PartitionStepper {
     block.gather(order, from, to, plan.rescale(), x, y, ids);
     StepContext ctx = new StepContext(true, BatchPlan.stepSeed(plan.seed(), globalStep), ids);
     BatchStats s = model.computeGradient(params, x, y, n, ctx, grad);
-    return new StepResult(partition, grad, s.lossSum(), s.count(), s.correct());
+    return new StepResult(partition, grad, s.lossSum(), s.count(), s.correct(),
+        System.nanoTime() - started);
   }
 }

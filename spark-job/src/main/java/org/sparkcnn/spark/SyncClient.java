@@ -55,6 +55,7 @@ final class SyncClient {
         out.writeDouble(r.lossSum());
         out.writeLong(r.count());
         out.writeDouble(r.correct());
+        out.writeLong(r.computeNanos());
         SyncProtocol.writeFloats(out, grad, scratch);
         out.flush();
       }

@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  * driver → task  STEP    op=1:int epoch:int step:int globalStep:long n:int weights:float[n]
  * driver → task  DONE    op=2:int
  * task → driver  RESULT  partition:int step:int loss:double count:long correct:double
- *                        n:int gradientSum:float[n]
+ *                        computeNanos:long n:int gradientSum:float[n]
  * </pre>
  */
 final class SyncProtocol {

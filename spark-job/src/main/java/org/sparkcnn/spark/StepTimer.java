@@ -1,0 +1,50 @@
+package org.sparkcnn.spark;
+
+/**
+ * Splits each step's wall time (from the end of the previous step's update to the end of this
+ * one's) into the slowest partition's compute and the synchronisation overhead around it. The
+ * first step of an epoch also pays for starting the epoch (launching its tasks, connecting), so
+ * its overhead is kept apart: per-step overhead is that of the steady-state steps.
+ */
+final class StepTimer {
+  private long last;
+  private long steps;
+  private long slowestComputeNanos;
+  private long overheadNanos;
+  private long startupNanos;
+
+  StepTimer(long startNanos) {
+    this.last = startNanos;
+  }
+
+  void stepDone(StepResult[] results) {
+    long now = System.nanoTime();
+    long slowest = 0;
+    for (StepResult r : results) {
+      slowest = Math.max(slowest, r.computeNanos());
+    }
+    long overhead = Math.max(0, now - last - slowest);
+    if (steps == 0) {
+      startupNanos = overhead;
+    } else {
+      overheadNanos += overhead;
+    }
+    steps++;
+    slowestComputeNanos += slowest;
+    last = now;
+  }
+
+  double slowestComputeMillisPerStep() {
+    return steps == 0 ? 0 : slowestComputeNanos / 1e6 / steps;
+  }
+
+  /** Mean overhead of the steps after the first; the first's alone if there is only one. */
+  double overheadMillisPerStep() {
+    return steps <= 1 ? startupNanos / 1e6 : overheadNanos / 1e6 / (steps - 1);
+  }
+
+  /** The first step's overhead: starting the epoch's tasks and connections. */
+  double startupMillis() {
+    return startupNanos / 1e6;
+  }
+}

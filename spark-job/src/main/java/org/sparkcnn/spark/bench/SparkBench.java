@@ -1,0 +1,210 @@
+package org.sparkcnn.spark.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkcnn.core.io.Json;
+import org.sparkcnn.core.layers.Conv2D;
+import org.sparkcnn.core.layers.Dense;
+import org.sparkcnn.core.layers.Flatten;
+import org.sparkcnn.core.layers.MaxPooling2D;
+import org.sparkcnn.core.model.FitOptions;
+import org.sparkcnn.core.model.History;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.core.optim.Adam;
+import org.sparkcnn.core.tensor.Tensor;
+import org.sparkcnn.spark.DistributedTrainer;
+import org.sparkcnn.spark.EpochReport;
+import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.TrainerOptions;
+
+/**
+ * Benchmark of distributed training on Spark (scripts/bench --section spark): the per-step
+ * overhead (step wall time minus the slowest partition's compute) against model size, partition
+ * count and sync mode, and throughput against global batch size next to single-JVM fit on the
+ * same cores. Random Fashion-MNIST-shaped data; each figure is the median of the timed epochs
+ * after a warm-up epoch. The last line printed is one JSON object with every figure.
+ *
+ * <p>Usage: SparkBench [--master local[2]] [--steps 30] [--quick]
+ */
+public final class SparkBench {
+  private SparkBench() {}
+
+  public static void main(String[] args) {
+    String master = "local[2]";
+    int steps = 30;
+    boolean quick = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--master" -> master = args[++i];
+        case "--steps" -> steps = Integer.parseInt(args[++i]);
+        case "--quick" -> quick = true;
+        default -> throw new IllegalArgumentException("unknown argument; received \"" + args[i]
+            + "\", expected --master URL, --steps N or --quick");
+      }
+    }
+    SparkSession spark = SparkSession.builder().master(master).appName("spark-cnn bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.task.maxDirectResultSize", String.valueOf(256 << 20))
+        .config("spark.broadcast.compress", "false")
+        .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int cores = jsc.defaultParallelism();
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("master", master);
+    json.put("cores", cores);
+    json.put("java", System.getProperty("java.version"));
+
+    System.out.println("== per-step overhead by model size (batch 32, " + cores
+        + " partitions) ==");
+    List<Object> bySize = new ArrayList<>();
+    for (String model : List.of("tiny", "seed", "wide")) {
+      for (String sync : List.of("driver-sync", "jobs")) {
+        Map<String, Object> r = run(jsc, model, sync, cores, 32, quick ? 10 : steps);
+        bySize.add(r);
+      }
+    }
+    json.put("overhead_by_model", bySize);
+
+    System.out.println("== per-step overhead by partitions (seed model, batch 64) ==");
+    List<Object> byPartitions = new ArrayList<>();
+    for (int p = 1; p <= cores; p++) {
+      byPartitions.add(run(jsc, "seed", "driver-sync", p, 64, quick ? 10 : steps));
+    }
+    json.put("overhead_by_partitions", byPartitions);
+
+    System.out.println("== throughput by global batch (seed model, " + cores + " partitions)"
+        + " vs single-JVM fit with " + cores + " threads ==");
+    List<Object> byBatch = new ArrayList<>();
+    for (int batch : quick ? List.of(32, 512) : List.of(32, 64, 128, 256, 512, 1024)) {
+      int s = Math.max(6, Math.min(steps, 30_000 / batch));
+      Map<String, Object> r = run(jsc, "seed", "auto", cores, batch, s);
+      double single = singleJvm(batch, s, cores);
+      r.put("single_jvm_images_per_s", round(single));
+      r.put("ratio_to_single_jvm", round((Double) r.get("images_per_s") / single));
+      System.out.printf(Locale.ROOT, "   single JVM %d threads: %.0f images/s; Spark/single = "
+          + "%.2f%n", cores, single, (Double) r.get("images_per_s") / single);
+      byBatch.add(r);
+    }
+    json.put("throughput_by_batch", byBatch);
+    spark.stop();
+    System.out.println(Json.writeCompact(json));
+  }
+
+  /** Trains a warm-up epoch and timed epochs; returns median figures of the timed ones. */
+  static Map<String, Object> run(JavaSparkContext jsc, String modelName, String sync,
+      int partitions, int batch, int steps) {
+    JavaRDD<ImageBlock> data = randomBlocks(jsc, partitions, batch * steps);
+    Sequential model = model(modelName);
+    TrainerOptions options = TrainerOptions.defaults().withBatchSize(batch).withEpochs(3)
+        .withSync(sync).withSeed(1);
+    List<EpochReport> h = new DistributedTrainer(jsc, model, options).fit(data, null, null);
+    data.unpersist();
+    List<EpochReport> timed = h.subList(1, h.size());
+    double ms = median(timed.stream().mapToDouble(EpochReport::millisPerStep).toArray());
+    double overhead =
+        median(timed.stream().mapToDouble(EpochReport::overheadMillisPerStep).toArray());
+    double compute =
+        median(timed.stream().mapToDouble(EpochReport::computeMillisPerStep).toArray());
+    double ips = median(timed.stream().mapToDouble(EpochReport::imagesPerSecond).toArray());
+    double startup =
+        median(timed.stream().mapToDouble(EpochReport::epochStartupMillis).toArray());
+    String used = h.get(0).sync();
+    System.out.printf(Locale.ROOT, "%-5s params %,9d  %-11s partitions %d  batch %4d: "
+            + "%7.2f ms/step = %7.2f compute + %6.2f overhead; epoch start %5.1f ms; "
+            + "%6.0f images/s%n", modelName,
+        model.paramCount(), used, partitions, batch, ms, compute, overhead, startup, ips);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("model", modelName);
+    r.put("params", model.paramCount());
+    r.put("sync", used);
+    r.put("partitions", partitions);
+    r.put("batch", batch);
+    r.put("ms_per_step", round(ms));
+    r.put("compute_ms_per_step", round(compute));
+    r.put("overhead_ms_per_step", round(overhead));
+    r.put("epoch_startup_ms", round(startup));
+    r.put("images_per_s", round(ips));
+    return r;
+  }
+
+  /** Single-JVM fit of the seed model on the same random data: images/s, median of epochs 2-3. */
+  static double singleJvm(int batch, int steps, int threads) {
+    int n = batch * steps;
+    Random r = new Random(2);
+    float[] x = new float[n * 784];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextInt(256) / 255f;
+    }
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = r.nextInt(10);
+    }
+    Sequential m = model("seed");
+    History h = m.fit(new Tensor(x, n, 28, 28, 1), Tensor.labels(labels),
+        new FitOptions().batchSize(batch).epochs(3).threads(threads).seed(1));
+    return median(h.epochs().subList(1, 3).stream()
+        .mapToDouble(History.Epoch::imagesPerSecond).toArray());
+  }
+
+  /**
+   * tiny: Flatten-Dense(10), 7,850 weights (overhead dominates); seed: the Fashion-MNIST CNN,
+   * 121,930; wide: the seed CNN with Dense(640), 1,033,930 (a 4 MB gradient per partition).
+   */
+  static Sequential model(String name) {
+    Sequential m = new Sequential();
+    if (name.equals("tiny")) {
+      m.add(new Flatten().inputShape(28, 28, 1)).add(new Dense(10, "softmax"));
+    } else {
+      m.add(new Conv2D(32, 3).activation("relu").inputShape(28, 28, 1))
+          .add(new MaxPooling2D(2))
+          .add(new Conv2D(64, 3).activation("relu"))
+          .add(new MaxPooling2D(2))
+          .add(new Flatten())
+          .add(new Dense(name.equals("wide") ? 640 : 64, "relu"))
+          .add(new Dense(10, "softmax"));
+    }
+    return m.compile("sparse_categorical_crossentropy", new Adam(0.001), "accuracy");
+  }
+
+  static JavaRDD<ImageBlock> randomBlocks(JavaSparkContext jsc, int partitions, int total) {
+    List<Integer> ids = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      ids.add(p);
+    }
+    JavaRDD<ImageBlock> blocks = jsc.parallelize(ids, partitions).map(p -> {
+      int from = (int) ((long) total * p / partitions);
+      int n = (int) ((long) total * (p + 1) / partitions) - from;
+      Random r = new Random(p);
+      byte[] pixels = new byte[n * 784];
+      r.nextBytes(pixels);
+      int[] labels = new int[n];
+      long[] rowIds = new long[n];
+      for (int i = 0; i < n; i++) {
+        labels[i] = r.nextInt(10);
+        rowIds[i] = from + i;
+      }
+      return new ImageBlock(28, 28, 1, pixels, labels, rowIds);
+    }).persist(StorageLevel.MEMORY_ONLY());
+    blocks.count();
+    return blocks;
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    java.util.Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+}
