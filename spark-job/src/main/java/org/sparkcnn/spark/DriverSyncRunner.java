@@ -31,8 +31,9 @@ import org.sparkcnn.core.model.BatchStats;
  *
  * <p>A barrier stage runs all its tasks at once (so no task waits for a slot another task holds)
  * and fails as a whole; this runner therefore needs at least as many task slots as partitions,
- * which the trainer checks before choosing it. If a task fails, Spark retries the stage, the new
- * tasks connect again and the step in progress is redone from the same weights.
+ * which the trainer checks before choosing it. A task that fails reports its reason to the
+ * driver before it ends, and the fit fails with that reason (Spark does not retry a barrier
+ * result stage); every wait has a timeout, so nothing hangs.
  */
 final class DriverSyncRunner implements EpochRunner {
   private static final Logger LOG = Logger.getLogger(DriverSyncRunner.class.getName());
@@ -76,42 +77,31 @@ final class DriverSyncRunner implements EpochRunner {
     CompletableFuture<List<Integer>> job = launchTasks(epoch, firstGlobalStep, group);
     Connection[] conns = new Connection[partitions];
     BatchStats total = BatchStats.EMPTY;
-    int retries = 0;
     int step = 0;
     try {
       acceptAll(conns, job);
       StepResult[] results = new StepResult[partitions];
       float[][] grads = new float[partitions][params.length];
-      while (step < plan.stepsPerEpoch()) {
-        try {
-          for (Connection c : conns) {
-            c.sendStep(epoch, step, firstGlobalStep + step, params);
-          }
-          for (int p = 0; p < partitions; p++) {
-            results[p] = conns[p].readResult(step, grads[p]);
-          }
-        } catch (IOException e) {
-          // A task died mid-step: Spark retries the barrier stage; redo this step.
-          if (++retries > 4 || job.isCompletedExceptionally()) {
-            throw failure(job, "lost a task at step " + step + " of epoch " + (epoch + 1), e);
-          }
-          LOG.warning("spark-cnn: lost a task at step " + step + " (" + e.getMessage()
-              + "); waiting for Spark to restart the epoch's tasks");
-          closeAll(conns);
-          acceptAll(conns, job);
-          continue;
+      for (; step < plan.stepsPerEpoch(); step++) {
+        for (Connection c : conns) {
+          c.sendStep(epoch, step, firstGlobalStep + step, params);
+        }
+        for (int p = 0; p < partitions; p++) {
+          results[p] = conns[p].readResult(step, grads[p]);
         }
         for (StepResult r : results) {
           total = total.plus(r.stats());
         }
         params = applier.apply(results);
-        step++;
       }
       for (Connection c : conns) {
         c.sendDone();
       }
       job.get(timeoutMillis, TimeUnit.MILLISECONDS);
       return total;
+    } catch (TaskFailedException e) {
+      throw new IllegalArgumentException("spark-cnn training failed in epoch " + (epoch + 1)
+          + ", step " + step + ": " + e.getMessage(), e);
     } catch (IOException | ExecutionException | TimeoutException e) {
       throw failure(job, "epoch " + (epoch + 1) + " failed at step " + step, e);
     } catch (InterruptedException e) {
@@ -214,11 +204,11 @@ final class DriverSyncRunner implements EpochRunner {
       try {
         job.getNow(null);
       } catch (Exception jobError) {
-        cause = jobError.getCause() != null ? jobError.getCause() : jobError;
+        cause = jobError;
       }
     }
-    return new IllegalStateException("spark-cnn training " + what + ": "
-        + (cause == null ? "" : cause.getMessage()), cause);
+    return new IllegalStateException("spark-cnn training " + what
+        + (cause == null ? "" : ": " + SparkErrors.rootMessage(cause)), cause);
   }
 
   private static void closeAll(Connection[] conns) {
@@ -236,6 +226,15 @@ final class DriverSyncRunner implements EpochRunner {
       server.close();
     } catch (IOException ignored) {
       // Closing a listening socket has nothing to recover.
+    }
+  }
+
+  /** A task reported that its step failed; the message is the task's reason. */
+  private static final class TaskFailedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TaskFailedException(String message) {
+      super(message);
     }
   }
 
@@ -297,6 +296,9 @@ final class DriverSyncRunner implements EpochRunner {
     }
 
     StepResult readResult(int step, float[] grad) throws IOException {
+      if (in.readInt() == SyncProtocol.FAILED) {
+        throw new TaskFailedException(in.readUTF());
+      }
       int p = in.readInt();
       int s = in.readInt();
       if (p != partition || s != step) {

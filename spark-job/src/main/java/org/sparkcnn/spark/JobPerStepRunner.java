@@ -40,14 +40,22 @@ final class JobPerStepRunner implements EpochRunner {
       Broadcast<float[]> weights = jsc.broadcast(params);
       int s = step;
       long global = firstGlobalStep + step;
-      List<StepResult> results = blocks.mapPartitionsWithIndex((partition, it) -> {
+      List<StepResult> results;
+      try {
+        results = blocks.mapPartitionsWithIndex((partition, it) -> {
         ImageBlock block = it.next();
         PartitionStepper stepper = StepperCache.get(p, block, partition);
         float[] w = weights.value();
         return Collections.singletonList(
             stepper.step(w, epoch, s, global, new float[w.length])).iterator();
       }, true).collect();
-      weights.destroy();
+      } catch (Exception e) {
+        // collect() rethrows a task's failure as a SparkException, checked but undeclared.
+        throw new IllegalArgumentException("spark-cnn training failed in epoch " + (epoch + 1)
+            + ", step " + s + ": " + SparkErrors.rootMessage(e), e);
+      } finally {
+        weights.destroy();
+      }
       StepResult[] ordered = new StepResult[partitions];
       for (StepResult r : results) {
         ordered[r.partition()] = r;

@@ -28,6 +28,14 @@ final class PartitionStepper {
     this.steps = plan.stepsPerEpoch();
   }
 
+  private String describeIds(int n) {
+    StringBuilder s = new StringBuilder("[");
+    for (int i = 0; i < Math.min(n, 16); i++) {
+      s.append(i == 0 ? "" : ", ").append(ids[i]);
+    }
+    return s.append(n > 16 ? ", ...]" : "]").toString();
+  }
+
   /**
    * This partition's gradient sum for step {@code step} of {@code epoch}, written into
    * {@code grad} (overwritten), and its stats.
@@ -52,7 +60,13 @@ final class PartitionStepper {
     }
     block.gather(order, from, to, plan.rescale(), x, y, ids);
     StepContext ctx = new StepContext(true, BatchPlan.stepSeed(plan.seed(), globalStep), ids);
-    BatchStats s = model.computeGradient(params, x, y, n, ctx, grad);
+    BatchStats s;
+    try {
+      s = model.computeGradient(params, x, y, n, ctx, grad);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("rows " + describeIds(n) + " of partition " + partition
+          + " (examples of the batch are numbered from 0 in this order): " + e.getMessage(), e);
+    }
     return new StepResult(partition, grad, s.lossSum(), s.count(), s.correct(),
         System.nanoTime() - started);
   }

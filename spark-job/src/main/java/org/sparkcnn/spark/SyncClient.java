@@ -49,7 +49,17 @@ final class SyncClient {
           grad = new float[n];
         }
         readBody(in, params, n, scratch);
-        StepResult r = stepper.step(params, epoch, step, globalStep, grad);
+        StepResult r;
+        try {
+          r = stepper.step(params, epoch, step, globalStep, grad);
+        } catch (RuntimeException e) {
+          // Tell the driver why, so the fit fails with this reason rather than a lost connection.
+          out.writeInt(SyncProtocol.FAILED);
+          out.writeUTF(truncate("partition " + partition + ": " + e.getMessage()));
+          out.flush();
+          throw e;
+        }
+        out.writeInt(SyncProtocol.OK);
         out.writeInt(partition);
         out.writeInt(step);
         out.writeDouble(r.lossSum());
@@ -63,6 +73,11 @@ final class SyncClient {
       throw new UncheckedIOException("spark-cnn task for partition " + partition
           + " lost its connection to the driver at " + host + ":" + port, e);
     }
+  }
+
+  /** writeUTF takes at most 65535 bytes; a reason is far shorter unless the data is hostile. */
+  private static String truncate(String s) {
+    return s.length() > 8000 ? s.substring(0, 8000) + "..." : s;
   }
 
   private static void readBody(DataInputStream in, float[] into, int n, ByteBuffer scratch)

@@ -15,14 +15,17 @@ import java.nio.ByteOrder;
  * task → driver  HELLO   magic:int token:long partition:int attempt:int
  * driver → task  STEP    op=1:int epoch:int step:int globalStep:long n:int weights:float[n]
  * driver → task  DONE    op=2:int
- * task → driver  RESULT  partition:int step:int loss:double count:long correct:double
- *                        computeNanos:long n:int gradientSum:float[n]
+ * task → driver  RESULT  status=0:int partition:int step:int loss:double count:long
+ *                        correct:double computeNanos:long n:int gradientSum:float[n]
+ * task → driver  FAILED  status=1:int reason:UTF (then the task ends)
  * </pre>
  */
 final class SyncProtocol {
   static final int MAGIC = 0x53434e4e; // "SCNN"
   static final int STEP = 1;
   static final int DONE = 2;
+  static final int OK = 0;
+  static final int FAILED = 1;
 
   private SyncProtocol() {}
 
