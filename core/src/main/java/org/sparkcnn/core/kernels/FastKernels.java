@@ -40,6 +40,15 @@ abstract class FastKernels implements Kernels {
     conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, false, y);
   }
 
+  @Override
+  public void conv2dForwardActivation(Window2D g, int filters, int n, float[] x, float[] params,
+      int kernelOffset, int biasOffset, Activation a, float[] y) {
+    conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
+    if (a != Activation.RELU) {
+      activationForward(a, n * g.outputPixels(), filters, y, y);
+    }
+  }
+
   /** conv2dForward, then max(., 0) if relu, fused into the product's store. */
   void conv2dForward(Window2D g, int filters, int n, float[] x, float[] params, int kernelOffset,
       int biasOffset, boolean relu, float[] y) {
@@ -208,8 +217,13 @@ abstract class FastKernels implements Kernels {
 
   @Override
   public void maxPool2dForward(Window2D g, int n, float[] x, float[] y) {
+    maxPoolForward(g, n, x, y, 0);
+  }
+
+  /** Max pooling forward of channels [from, C). */
+  static void maxPoolForward(Window2D g, int n, float[] x, float[] y, int from) {
     int c = g.channels();
-    for (int b = 0; b < n; b++) {
+    for (int b = 0; b < n && from < c; b++) {
       for (int oh = 0; oh < g.outH(); oh++) {
         int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
         int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
@@ -218,11 +232,14 @@ abstract class FastKernels implements Kernels {
           int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
           int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
           // The window's first position, then strictly greater values: the reference's order.
-          System.arraycopy(x, ((b * g.inH() + h0) * g.inW() + w0) * c, y, yo, c);
+          int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
+          for (int ch = from; ch < c; ch++) {
+            y[yo + ch] = x[first + ch];
+          }
           for (int h = h0; h < h1; h++) {
             for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
               int xo = ((b * g.inH() + h) * g.inW() + w) * c;
-              for (int ch = 0; ch < c; ch++) {
+              for (int ch = from; ch < c; ch++) {
                 float v = x[xo + ch];
                 y[yo + ch] = v > y[yo + ch] ? v : y[yo + ch];
               }
@@ -236,8 +253,13 @@ abstract class FastKernels implements Kernels {
   @Override
   public void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
     Arrays.fill(dx, 0, n * g.inputSize(), 0f);
+    maxPoolBackward(g, n, x, dy, dx, 0);
+  }
+
+  /** Max pooling backward of channels [from, C), adding into dx. */
+  static void maxPoolBackward(Window2D g, int n, float[] x, float[] dy, float[] dx, int from) {
     int c = g.channels();
-    for (int b = 0; b < n; b++) {
+    for (int b = 0; b < n && from < c; b++) {
       for (int oh = 0; oh < g.outH(); oh++) {
         int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
         int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
@@ -246,7 +268,7 @@ abstract class FastKernels implements Kernels {
           int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
           int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
           int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
-          for (int ch = 0; ch < c; ch++) {
+          for (int ch = from; ch < c; ch++) {
             int best = first + ch;
             float max = x[best];
             for (int h = h0; h < h1; h++) {
@@ -324,6 +346,15 @@ abstract class FastKernels implements Kernels {
   public void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
       int biasOffset, float[] y) {
     denseForward(n, in, out, x, params, kernelOffset, biasOffset, false, y);
+  }
+
+  @Override
+  public void denseForwardActivation(int n, int in, int out, float[] x, float[] params,
+      int kernelOffset, int biasOffset, Activation a, float[] y) {
+    denseForward(n, in, out, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
+    if (a != Activation.RELU) {
+      activationForward(a, n, out, y, y);
+    }
   }
 
   /** denseForward, then max(., 0) if relu, fused into the product's store. */

@@ -2,6 +2,7 @@ package org.sparkcnn.core.kernels;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.tensor.Padding;
 import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Window2D;
@@ -82,6 +83,10 @@ class ConvParityTest {
       ConvReference.forward(g, filters, n, Parity.abs(x), absKernel, bias < 0 ? null : absBias,
           absSum);
       Parity.within(what + " forward bias=" + (bias >= 0), yf, yr, absSum, kSize + 1, out);
+      // Fused relu: |relu(a) - relu(b)| <= |a - b|, so the same bound holds.
+      fast.conv2dForwardActivation(g, filters, n, x, params, kOff, bias, Activation.RELU, yf);
+      ref.conv2dForwardActivation(g, filters, n, x, params, kOff, bias, Activation.RELU, yr);
+      Parity.within(what + " forward+relu bias=" + (bias >= 0), yf, yr, absSum, kSize + 1, out);
     }
 
     // backwardInput; dx starts dirty to check that it is overwritten

@@ -2,6 +2,7 @@ package org.sparkcnn.core.kernels;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.activations.Activation;
 
 /**
  * Fast dense kernels against the reference: inputs and outputs of 1, 3, 7, 13, 31 (below and
@@ -45,6 +46,9 @@ class DenseParityTest {
     double[] abs = new double[n * out];
     DenseReference.forward(n, in, out, Parity.abs(x), absK, absB, abs);
     Parity.within(what + " forward", yf, yr, abs, in + 1, n * out);
+    fast.denseForwardActivation(n, in, out, x, params, kOff, bOff, Activation.RELU, yf);
+    ref.denseForwardActivation(n, in, out, x, params, kOff, bOff, Activation.RELU, yr);
+    Parity.within(what + " forward+relu", yf, yr, abs, in + 1, n * out);
 
     float[] dxf = Parity.random(n * in, seed + 3);
     float[] dxr = new float[n * in];

@@ -42,6 +42,26 @@ class PoolParityTest {
     }
   }
 
+  /** Channels past the vector width (8 or 16 lanes), with and without a scalar remainder. */
+  @Test
+  void wideChannelsMatchTheReference() {
+    int index = 0;
+    for (int c : new int[] {8, 13, 16, 17, 32, 37}) {
+      for (int[] pool : POOLS) {
+        for (int stride = 1; stride <= 2; stride++) {
+          for (Padding padding : Padding.values()) {
+            index++;
+            Window2D g = Window2D.of(Shape.of(7, 13, c), pool[0], pool[1], stride, stride,
+                padding);
+            for (Kernels fast : Parity.fast()) {
+              check(fast, g, index % 2 == 0 ? 1 : 3, index, index % 3 == 0);
+            }
+          }
+        }
+      }
+    }
+  }
+
   private static void check(Kernels fast, Window2D g, int n, long seed, boolean ties) {
     ReferenceKernels ref = new ReferenceKernels();
     String what = fast.name() + " pool " + g + " n=" + n + (ties ? " ties" : "");
