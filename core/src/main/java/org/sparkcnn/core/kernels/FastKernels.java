@@ -19,6 +19,7 @@ import org.sparkcnn.core.tensor.Window2D;
  *   backwardParams  dW (K, F) += X^T dy,  dbias += column sums of dy
  *   backwardInput   dX (P, K) = dy W^T, then col2im adds each row of dX back onto its patch
  * </pre>
+ * W (or W^T) is packed for the product once per call.
  * P is processed in blocks of rows whose im2col slice fits in L2 (see {@link #blockRows}).
  */
 abstract class FastKernels implements Kernels {
@@ -57,13 +58,16 @@ abstract class FastKernels implements Kernels {
     int block = blockRows(k, rows);
     // Packed: the last panel is allocated whole even when only some of its rows are used.
     int panels = (block + Gemm.MR - 1) / Gemm.MR;
-    float[] col = Scratch.get().floats(Scratch.COLUMNS, panels * Gemm.MR * k);
+    Scratch s = Scratch.get();
+    float[] col = s.floats(Scratch.COLUMNS, panels * Gemm.MR * k);
+    float[] bp = s.floats(Scratch.PACKED_B, gemm.packedBSize(k, filters));
+    gemm.packB(k, filters, params, kernelOffset, filters, false, bp);
     float[] bias = biasOffset < 0 ? null : params;
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
       im2col(g, x, r0, m, col, true);
-      gemm.multiplyPacked(m, filters, k, col, 0, params, kernelOffset, filters, bias, biasOffset,
-          relu, y, r0 * filters, filters);
+      gemm.multiply(m, filters, k, col, 0, k, true, bp, bias, biasOffset, relu, y,
+          r0 * filters, filters);
     }
   }
 
@@ -74,13 +78,14 @@ abstract class FastKernels implements Kernels {
     int rows = n * g.outputPixels();
     int block = blockRows(k, rows);
     Scratch s = Scratch.get();
-    float[] wt = s.floats(Scratch.TRANSPOSED, filters * k);
-    transpose(params, kernelOffset, k, filters, wt);
+    // B = W^T (F, K), packed straight from W (K, F).
+    float[] bp = s.floats(Scratch.PACKED_B, gemm.packedBSize(filters, k));
+    gemm.packB(filters, k, params, kernelOffset, filters, true, bp);
     float[] col = s.floats(Scratch.COLUMNS, block * k);
     Arrays.fill(dx, 0, n * g.inputSize(), 0f);
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
-      gemm.multiply(m, k, filters, dy, r0 * filters, filters, wt, 0, k, null, 0, false, col, 0,
+      gemm.multiply(m, k, filters, dy, r0 * filters, filters, false, bp, null, 0, false, col, 0,
           k);
       col2im(g, col, r0, m, dx);
     }
@@ -115,46 +120,54 @@ abstract class FastKernels implements Kernels {
 
   /**
    * Rows [r0, r0 + m) of the im2col matrix of x into dst, packed in panels (see {@link Gemm})
-   * or plain row-major (K floats per row).
+   * or plain row-major (K floats per row). The output pixel (b, oh, ow) of each row is advanced
+   * incrementally: four integer divisions per row would cost more than conv1's whole product.
    */
   static void im2col(Window2D g, float[] x, int r0, int m, float[] dst, boolean packed) {
     int k = g.kernelH() * g.kernelW() * g.channels();
     int c = g.channels();
     int span = g.kernelW() * c;
     int pixels = g.outputPixels();
+    int step = packed ? Gemm.MR : 1;
+    int b = r0 / pixels;
+    int oh = r0 % pixels / g.outW();
+    int ow = r0 % pixels % g.outW();
     for (int i = 0; i < m; i++) {
-      int row = r0 + i;
-      int b = row / pixels;
-      int oh = row % pixels / g.outW();
-      int ow = row % pixels % g.outW();
-      int base = packed ? Gemm.packedIndex(i, 0, k) : i * k;
-      int step = packed ? Gemm.MR : 1;
+      int base = packed ? (i - i % Gemm.MR) * k + i % Gemm.MR : i * k;
       int w0 = ow * g.strideW() - g.padLeft();
-      // The taps kw in [kwLo, kwHi) fall inside the input; the rest of the row is padding.
+      // Taps kw in [lo / C, hi / C) fall inside the input; the rest of the row is padding.
       int lo = Math.max(0, -w0) * c;
-      int hi = Math.min(g.kernelW(), g.inW() - w0) * c;
+      int hi = Math.max(lo, Math.min(g.kernelW(), g.inW() - w0) * c);
       for (int kh = 0; kh < g.kernelH(); kh++) {
         int h = oh * g.strideH() - g.padTop() + kh;
-        int t0 = kh * span;
+        int d = base + kh * span * step;
         if (h < 0 || h >= g.inH()) {
-          for (int t = 0; t < span; t++) {
-            dst[base + (t0 + t) * step] = 0f;
+          for (int t = 0; t < span; t++, d += step) {
+            dst[d] = 0f;
           }
           continue;
         }
         int src = ((b * g.inH() + h) * g.inW() + w0) * c;
-        for (int t = 0; t < lo; t++) {
-          dst[base + (t0 + t) * step] = 0f;
+        for (int t = 0; t < lo; t++, d += step) {
+          dst[d] = 0f;
         }
-        if (step == 1 && hi > lo) {
-          System.arraycopy(x, src + lo, dst, base + t0 + lo, hi - lo);
-        } else if (step != 1) {
-          for (int t = lo, d = base + (t0 + lo) * step; t < hi; t++, d += step) {
+        if (step == 1 && hi - lo >= 32) {
+          System.arraycopy(x, src + lo, dst, d, hi - lo);
+          d += hi - lo;
+        } else {
+          for (int t = lo; t < hi; t++, d += step) {
             dst[d] = x[src + t];
           }
         }
-        for (int t = Math.max(hi, lo); t < span; t++) {
-          dst[base + (t0 + t) * step] = 0f;
+        for (int t = hi; t < span; t++, d += step) {
+          dst[d] = 0f;
+        }
+      }
+      if (++ow == g.outW()) {
+        ow = 0;
+        if (++oh == g.outH()) {
+          oh = 0;
+          b++;
         }
       }
     }
@@ -166,11 +179,10 @@ abstract class FastKernels implements Kernels {
     int c = g.channels();
     int span = g.kernelW() * c;
     int pixels = g.outputPixels();
+    int b = r0 / pixels;
+    int oh = r0 % pixels / g.outW();
+    int ow = r0 % pixels % g.outW();
     for (int i = 0; i < m; i++) {
-      int row = r0 + i;
-      int b = row / pixels;
-      int oh = row % pixels / g.outW();
-      int ow = row % pixels % g.outW();
       int w0 = ow * g.strideW() - g.padLeft();
       int lo = Math.max(0, -w0) * c;
       int hi = Math.min(g.kernelW(), g.inW() - w0) * c;
@@ -185,22 +197,19 @@ abstract class FastKernels implements Kernels {
           dx[dst + t] += col[src + t];
         }
       }
-    }
-  }
-
-  /** dst (cols, rows) = src (rows, cols) read from src[offset]. */
-  static void transpose(float[] src, int offset, int rows, int cols, float[] dst) {
-    for (int r = 0; r < rows; r++) {
-      int s = offset + r * cols;
-      for (int c = 0; c < cols; c++) {
-        dst[c * rows + r] = src[s + c];
+      if (++ow == g.outW()) {
+        ow = 0;
+        if (++oh == g.outH()) {
+          oh = 0;
+          b++;
+        }
       }
     }
   }
 
   /** out[off + j] += sum over rows of a[row * cols + j], in blocks of 64 rows summed first. */
   static void columnSums(int rows, int cols, float[] a, float[] out, int off) {
-    float[] partial = Scratch.get().floats(Scratch.TRANSPOSED, cols);
+    float[] partial = Scratch.get().floats(Scratch.SUMS, cols);
     for (int r0 = 0; r0 < rows; r0 += 64) {
       Arrays.fill(partial, 0, cols, 0f);
       int r1 = Math.min(rows, r0 + 64);
@@ -217,34 +226,61 @@ abstract class FastKernels implements Kernels {
 
   @Override
   public void maxPool2dForward(Window2D g, int n, float[] x, float[] y) {
-    maxPoolForward(g, n, x, y, 0);
+    int c = g.channels();
+    for (int b = 0; b < n; b++) {
+      for (int oh = 0; oh < g.outH(); oh++) {
+        for (int ow = 0; ow < g.outW(); ow++) {
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
+          int from = 0;
+          if (isFull2x2(g, oh, ow)) {
+            int x0 = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
+                + ow * g.strideW() - g.padLeft()) * c;
+            from = maxPool2x2Forward(c, x, x0, g.inW() * c, y, yo);
+          }
+          maxPoolForward(g, b, oh, ow, x, y, yo, from);
+        }
+      }
+    }
   }
 
-  /** Max pooling forward of channels [from, C). */
-  static void maxPoolForward(Window2D g, int n, float[] x, float[] y, int from) {
+  /** True if output (oh, ow)'s window is 2x2 and lies wholly inside the input. */
+  static boolean isFull2x2(Window2D g, int oh, int ow) {
+    int h = oh * g.strideH() - g.padTop();
+    int w = ow * g.strideW() - g.padLeft();
+    return g.kernelH() == 2 && g.kernelW() == 2 && h >= 0 && w >= 0 && h + 2 <= g.inH()
+        && w + 2 <= g.inW();
+  }
+
+  /** A vectorized 2x2 window's forward on a prefix of the channels; returns where it stopped. */
+  int maxPool2x2Forward(int c, float[] x, int x0, int rowStride, float[] y, int yo) {
+    return 0;
+  }
+
+  /** A vectorized 2x2 window's backward on a prefix of the channels; returns where it stopped. */
+  int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
+      float[] dx, boolean overlap) {
+    return 0;
+  }
+
+  /** Max pooling forward of output pixel (b, oh, ow), channels [from, C). */
+  static void maxPoolForward(Window2D g, int b, int oh, int ow, float[] x, float[] y, int yo,
+      int from) {
     int c = g.channels();
-    for (int b = 0; b < n && from < c; b++) {
-      for (int oh = 0; oh < g.outH(); oh++) {
-        int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
-        int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
-        for (int ow = 0; ow < g.outW(); ow++) {
-          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
-          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
-          // The window's first position, then strictly greater values: the reference's order.
-          int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
-          for (int ch = from; ch < c; ch++) {
-            y[yo + ch] = x[first + ch];
-          }
-          for (int h = h0; h < h1; h++) {
-            for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
-              int xo = ((b * g.inH() + h) * g.inW() + w) * c;
-              for (int ch = from; ch < c; ch++) {
-                float v = x[xo + ch];
-                y[yo + ch] = v > y[yo + ch] ? v : y[yo + ch];
-              }
-            }
-          }
+    int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
+    int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
+    int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
+    int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
+    // The window's first position, then strictly greater values: the reference's order.
+    int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
+    for (int ch = from; ch < c; ch++) {
+      y[yo + ch] = x[first + ch];
+    }
+    for (int h = h0; h < h1; h++) {
+      for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
+        int xo = ((b * g.inH() + h) * g.inW() + w) * c;
+        for (int ch = from; ch < c; ch++) {
+          float v = x[xo + ch];
+          y[yo + ch] = v > y[yo + ch] ? v : y[yo + ch];
         }
       }
     }
@@ -253,37 +289,46 @@ abstract class FastKernels implements Kernels {
   @Override
   public void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
     Arrays.fill(dx, 0, n * g.inputSize(), 0f);
-    maxPoolBackward(g, n, x, dy, dx, 0);
+    int c = g.channels();
+    boolean overlap = g.strideH() < g.kernelH() || g.strideW() < g.kernelW();
+    for (int b = 0; b < n; b++) {
+      for (int oh = 0; oh < g.outH(); oh++) {
+        for (int ow = 0; ow < g.outW(); ow++) {
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
+          int from = 0;
+          if (isFull2x2(g, oh, ow)) {
+            int x0 = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
+                + ow * g.strideW() - g.padLeft()) * c;
+            from = maxPool2x2Backward(c, x, x0, g.inW() * c, dy, yo, dx, overlap);
+          }
+          maxPoolBackward(g, b, oh, ow, x, dy, yo, dx, from);
+        }
+      }
+    }
   }
 
-  /** Max pooling backward of channels [from, C), adding into dx. */
-  static void maxPoolBackward(Window2D g, int n, float[] x, float[] dy, float[] dx, int from) {
+  /** Max pooling backward of output pixel (b, oh, ow), channels [from, C), adding into dx. */
+  static void maxPoolBackward(Window2D g, int b, int oh, int ow, float[] x, float[] dy, int yo,
+      float[] dx, int from) {
     int c = g.channels();
-    for (int b = 0; b < n && from < c; b++) {
-      for (int oh = 0; oh < g.outH(); oh++) {
-        int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
-        int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
-        for (int ow = 0; ow < g.outW(); ow++) {
-          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
-          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
-          int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
-          for (int ch = from; ch < c; ch++) {
-            int best = first + ch;
-            float max = x[best];
-            for (int h = h0; h < h1; h++) {
-              for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
-                int at = ((b * g.inH() + h) * g.inW() + w) * c + ch;
-                if (x[at] > max) {
-                  max = x[at];
-                  best = at;
-                }
-              }
-            }
-            dx[best] += dy[yo + ch];
+    int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
+    int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
+    int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
+    int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
+    int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
+    for (int ch = from; ch < c; ch++) {
+      int best = first + ch;
+      float max = x[best];
+      for (int h = h0; h < h1; h++) {
+        for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
+          int at = ((b * g.inH() + h) * g.inW() + w) * c + ch;
+          if (x[at] > max) {
+            max = x[at];
+            best = at;
           }
         }
       }
+      dx[best] += dy[yo + ch];
     }
   }
 
@@ -360,16 +405,18 @@ abstract class FastKernels implements Kernels {
   /** denseForward, then max(., 0) if relu, fused into the product's store. */
   void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
       int biasOffset, boolean relu, float[] y) {
-    gemm.multiply(n, out, in, x, 0, in, params, kernelOffset, out,
-        biasOffset < 0 ? null : params, biasOffset, relu, y, 0, out);
+    float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(in, out));
+    gemm.packB(in, out, params, kernelOffset, out, false, bp);
+    gemm.multiply(n, out, in, x, 0, in, false, bp, biasOffset < 0 ? null : params, biasOffset,
+        relu, y, 0, out);
   }
 
   @Override
   public void denseBackwardInput(int n, int in, int out, float[] dy, float[] params,
       int kernelOffset, float[] dx) {
-    float[] wt = Scratch.get().floats(Scratch.TRANSPOSED, in * out);
-    transpose(params, kernelOffset, in, out, wt);
-    gemm.multiply(n, in, out, dy, 0, out, wt, 0, in, null, 0, false, dx, 0, in);
+    float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(out, in));
+    gemm.packB(out, in, params, kernelOffset, out, true, bp);
+    gemm.multiply(n, in, out, dy, 0, out, false, bp, null, 0, false, dx, 0, in);
   }
 
   @Override

@@ -9,9 +9,12 @@ package org.sparkcnn.core.kernels;
  * <p>Shape letters: M rows of the result, N its columns, K the summed dimension.
  *
  * <p>Packed A: rows in panels of {@link #MR}; panel q holds rows [q*MR, q*MR + MR) as K groups of
- * MR floats, element (r, p) at {@code q*MR*K + p*MR + r % MR}. The micro-kernel then reads one
- * contiguous stream of A instead of MR rows. The last panel of an M that is not a multiple of MR
- * is read only for its M % MR real rows.
+ * MR floats, element (r, p) at {@code q*MR*K + p*MR + r % MR}, so the micro-kernel reads one
+ * contiguous stream of A instead of MR rows. The last panel is always allocated whole; its rows
+ * past M are never stored to C, so they may hold anything.
+ *
+ * <p>Packed B: an implementation-defined layout made by {@link #packB} once per kernel call (the
+ * weights), then read by every {@link #multiply} of that call.
  */
 interface Gemm {
   /** Rows per panel of packed A, and of the register tile. */
@@ -20,15 +23,21 @@ interface Gemm {
   /** A short name for logs, e.g. "vector-256bit-6x2". */
   String name();
 
-  /**
-   * C (M, N) = A (M, K) B (K, N) + bias (N), then max(., 0) if relu; overwrites C. bias may be
-   * null (no bias); it is read from {@code bias[biasOff, biasOff + N)}.
-   */
-  void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc);
+  /** Floats {@link #packB} writes for a (K, N) matrix. */
+  int packedBSize(int k, int n);
 
-  /** As {@link #multiply}, with A already packed from {@code ap[apOff]} (see the class doc). */
-  void multiplyPacked(int m, int n, int k, float[] ap, int apOff, float[] b, int bOff, int ldb,
+  /**
+   * Packs B (K, N) into dst: B(p, j) is {@code b[bOff + p * ldb + j]}, or with
+   * {@code transposed} {@code b[bOff + j * ldb + p]} (so W^T is packed straight from W).
+   */
+  void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed, float[] dst);
+
+  /**
+   * C (M, N) = A (M, K) B (K, N) + bias (N), then max(., 0) if relu; overwrites C. A is packed
+   * from {@code a[aOff]} if {@code aPacked}, else row-major with leading dimension lda; B packed
+   * by {@link #packB}. bias may be null; it is read from {@code bias[biasOff, biasOff + N)}.
+   */
+  void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aPacked, float[] bp,
       float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc);
 
   /** C (K, N) += A (M, K)^T B (M, N): the weight-gradient product; accumulates into C. */
@@ -40,11 +49,11 @@ interface Gemm {
     return (row / MR) * MR * k + p * MR + row % MR;
   }
 
-  /** Packs MR rows of A (row-major, lda) into dst[0, MR*K) in panel order. */
-  static void packPanel(int k, float[] a, int aOff, int lda, float[] dst) {
-    for (int r = 0; r < MR; r++) {
-      int src = aOff + r * lda;
-      for (int p = 0, d = r; p < k; p++, d += MR) {
+  /** Packs rows [0, m) of A (row-major, lda) into dst in panel order. */
+  static void packA(int m, int k, float[] a, int aOff, int lda, float[] dst) {
+    for (int i = 0; i < m; i++) {
+      int src = aOff + i * lda;
+      for (int p = 0, d = packedIndex(i, 0, k); p < k; p++, d += MR) {
         dst[d] = a[src + p];
       }
     }

@@ -13,20 +13,28 @@ final class ScalarGemm implements Gemm {
     return "scalar";
   }
 
+  /** Packed B is B itself, row-major (K, N): the saxpy sweeps read its rows contiguously. */
   @Override
-  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-      int ldb, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
-    for (int i = 0; i < m; i++) {
-      row(n, k, a, aOff + i * lda, 1, b, bOff, ldb, bias, biasOff, relu, c, cOff + i * ldc);
+  public int packedBSize(int k, int n) {
+    return k * n;
+  }
+
+  @Override
+  public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed,
+      float[] dst) {
+    for (int p = 0; p < k; p++) {
+      for (int j = 0; j < n; j++) {
+        dst[p * n + j] = transposed ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+      }
     }
   }
 
   @Override
-  public void multiplyPacked(int m, int n, int k, float[] ap, int apOff, float[] b, int bOff,
-      int ldb, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
+  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aPacked,
+      float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
     for (int i = 0; i < m; i++) {
-      row(n, k, ap, apOff + Gemm.packedIndex(i, 0, k), MR, b, bOff, ldb, bias, biasOff, relu, c,
-          cOff + i * ldc);
+      int ai = aPacked ? aOff + Gemm.packedIndex(i, 0, k) : aOff + i * lda;
+      row(n, k, a, ai, aPacked ? MR : 1, bp, 0, n, bias, biasOff, relu, c, cOff + i * ldc);
     }
   }
 

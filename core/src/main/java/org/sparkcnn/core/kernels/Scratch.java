@@ -7,13 +7,17 @@ package org.sparkcnn.core.kernels;
  * live uses on one thread.
  */
 final class Scratch {
-  /** Packed rows of A inside {@link Gemm#multiply}. */
+  /** A packed inside {@link Gemm#multiply} when the caller passes it row-major. */
   static final int GEMM_PANEL = 0;
   /** im2col block of a convolution. */
   static final int COLUMNS = 1;
-  /** Transposed weights (conv and dense backward input). */
-  static final int TRANSPOSED = 2;
-  private static final int SLOTS = 3;
+  /** Packed B (the weights) of a kernel call. */
+  static final int PACKED_B = 2;
+  /** A tile cut by the edge of C, inside {@link Gemm#multiply}. */
+  static final int TILE = 3;
+  /** Per-block column sums (bias gradients). */
+  static final int SUMS = 4;
+  private static final int SLOTS = 5;
   private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
   private final float[][] arrays = new float[SLOTS][0];

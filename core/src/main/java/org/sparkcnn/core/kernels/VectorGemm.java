@@ -25,57 +25,69 @@ final class VectorGemm implements Gemm {
     return "vector-" + S.vectorBitSize() + "bit-" + MR + "x2";
   }
 
-  static int lanes() {
-    return L;
+  /** Columns per strip of packed B: the tile's two vectors. */
+  private static final int NR = 2 * L;
+
+  /**
+   * Packed B: strips of NR columns, strip s holding B[:, s*NR, s*NR + NR) as K rows of NR
+   * contiguous floats (zeros past N). A strip of conv2's weights is 18 KiB read sequentially;
+   * read in place, its rows 256 bytes apart fell into a sixteenth of L1's sets and missed.
+   */
+  @Override
+  public int packedBSize(int k, int n) {
+    return (n + NR - 1) / NR * NR * k;
   }
 
   @Override
-  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-      int ldb, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
-    float[] panel = null;
-    int i = 0;
-    if (n >= 2 * L && m >= MR) {
-      panel = Scratch.get().floats(Scratch.GEMM_PANEL, MR * k);
-    }
-    for (; i + MR <= m && panel != null; i += MR) {
-      Gemm.packPanel(k, a, aOff + i * lda, lda, panel);
-      panel(n, k, panel, 0, b, bOff, ldb, bias, biasOff, relu, c, cOff + i * ldc, ldc);
-    }
-    for (; i < m; i++) {
-      rowTail(0, n, k, a, aOff + i * lda, 1, b, bOff, ldb, bias, biasOff, relu, c,
-          cOff + i * ldc);
-    }
-  }
-
-  @Override
-  public void multiplyPacked(int m, int n, int k, float[] ap, int apOff, float[] b, int bOff,
-      int ldb, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
-    int i = 0;
-    for (; i + MR <= m; i += MR) {
-      panel(n, k, ap, apOff + i * k, b, bOff, ldb, bias, biasOff, relu, c, cOff + i * ldc, ldc);
-    }
-    for (; i < m; i++) {
-      rowTail(0, n, k, ap, apOff + Gemm.packedIndex(i, 0, k), MR, b, bOff, ldb, bias, biasOff,
-          relu, c, cOff + i * ldc);
-    }
-  }
-
-  /** MR full rows of C from one packed panel of A. */
-  private static void panel(int n, int k, float[] ap, int p0, float[] b, int bOff, int ldb,
-      float[] bias, int biasOff, boolean relu, float[] c, int c0, int ldc) {
-    int j = 0;
-    for (; j + 2 * L <= n; j += 2 * L) {
-      tile6x2(k, ap, p0, b, bOff + j, ldb, bias, biasOff + j, relu, c, c0 + j, ldc);
-    }
-    if (j < n) {
-      for (int r = 0; r < MR; r++) {
-        rowTail(j, n, k, ap, p0 + r, MR, b, bOff, ldb, bias, biasOff, relu, c, c0 + r * ldc);
+  public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed,
+      float[] dst) {
+    for (int j0 = 0, d = 0; j0 < n; j0 += NR) {
+      for (int p = 0; p < k; p++) {
+        for (int j = j0; j < j0 + NR; j++, d++) {
+          dst[d] = j >= n ? 0f : transposed ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+        }
       }
     }
   }
 
-  private static void tile6x2(int k, float[] ap, int a0, float[] b, int b0, int ldb,
-      float[] bias, int biasOff, boolean relu, float[] c, int c0, int ldc) {
+  /**
+   * Strips of B outer, panels of A inner: the strip (K x NR floats) stays in L1 while the panels
+   * stream from L2. Tiles cut by the edge of C are computed whole into a scratch tile and
+   * copied.
+   */
+  @Override
+  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aPacked,
+      float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
+    float[] ap = a;
+    int apOff = aOff;
+    if (!aPacked) {
+      ap = Scratch.get().floats(Scratch.GEMM_PANEL, (m + MR - 1) / MR * MR * k);
+      apOff = 0;
+      Gemm.packA(m, k, a, aOff, lda, ap);
+    }
+    for (int j0 = 0, b0 = 0; j0 < n; j0 += NR, b0 += k * NR) {
+      int cols = Math.min(NR, n - j0);
+      for (int i = 0; i < m; i += MR) {
+        int rows = Math.min(MR, m - i);
+        if (rows == MR && cols == NR) {
+          tile6x2(k, ap, apOff + i * k, bp, b0, bias, biasOff + j0, relu, c,
+              cOff + i * ldc + j0, ldc);
+        } else {
+          float[] t = Scratch.get().floats(Scratch.TILE, MR * NR);
+          tile6x2(k, ap, apOff + i * k, bp, b0, null, 0, false, t, 0, NR);
+          for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+              float v = t[r * NR + j] + (bias == null ? 0f : bias[biasOff + j0 + j]);
+              c[cOff + (i + r) * ldc + j0 + j] = relu ? Math.max(v, 0f) : v;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void tile6x2(int k, float[] ap, int a0, float[] b, int b0, float[] bias,
+      int biasOff, boolean relu, float[] c, int c0, int ldc) {
     FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     if (bias == null) {
       c00 = c01 = FloatVector.zero(S);
@@ -85,7 +97,7 @@ final class VectorGemm implements Gemm {
     }
     c10 = c20 = c30 = c40 = c50 = c00;
     c11 = c21 = c31 = c41 = c51 = c01;
-    for (int p = 0, bp = b0, a = a0; p < k; p++, bp += ldb, a += MR) {
+    for (int p = 0, bp = b0, a = a0; p < k; p++, bp += NR, a += MR) {
       FloatVector b0v = FloatVector.fromArray(S, b, bp);
       FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
       FloatVector x = FloatVector.broadcast(S, ap[a]);
@@ -133,42 +145,6 @@ final class VectorGemm implements Gemm {
     c41.intoArray(c, c0 + 4 * ldc + L);
     c50.intoArray(c, c0 + 5 * ldc);
     c51.intoArray(c, c0 + 5 * ldc + L);
-  }
-
-  /**
-   * One row of C from column j: 1-vector steps with 2 partial sums each, then scalars. A(p) is
-   * {@code a[ai + p * step]} (step 1 for a plain row, MR for a packed one).
-   */
-  private static void rowTail(int j, int n, int k, float[] a, int ai, int step, float[] b,
-      int bOff, int ldb, float[] bias, int biasOff, boolean relu, float[] c, int ci) {
-    for (; j + L <= n; j += L) {
-      FloatVector s0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias,
-          biasOff + j);
-      FloatVector s1 = FloatVector.zero(S);
-      int p = 0;
-      for (; p + 2 <= k; p += 2) {
-        s0 = FloatVector.broadcast(S, a[ai + p * step]).fma(FloatVector.fromArray(S, b,
-            bOff + p * ldb + j), s0);
-        s1 = FloatVector.broadcast(S, a[ai + (p + 1) * step]).fma(FloatVector.fromArray(S, b,
-            bOff + (p + 1) * ldb + j), s1);
-      }
-      if (p < k) {
-        s0 = FloatVector.broadcast(S, a[ai + p * step]).fma(FloatVector.fromArray(S, b,
-            bOff + p * ldb + j), s0);
-      }
-      s0 = s0.add(s1);
-      if (relu) {
-        s0 = s0.max(0f);
-      }
-      s0.intoArray(c, ci + j);
-    }
-    for (; j < n; j++) {
-      float s = bias == null ? 0f : bias[biasOff + j];
-      for (int p = 0; p < k; p++) {
-        s = Math.fma(a[ai + p * step], b[bOff + p * ldb + j], s);
-      }
-      c[ci + j] = relu ? Math.max(s, 0f) : s;
-    }
   }
 
   @Override

@@ -1,8 +1,6 @@
 package org.sparkcnn.core.kernels;
 
-import java.util.Arrays;
 import org.sparkcnn.core.activations.Activation;
-import org.sparkcnn.core.tensor.Window2D;
 
 /**
  * The fast kernels with their matrix products ({@link VectorGemm}), max pooling and relu
@@ -22,14 +20,14 @@ public final class VectorKernels extends FastKernels {
   }
 
   @Override
-  public void maxPool2dForward(Window2D g, int n, float[] x, float[] y) {
-    maxPoolForward(g, n, x, y, VectorOps.maxPoolForward(g, n, x, y));
+  int maxPool2x2Forward(int c, float[] x, int x0, int rowStride, float[] y, int yo) {
+    return VectorOps.maxPool2x2Forward(c, x, x0, rowStride, y, yo);
   }
 
   @Override
-  public void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
-    Arrays.fill(dx, 0, n * g.inputSize(), 0f);
-    maxPoolBackward(g, n, x, dy, dx, VectorOps.maxPoolBackward(g, n, x, dy, dx));
+  int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
+      float[] dx, boolean overlap) {
+    return VectorOps.maxPool2x2Backward(c, x, x0, rowStride, dy, yo, dx, overlap);
   }
 
   @Override

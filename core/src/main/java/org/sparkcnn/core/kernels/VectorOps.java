@@ -46,84 +46,73 @@ final class VectorOps {
   }
 
   /**
-   * Max pooling forward on channels [0, C - C % L): the window's first value, then each strictly
-   * greater one in row-major order (the reference's order, so ties and NaN behave alike).
-   * Returns the first channel left to the scalar loop.
+   * Max pooling forward of one 2x2 window lying wholly inside the input, channels
+   * [0, C - C % L): the first value, then each strictly greater one in row-major order (the
+   * reference's order, so ties and NaN behave alike). x0 is the offset of the window's top-left
+   * pixel, rowStride the offset of the pixel below it. Straight-line code on purpose: a vector
+   * carried through loops of variable length is boxed on the heap by JDK 17's C2.
+   *
+   * @return the first channel left to the scalar loop
    */
-  static int maxPoolForward(Window2D g, int n, float[] x, float[] y) {
-    int c = g.channels();
+  static int maxPool2x2Forward(int c, float[] x, int x0, int rowStride, float[] y, int yo) {
     int vc = c - c % L;
-    for (int b = 0; b < n && vc > 0; b++) {
-      for (int oh = 0; oh < g.outH(); oh++) {
-        int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
-        int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
-        for (int ow = 0; ow < g.outW(); ow++) {
-          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
-          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
-          for (int ch = 0; ch < vc; ch += L) {
-            FloatVector best = FloatVector.fromArray(S, x,
-                ((b * g.inH() + h0) * g.inW() + w0) * c + ch);
-            for (int h = h0; h < h1; h++) {
-              for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
-                FloatVector v = FloatVector.fromArray(S, x, ((b * g.inH() + h) * g.inW() + w) * c
-                    + ch);
-                best = best.blend(v, v.compare(VectorOperators.GT, best));
-              }
-            }
-            best.intoArray(y, yo + ch);
-          }
-        }
-      }
+    for (int ch = 0; ch < vc; ch += L) {
+      FloatVector v0 = FloatVector.fromArray(S, x, x0 + ch);
+      FloatVector v1 = FloatVector.fromArray(S, x, x0 + c + ch);
+      FloatVector v2 = FloatVector.fromArray(S, x, x0 + rowStride + ch);
+      FloatVector v3 = FloatVector.fromArray(S, x, x0 + rowStride + c + ch);
+      FloatVector best = v0.blend(v1, v1.compare(VectorOperators.GT, v0));
+      best = best.blend(v2, v2.compare(VectorOperators.GT, best));
+      best = best.blend(v3, v3.compare(VectorOperators.GT, best));
+      best.intoArray(y, yo + ch);
     }
     return vc;
   }
 
   /**
-   * Max pooling backward on channels [0, C - C % L), adding into dx (which the caller zeroed):
-   * each lane's dy goes to the first position of its window holding the maximum. Returns the
-   * first channel left to the scalar loop.
+   * Max pooling backward of one 2x2 window wholly inside the input, channels [0, C - C % L):
+   * each lane's dy goes to the first position holding the window's maximum (a NaN maximum can
+   * only come from the first position, which the reference then picks). With {@code overlap}
+   * false the positions belong to no other window, so dx is stored; otherwise added to.
+   *
+   * @return the first channel left to the scalar loop
    */
-  static int maxPoolBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
-    int c = g.channels();
+  static int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
+      float[] dx, boolean overlap) {
     int vc = c - c % L;
-    for (int b = 0; b < n && vc > 0; b++) {
-      for (int oh = 0; oh < g.outH(); oh++) {
-        int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
-        int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
-        for (int ow = 0; ow < g.outW(); ow++) {
-          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
-          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
-          int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
-          for (int ch = 0; ch < vc; ch += L) {
-            FloatVector best = FloatVector.fromArray(S, x, first + ch);
-            for (int h = h0; h < h1; h++) {
-              for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
-                FloatVector v = FloatVector.fromArray(S, x, ((b * g.inH() + h) * g.inW() + w) * c
-                    + ch);
-                best = best.blend(v, v.compare(VectorOperators.GT, best));
-              }
-            }
-            FloatVector grad = FloatVector.fromArray(S, dy, yo + ch);
-            // The first position equal to the maximum takes the gradient; a NaN maximum can
-            // only come from the first position, which the reference then picks.
-            VectorMask<Float> taken = best.test(VectorOperators.IS_NAN);
-            for (int h = h0; h < h1; h++) {
-              for (int w = w0; w < w1; w++) {
-                int at = ((b * g.inH() + h) * g.inW() + w) * c + ch;
-                VectorMask<Float> hit = FloatVector.fromArray(S, x, at)
-                    .compare(VectorOperators.EQ, best).andNot(taken);
-                if (at == first + ch) {
-                  hit = hit.or(taken);
-                }
-                taken = taken.or(hit);
-                FloatVector.fromArray(S, dx, at).add(ZERO.blend(grad, hit)).intoArray(dx, at);
-              }
-            }
-          }
-        }
+    int a0 = x0;
+    int a1 = x0 + c;
+    int a2 = x0 + rowStride;
+    int a3 = a2 + c;
+    for (int ch = 0; ch < vc; ch += L) {
+      FloatVector v0 = FloatVector.fromArray(S, x, a0 + ch);
+      FloatVector v1 = FloatVector.fromArray(S, x, a1 + ch);
+      FloatVector v2 = FloatVector.fromArray(S, x, a2 + ch);
+      FloatVector v3 = FloatVector.fromArray(S, x, a3 + ch);
+      FloatVector best = v0.blend(v1, v1.compare(VectorOperators.GT, v0));
+      best = best.blend(v2, v2.compare(VectorOperators.GT, best));
+      best = best.blend(v3, v3.compare(VectorOperators.GT, best));
+      FloatVector grad = FloatVector.fromArray(S, dy, yo + ch);
+      VectorMask<Float> m0 = v0.compare(VectorOperators.EQ, best)
+          .or(best.test(VectorOperators.IS_NAN));
+      VectorMask<Float> m1 = v1.compare(VectorOperators.EQ, best).and(m0.not());
+      VectorMask<Float> taken = m0.or(m1);
+      VectorMask<Float> m2 = v2.compare(VectorOperators.EQ, best).and(taken.not());
+      VectorMask<Float> m3 = taken.or(m2).not();
+      FloatVector g0 = ZERO.blend(grad, m0);
+      FloatVector g1 = ZERO.blend(grad, m1);
+      FloatVector g2 = ZERO.blend(grad, m2);
+      FloatVector g3 = ZERO.blend(grad, m3);
+      if (overlap) {
+        g0 = g0.add(FloatVector.fromArray(S, dx, a0 + ch));
+        g1 = g1.add(FloatVector.fromArray(S, dx, a1 + ch));
+        g2 = g2.add(FloatVector.fromArray(S, dx, a2 + ch));
+        g3 = g3.add(FloatVector.fromArray(S, dx, a3 + ch));
       }
+      g0.intoArray(dx, a0 + ch);
+      g1.intoArray(dx, a1 + ch);
+      g2.intoArray(dx, a2 + ch);
+      g3.intoArray(dx, a3 + ch);
     }
     return vc;
   }
