@@ -37,6 +37,11 @@ public final class KernelSelector {
     return k;
   }
 
+  /** Prints the kernels this JVM would use: {@code java [flags] -cp core.jar ...KernelSelector}. */
+  public static void main(String[] args) {
+    System.out.println(get().name());
+  }
+
   static Kernels choose(String setting) {
     return switch (setting) {
       case "reference" -> new ReferenceKernels();
