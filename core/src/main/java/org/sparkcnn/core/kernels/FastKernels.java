@@ -132,7 +132,33 @@ abstract class FastKernels implements Kernels {
     int b = r0 / pixels;
     int oh = r0 % pixels / g.outW();
     int ow = r0 % pixels % g.outW();
+    int[] patches = packed ? PANEL_ROWS.get() : null;
     for (int i = 0; i < m; i++) {
+      if (packed && i % Gemm.MR == 0 && i + Gemm.MR <= m
+          && interiorPanel(g, b, oh, ow, patches)) {
+        // A panel of MR rows whose patches need no padding: gathered patch element by patch
+        // element, so dst is written sequentially instead of at a stride of MR.
+        int d = i * k;
+        for (int kh = 0; kh < g.kernelH(); kh++) {
+          int rowOff = kh * g.inW() * c;
+          for (int t = 0; t < span; t++) {
+            for (int r = 0; r < Gemm.MR; r++) {
+              dst[d++] = x[patches[r] + rowOff + t];
+            }
+          }
+        }
+        for (int r = 0; r < Gemm.MR; r++) {
+          if (++ow == g.outW()) {
+            ow = 0;
+            if (++oh == g.outH()) {
+              oh = 0;
+              b++;
+            }
+          }
+        }
+        i += Gemm.MR - 1;
+        continue;
+      }
       int base = packed ? (i - i % Gemm.MR) * k + i % Gemm.MR : i * k;
       int w0 = ow * g.strideW() - g.padLeft();
       // Taps kw in [lo / C, hi / C) fall inside the input; the rest of the row is padding.
@@ -171,6 +197,33 @@ abstract class FastKernels implements Kernels {
         }
       }
     }
+  }
+
+  /** Per-thread offsets of the MR patches of a panel. */
+  private static final ThreadLocal<int[]> PANEL_ROWS =
+      ThreadLocal.withInitial(() -> new int[Gemm.MR]);
+
+  /**
+   * True if the MR output pixels from (b, oh, ow) on have patches wholly inside the input; then
+   * src[r] is the offset of patch r's top-left input pixel.
+   */
+  private static boolean interiorPanel(Window2D g, int b, int oh, int ow, int[] src) {
+    for (int r = 0; r < Gemm.MR; r++) {
+      int h = oh * g.strideH() - g.padTop();
+      int w = ow * g.strideW() - g.padLeft();
+      if (h < 0 || w < 0 || h + g.kernelH() > g.inH() || w + g.kernelW() > g.inW()) {
+        return false;
+      }
+      src[r] = ((b * g.inH() + h) * g.inW() + w) * g.channels();
+      if (++ow == g.outW()) {
+        ow = 0;
+        if (++oh == g.outH()) {
+          oh = 0;
+          b++;
+        }
+      }
+    }
+    return true;
   }
 
   /** Adds rows [r0, r0 + m) of a row-major im2col-shaped matrix back onto their patches in dx. */

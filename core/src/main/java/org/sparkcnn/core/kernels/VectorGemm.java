@@ -161,9 +161,45 @@ final class VectorGemm implements Gemm {
         rowTailT(j, n, m, a, aOff + p + r, lda, b, bOff, ldb, c, cOff + (p + r) * ldc);
       }
     }
+    // conv1's K = 9 leaves 3 rows: a 3-row tile keeps them off the latency-bound 1-row path.
+    if (p + 3 <= k) {
+      int j = 0;
+      for (; j + 2 * L <= n; j += 2 * L) {
+        tileT3x2(m, a, aOff + p, lda, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
+      }
+      for (int r = 0; r < 3; r++) {
+        rowTailT(j, n, m, a, aOff + p + r, lda, b, bOff, ldb, c, cOff + (p + r) * ldc);
+      }
+      p += 3;
+    }
     for (; p < k; p++) {
       rowTailT(0, n, m, a, aOff + p, lda, b, bOff, ldb, c, cOff + p * ldc);
     }
+  }
+
+  private static void tileT3x2(int m, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+      float[] c, int c0, int ldc) {
+    FloatVector c00, c01, c10, c11, c20, c21;
+    c00 = c01 = c10 = c11 = c20 = c21 = FloatVector.zero(S);
+    for (int i = 0, ai = a0, bi = b0; i < m; i++, ai += lda, bi += ldb) {
+      FloatVector b0v = FloatVector.fromArray(S, b, bi);
+      FloatVector b1v = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(b0v, c00);
+      c01 = x.fma(b1v, c01);
+      x = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x.fma(b0v, c10);
+      c11 = x.fma(b1v, c11);
+      x = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x.fma(b0v, c20);
+      c21 = x.fma(b1v, c21);
+    }
+    addInto(c00, c, c0);
+    addInto(c01, c, c0 + L);
+    addInto(c10, c, c0 + ldc);
+    addInto(c11, c, c0 + ldc + L);
+    addInto(c20, c, c0 + 2 * ldc);
+    addInto(c21, c, c0 + 2 * ldc + L);
   }
 
   private static void tileT6x2(int m, float[] a, int a0, int lda, float[] b, int b0, int ldb,
