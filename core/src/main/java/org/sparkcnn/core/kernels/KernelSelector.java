@@ -3,12 +3,20 @@ package org.sparkcnn.core.kernels;
 import java.util.logging.Logger;
 
 /**
- * Chooses the {@link Kernels} implementation once per JVM and logs the choice. The system
- * property {@code sparkcnn.kernels} forces one: {@code reference} for the plain oracle,
- * {@code auto} (the default) for the fastest available.
+ * Chooses the {@link Kernels} implementation once per JVM and logs the choice in one line. The
+ * system property {@code sparkcnn.kernels} selects one:
+ * <ul>
+ *   <li>{@code auto} (default): {@link VectorKernels} when the JVM has the Vector API module,
+ *       else {@link ScalarKernels}, with one line saying how to enable the fast path;
+ *   <li>{@code vector}: {@link VectorKernels}, failing if the module is absent;
+ *   <li>{@code scalar}: {@link ScalarKernels}, the plain-Java fast path;
+ *   <li>{@code reference}: {@link ReferenceKernels}, the double-precision oracle (slow).
+ * </ul>
  */
 public final class KernelSelector {
   public static final String PROPERTY = "sparkcnn.kernels";
+  /** The JVM option that makes the Vector API available. */
+  public static final String ENABLE_FLAG = "--add-modules=jdk.incubator.vector";
   private static final Logger LOG = Logger.getLogger(KernelSelector.class.getName());
   private static volatile Kernels chosen;
 
@@ -29,11 +37,52 @@ public final class KernelSelector {
     return k;
   }
 
+  /** Prints the kernels this JVM would use: {@code java [flags] -cp core.jar ...KernelSelector}. */
+  public static void main(String[] args) {
+    System.out.println(get().name());
+  }
+
   static Kernels choose(String setting) {
     return switch (setting) {
-      case "reference", "auto" -> new ReferenceKernels();
+      case "reference" -> new ReferenceKernels();
+      case "scalar" -> new ScalarKernels();
+      case "vector" -> {
+        Kernels v = vectorOrNull();
+        if (v == null) {
+          throw new IllegalStateException("-D" + PROPERTY + "=vector needs the Vector API "
+              + "module; received a JVM without it, expected one started with " + ENABLE_FLAG);
+        }
+        yield v;
+      }
+      case "auto" -> {
+        Kernels v = vectorOrNull();
+        if (v == null) {
+          LOG.warning("spark-cnn: the Vector API is not available, using the slower scalar "
+              + "kernels; start the JVM with " + ENABLE_FLAG + " (for Spark, in "
+              + "spark.driver.extraJavaOptions and spark.executor.extraJavaOptions)");
+          yield new ScalarKernels();
+        }
+        yield v;
+      }
       default -> throw new IllegalArgumentException("unknown -D" + PROPERTY + "; received \""
-          + setting + "\", expected \"auto\" or \"reference\"");
+          + setting + "\", expected \"auto\", \"vector\", \"scalar\" or \"reference\"");
     };
+  }
+
+  /** True if this JVM was started with the Vector API incubator module. */
+  public static boolean vectorApiAvailable() {
+    return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  }
+
+  /** VectorKernels, or null when the module is absent (its classes then fail to link). */
+  private static Kernels vectorOrNull() {
+    if (!vectorApiAvailable()) {
+      return null;
+    }
+    try {
+      return new VectorKernels();
+    } catch (LinkageError e) {
+      return null;
+    }
   }
 }

@@ -25,6 +25,14 @@ public final class ReferenceKernels implements Kernels {
     narrow(out, y);
   }
 
+  /** The composition: {@link #conv2dForward}, then {@link #activationForward} on y. */
+  @Override
+  public void conv2dForwardActivation(Window2D g, int filters, int n, float[] x, float[] params,
+      int kernelOffset, int biasOffset, Activation a, float[] y) {
+    conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, y);
+    activationForward(a, n * g.outputPixels(), filters, y, y);
+  }
+
   @Override
   public void conv2dBackwardInput(Window2D g, int filters, int n, float[] dy, float[] params,
       int kernelOffset, float[] dx) {
@@ -83,6 +91,14 @@ public final class ReferenceKernels implements Kernels {
     DenseReference.forward(n, in, out, widen(x, 0, n * in),
         widen(params, kernelOffset, in * out), bias(params, biasOffset, out), result);
     narrow(result, y);
+  }
+
+  /** The composition: {@link #denseForward}, then {@link #activationForward} on y. */
+  @Override
+  public void denseForwardActivation(int n, int in, int out, float[] x, float[] params,
+      int kernelOffset, int biasOffset, Activation a, float[] y) {
+    denseForward(n, in, out, x, params, kernelOffset, biasOffset, y);
+    activationForward(a, n, out, y, y);
   }
 
   @Override

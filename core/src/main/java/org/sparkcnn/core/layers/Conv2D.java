@@ -166,6 +166,12 @@ public final class Conv2D extends BaseLayer {
   }
 
   @Override
+  public void forwardActivated(Kernels k, float[] params, int offset, int n, float[] x,
+      float[] y, float[] scratch, StepContext step, Activation a) {
+    k.conv2dForwardActivation(window, filters, n, x, params, offset, biasOffset(offset), a, y);
+  }
+
+  @Override
   public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
       float[] dy, float[] dx, float[] scratch) {
     k.conv2dBackwardParams(window, filters, n, x, dy, grads, offset, biasOffset(offset));

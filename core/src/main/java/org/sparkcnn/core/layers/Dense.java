@@ -112,6 +112,12 @@ public final class Dense extends BaseLayer {
   }
 
   @Override
+  public void forwardActivated(Kernels k, float[] params, int offset, int n, float[] x,
+      float[] y, float[] scratch, StepContext step, Activation a) {
+    k.denseForwardActivation(n, in, units, x, params, offset, biasOffset(offset), a, y);
+  }
+
+  @Override
   public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
       float[] dy, float[] dx, float[] scratch) {
     k.denseBackwardParams(n, in, units, x, dy, grads, offset, biasOffset(offset));

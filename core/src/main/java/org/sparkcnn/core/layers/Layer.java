@@ -76,6 +76,18 @@ public interface Layer {
       StepContext step);
 
   /**
+   * forward, then activation {@code a} on y: what the model runs when an activation directly
+   * follows this layer. Conv2D and Dense hand it to their kernel, which fuses relu into the
+   * store of the product; other layers run the two steps.
+   */
+  default void forwardActivated(Kernels k, float[] params, int offset, int n, float[] x,
+      float[] y, float[] scratch, StepContext step, Activation a) {
+    forward(k, params, offset, n, x, y, scratch, step);
+    int width = outputShape().lastDim();
+    k.activationForward(a, n * outputShape().size() / width, width, y, y);
+  }
+
+  /**
    * dx from dy, and this layer's weight gradients added into {@code grads} from {@code offset}.
    * dx is null when the caller does not need it (the first layer during training).
    */

@@ -35,6 +35,8 @@ import org.sparkcnn.core.tensor.Tensor;
  */
 public final class Sequential {
   private final String name;
+  /** describe(), built once: computeGradient names the model on every call. */
+  private final String description;
   private final List<Layer> layers = new ArrayList<>();
   private final List<Node> plan = new ArrayList<>();
   private final Map<String, Integer> nameCounters = new HashMap<>();
@@ -56,6 +58,7 @@ public final class Sequential {
 
   public Sequential(String name) {
     this.name = name;
+    this.description = "Sequential '" + name + "'";
   }
 
   public String name() {
@@ -411,6 +414,6 @@ public final class Sequential {
 
   /** "Sequential 'sequential'", the way errors name the model. */
   public String describe() {
-    return "Sequential '" + name + "'";
+    return description;
   }
 }

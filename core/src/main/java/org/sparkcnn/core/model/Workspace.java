@@ -1,6 +1,7 @@
 package org.sparkcnn.core.model;
 
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.sparkcnn.core.kernels.Kernels;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.losses.Loss;
@@ -28,6 +29,9 @@ final class Workspace {
   private double[] lossIn;
   private double[] lossTargets;
   private double[] lossGrad;
+  /** Per node {forward, backward} time counters, when {@link LayerTimes} is enabled. */
+  private final LongAdder[][] times;
+  private final LongAdder[] lossTime;
   /** Per-thread batch buffers the trainer gathers examples into. */
   float[] batchX;
   float[] batchY;
@@ -38,6 +42,16 @@ final class Workspace {
     this.inputSize = inputSize;
     this.targetWidth = targetWidth;
     this.used = new float[plan.size()][];
+    this.times = new LongAdder[plan.size()][];
+    this.lossTime = LayerTimes.ENABLED ? LayerTimes.counters("loss") : null;
+    String previous = "";
+    for (int i = 0; i < plan.size() && LayerTimes.ENABLED; i++) {
+      Node node = plan.get(i);
+      previous = node.isActivation()
+          ? previous + "." + node.activation().kerasName()
+          : node.layer().name();
+      times[i] = LayerTimes.counters(previous);
+    }
   }
 
   /** Grows the buffers to hold n examples; a no-op once they are large enough. */
@@ -80,6 +94,8 @@ final class Workspace {
     lastTraining = step.training();
     float[] in = x;
     for (int i = 0; i < end; i++) {
+      long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
+      int timed = i;
       Node node = plan.get(i);
       float[] out;
       if (node.isActivation()) {
@@ -88,12 +104,23 @@ final class Workspace {
             node.output().lastDim(), in, out);
       } else if (node.isIdentity(step.training())) {
         out = in;
+      } else if (i + 1 < end && plan.get(i + 1).isActivation()) {
+        // The activation that follows is fused into the layer's kernel: node i's own output
+        // (before the activation) is never stored, and nothing reads it.
+        out = outputs[i + 1];
+        node.layer().forwardActivated(k, params, node.paramOffset(), n, in, out, scratch[i],
+            step, plan.get(i + 1).activation());
+        used[i] = null;
+        i++;
       } else {
         out = outputs[i];
         node.layer().forward(k, params, node.paramOffset(), n, in, out, scratch[i], step);
       }
       used[i] = out;
       in = out;
+      if (LayerTimes.ENABLED) {
+        times[timed][0].add(System.nanoTime() - started);
+      }
     }
     return in;
   }
@@ -105,6 +132,7 @@ final class Workspace {
    */
   BatchStats loss(Kernels k, float[] targets, int n, Loss loss, boolean fused,
       Accuracy accuracy, boolean keepGradient) {
+    long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
     int last = plan.size() - 1;
     int width = plan.get(last).output().size();
     int end = fused ? last : last + 1;
@@ -125,6 +153,9 @@ final class Workspace {
       used[last] = outputs[last];
     }
     double correct = accuracy == null ? 0 : accuracy.correct(n, width, used[last], targets);
+    if (LayerTimes.ENABLED) {
+      lossTime[0].add(System.nanoTime() - started);
+    }
     return new BatchStats(lossSum, n, correct);
   }
 
@@ -142,6 +173,7 @@ final class Workspace {
       dy[i] = (float) lossGrad[i];
     }
     for (int i = end - 1; i >= 0; i--) {
+      long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
       Node node = plan.get(i);
       boolean first = i == 0;
       if (node.isIdentity(lastTraining)) {
@@ -162,6 +194,9 @@ final class Workspace {
         node.layer().backward(k, params, grads, node.paramOffset(), n, in, dy, out, scratch[i]);
       }
       dy = out;
+      if (LayerTimes.ENABLED) {
+        times[i][1].add(System.nanoTime() - started);
+      }
     }
   }
 }

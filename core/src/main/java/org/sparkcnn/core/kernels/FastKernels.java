@@ -1,0 +1,567 @@
+package org.sparkcnn.core.kernels;
+
+import java.util.Arrays;
+import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.tensor.Window2D;
+
+/**
+ * The fast kernels in float: convolutions and dense layers as im2col + {@link Gemm} products
+ * (the Vector API one in {@link VectorKernels}, the plain-Java one in {@link ScalarKernels}),
+ * pooling and activations as single passes over channels-last rows. Nothing is allocated per
+ * call: im2col blocks, transposed weights and packed panels live in per-thread {@link Scratch}.
+ *
+ * <p>Convolution as matrices (shape letters of {@link Window2D}; P = N * OH * OW output pixels,
+ * K = KH * KW * C, F filters): the kernel (KH, KW, C, F) is already a row-major (K, F) matrix W,
+ * and the im2col matrix X (P, K) holds in row p the input patch of output pixel p (zeros where
+ * the window covers padding), in (KH, KW, C) order. Then
+ * <pre>
+ *   forward         y (P, F)  = X W + bias           (X packed for the micro-kernel)
+ *   backwardParams  dW (K, F) += X^T dy,  dbias += column sums of dy
+ *   backwardInput   dX (P, K) = dy W^T, then col2im adds each row of dX back onto its patch
+ * </pre>
+ * W (or W^T) is packed for the product once per call.
+ * P is processed in blocks of rows whose im2col slice fits in L2 (see {@link #blockRows}).
+ */
+abstract class FastKernels implements Kernels {
+  /** Floats of one im2col block: 128 KiB, a quarter of this machine's 512 KiB L2 per core. */
+  private static final int BLOCK_FLOATS = 32 * 1024;
+  private final Gemm gemm;
+
+  FastKernels(Gemm gemm) {
+    this.gemm = gemm;
+  }
+
+  Gemm gemm() {
+    return gemm;
+  }
+
+  @Override
+  public void conv2dForward(Window2D g, int filters, int n, float[] x, float[] params,
+      int kernelOffset, int biasOffset, float[] y) {
+    conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, false, y);
+  }
+
+  @Override
+  public void conv2dForwardActivation(Window2D g, int filters, int n, float[] x, float[] params,
+      int kernelOffset, int biasOffset, Activation a, float[] y) {
+    conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
+    if (a != Activation.RELU) {
+      activationForward(a, n * g.outputPixels(), filters, y, y);
+    }
+  }
+
+  /** conv2dForward, then max(., 0) if relu, fused into the product's store. */
+  void conv2dForward(Window2D g, int filters, int n, float[] x, float[] params, int kernelOffset,
+      int biasOffset, boolean relu, float[] y) {
+    int k = g.kernelH() * g.kernelW() * g.channels();
+    int rows = n * g.outputPixels();
+    int block = blockRows(k, rows);
+    // Packed: the last panel is allocated whole even when only some of its rows are used.
+    int panels = (block + Gemm.MR - 1) / Gemm.MR;
+    Scratch s = Scratch.get();
+    float[] col = s.floats(Scratch.COLUMNS, panels * Gemm.MR * k);
+    float[] bp = s.floats(Scratch.PACKED_B, gemm.packedBSize(k, filters));
+    gemm.packB(k, filters, params, kernelOffset, filters, false, bp);
+    float[] bias = biasOffset < 0 ? null : params;
+    for (int r0 = 0; r0 < rows; r0 += block) {
+      int m = Math.min(block, rows - r0);
+      im2col(g, x, r0, m, col, true);
+      gemm.multiply(m, filters, k, col, 0, k, true, bp, bias, biasOffset, relu, y,
+          r0 * filters, filters);
+    }
+  }
+
+  @Override
+  public void conv2dBackwardInput(Window2D g, int filters, int n, float[] dy, float[] params,
+      int kernelOffset, float[] dx) {
+    int k = g.kernelH() * g.kernelW() * g.channels();
+    int rows = n * g.outputPixels();
+    int block = blockRows(k, rows);
+    Scratch s = Scratch.get();
+    // B = W^T (F, K), packed straight from W (K, F).
+    float[] bp = s.floats(Scratch.PACKED_B, gemm.packedBSize(filters, k));
+    gemm.packB(filters, k, params, kernelOffset, filters, true, bp);
+    float[] col = s.floats(Scratch.COLUMNS, block * k);
+    Arrays.fill(dx, 0, n * g.inputSize(), 0f);
+    for (int r0 = 0; r0 < rows; r0 += block) {
+      int m = Math.min(block, rows - r0);
+      gemm.multiply(m, k, filters, dy, r0 * filters, filters, false, bp, null, 0, false, col, 0,
+          k);
+      col2im(g, col, r0, m, dx);
+    }
+  }
+
+  @Override
+  public void conv2dBackwardParams(Window2D g, int filters, int n, float[] x, float[] dy,
+      float[] grads, int kernelOffset, int biasOffset) {
+    int k = g.kernelH() * g.kernelW() * g.channels();
+    int rows = n * g.outputPixels();
+    int block = blockRows(k, rows);
+    float[] col = Scratch.get().floats(Scratch.COLUMNS, block * k);
+    for (int r0 = 0; r0 < rows; r0 += block) {
+      int m = Math.min(block, rows - r0);
+      im2col(g, x, r0, m, col, false);
+      gemm.multiplyTransposedAccumulate(m, filters, k, col, 0, k, dy, r0 * filters, filters,
+          grads, kernelOffset, filters);
+    }
+    if (biasOffset >= 0) {
+      columnSums(rows, filters, dy, grads, biasOffset);
+    }
+  }
+
+  /**
+   * Rows per block: as many as keep the im2col slice within {@link #BLOCK_FLOATS}, a multiple of
+   * the panel height, at least one panel, at most all rows.
+   */
+  static int blockRows(int k, int rows) {
+    int block = Math.max(Gemm.MR, BLOCK_FLOATS / k / Gemm.MR * Gemm.MR);
+    return Math.min(block, rows);
+  }
+
+  /**
+   * Rows [r0, r0 + m) of the im2col matrix of x into dst, packed in panels (see {@link Gemm})
+   * or plain row-major (K floats per row). The output pixel (b, oh, ow) of each row is advanced
+   * incrementally: four integer divisions per row would cost more than conv1's whole product.
+   */
+  static void im2col(Window2D g, float[] x, int r0, int m, float[] dst, boolean packed) {
+    int k = g.kernelH() * g.kernelW() * g.channels();
+    int c = g.channels();
+    int span = g.kernelW() * c;
+    int pixels = g.outputPixels();
+    int step = packed ? Gemm.MR : 1;
+    int b = r0 / pixels;
+    int oh = r0 % pixels / g.outW();
+    int ow = r0 % pixels % g.outW();
+    int[] patches = packed ? PANEL_ROWS.get() : null;
+    for (int i = 0; i < m; i++) {
+      if (packed && i % Gemm.MR == 0 && i + Gemm.MR <= m
+          && interiorPanel(g, b, oh, ow, patches)) {
+        // A panel of MR rows whose patches need no padding: gathered patch element by patch
+        // element, so dst is written sequentially instead of at a stride of MR.
+        int d = i * k;
+        for (int kh = 0; kh < g.kernelH(); kh++) {
+          int rowOff = kh * g.inW() * c;
+          for (int t = 0; t < span; t++) {
+            for (int r = 0; r < Gemm.MR; r++) {
+              dst[d++] = x[patches[r] + rowOff + t];
+            }
+          }
+        }
+        for (int r = 0; r < Gemm.MR; r++) {
+          if (++ow == g.outW()) {
+            ow = 0;
+            if (++oh == g.outH()) {
+              oh = 0;
+              b++;
+            }
+          }
+        }
+        i += Gemm.MR - 1;
+        continue;
+      }
+      int base = packed ? (i - i % Gemm.MR) * k + i % Gemm.MR : i * k;
+      int w0 = ow * g.strideW() - g.padLeft();
+      // Taps kw in [lo / C, hi / C) fall inside the input; the rest of the row is padding.
+      int lo = Math.max(0, -w0) * c;
+      int hi = Math.max(lo, Math.min(g.kernelW(), g.inW() - w0) * c);
+      for (int kh = 0; kh < g.kernelH(); kh++) {
+        int h = oh * g.strideH() - g.padTop() + kh;
+        int d = base + kh * span * step;
+        if (h < 0 || h >= g.inH()) {
+          for (int t = 0; t < span; t++, d += step) {
+            dst[d] = 0f;
+          }
+          continue;
+        }
+        int src = ((b * g.inH() + h) * g.inW() + w0) * c;
+        for (int t = 0; t < lo; t++, d += step) {
+          dst[d] = 0f;
+        }
+        if (step == 1 && hi - lo >= 32) {
+          System.arraycopy(x, src + lo, dst, d, hi - lo);
+          d += hi - lo;
+        } else {
+          for (int t = lo; t < hi; t++, d += step) {
+            dst[d] = x[src + t];
+          }
+        }
+        for (int t = hi; t < span; t++, d += step) {
+          dst[d] = 0f;
+        }
+      }
+      if (++ow == g.outW()) {
+        ow = 0;
+        if (++oh == g.outH()) {
+          oh = 0;
+          b++;
+        }
+      }
+    }
+  }
+
+  /** Per-thread offsets of the MR patches of a panel. */
+  private static final ThreadLocal<int[]> PANEL_ROWS =
+      ThreadLocal.withInitial(() -> new int[Gemm.MR]);
+
+  /**
+   * True if the MR output pixels from (b, oh, ow) on have patches wholly inside the input; then
+   * src[r] is the offset of patch r's top-left input pixel.
+   */
+  private static boolean interiorPanel(Window2D g, int b, int oh, int ow, int[] src) {
+    for (int r = 0; r < Gemm.MR; r++) {
+      int h = oh * g.strideH() - g.padTop();
+      int w = ow * g.strideW() - g.padLeft();
+      if (h < 0 || w < 0 || h + g.kernelH() > g.inH() || w + g.kernelW() > g.inW()) {
+        return false;
+      }
+      src[r] = ((b * g.inH() + h) * g.inW() + w) * g.channels();
+      if (++ow == g.outW()) {
+        ow = 0;
+        if (++oh == g.outH()) {
+          oh = 0;
+          b++;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Adds rows [r0, r0 + m) of a row-major im2col-shaped matrix back onto their patches in dx. */
+  static void col2im(Window2D g, float[] col, int r0, int m, float[] dx) {
+    int k = g.kernelH() * g.kernelW() * g.channels();
+    int c = g.channels();
+    int span = g.kernelW() * c;
+    int pixels = g.outputPixels();
+    int b = r0 / pixels;
+    int oh = r0 % pixels / g.outW();
+    int ow = r0 % pixels % g.outW();
+    for (int i = 0; i < m; i++) {
+      int w0 = ow * g.strideW() - g.padLeft();
+      int lo = Math.max(0, -w0) * c;
+      int hi = Math.min(g.kernelW(), g.inW() - w0) * c;
+      for (int kh = 0; kh < g.kernelH(); kh++) {
+        int h = oh * g.strideH() - g.padTop() + kh;
+        if (h < 0 || h >= g.inH()) {
+          continue;
+        }
+        int dst = ((b * g.inH() + h) * g.inW() + w0) * c;
+        int src = i * k + kh * span;
+        for (int t = lo; t < hi; t++) {
+          dx[dst + t] += col[src + t];
+        }
+      }
+      if (++ow == g.outW()) {
+        ow = 0;
+        if (++oh == g.outH()) {
+          oh = 0;
+          b++;
+        }
+      }
+    }
+  }
+
+  /** out[off + j] += sum over rows of a[row * cols + j], in blocks of 64 rows summed first. */
+  static void columnSums(int rows, int cols, float[] a, float[] out, int off) {
+    float[] partial = Scratch.get().floats(Scratch.SUMS, cols);
+    for (int r0 = 0; r0 < rows; r0 += 64) {
+      Arrays.fill(partial, 0, cols, 0f);
+      int r1 = Math.min(rows, r0 + 64);
+      for (int r = r0; r < r1; r++) {
+        for (int j = 0, at = r * cols; j < cols; j++) {
+          partial[j] += a[at + j];
+        }
+      }
+      for (int j = 0; j < cols; j++) {
+        out[off + j] += partial[j];
+      }
+    }
+  }
+
+  @Override
+  public void maxPool2dForward(Window2D g, int n, float[] x, float[] y) {
+    int c = g.channels();
+    for (int b = 0; b < n; b++) {
+      for (int oh = 0; oh < g.outH(); oh++) {
+        for (int ow = 0; ow < g.outW(); ow++) {
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
+          int from = 0;
+          if (isFull2x2(g, oh, ow)) {
+            int x0 = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
+                + ow * g.strideW() - g.padLeft()) * c;
+            from = maxPool2x2Forward(c, x, x0, g.inW() * c, y, yo);
+          }
+          maxPoolForward(g, b, oh, ow, x, y, yo, from);
+        }
+      }
+    }
+  }
+
+  /** True if output (oh, ow)'s window is 2x2 and lies wholly inside the input. */
+  static boolean isFull2x2(Window2D g, int oh, int ow) {
+    int h = oh * g.strideH() - g.padTop();
+    int w = ow * g.strideW() - g.padLeft();
+    return g.kernelH() == 2 && g.kernelW() == 2 && h >= 0 && w >= 0 && h + 2 <= g.inH()
+        && w + 2 <= g.inW();
+  }
+
+  /** A vectorized 2x2 window's forward on a prefix of the channels; returns where it stopped. */
+  int maxPool2x2Forward(int c, float[] x, int x0, int rowStride, float[] y, int yo) {
+    return 0;
+  }
+
+  /** A vectorized 2x2 window's backward on a prefix of the channels; returns where it stopped. */
+  int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
+      float[] dx, boolean overlap) {
+    return 0;
+  }
+
+  /** Max pooling forward of output pixel (b, oh, ow), channels [from, C). */
+  static void maxPoolForward(Window2D g, int b, int oh, int ow, float[] x, float[] y, int yo,
+      int from) {
+    int c = g.channels();
+    int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
+    int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
+    int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
+    int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
+    // The window's first position, then strictly greater values: the reference's order.
+    int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
+    for (int ch = from; ch < c; ch++) {
+      y[yo + ch] = x[first + ch];
+    }
+    for (int h = h0; h < h1; h++) {
+      for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
+        int xo = ((b * g.inH() + h) * g.inW() + w) * c;
+        for (int ch = from; ch < c; ch++) {
+          float v = x[xo + ch];
+          y[yo + ch] = v > y[yo + ch] ? v : y[yo + ch];
+        }
+      }
+    }
+  }
+
+  @Override
+  public void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
+    Arrays.fill(dx, 0, n * g.inputSize(), 0f);
+    int c = g.channels();
+    boolean overlap = g.strideH() < g.kernelH() || g.strideW() < g.kernelW();
+    for (int b = 0; b < n; b++) {
+      for (int oh = 0; oh < g.outH(); oh++) {
+        for (int ow = 0; ow < g.outW(); ow++) {
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
+          int from = 0;
+          if (isFull2x2(g, oh, ow)) {
+            int x0 = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
+                + ow * g.strideW() - g.padLeft()) * c;
+            from = maxPool2x2Backward(c, x, x0, g.inW() * c, dy, yo, dx, overlap);
+          }
+          maxPoolBackward(g, b, oh, ow, x, dy, yo, dx, from);
+        }
+      }
+    }
+  }
+
+  /** Max pooling backward of output pixel (b, oh, ow), channels [from, C), adding into dx. */
+  static void maxPoolBackward(Window2D g, int b, int oh, int ow, float[] x, float[] dy, int yo,
+      float[] dx, int from) {
+    int c = g.channels();
+    int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
+    int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
+    int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
+    int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
+    int first = ((b * g.inH() + h0) * g.inW() + w0) * c;
+    for (int ch = from; ch < c; ch++) {
+      int best = first + ch;
+      float max = x[best];
+      for (int h = h0; h < h1; h++) {
+        for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++) {
+          int at = ((b * g.inH() + h) * g.inW() + w) * c + ch;
+          if (x[at] > max) {
+            max = x[at];
+            best = at;
+          }
+        }
+      }
+      dx[best] += dy[yo + ch];
+    }
+  }
+
+  @Override
+  public void averagePool2dForward(Window2D g, int n, float[] x, float[] y) {
+    int c = g.channels();
+    for (int b = 0; b < n; b++) {
+      for (int oh = 0; oh < g.outH(); oh++) {
+        int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
+        int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
+        for (int ow = 0; ow < g.outW(); ow++) {
+          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
+          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
+          Arrays.fill(y, yo, yo + c, 0f);
+          for (int h = h0; h < h1; h++) {
+            for (int w = w0; w < w1; w++) {
+              int xo = ((b * g.inH() + h) * g.inW() + w) * c;
+              for (int ch = 0; ch < c; ch++) {
+                y[yo + ch] += x[xo + ch];
+              }
+            }
+          }
+          float scale = 1f / ((h1 - h0) * (w1 - w0));
+          for (int ch = 0; ch < c; ch++) {
+            y[yo + ch] *= scale;
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void averagePool2dBackward(Window2D g, int n, float[] dy, float[] dx) {
+    Arrays.fill(dx, 0, n * g.inputSize(), 0f);
+    int c = g.channels();
+    for (int b = 0; b < n; b++) {
+      for (int oh = 0; oh < g.outH(); oh++) {
+        int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
+        int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
+        for (int ow = 0; ow < g.outW(); ow++) {
+          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
+          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
+          float scale = 1f / ((h1 - h0) * (w1 - w0));
+          for (int h = h0; h < h1; h++) {
+            for (int w = w0; w < w1; w++) {
+              int xo = ((b * g.inH() + h) * g.inW() + w) * c;
+              for (int ch = 0; ch < c; ch++) {
+                dx[xo + ch] += dy[yo + ch] * scale;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
+      int biasOffset, float[] y) {
+    denseForward(n, in, out, x, params, kernelOffset, biasOffset, false, y);
+  }
+
+  @Override
+  public void denseForwardActivation(int n, int in, int out, float[] x, float[] params,
+      int kernelOffset, int biasOffset, Activation a, float[] y) {
+    denseForward(n, in, out, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
+    if (a != Activation.RELU) {
+      activationForward(a, n, out, y, y);
+    }
+  }
+
+  /** denseForward, then max(., 0) if relu, fused into the product's store. */
+  void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
+      int biasOffset, boolean relu, float[] y) {
+    float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(in, out));
+    gemm.packB(in, out, params, kernelOffset, out, false, bp);
+    gemm.multiply(n, out, in, x, 0, in, false, bp, biasOffset < 0 ? null : params, biasOffset,
+        relu, y, 0, out);
+  }
+
+  @Override
+  public void denseBackwardInput(int n, int in, int out, float[] dy, float[] params,
+      int kernelOffset, float[] dx) {
+    float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(out, in));
+    gemm.packB(out, in, params, kernelOffset, out, true, bp);
+    gemm.multiply(n, in, out, dy, 0, out, false, bp, null, 0, false, dx, 0, in);
+  }
+
+  @Override
+  public void denseBackwardParams(int n, int in, int out, float[] x, float[] dy, float[] grads,
+      int kernelOffset, int biasOffset) {
+    gemm.multiplyTransposedAccumulate(n, out, in, x, 0, in, dy, 0, out, grads, kernelOffset, out);
+    if (biasOffset >= 0) {
+      columnSums(n, out, dy, grads, biasOffset);
+    }
+  }
+
+  @Override
+  public void activationForward(Activation a, int rows, int width, float[] x, float[] y) {
+    int count = rows * width;
+    switch (a) {
+      case LINEAR -> System.arraycopy(x, 0, y, 0, count);
+      // max, not a branch: branch-free (and vectorized) on data that is half negative.
+      case RELU -> {
+        for (int i = 0; i < count; i++) {
+          y[i] = Math.max(x[i], 0f);
+        }
+      }
+      case SIGMOID -> {
+        for (int i = 0; i < count; i++) {
+          y[i] = (float) Activation.sigmoid(x[i]);
+        }
+      }
+      case TANH -> {
+        for (int i = 0; i < count; i++) {
+          y[i] = (float) Math.tanh(x[i]);
+        }
+      }
+      case SOFTMAX -> {
+        // In double, like the reference: rows are short (the classes), exp dominates anyway.
+        for (int r = 0; r < rows; r++) {
+          int o = r * width;
+          double max = Double.NEGATIVE_INFINITY;
+          for (int i = 0; i < width; i++) {
+            max = Math.max(max, x[o + i]);
+          }
+          double sum = 0;
+          for (int i = 0; i < width; i++) {
+            sum += Math.exp(x[o + i] - max);
+          }
+          for (int i = 0; i < width; i++) {
+            y[o + i] = (float) (Math.exp(x[o + i] - max) / sum);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void activationBackward(Activation a, int rows, int width, float[] y, float[] dy,
+      float[] dx) {
+    int count = rows * width;
+    switch (a) {
+      case LINEAR -> System.arraycopy(dy, 0, dx, 0, count);
+      case RELU -> {
+        for (int i = 0; i < count; i++) {
+          dx[i] = y[i] > 0f ? dy[i] : 0f;
+        }
+      }
+      case SIGMOID -> {
+        for (int i = 0; i < count; i++) {
+          dx[i] = dy[i] * y[i] * (1f - y[i]);
+        }
+      }
+      case TANH -> {
+        for (int i = 0; i < count; i++) {
+          dx[i] = dy[i] * (1f - y[i] * y[i]);
+        }
+      }
+      case SOFTMAX -> {
+        for (int r = 0; r < rows; r++) {
+          int o = r * width;
+          float dot = 0f;
+          for (int i = 0; i < width; i++) {
+            dot += dy[o + i] * y[o + i];
+          }
+          for (int i = 0; i < width; i++) {
+            dx[o + i] = y[o + i] * (dy[o + i] - dot);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void multiply(int count, float[] a, float[] b, float[] out) {
+    for (int i = 0; i < count; i++) {
+      out[i] = a[i] * b[i];
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package org.sparkcnn.core.kernels;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.tensor.Padding;
+import org.sparkcnn.core.tensor.Shape;
+import org.sparkcnn.core.tensor.Window2D;
+
+/**
+ * Fast convolution kernels against the reference on awkward sizes: widths 1, 3, 7, 13, 31;
+ * channels 1..5; strides 1 and 2; both paddings; batches 1 and 17; filter counts below, at and
+ * past the vector tile widths (8/16 lanes, 2 vectors per tile); square and non-square kernels.
+ * Tolerance: {@link Parity} (T = products per output).
+ */
+class ConvParityTest {
+  private static final int[] WIDTHS = {1, 3, 7, 13, 31};
+  private static final int[] FILTERS = {1, 5, 16, 17, 33, 64};
+  private static final int[][] KERNELS = {{3, 3}, {1, 1}, {2, 3}, {3, 1}, {5, 5}};
+
+  @Test
+  void forwardBackwardInputAndParamsMatchTheReference() {
+    int cases = 0;
+    int index = 0;
+    for (int w : WIDTHS) {
+      for (int c = 1; c <= 5; c++) {
+        for (int stride = 1; stride <= 2; stride++) {
+          for (Padding padding : Padding.values()) {
+            index++;
+            int h = WIDTHS[(index + c) % WIDTHS.length];
+            int[] kernel = KERNELS[index % KERNELS.length];
+            int filters = FILTERS[index % FILTERS.length];
+            int n = index % 2 == 0 ? 1 : 17;
+            if (padding == Padding.VALID && (h < kernel[0] || w < kernel[1])) {
+              continue;
+            }
+            Window2D g = Window2D.of(Shape.of(h, w, c), kernel[0], kernel[1], stride, stride,
+                padding);
+            for (Kernels fast : Parity.fast()) {
+              check(fast, g, filters, n, index);
+            }
+            cases++;
+          }
+        }
+      }
+    }
+    if (cases < 90) {
+      throw new AssertionError("only " + cases + " cases ran");
+    }
+  }
+
+  @Test
+  void seedModelShapesMatchTheReference() {
+    for (Kernels fast : Parity.fast()) {
+      check(fast, Window2D.of(Shape.of(28, 28, 1), 3, 3, 1, 1, Padding.VALID), 32, 3, 1);
+      check(fast, Window2D.of(Shape.of(13, 13, 32), 3, 3, 1, 1, Padding.VALID), 64, 3, 2);
+    }
+  }
+
+  private static void check(Kernels fast, Window2D g, int filters, int n, long seed) {
+    ReferenceKernels ref = new ReferenceKernels();
+    String what = fast.name() + " conv " + g + " filters=" + filters + " n=" + n;
+    int kSize = g.kernelH() * g.kernelW() * g.channels();
+    int in = n * g.inputSize();
+    int out = n * g.outputPixels() * filters;
+    // params = [junk(3) | kernel | bias]: non-zero offsets catch offset mistakes.
+    int kOff = 3;
+    int bOff = kOff + kSize * filters;
+    float[] params = Parity.random(bOff + filters, seed);
+    float[] x = Parity.random(in, seed + 1);
+    float[] dy = Parity.random(out, seed + 2);
+    double[] absParams = Parity.abs(params);
+    double[] absKernel = Arrays.copyOfRange(absParams, kOff, bOff);
+    double[] absBias = Arrays.copyOfRange(absParams, bOff, bOff + filters);
+
+    // forward, with and without bias
+    for (int bias : new int[] {bOff, -1}) {
+      float[] yf = new float[out];
+      float[] yr = new float[out];
+      fast.conv2dForward(g, filters, n, x, params, kOff, bias, yf);
+      ref.conv2dForward(g, filters, n, x, params, kOff, bias, yr);
+      double[] absSum = new double[out];
+      ConvReference.forward(g, filters, n, Parity.abs(x), absKernel, bias < 0 ? null : absBias,
+          absSum);
+      Parity.within(what + " forward bias=" + (bias >= 0), yf, yr, absSum, kSize + 1, out);
+      // Fused relu: |relu(a) - relu(b)| <= |a - b|, so the same bound holds.
+      fast.conv2dForwardActivation(g, filters, n, x, params, kOff, bias, Activation.RELU, yf);
+      ref.conv2dForwardActivation(g, filters, n, x, params, kOff, bias, Activation.RELU, yr);
+      Parity.within(what + " forward+relu bias=" + (bias >= 0), yf, yr, absSum, kSize + 1, out);
+    }
+
+    // backwardInput; dx starts dirty to check that it is overwritten
+    float[] dxf = Parity.random(in, seed + 3);
+    float[] dxr = new float[in];
+    fast.conv2dBackwardInput(g, filters, n, dy, params, kOff, dxf);
+    ref.conv2dBackwardInput(g, filters, n, dy, params, kOff, dxr);
+    double[] absDx = new double[in];
+    ConvReference.backwardInput(g, filters, n, Parity.abs(dy), absKernel, absDx);
+    Parity.within(what + " backwardInput", dxf, dxr, absDx,
+        g.kernelH() * g.kernelW() * filters, in);
+
+    // backwardParams accumulates into a non-zero gradient array
+    float[] g0 = Parity.random(params.length, seed + 4);
+    float[] gf = g0.clone();
+    float[] gr = g0.clone();
+    fast.conv2dBackwardParams(g, filters, n, x, dy, gf, kOff, bOff);
+    ref.conv2dBackwardParams(g, filters, n, x, dy, gr, kOff, bOff);
+    double[] absDk = new double[kSize * filters];
+    double[] absDb = new double[filters];
+    ConvReference.backwardParams(g, filters, n, Parity.abs(x), Parity.abs(dy), absDk, absDb);
+    double[] absG = Parity.abs(g0);
+    for (int i = 0; i < absDk.length; i++) {
+      absG[kOff + i] += absDk[i];
+    }
+    for (int i = 0; i < filters; i++) {
+      absG[bOff + i] += absDb[i];
+    }
+    // +1 term: the value accumulated into.
+    Parity.within(what + " backwardParams", gf, gr, absG, n * g.outputPixels() + 1,
+        params.length);
+  }
+}

@@ -1,0 +1,35 @@
+# Shared by scripts/: which java to run, and with which flags. Source it; needs ROOT set to the
+# repository root.
+#
+#   jvm_flags          the JVM flags every JVM running our code needs; read from the parent pom's
+#                      <sparkcnn.jvm.flags> property, their one home
+#   find_java [17|25]  path of a java binary of that major version, or of the default one:
+#                      $JAVA_HOME/bin/java, else java on the PATH. JDK 17 is preferred by
+#                      default: on this project's benchmark machine (AVX2) the Vector API
+#                      kernels ran ~1.5x faster on 17 than on 25 (see README, Performance).
+
+jvm_flags() {
+  sed -n 's:.*<sparkcnn.jvm.flags>\(.*\)</sparkcnn.jvm.flags>.*:\1:p' "$ROOT/pom.xml"
+}
+
+find_java() {
+  local want="${1:-}"
+  if [[ -z "$want" ]]; then
+    if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+      echo "$JAVA_HOME/bin/java"
+    else
+      command -v java
+    fi
+    return
+  fi
+  local candidate
+  for candidate in /usr/lib/jvm/*-"$want"-* /usr/lib/jvm/*-"$want" /usr/lib/jvm/*"$want"*; do
+    if [[ -x "$candidate/bin/java" ]] \
+        && "$candidate/bin/java" -version 2>&1 | grep -qE "version \"$want[.\"]"; then
+      echo "$candidate/bin/java"
+      return
+    fi
+  done
+  echo "no JDK $want found under /usr/lib/jvm; install it or drop --jdk" >&2
+  return 1
+}
