@@ -74,6 +74,7 @@ public final class DistributedTrainer {
           return params;
         });
         double trainSeconds = (System.nanoTime() - started) / 1e9;
+        double teardownMillis = timer.millisSinceLastStep();
         globalStep += plan.stepsPerEpoch();
         double valLoss = Double.NaN;
         double valAcc = Double.NaN;
@@ -88,7 +89,7 @@ public final class DistributedTrainer {
             stats.count(), plan.stepsPerEpoch(), trainSeconds,
             (System.nanoTime() - validationStarted) / 1e9, runner.name(),
             timer.slowestComputeMillisPerStep(), timer.overheadMillisPerStep(),
-            timer.startupMillis());
+            timer.startupMillis(), teardownMillis, timer.steadyMillisPerStep());
         history.add(report);
         if (listener != null) {
           listener.accept(report);

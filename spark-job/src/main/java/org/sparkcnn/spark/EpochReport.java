@@ -7,15 +7,22 @@ import java.util.Locale;
  * validation figures (NaN without validation data), steps, wall time and throughput. A step's
  * wall time splits into the slowest partition's compute and the overhead: everything else
  * (moving weights and gradients, scheduling, summing, the optimizer), measured on the steps
- * after the first; the first step's overhead (starting the epoch) is epochStartupMillis.
+ * after the first; the first step's overhead (starting the epoch) is epochStartupMillis, and
+ * finishing the epoch's tasks after the last step is epochTeardownMillis.
  */
 public record EpochReport(int epoch, int epochs, double loss, double accuracy, double valLoss,
     double valAccuracy, long examples, int steps, double trainSeconds, double validationSeconds,
     String sync, double computeMillisPerStep, double overheadMillisPerStep,
-    double epochStartupMillis) {
+    double epochStartupMillis, double epochTeardownMillis, double steadyMillisPerStep) {
 
   public double imagesPerSecond() {
     return examples / trainSeconds;
+  }
+
+  /** Throughput of the steady state: global batch over the mean step after the first. */
+  public double steadyImagesPerSecond() {
+    return steadyMillisPerStep == 0 ? imagesPerSecond()
+        : (double) examples / steps / steadyMillisPerStep * 1000;
   }
 
   public double millisPerStep() {

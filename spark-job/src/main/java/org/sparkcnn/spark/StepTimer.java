@@ -12,6 +12,7 @@ final class StepTimer {
   private long slowestComputeNanos;
   private long overheadNanos;
   private long startupNanos;
+  private long firstStepEnd;
 
   StepTimer(long startNanos) {
     this.last = startNanos;
@@ -26,6 +27,7 @@ final class StepTimer {
     long overhead = Math.max(0, now - last - slowest);
     if (steps == 0) {
       startupNanos = overhead;
+      firstStepEnd = now;
     } else {
       overheadNanos += overhead;
     }
@@ -41,6 +43,16 @@ final class StepTimer {
   /** Mean overhead of the steps after the first; the first's alone if there is only one. */
   double overheadMillisPerStep() {
     return steps <= 1 ? startupNanos / 1e6 : overheadNanos / 1e6 / (steps - 1);
+  }
+
+  /** Mean wall time of the steps after the first (the steady state), or 0 with one step. */
+  double steadyMillisPerStep() {
+    return steps <= 1 ? 0 : (last - firstStepEnd) / 1e6 / (steps - 1);
+  }
+
+  /** Time from the last step's update until now: finishing the epoch's tasks. */
+  double millisSinceLastStep() {
+    return (System.nanoTime() - last) / 1e6;
   }
 
   /** The first step's overhead: starting the epoch's tasks and connections. */

@@ -115,13 +115,18 @@ public final class SparkBench {
     double compute =
         median(timed.stream().mapToDouble(EpochReport::computeMillisPerStep).toArray());
     double ips = median(timed.stream().mapToDouble(EpochReport::imagesPerSecond).toArray());
+    double steady =
+        median(timed.stream().mapToDouble(EpochReport::steadyImagesPerSecond).toArray());
+    double teardown =
+        median(timed.stream().mapToDouble(EpochReport::epochTeardownMillis).toArray());
     double startup =
         median(timed.stream().mapToDouble(EpochReport::epochStartupMillis).toArray());
     String used = h.get(0).sync();
     System.out.printf(Locale.ROOT, "%-5s params %,9d  %-11s partitions %d  batch %4d: "
-            + "%7.2f ms/step = %7.2f compute + %6.2f overhead; epoch start %5.1f ms; "
-            + "%6.0f images/s%n", modelName,
-        model.paramCount(), used, partitions, batch, ms, compute, overhead, startup, ips);
+            + "%7.2f ms/step = %7.2f compute + %6.2f overhead; epoch start %5.1f ms, end %5.1f "
+            + "ms; %6.0f images/s (steady state %6.0f)%n", modelName,
+        model.paramCount(), used, partitions, batch, ms, compute, overhead, startup, teardown,
+        ips, steady);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", modelName);
     r.put("params", model.paramCount());
@@ -132,7 +137,9 @@ public final class SparkBench {
     r.put("compute_ms_per_step", round(compute));
     r.put("overhead_ms_per_step", round(overhead));
     r.put("epoch_startup_ms", round(startup));
+    r.put("epoch_teardown_ms", round(teardown));
     r.put("images_per_s", round(ips));
+    r.put("steady_images_per_s", round(steady));
     return r;
   }
 
