@@ -46,7 +46,10 @@ public final class ConfigOverrides {
         m.put("name", name);
         child = m;
       } else if (child == null) {
-        child = new LinkedHashMap<String, Object>();
+        // Start from the declared default object (the optimizer's {"name": "adam", ...}).
+        Setting declared = i == 0 ? JobConfig.SETTINGS.get(parts[0]) : null;
+        child = declared != null && declared.defaultValue() instanceof Map<?, ?> m
+            ? new LinkedHashMap<>((Map<String, Object>) m) : new LinkedHashMap<String, Object>();
       } else if (!(child instanceof Map)) {
         throw new JsonException(ORIGIN + " " + key + ": '" + String.join(".",
             java.util.Arrays.copyOf(parts, i + 1)) + "' is not an object; received: "
