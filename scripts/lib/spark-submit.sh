@@ -1,0 +1,71 @@
+# Sourced by scripts/train, scripts/evaluate and scripts/quickstart: runs one of the job jar's
+# mains through spark-submit.
+#
+#   spark_submit MAIN_CLASS SPARK_ARGS... -- APP_ARGS...
+#
+# With $SPARK_HOME set: $SPARK_HOME/bin/spark-submit. Otherwise Spark from the Maven build:
+# java <jvm flags> -cp <job jar>:<Spark jars> org.apache.spark.deploy.SparkSubmit, which runs the
+# driver in this JVM (so --driver-memory becomes its -Xmx). The job jar is (re)built with
+# `mvn -q -DskipTests package` when missing or older than the sources.
+#
+# SPARK_ARGS are spark-submit options (--master URL, --driver-memory M, --executor-memory M,
+# --conf k=v, ...); --master defaults to local[*]. The speed settings below are added unless
+# given. Environment: SPARK_HOME, SPARK_CNN_JAVA (see lib/java.sh), MVN (default mvn).
+
+SPARK_CNN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SPARK_CNN_LIB="$SPARK_CNN_ROOT/scripts/lib"
+SPARK_CNN_SPEED_CONF=(spark.task.maxDirectResultSize=67108864 spark.broadcast.compress=false)
+
+spark_cnn_die() { echo "spark-cnn: error: $*" >&2; exit 2; }
+
+# Prints the job jar's path, building it first when needed.
+spark_cnn_job_jar() {
+  local target="$SPARK_CNN_ROOT/spark-job/target" jar
+  jar="$(ls "$target"/spark-cnn-spark-job-*.jar 2>/dev/null | grep -v '/original-' | head -n 1 || true)"
+  if [ -z "$jar" ] || [ ! -f "$target/classpath.txt" ] \
+      || [ -n "$(find "$SPARK_CNN_ROOT"/{core,datasets,spark-job}/src/main "$SPARK_CNN_ROOT"/{pom.xml,core/pom.xml,datasets/pom.xml,spark-job/pom.xml} -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    echo "spark-cnn: building the job jar (mvn -q -DskipTests package)..." >&2
+    (cd "$SPARK_CNN_ROOT" && ${MVN:-mvn} -q -B -DskipTests package >&2) \
+      || spark_cnn_die "the build failed; run 'mvn -DskipTests package' to see why"
+    jar="$(ls "$target"/spark-cnn-spark-job-*.jar | grep -v '/original-' | head -n 1)"
+  fi
+  echo "$jar"
+}
+
+spark_submit() {
+  local main="$1"; shift
+  local spark_args=() app_args=() master="local[*]" driver_memory="" seen_conf=" "
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --) shift; app_args=("$@"); break ;;
+      --master) master="$2"; shift 2 ;;
+      --driver-memory) driver_memory="$2"; shift 2 ;;
+      --conf) seen_conf+="${2%%=*} "; spark_args+=(--conf "$2"); shift 2 ;;
+      *) spark_args+=("$1"); shift ;;
+    esac
+  done
+  local kv
+  for kv in "${SPARK_CNN_SPEED_CONF[@]}"; do
+    [[ "$seen_conf" == *" ${kv%%=*} "* ]] || spark_args+=(--conf "$kv")
+  done
+  local jar flags log4j
+  jar="$(spark_cnn_job_jar)"
+  flags="$("$SPARK_CNN_LIB/jvm-flags.sh")"
+  log4j="-Dlog4j2.configurationFile=file:$SPARK_CNN_ROOT/conf/log4j2.properties"
+  if [ -n "${SPARK_HOME:-}" ]; then
+    [ -x "$SPARK_HOME/bin/spark-submit" ] || spark_cnn_die "SPARK_HOME=$SPARK_HOME has no bin/spark-submit"
+    [ -z "$driver_memory" ] || spark_args+=(--driver-memory "$driver_memory")
+    exec "$SPARK_HOME/bin/spark-submit" --master "$master" \
+      --conf "spark.driver.extraJavaOptions=$flags $log4j" \
+      --conf "spark.executor.extraJavaOptions=$flags" \
+      "${spark_args[@]}" --class "$main" "$jar" "${app_args[@]}"
+  fi
+  local java
+  java="$("$SPARK_CNN_LIB/java.sh")"
+  # shellcheck disable=SC2086 # the flags are one space-separated list
+  exec "$java" $flags ${driver_memory:+-Xmx$driver_memory} "$log4j" \
+    -cp "$jar:$(cat "$SPARK_CNN_ROOT/spark-job/target/classpath.txt")" \
+    org.apache.spark.deploy.SparkSubmit --master "$master" \
+    --conf "spark.executor.extraJavaOptions=$flags" \
+    "${spark_args[@]}" --class "$main" "$jar" "${app_args[@]}"
+}

@@ -1,0 +1,301 @@
+package org.sparkcnn.spark.data;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.datasets.ImageDecoder;
+
+/**
+ * Reads the image and label of a DataFrame row into uint8 pixels (H, W, C) and a class index,
+ * after checking the column types once against the schema. The image column may hold:
+ *
+ * <ul>
+ *   <li>{@code binary}: encoded PNG, JPEG, BMP or GIF bytes, decoded at exactly the model's size
+ *       (see {@link ImageDecoder}).
+ *   <li>{@code array<int|long|short|byte>}: raw pixels 0..255, flattened (H, W, C) channels-last.
+ *   <li>{@code array<float|double>}: model inputs, flattened (H, W, C); each value v must be a
+ *       pixel times the model's rescale, v = k * rescale with k in 0..255 (with rescale 1/255:
+ *       multiples of 1/255 in [0, 1]). Such values are stored as the byte k, which is lossless;
+ *       any other value (0.5 with rescale 1/255, a normalised -0.42, NaN) is an error naming the
+ *       row, because the compact cache holds one byte per pixel.
+ *   <li>Spark's image struct ({@code origin, height, width, nChannels, mode, data}, as
+ *       {@code spark.read.format("image")} writes it): data is row-major BGR(A) bytes; its height
+ *       and width must be the model's, 1 channel for a 1-channel model, 1, 3 or 4 channels for a
+ *       3-channel model (gray replicated, BGR reordered to RGB, alpha dropped).
+ * </ul>
+ *
+ * <p>Labels: any integer column, or a float/double column holding whole numbers (Spark ML's
+ * convention), in [0, classes). Nulls, NaN and out-of-range values are errors naming the row.
+ * Row numbers in errors are global, counting from 0 in the DataFrame's order.
+ */
+public final class ImageColumns implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final List<String> IMAGE_STRUCT_FIELDS =
+      List.of("origin", "height", "width", "nChannels", "mode", "data");
+
+  /** How the image column stores an image. */
+  public enum Kind { BINARY, INT_ARRAY, FLOAT_ARRAY, IMAGE_STRUCT }
+
+  private final String imageCol;
+  private final String labelCol;
+  private final int imageIndex;
+  private final int labelIndex;
+  private final Kind kind;
+  private final DataType elementType;
+  private final DataType labelType;
+  private final ModelInput input;
+
+  private ImageColumns(String imageCol, String labelCol, int imageIndex, int labelIndex,
+      Kind kind, DataType elementType, DataType labelType, ModelInput input) {
+    this.imageCol = imageCol;
+    this.labelCol = labelCol;
+    this.imageIndex = imageIndex;
+    this.labelIndex = labelIndex;
+    this.kind = kind;
+    this.elementType = elementType;
+    this.labelType = labelType;
+    this.input = input;
+  }
+
+  /**
+   * Checks the schema: the image column exists and has a supported type; the label column (null
+   * for scoring) exists and is numeric. Fails before any job runs.
+   */
+  public static ImageColumns of(StructType schema, String imageCol, String labelCol,
+      ModelInput input) {
+    int imageIndex = fieldIndex(schema, imageCol, "image");
+    DataType type = schema.fields()[imageIndex].dataType();
+    Kind kind;
+    DataType element = null;
+    if (type instanceof BinaryType) {
+      kind = Kind.BINARY;
+    } else if (type instanceof ArrayType a && isInteger(a.elementType())) {
+      kind = Kind.INT_ARRAY;
+      element = a.elementType();
+    } else if (type instanceof ArrayType a
+        && (a.elementType() instanceof FloatType || a.elementType() instanceof DoubleType)) {
+      kind = Kind.FLOAT_ARRAY;
+      element = a.elementType();
+    } else if (type instanceof StructType s
+        && Arrays.asList(s.fieldNames()).containsAll(IMAGE_STRUCT_FIELDS)) {
+      kind = Kind.IMAGE_STRUCT;
+    } else {
+      throw DatasetException.in("DataFrame column " + imageCol)
+          .problem("Image column has an unsupported type")
+          .received(type.simpleString())
+          .expected("binary (encoded PNG/JPEG), array<int|float|double> (flattened height x "
+              + "width x channels = " + input.imageSize() + " values), or Spark's image struct "
+              + "(origin, height, width, nChannels, mode, data)")
+          .hint("choose the column with image_col (imageCol in Spark ML).")
+          .build();
+    }
+    int labelIndex = -1;
+    DataType labelType = null;
+    if (labelCol != null) {
+      labelIndex = fieldIndex(schema, labelCol, "label");
+      labelType = schema.fields()[labelIndex].dataType();
+      if (!isInteger(labelType) && !(labelType instanceof FloatType)
+          && !(labelType instanceof DoubleType)) {
+        throw DatasetException.in("DataFrame column " + labelCol)
+            .problem("Label column has an unsupported type")
+            .received(labelType.simpleString())
+            .expected("an integer (or whole double) column holding " + input.labelRangeText())
+            .hint("map class names to indices first, e.g. with Spark ML's StringIndexer.")
+            .build();
+      }
+    }
+    return new ImageColumns(imageCol, labelCol, imageIndex, labelIndex, kind, element,
+        labelType, input);
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public ModelInput input() {
+    return input;
+  }
+
+  /**
+   * Writes row {@code row}'s image as uint8 pixels into {@code dest[offset .. offset + H*W*C)}.
+   *
+   * @param rowId the row's global number, for errors
+   */
+  public void decodeImage(Row row, long rowId, byte[] dest, int offset) {
+    if (row.isNullAt(imageIndex)) {
+      throw error(imageCol, rowId, "Image is null").received("null")
+          .expected("an image of " + input.shapeText())
+          .hint("drop or fill rows with missing images first.").build();
+    }
+    switch (kind) {
+      case BINARY -> decoder().decodeInto((byte[]) row.get(imageIndex),
+          "DataFrame column " + imageCol + ", row " + rowId, dest, offset);
+      case INT_ARRAY -> intArray(row.getList(imageIndex), rowId, dest, offset);
+      case FLOAT_ARRAY -> floatArray(row.getList(imageIndex), rowId, dest, offset);
+      case IMAGE_STRUCT -> imageStruct(row.getStruct(imageIndex), rowId, dest, offset);
+      default -> throw new IllegalStateException("unknown image kind " + kind);
+    }
+  }
+
+  /** Row {@code row}'s label, checked against the model's classes. */
+  public int label(Row row, long rowId) {
+    if (labelIndex < 0) {
+      throw new IllegalStateException("no label column was given");
+    }
+    if (row.isNullAt(labelIndex)) {
+      throw error(labelCol, rowId, "Label is null").received("null")
+          .expected(input.labelRangeText()).build();
+    }
+    Object v = row.get(labelIndex);
+    double d = ((Number) v).doubleValue();
+    if (!(d >= 0 && d < input.classes() && d == Math.rint(d))) {
+      throw error(labelCol, rowId, "Label out of range").received(String.valueOf(v))
+          .expected(input.labelRangeText())
+          .hint("the data has more classes than the model outputs, or labels are not 0-based.")
+          .build();
+    }
+    return (int) d;
+  }
+
+  private transient ImageDecoder decoder;
+
+  private ImageDecoder decoder() {
+    if (decoder == null) {
+      decoder = ImageDecoder.exact(input.height(), input.width(), input.channels());
+    }
+    return decoder;
+  }
+
+  private void intArray(List<Object> values, long rowId, byte[] dest, int offset) {
+    checkLength(values.size(), rowId);
+    for (int i = 0; i < values.size(); i++) {
+      Object o = values.get(i);
+      long v = o == null ? -1 : ((Number) o).longValue();
+      if (o == null || v < 0 || v > 255) {
+        throw error(imageCol, rowId, "Pixel value out of range")
+            .received(o + " at index " + i + " (" + elementType.simpleString() + ")")
+            .expected("raw pixel values 0..255")
+            .hint("an array<int> image holds raw pixels; scale floats into a float array.")
+            .build();
+      }
+      dest[offset + i] = (byte) v;
+    }
+  }
+
+  private void floatArray(List<Object> values, long rowId, byte[] dest, int offset) {
+    checkLength(values.size(), rowId);
+    double rescale = input.rescale();
+    // In pixel units: a float32 k/255 is within float rounding (~2e-5 at k = 255) of k.
+    double tolerance = elementType instanceof FloatType ? 1e-3 : 1e-6;
+    for (int i = 0; i < values.size(); i++) {
+      Object o = values.get(i);
+      double v = o == null ? Double.NaN : ((Number) o).doubleValue();
+      double k = Math.rint(v / rescale);
+      if (!(k >= 0 && k <= 255 && Math.abs(v / rescale - k) <= tolerance)) {
+        throw error(imageCol, rowId, "Image value is not a pixel times the model's rescale")
+            .received(o + " at index " + i + " (" + elementType.simpleString() + ")")
+            .expected("k * " + rescale + " for an integer k in 0..255 (rescale 1/255: "
+                + "multiples of 1/255 in [0, 1])")
+            .hint("pass raw pixels 0..255 as array<int>, or set rescale to the factor your "
+                + "floats were scaled by; normalised (mean/std) inputs are not supported.")
+            .build();
+      }
+      dest[offset + i] = (byte) (int) k;
+    }
+  }
+
+  private void imageStruct(Row image, long rowId, byte[] dest, int offset) {
+    int h = image.getInt(image.fieldIndex("height"));
+    int w = image.getInt(image.fieldIndex("width"));
+    int n = image.getInt(image.fieldIndex("nChannels"));
+    String origin = image.isNullAt(image.fieldIndex("origin")) ? ""
+        : " (origin " + image.getString(image.fieldIndex("origin")) + ")";
+    int c = input.channels();
+    if (h != input.height() || w != input.width()) {
+      throw error(imageCol, rowId, "Image size differs from the model input")
+          .received(h + " x " + w + " (H x W)" + origin)
+          .expected(input.height() + " x " + input.width())
+          .hint("resize the images before training; the model's input size is fixed.").build();
+    }
+    boolean supported = c == 1 ? n == 1 : c == 3 && (n == 1 || n == 3 || n == 4);
+    if (!supported) {
+      throw error(imageCol, rowId, "Image channels do not fit the model input")
+          .received(n + " channels" + origin)
+          .expected(c == 1 ? "1 channel (grayscale)" : "1, 3 or 4 channels for an RGB model")
+          .hint("convert the images to " + (c == 1 ? "grayscale" : "RGB") + " first.").build();
+    }
+    byte[] data = (byte[]) image.get(image.fieldIndex("data"));
+    if (data == null || data.length != h * w * n) {
+      throw error(imageCol, rowId, "Image struct data has the wrong length")
+          .received((data == null ? "null" : data.length + " bytes") + origin)
+          .expected(h + " x " + w + " x " + n + " = " + (h * w * n) + " bytes").build();
+    }
+    for (int p = 0; p < h * w; p++) {
+      if (c == 1) {
+        dest[offset + p] = data[p];
+      } else if (n == 1) {
+        dest[offset + 3 * p] = dest[offset + 3 * p + 1] = dest[offset + 3 * p + 2] = data[p];
+      } else {
+        // Spark's image struct stores BGR(A), as OpenCV does; the model wants RGB.
+        dest[offset + 3 * p] = data[n * p + 2];
+        dest[offset + 3 * p + 1] = data[n * p + 1];
+        dest[offset + 3 * p + 2] = data[n * p];
+      }
+    }
+  }
+
+  private void checkLength(int length, long rowId) {
+    if (length != input.imageSize()) {
+      throw error(imageCol, rowId, "Image array has the wrong length")
+          .received(length + " values")
+          .expected(input.imageSize() + " values: the model input " + input.shapeText()
+              + ", flattened channels-last")
+          .hint("the images were made for another model, or flattened at another size.")
+          .build();
+    }
+  }
+
+  private static DatasetException.Builder error(String column, long rowId, String problem) {
+    return DatasetException.in("DataFrame column " + column).at("row " + rowId)
+        .problem(problem);
+  }
+
+  private static boolean isInteger(DataType t) {
+    return t instanceof IntegerType || t instanceof LongType || t instanceof ShortType
+        || t instanceof ByteType;
+  }
+
+  private static int fieldIndex(StructType schema, String column, String role) {
+    for (int i = 0; i < schema.fields().length; i++) {
+      if (schema.fields()[i].name().equals(column)) {
+        return i;
+      }
+    }
+    StringBuilder present = new StringBuilder();
+    for (StructField f : schema.fields()) {
+      present.append(present.length() == 0 ? "" : ", ").append(f.name()).append(' ')
+          .append(f.dataType().simpleString());
+    }
+    throw DatasetException.in("DataFrame")
+        .problem("The " + role + " column is missing")
+        .received("no column '" + column + "'; columns: " + (present.length() == 0 ? "none"
+            : present))
+        .expected("a column '" + column + "' holding the " + role + "s")
+        .hint("name the column with " + role + "_col in the job config (" + role
+            + "Col in Spark ML).")
+        .build();
+  }
+}

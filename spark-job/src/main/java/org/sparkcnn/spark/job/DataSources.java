@@ -1,0 +1,77 @@
+package org.sparkcnn.spark.job;
+
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.spark.data.DataFrameSource;
+import org.sparkcnn.spark.data.IdxSource;
+import org.sparkcnn.spark.data.ImageFolderSource;
+import org.sparkcnn.spark.data.ImageSource;
+import org.sparkcnn.spark.data.ModelInput;
+
+/** Opens a job's data path as an {@link ImageSource}, by the config's {@code format}. */
+public final class DataSources {
+  private DataSources() {}
+
+  /**
+   * @param format idx, images, parquet, table, or auto (see {@link JobConfig#FORMATS})
+   * @param classNames names of the labels when the config gives them, else null
+   */
+  public static ImageSource open(SparkSession spark, String path, String format, String imageCol,
+      String labelCol, ModelInput input, List<String> classNames) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    String resolved = format.equals("auto") ? detect(jsc, path) : format;
+    return switch (resolved) {
+      case "idx" -> IdxSource.open(jsc, path, input, classNames);
+      case "images" -> ImageFolderSource.open(jsc, path, input);
+      case "parquet" -> DataFrameSource.open(spark.read().parquet(path), imageCol, labelCol,
+          input, "Parquet " + path);
+      case "table" -> DataFrameSource.open(spark.table(path), imageCol, labelCol, input,
+          "table " + path);
+      default -> throw new IllegalArgumentException("unknown format; received \"" + format
+          + "\", expected one of " + JobConfig.FORMATS);
+    };
+  }
+
+  /** What "auto" reads {@code path} as; see {@link JobConfig#SETTINGS} (format). */
+  static String detect(JavaSparkContext jsc, String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
+      if (path.contains("-images-idx3-ubyte")
+          || fs.isFile(new Path(path + "-images-idx3-ubyte"))
+          || fs.isFile(new Path(path + "-images-idx3-ubyte.gz"))) {
+        return "idx";
+      }
+      if (path.endsWith(".parquet")) {
+        return "parquet";
+      }
+      if (fs.isDirectory(p)) {
+        for (FileStatus s : fs.listStatus(p)) {
+          String name = s.getPath().getName();
+          if (s.isFile() && (name.endsWith(".parquet") || name.equals("_SUCCESS"))) {
+            return "parquet";
+          }
+        }
+        return "images";
+      }
+      if (!fs.exists(p) && path.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+        return "table";
+      }
+      throw DatasetException.in(path).problem("No data at this path")
+          .received(fs.exists(p) ? "a file that is not an IDX images file" : "nothing")
+          .expected("an IDX prefix (PATH-images-idx3-ubyte(.gz)), an image folder, Parquet "
+              + "files or a table name")
+          .hint("paths are relative to the working directory; for Fashion-MNIST run "
+              + "scripts/fetch-fashion-mnist and use data/fashion-mnist/train.").build();
+    } catch (IOException e) {
+      throw DatasetException.in(path).problem("Cannot look at the data path")
+          .received(e.toString()).cause(e).build();
+    }
+  }
+}

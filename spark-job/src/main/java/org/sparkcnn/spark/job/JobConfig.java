@@ -1,0 +1,336 @@
+package org.sparkcnn.spark.job;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.sparkcnn.core.io.Json;
+import org.sparkcnn.core.io.JsonException;
+import org.sparkcnn.core.io.JsonFields;
+import org.sparkcnn.core.optim.Optimizer;
+
+/**
+ * A training job's settings: a JSON object with Keras' names where Keras has one, every key
+ * declared once below with its default and check. Unknown keys, wrong types and out-of-range
+ * values are errors that name the key and where it came from (the file or {@code --set}).
+ * Paths are Hadoop paths: with a scheme (file://, hdfs://, s3a://) or relative to the working
+ * directory of the default file system.
+ */
+public final class JobConfig {
+  static final List<String> FORMATS = List.of("auto", "idx", "images", "parquet", "table");
+  static final List<String> SYNC_MODES = List.of("auto", "driver-sync", "jobs");
+
+  /** Every key, in the order the effective config is printed. */
+  static final Map<String, Setting> SETTINGS = declare(
+      new Setting("model", null, true, "Keras model spec (model.to_json()) of the network",
+          JobConfig::string),
+      new Setting("train_data", null, true, "training data: an IDX prefix, image folder, "
+          + "Parquet path or table (see format)", JobConfig::string),
+      new Setting("validation_data", null, false, "validation data, same forms as train_data; "
+          + "excludes validation_split", JobConfig::string),
+      new Setting("validation_split", null, false, "hold out this last fraction of the "
+          + "training rows (Keras: before shuffling) for validation", JobConfig::fraction),
+      new Setting("test_data", null, false, "test data, evaluated once after training",
+          JobConfig::string),
+      new Setting("format", "auto", false, "how data paths are read: " + FORMATS
+          + "; auto: an IDX pair if PATH-images-idx3-ubyte(.gz) exists, else Parquet for a "
+          + ".parquet path or a folder of part files, else an image folder, else a table name",
+          (v, p, k) -> choice(v, p, k, FORMATS)),
+      new Setting("image_col", "image", false, "image column of Parquet data and tables",
+          JobConfig::string),
+      new Setting("label_col", "label", false, "label column (integer class index)",
+          JobConfig::string),
+      new Setting("epochs", 5L, false, "passes over the training data",
+          JobConfig::positiveInt),
+      new Setting("batch_size", 32L, false, "global mini-batch size, split over partitions",
+          JobConfig::positiveInt),
+      new Setting("shuffle", true, false, "reshuffle each partition every epoch",
+          JobConfig::bool),
+      new Setting("seed", 0L, false, "seed of weight initialisation, shuffling and dropout",
+          JobConfig::integer),
+      new Setting("optimizer", Map.of("name", "adam", "learning_rate", 0.001), false,
+          "\"adam\", \"sgd\", or {\"name\": ..., Keras settings: learning_rate, beta_1, "
+              + "beta_2, epsilon, amsgrad, momentum, nesterov}", JobConfig::optimizer),
+      new Setting("loss", "sparse_categorical_crossentropy", false, "Keras loss name",
+          JobConfig::string),
+      new Setting("metrics", List.of("accuracy"), false, "[] or [\"accuracy\"]",
+          JobConfig::metrics),
+      new Setting("init_weights", null, false, "start from these weights: a model directory or "
+          + "a weights.safetensors file (Keras names); null = initialise from seed",
+          JobConfig::string),
+      new Setting("output", "runs/train", false, "directory for model/, metrics.json and "
+          + "config.json", JobConfig::string),
+      new Setting("rescale", 1.0 / 255, false, "model input = uint8 pixel * rescale",
+          JobConfig::positive),
+      new Setting("class_names", null, false, "names of the classes in label order; default "
+          + "from the data (image folders, Fashion-MNIST)", JobConfig::strings),
+      new Setting("partitions", null, false, "partitions of the cached training data; null = "
+          + "spark.default.parallelism (the cores)", JobConfig::positiveInt),
+      new Setting("sync", "auto", false, "step synchronisation: " + SYNC_MODES,
+          (v, p, k) -> choice(v, p, k, SYNC_MODES)),
+      new Setting("train_limit", null, false, "use only the first N training rows (smoke "
+          + "tests); null = all", JobConfig::positiveInt),
+      new Setting("timeout_seconds", 600L, false, "fail a step that waits longer than this "
+          + "for its tasks, rather than hang", JobConfig::positiveInt));
+
+  private final Map<String, Object> values;
+
+  private JobConfig(Map<String, Object> values) {
+    this.values = values;
+  }
+
+  /**
+   * Checks {@code raw} (a parsed config, overrides applied) and fills in defaults.
+   *
+   * @param origins where each key came from, for errors: key → "--set" or absent (the file)
+   * @param source how errors name the file
+   */
+  public static JobConfig of(Map<String, Object> raw, String source, Map<String, String> origins) {
+    JsonFields.requireOnlyKeys(raw, SETTINGS.keySet(), source);
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Setting s : SETTINGS.values()) {
+      String path = origins.getOrDefault(s.key(), source);
+      Object v = raw.get(s.key());
+      if (v == null && s.required()) {
+        throw new JsonException(path + " field '" + s.key() + "': missing field; expected: "
+            + s.description());
+      }
+      values.put(s.key(), v == null ? s.defaultValue() : s.check().apply(v, path, s.key()));
+    }
+    if (values.get("validation_data") != null && values.get("validation_split") != null) {
+      throw new JsonException(source + ": validation_data and validation_split are both set; "
+          + "received: " + values.get("validation_data") + " and " + values.get("validation_split")
+          + "; expected: at most one of them");
+    }
+    return new JobConfig(values);
+  }
+
+  /**
+   * Parses a config file's text and applies {@code --set} overrides in order.
+   *
+   * @param source how errors name the file, e.g. its path
+   */
+  public static JobConfig parse(String json, String source, List<String> overrides) {
+    Map<String, Object> raw = new LinkedHashMap<>(Json.parseObject(json, source));
+    Map<String, String> origins = new java.util.HashMap<>();
+    for (String o : overrides) {
+      ConfigOverrides.apply(raw, o, origins);
+    }
+    return of(raw, source, origins);
+  }
+
+  /** The effective config: every key, defaults filled in; what a job logs and saves. */
+  public Map<String, Object> effective() {
+    return new LinkedHashMap<>(values);
+  }
+
+  public String toJson() {
+    return Json.write(values);
+  }
+
+  public String model() {
+    return (String) values.get("model");
+  }
+
+  public String trainData() {
+    return (String) values.get("train_data");
+  }
+
+  public String validationData() {
+    return (String) values.get("validation_data");
+  }
+
+  /** The held-out fraction, or 0 when none. */
+  public double validationSplit() {
+    Object v = values.get("validation_split");
+    return v == null ? 0 : ((Number) v).doubleValue();
+  }
+
+  public String testData() {
+    return (String) values.get("test_data");
+  }
+
+  public String format() {
+    return (String) values.get("format");
+  }
+
+  public String imageCol() {
+    return (String) values.get("image_col");
+  }
+
+  public String labelCol() {
+    return (String) values.get("label_col");
+  }
+
+  public int epochs() {
+    return intValue("epochs");
+  }
+
+  public int batchSize() {
+    return intValue("batch_size");
+  }
+
+  public boolean shuffle() {
+    return (Boolean) values.get("shuffle");
+  }
+
+  public long seed() {
+    return ((Number) values.get("seed")).longValue();
+  }
+
+  /** The optimizer's Keras config: "name" plus settings. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> optimizer() {
+    return (Map<String, Object>) values.get("optimizer");
+  }
+
+  public Optimizer buildOptimizer() {
+    Map<String, Object> settings = new LinkedHashMap<>(optimizer());
+    String name = (String) settings.remove("name");
+    return Optimizer.fromConfig(name, settings);
+  }
+
+  public String loss() {
+    return (String) values.get("loss");
+  }
+
+  @SuppressWarnings("unchecked")
+  public List<String> metrics() {
+    return (List<String>) values.get("metrics");
+  }
+
+  public String initWeights() {
+    return (String) values.get("init_weights");
+  }
+
+  public String output() {
+    return (String) values.get("output");
+  }
+
+  public double rescale() {
+    return ((Number) values.get("rescale")).doubleValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  public List<String> classNames() {
+    return (List<String>) values.get("class_names");
+  }
+
+  /** Partitions of the cached data, or 0 for the default parallelism. */
+  public int partitions() {
+    Object v = values.get("partitions");
+    return v == null ? 0 : ((Number) v).intValue();
+  }
+
+  public String sync() {
+    return (String) values.get("sync");
+  }
+
+  /** The number of training rows to use, or 0 for all. */
+  public long trainLimit() {
+    Object v = values.get("train_limit");
+    return v == null ? 0 : ((Number) v).longValue();
+  }
+
+  public int timeoutSeconds() {
+    return intValue("timeout_seconds");
+  }
+
+  private int intValue(String key) {
+    return ((Number) values.get(key)).intValue();
+  }
+
+  // ---- checks ----
+
+  private static Map<String, Setting> declare(Setting... settings) {
+    Map<String, Setting> m = new LinkedHashMap<>();
+    for (Setting s : settings) {
+      m.put(s.key(), s);
+    }
+    return m;
+  }
+
+  private static Object string(Object v, String path, String key) {
+    return JsonFields.getString(Map.of(key, v), key, path);
+  }
+
+  private static Object bool(Object v, String path, String key) {
+    return JsonFields.getBoolean(Map.of(key, v), key, path);
+  }
+
+  private static Object integer(Object v, String path, String key) {
+    return JsonFields.getLong(Map.of(key, v), key, path);
+  }
+
+  private static Object positiveInt(Object v, String path, String key) {
+    return (long) JsonFields.getPositiveInt(Map.of(key, v), key, path);
+  }
+
+  private static Object positive(Object v, String path, String key) {
+    double d = JsonFields.getDouble(Map.of(key, v), key, path);
+    if (!(d > 0)) {
+      throw JsonFields.fieldError(path, key, v, "a positive number");
+    }
+    return d;
+  }
+
+  private static Object fraction(Object v, String path, String key) {
+    double d = JsonFields.getDouble(Map.of(key, v), key, path);
+    if (!(d > 0 && d < 1)) {
+      throw JsonFields.fieldError(path, key, v, "a fraction in (0, 1), e.g. 0.1");
+    }
+    return d;
+  }
+
+  private static Object choice(Object v, String path, String key, List<String> choices) {
+    return JsonFields.getChoice(Map.of(key, v), key, path, choices);
+  }
+
+  private static Object strings(Object v, String path, String key) {
+    List<Object> list = JsonFields.getList(Map.of(key, v), key, path);
+    List<String> out = new ArrayList<>();
+    for (Object o : list) {
+      if (!(o instanceof String s)) {
+        throw JsonFields.fieldError(path, key, v, "an array of strings");
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static Object metrics(Object v, String path, String key) {
+    @SuppressWarnings("unchecked")
+    List<String> list = (List<String>) strings(v, path, key);
+    for (String m : list) {
+      if (!m.equals("accuracy") && !m.equals("acc")) {
+        throw JsonFields.fieldError(path, key, v, "[] or [\"accuracy\"]");
+      }
+    }
+    return list;
+  }
+
+  /** "adam" or {"name": "adam", ...}: normalised to the object; settings checked by building it. */
+  private static Object optimizer(Object v, String path, String key) {
+    Map<String, Object> config;
+    if (v instanceof String name) {
+      config = new LinkedHashMap<>();
+      config.put("name", name);
+    } else if (v instanceof Map) {
+      config = new LinkedHashMap<>(JsonFields.getObject(Map.of(key, v), key, path));
+    } else {
+      throw JsonFields.fieldError(path, key, v, "an optimizer name (\"adam\", \"sgd\") or an "
+          + "object {\"name\": \"adam\", \"learning_rate\": 0.001, ...}");
+    }
+    String name = JsonFields.getChoice(config, "name", path + " field '" + key + "'",
+        Set.of("adam", "sgd"));
+    Map<String, Object> settings = new LinkedHashMap<>(config);
+    settings.remove("name");
+    try {
+      Optimizer.fromConfig(name, settings);
+    } catch (IllegalArgumentException e) {
+      throw new JsonException(path + " field '" + key + "': " + e.getMessage());
+    }
+    return config;
+  }
+}

@@ -1,0 +1,75 @@
+package org.sparkcnn.spark.job;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.io.JsonException;
+import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.spark.io.HadoopFiles;
+
+/** What the spark-submit mains share: the session, file reads, and user-facing errors. */
+final class JobSupport {
+  /** Settings that matter for per-step overhead, unless spark-submit already set them. */
+  static final String[][] SPEED_DEFAULTS = {
+      {"spark.task.maxDirectResultSize", String.valueOf(64 << 20)},
+      {"spark.broadcast.compress", "false"},
+  };
+  private static final long MAX_TEXT_BYTES = 16 << 20;
+
+  private JobSupport() {}
+
+  /**
+   * The session spark-submit configured, or a local one ({@code local[*]}) when the main runs
+   * without spark-submit; plus {@link #SPEED_DEFAULTS} where not set.
+   */
+  static SparkSession session(String app) {
+    SparkConf conf = new SparkConf();
+    SparkSession.Builder b = SparkSession.builder().appName(app);
+    if (!conf.contains("spark.master")) {
+      b.master("local[*]");
+    }
+    for (String[] kv : SPEED_DEFAULTS) {
+      if (!conf.contains(kv[0])) {
+        b.config(kv[0], kv[1]);
+      }
+    }
+    return b.getOrCreate();
+  }
+
+  static String readText(String path, Configuration conf, String what) {
+    try {
+      return new String(HadoopFiles.read(new Path(path), conf, MAX_TEXT_BYTES),
+          StandardCharsets.UTF_8);
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalArgumentException(what + " not found; received: " + path
+          + "; expected: a readable file (paths are relative to the working directory)", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + what + " " + path + ": " + e, e);
+    }
+  }
+
+  /**
+   * The message a user should see for a failure: our own exception's message wherever it is in
+   * the cause chain (Spark wraps task failures), else the outermost message.
+   */
+  static String userMessage(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof DatasetException || c instanceof JsonException
+          || c instanceof IllegalArgumentException || c instanceof IOException) {
+        return c.getMessage();
+      }
+    }
+    // On a cluster the task's exception arrives as text inside Spark's message.
+    String m = String.valueOf(t.getMessage());
+    int at = m.indexOf("DatasetException: ");
+    return at >= 0 ? m.substring(at + "DatasetException: ".length()).split("\n")[0] : m;
+  }
+
+  static String format(String pattern, Object... args) {
+    return String.format(Locale.ROOT, pattern, args);
+  }
+}

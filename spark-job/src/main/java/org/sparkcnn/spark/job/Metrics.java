@@ -1,0 +1,59 @@
+package org.sparkcnn.spark.job;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.spark.EpochReport;
+
+/**
+ * metrics.json: per-epoch history (Keras' History keys: loss, accuracy, val_loss, val_accuracy,
+ * plus time, steps and images/second), the final test loss and accuracy, overall training
+ * throughput and the job's wall time. NaN (no validation, no accuracy metric) is written as null.
+ */
+final class Metrics {
+  private Metrics() {}
+
+  static Map<String, Object> of(List<EpochReport> history, Map<String, Object> test,
+      long trainRows, long validationRows, int partitions, SparkSession spark,
+      double wallSeconds) {
+    List<Object> epochs = new ArrayList<>();
+    double seconds = 0;
+    long images = 0;
+    for (EpochReport r : history) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("epoch", r.epoch());
+      e.put("loss", number(r.loss()));
+      e.put("accuracy", number(r.accuracy()));
+      e.put("val_loss", number(r.valLoss()));
+      e.put("val_accuracy", number(r.valAccuracy()));
+      e.put("examples", r.examples());
+      e.put("steps", r.steps());
+      e.put("train_seconds", r.trainSeconds());
+      e.put("validation_seconds", r.validationSeconds());
+      e.put("images_per_second", r.imagesPerSecond());
+      e.put("ms_per_step", r.millisPerStep());
+      epochs.add(e);
+      seconds += r.trainSeconds();
+      images += r.examples();
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("history", epochs);
+    m.put("test", test);
+    m.put("images_per_second", seconds > 0 ? images / seconds : null);
+    m.put("train_seconds", seconds);
+    m.put("wall_seconds", wallSeconds);
+    m.put("train_rows", trainRows);
+    m.put("validation_rows", validationRows);
+    m.put("partitions", partitions);
+    m.put("sync", history.isEmpty() ? null : history.get(0).sync());
+    m.put("spark_master", spark.sparkContext().master());
+    m.put("spark_version", spark.version());
+    return m;
+  }
+
+  private static Double number(double d) {
+    return Double.isNaN(d) ? null : d;
+  }
+}

@@ -1,0 +1,215 @@
+package org.sparkcnn.spark.job;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.io.Json;
+import org.sparkcnn.core.io.ModelDirectory;
+import org.sparkcnn.core.io.ModelInfo;
+import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.core.io.WeightsFile;
+import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.DistributedTrainer;
+import org.sparkcnn.spark.EpochReport;
+import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.TrainerOptions;
+import org.sparkcnn.spark.data.Blocks;
+import org.sparkcnn.spark.data.ImageSource;
+import org.sparkcnn.spark.data.ModelInput;
+import org.sparkcnn.spark.io.HadoopFiles;
+import org.sparkcnn.spark.io.ModelStore;
+
+/**
+ * The training job: {@code spark-submit --class org.sparkcnn.spark.job.TrainJob JOBJAR
+ * --config FILE [--set key=value]...}. Builds the model from its Keras spec, decodes the data
+ * once into cached blocks, trains synchronously on Spark, evaluates the test data, and writes
+ * {@code output/model/} (model directory), {@code output/metrics.json} and
+ * {@code output/config.json} (the effective config). Progress goes to stdout.
+ */
+public final class TrainJob {
+  static final String USAGE = "usage: TrainJob --config FILE [--set key=value]...";
+
+  private TrainJob() {}
+
+  public static void main(String[] args) {
+    String config = null;
+    List<String> sets = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--config" -> config = value(args, ++i);
+        case "--set" -> sets.add(value(args, ++i));
+        case "-h", "--help" -> {
+          System.out.println(USAGE);
+          return;
+        }
+        default -> fail("unknown argument; received: " + args[i] + "; " + USAGE, 2);
+      }
+    }
+    if (config == null) {
+      fail("missing --config; " + USAGE, 2);
+    }
+    SparkSession spark = JobSupport.session("spark-cnn train");
+    int status = 0;
+    try {
+      JobConfig cfg = JobConfig.parse(JobSupport.readText(config,
+          spark.sparkContext().hadoopConfiguration(), "job config"), config, sets);
+      run(spark, cfg);
+    } catch (RuntimeException e) {
+      System.err.println("spark-cnn train: error: " + JobSupport.userMessage(e));
+      status = 1;
+    } finally {
+      spark.stop();
+    }
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /** Runs the job; returns what metrics.json holds. */
+  public static Map<String, Object> run(SparkSession spark, JobConfig cfg) {
+    long started = System.nanoTime();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = jsc.hadoopConfiguration();
+    System.out.println("spark-cnn train: effective config\n" + cfg.toJson());
+
+    Sequential model = buildModel(cfg, hadoop);
+    ModelInput input = ModelInput.of(model, cfg.rescale());
+    int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
+
+    ImageSource train = open(spark, cfg, cfg.trainData(), input);
+    long total = Blocks.requireRows(train, "training");
+    long n = cfg.trainLimit() > 0 ? Math.min(total, cfg.trainLimit()) : total;
+    long trainEnd = n;
+    JavaRDD<ImageBlock> validation = null;
+    long validationRows = 0;
+    if (cfg.validationSplit() > 0) {
+      trainEnd = Blocks.splitAt(n, cfg.validationSplit(), train.describe());
+      validation = Blocks.cached(train, trainEnd, n, partitions, "validation");
+      validationRows = n - trainEnd;
+    } else if (cfg.validationData() != null) {
+      ImageSource v = open(spark, cfg, cfg.validationData(), input);
+      validationRows = Blocks.requireRows(v, "validation");
+      validation = Blocks.cached(v, 0, validationRows, partitions, "validation");
+    }
+    JavaRDD<ImageBlock> trainBlocks = Blocks.cached(train, 0, trainEnd, partitions, "training");
+    List<String> classNames = cfg.classNames() != null ? cfg.classNames() : train.classNames();
+    checkClassNames(classNames, input);
+    System.out.println(JobSupport.format("spark-cnn train: %d training rows, %d validation rows, "
+        + "%d partitions, %s, %,d parameters", trainEnd, validationRows, partitions,
+        model.describe(), model.paramCount()));
+
+    TrainerOptions options = new TrainerOptions(cfg.epochs(), cfg.batchSize(), cfg.shuffle(),
+        cfg.seed(), cfg.rescale(), cfg.sync(), cfg.timeoutSeconds());
+    DistributedTrainer trainer = new DistributedTrainer(jsc, model, options);
+    List<EpochReport> history = trainer.fit(trainBlocks, validation,
+        r -> System.out.println(r));
+    trainBlocks.unpersist(false);
+    if (validation != null) {
+      validation.unpersist(false);
+    }
+
+    Map<String, Object> test = null;
+    if (cfg.testData() != null) {
+      ImageSource t = open(spark, cfg, cfg.testData(), input);
+      long rows = Blocks.requireRows(t, "test");
+      JavaRDD<ImageBlock> testBlocks = Blocks.cached(t, 0, rows, partitions, "test");
+      long evalStarted = System.nanoTime();
+      BatchStats s = trainer.evaluate(testBlocks);
+      testBlocks.unpersist(false);
+      test = new LinkedHashMap<>();
+      test.put("loss", s.meanLoss());
+      test.put("accuracy", model.accuracy() == null ? null : s.accuracy());
+      test.put("examples", s.count());
+      test.put("seconds", (System.nanoTime() - evalStarted) / 1e9);
+      System.out.println(JobSupport.format("spark-cnn train: test loss %.4f, test accuracy %s "
+          + "(%d images)", s.meanLoss(), model.accuracy() == null ? "n/a"
+          : JobSupport.format("%.4f", s.accuracy()), s.count()));
+    }
+
+    Map<String, Object> metrics = Metrics.of(history, test, trainEnd, validationRows, partitions,
+        spark, (System.nanoTime() - started) / 1e9);
+    ModelInfo info = new ModelInfo(classNames, cfg.rescale(), trainingFacts(cfg, metrics));
+    write(cfg.output(), model, info, metrics, cfg, hadoop);
+    System.out.println(JobSupport.format("spark-cnn train: wrote %s/model, %s/metrics.json "
+        + "(%.1f s wall, %.0f images/s)", cfg.output(), cfg.output(),
+        (Double) metrics.get("wall_seconds"), (Double) metrics.get("images_per_second")));
+    return metrics;
+  }
+
+  static ImageSource open(SparkSession spark, JobConfig cfg, String path, ModelInput input) {
+    return DataSources.open(spark, path, cfg.format(), cfg.imageCol(), cfg.labelCol(), input,
+        cfg.classNames());
+  }
+
+  /** The spec, seeded and compiled; with init_weights' weights when given. */
+  static Sequential buildModel(JobConfig cfg, Configuration hadoop) {
+    Sequential model = ModelSpec.fromJson(JobSupport.readText(cfg.model(), hadoop, "model spec"),
+        cfg.model());
+    model.seed(cfg.seed());
+    model.compile(cfg.loss(), cfg.buildOptimizer(), cfg.metrics().toArray(new String[0]));
+    if (cfg.initWeights() != null) {
+      String file = cfg.initWeights();
+      try {
+        Path p = new Path(file);
+        if (HadoopFiles.fs(p, hadoop).isDirectory(p)) {
+          p = new Path(p, ModelDirectory.WEIGHTS_FILE);
+        }
+        WeightsFile.decodeInto(model, HadoopFiles.read(p, hadoop, Integer.MAX_VALUE - 8),
+            p.toString());
+      } catch (IOException e) {
+        throw new IllegalArgumentException("init_weights " + file + ": " + e.getMessage(), e);
+      }
+    }
+    return model;
+  }
+
+  private static void checkClassNames(List<String> names, ModelInput input) {
+    if (names != null && names.size() != input.classes()) {
+      throw new IllegalArgumentException("class_names has the wrong length; received: "
+          + names.size() + " names; expected: " + input.classes() + ", one per model output");
+    }
+  }
+
+  private static Map<String, Object> trainingFacts(JobConfig cfg, Map<String, Object> metrics) {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("job", "spark-cnn train");
+    facts.put("config", cfg.effective());
+    facts.put("history", metrics.get("history"));
+    facts.put("test", metrics.get("test"));
+    return facts;
+  }
+
+  private static void write(String output, Sequential model, ModelInfo info,
+      Map<String, Object> metrics, JobConfig cfg, Configuration hadoop) {
+    try {
+      ModelStore.save(model, info, output + "/model", hadoop);
+      HadoopFiles.writeAtomically(new Path(output, "metrics.json"),
+          (Json.write(metrics) + "\n").getBytes(StandardCharsets.UTF_8), hadoop);
+      HadoopFiles.writeAtomically(new Path(output, "config.json"),
+          (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8), hadoop);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the output to " + output + ": " + e, e);
+    }
+  }
+
+  private static String value(String[] args, int i) {
+    if (i >= args.length) {
+      fail(args[i - 1] + " needs a value; " + USAGE, 2);
+    }
+    return args[i];
+  }
+
+  static void fail(String message, int status) {
+    System.err.println("spark-cnn: error: " + message);
+    System.exit(status);
+  }
+}

@@ -1,0 +1,42 @@
+package org.sparkcnn.spark.testing;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.layers.Conv2D;
+import org.sparkcnn.core.layers.Dense;
+import org.sparkcnn.core.layers.Flatten;
+import org.sparkcnn.core.layers.MaxPooling2D;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.core.optim.Adam;
+
+/** One local Spark session per test class (2 task slots, no UI), and a tiny CNN. */
+public final class LocalSpark {
+  private LocalSpark() {}
+
+  public static SparkSession start(String app) {
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName(app)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.task.maxDirectResultSize", String.valueOf(64 << 20))
+        .config("spark.broadcast.compress", "false")
+        .getOrCreate();
+  }
+
+  public static JavaSparkContext context(SparkSession spark) {
+    return JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  /** A CNN for SIZE x SIZE x channels images in {@code classes} classes: conv4-pool-dense. */
+  public static Sequential model(int size, int channels, int classes, long seed) {
+    return new Sequential()
+        .add(new Conv2D(4, 3).activation("relu").inputShape(size, size, channels))
+        .add(new MaxPooling2D(2))
+        .add(new Flatten())
+        .add(new Dense(classes, "softmax"))
+        .seed(seed)
+        .compile("sparse_categorical_crossentropy", new Adam(0.01), "accuracy");
+  }
+}
