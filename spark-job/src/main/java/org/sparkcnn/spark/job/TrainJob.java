@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.job;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -110,8 +111,19 @@ public final class TrainJob {
     TrainerOptions options = new TrainerOptions(cfg.epochs(), cfg.batchSize(), cfg.shuffle(),
         cfg.seed(), cfg.rescale(), cfg.sync(), cfg.timeoutSeconds());
     DistributedTrainer trainer = new DistributedTrainer(jsc, model, options);
-    List<EpochReport> history = trainer.fit(trainBlocks, validation,
-        r -> System.out.println(r));
+    // After each epoch the weights so far go to <output>/checkpoint, atomically, so a run that
+    // dies loses at most one epoch: restart with --set init_weights=<output>/checkpoint (the
+    // optimizer's moments start afresh).
+    String checkpoint = cfg.output() + "/checkpoint";
+    List<EpochReport> history = trainer.fit(trainBlocks, validation, r -> {
+      System.out.println(r);
+      try {
+        ModelStore.save(model, new ModelInfo(classNames, cfg.rescale(),
+            Map.of("epochs_completed", (long) r.epoch())), checkpoint, hadoop);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not write the checkpoint " + checkpoint, e);
+      }
+    });
     trainBlocks.unpersist(false);
     if (validation != null) {
       validation.unpersist(false);

@@ -75,6 +75,12 @@ class TrainJobTest {
 
     ModelDirectory.Loaded model = ModelDirectory.load(out.resolve("model"));
     assertEquals(List.of("tl", "tr", "bl", "br"), model.info().classNames());
+    // The last epoch's checkpoint holds the final weights.
+    ModelDirectory.Loaded checkpoint = ModelDirectory.load(out.resolve("checkpoint"));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(model.model().parameters(),
+        checkpoint.model().parameters());
+    assertEquals(history.size(),
+        ((Long) checkpoint.info().training().get("epochs_completed")).intValue());
 
     Map<String, Object> evaluated = EvaluateJob.run(spark, EvaluateJob.Args.parse(new String[] {
         "--model", out.resolve("model").toString(), "--data", tmp.resolve("data/t10k").toString(),
