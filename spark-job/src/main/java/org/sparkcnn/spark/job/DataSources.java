@@ -26,6 +26,9 @@ public final class DataSources {
       String labelCol, ModelInput input, List<String> classNames) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String resolved = format.equals("auto") ? detect(jsc, path) : format;
+    if (!resolved.equals("table")) {
+      path = qualify(jsc, path);
+    }
     return switch (resolved) {
       case "idx" -> IdxSource.open(jsc, path, input, classNames);
       case "images" -> ImageFolderSource.open(jsc, path, input);
@@ -36,6 +39,20 @@ public final class DataSources {
       default -> throw new IllegalArgumentException("unknown format; received \"" + format
           + "\", expected one of " + JobConfig.FORMATS);
     };
+  }
+
+  /**
+   * The path made absolute on the driver: executors read files with their own working directory
+   * (a worker's scratch folder on a cluster), so "data/x" must become "file:/home/me/data/x"
+   * before it leaves the driver. Prefix paths (IDX "data/t10k") are qualified the same way.
+   */
+  static String qualify(JavaSparkContext jsc, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(jsc.hadoopConfiguration()).makeQualified(p).toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot resolve the file system of " + path, e);
+    }
   }
 
   /** What "auto" reads {@code path} as; see {@link JobConfig#SETTINGS} (format). */

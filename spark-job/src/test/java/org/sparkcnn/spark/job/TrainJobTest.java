@@ -91,6 +91,16 @@ class TrainJobTest {
   }
 
   @Test
+  void relativeDataPathsAreMadeAbsoluteOnTheDriver() {
+    // Executors on a cluster run in their own working directory: a relative path must not
+    // reach them as it is.
+    String q = DataSources.qualify(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+        spark.sparkContext()), "data/fashion-mnist/t10k");
+    String cwd = java.nio.file.Path.of("").toAbsolutePath().toString();
+    assertEquals("file:" + cwd + "/data/fashion-mnist/t10k", q);
+  }
+
+  @Test
   void badInputFailsBeforeTrainingWithTheKeyOrPathNamed() {
     String missing = assertThrows(RuntimeException.class, () -> TrainJob.run(spark,
         JobConfig.parse(config("bad"), "test", List.of("train_data=" + tmp.resolve("nope/x")))))
