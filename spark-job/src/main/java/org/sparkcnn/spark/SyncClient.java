@@ -48,7 +48,7 @@ final class SyncClient {
           params = new float[n];
           grad = new float[n];
         }
-        readBody(in, params, n, scratch);
+        SyncProtocol.readFloatBody(in, params, n, scratch);
         StepResult r;
         try {
           r = stepper.step(params, epoch, step, globalStep, grad);
@@ -78,17 +78,5 @@ final class SyncClient {
   /** writeUTF takes at most 65535 bytes; a reason is far shorter unless the data is hostile. */
   private static String truncate(String s) {
     return s.length() > 8000 ? s.substring(0, 8000) + "..." : s;
-  }
-
-  private static void readBody(DataInputStream in, float[] into, int n, ByteBuffer scratch)
-      throws IOException {
-    int i = 0;
-    while (i < n) {
-      int k = Math.min(n - i, scratch.capacity() / 4);
-      in.readFully(scratch.array(), 0, k * 4);
-      scratch.clear();
-      scratch.asFloatBuffer().get(into, i, k);
-      i += k;
-    }
   }
 }

@@ -42,7 +42,7 @@ final class SyncProtocol {
     }
   }
 
-  /** Reads a float array of exactly {@code expected} values into {@code into}. */
+  /** Reads a float array of exactly {@code into.length} values (header included) into {@code into}. */
   static void readFloats(DataInputStream in, float[] into, ByteBuffer scratch, String what)
       throws IOException {
     int n = in.readInt();
@@ -50,6 +50,12 @@ final class SyncProtocol {
       throw new IOException(what + ": expected " + into.length + " floats, received a header "
           + "announcing " + n);
     }
+    readFloatBody(in, into, n, scratch);
+  }
+
+  /** Reads n floats (no header) into {@code into}. */
+  static void readFloatBody(DataInputStream in, float[] into, int n, ByteBuffer scratch)
+      throws IOException {
     int i = 0;
     while (i < n) {
       int k = Math.min(n - i, scratch.capacity() / 4);
