@@ -194,12 +194,12 @@ final class VectorGemm implements Gemm {
       c20 = x.fma(b0v, c20);
       c21 = x.fma(b1v, c21);
     }
-    addInto(c00, c, c0);
-    addInto(c01, c, c0 + L);
-    addInto(c10, c, c0 + ldc);
-    addInto(c11, c, c0 + ldc + L);
-    addInto(c20, c, c0 + 2 * ldc);
-    addInto(c21, c, c0 + 2 * ldc + L);
+    c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+    c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+    c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+    c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+    c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
   }
 
   private static void tileT6x2(int m, float[] a, int a0, int lda, float[] b, int b0, int ldb,
@@ -228,22 +228,18 @@ final class VectorGemm implements Gemm {
       c50 = x.fma(b0v, c50);
       c51 = x.fma(b1v, c51);
     }
-    addInto(c00, c, c0);
-    addInto(c01, c, c0 + L);
-    addInto(c10, c, c0 + ldc);
-    addInto(c11, c, c0 + ldc + L);
-    addInto(c20, c, c0 + 2 * ldc);
-    addInto(c21, c, c0 + 2 * ldc + L);
-    addInto(c30, c, c0 + 3 * ldc);
-    addInto(c31, c, c0 + 3 * ldc + L);
-    addInto(c40, c, c0 + 4 * ldc);
-    addInto(c41, c, c0 + 4 * ldc + L);
-    addInto(c50, c, c0 + 5 * ldc);
-    addInto(c51, c, c0 + 5 * ldc + L);
-  }
-
-  private static void addInto(FloatVector v, float[] c, int at) {
-    v.add(FloatVector.fromArray(S, c, at)).intoArray(c, at);
+    c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+    c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+    c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+    c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+    c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
+    c30.add(FloatVector.fromArray(S, c, c0 + 3 * ldc)).intoArray(c, c0 + 3 * ldc);
+    c31.add(FloatVector.fromArray(S, c, c0 + 3 * ldc + L)).intoArray(c, c0 + 3 * ldc + L);
+    c40.add(FloatVector.fromArray(S, c, c0 + 4 * ldc)).intoArray(c, c0 + 4 * ldc);
+    c41.add(FloatVector.fromArray(S, c, c0 + 4 * ldc + L)).intoArray(c, c0 + 4 * ldc + L);
+    c50.add(FloatVector.fromArray(S, c, c0 + 5 * ldc)).intoArray(c, c0 + 5 * ldc);
+    c51.add(FloatVector.fromArray(S, c, c0 + 5 * ldc + L)).intoArray(c, c0 + 5 * ldc + L);
   }
 
   /** Row p of C from column j: C[p, j..] += sum_i A[i, p] B[i, j..]. */
@@ -263,7 +259,7 @@ final class VectorGemm implements Gemm {
         s0 = FloatVector.broadcast(S, a[ap + i * lda]).fma(FloatVector.fromArray(S, b,
             bOff + i * ldb + j), s0);
       }
-      addInto(s0.add(s1), c, cp + j);
+      s0.add(s1).add(FloatVector.fromArray(S, c, cp + j)).intoArray(c, cp + j);
     }
     for (; j < n; j++) {
       float s = 0f;
