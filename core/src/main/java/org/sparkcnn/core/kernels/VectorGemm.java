@@ -1,5 +1,6 @@
 package org.sparkcnn.core.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -42,9 +43,17 @@ final class VectorGemm implements Gemm {
   public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed,
       float[] dst) {
     for (int j0 = 0, d = 0; j0 < n; j0 += NR) {
-      for (int p = 0; p < k; p++) {
-        for (int j = j0; j < j0 + NR; j++, d++) {
-          dst[d] = j >= n ? 0f : transposed ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+      int cols = Math.min(NR, n - j0);
+      for (int p = 0; p < k; p++, d += NR) {
+        if (transposed) {
+          for (int j = 0, src = bOff + j0 * ldb + p; j < cols; j++, src += ldb) {
+            dst[d + j] = b[src];
+          }
+        } else {
+          System.arraycopy(b, bOff + p * ldb + j0, dst, d, cols);
+        }
+        if (cols < NR) {
+          Arrays.fill(dst, d + cols, d + NR, 0f);
         }
       }
     }
