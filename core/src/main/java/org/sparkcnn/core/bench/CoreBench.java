@@ -101,7 +101,7 @@ public final class CoreBench {
     return m;
   }
 
-  /** Multiply-adds x 2 of the convolutions and dense layers (bias, activations, pooling not counted). */
+  /** 2 x the multiply-adds of convolutions and dense layers (no bias, activation, pooling). */
   static double forwardFlops(Sequential m) {
     double flops = 0;
     for (Layer l : m.layers()) {
@@ -109,7 +109,7 @@ public final class CoreBench {
         var g = c.window();
         flops += 2.0 * g.outputPixels() * c.filters() * g.kernelH() * g.kernelW() * g.channels();
       } else if (l instanceof Dense d) {
-        flops += 2.0 * (d.paramCount() - d.units()) ;
+        flops += 2.0 * (d.paramCount() - d.units());
       }
     }
     return flops;

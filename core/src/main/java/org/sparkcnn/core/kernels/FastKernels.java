@@ -124,27 +124,78 @@ abstract class FastKernels implements Kernels {
    * incrementally: four integer divisions per row would cost more than conv1's whole product.
    */
   static void im2col(Window2D g, float[] x, int r0, int m, float[] dst, boolean packed) {
+    if (packed) {
+      im2colPacked(g, x, r0, m, dst);
+    } else {
+      im2colRows(g, x, r0, m, dst);
+    }
+  }
+
+  private static void im2colRows(Window2D g, float[] x, int r0, int m, float[] dst) {
+    int k = g.kernelH() * g.kernelW() * g.channels();
+    int c = g.channels();
+    int span = g.kernelW() * c;
+    int rowStride = g.inW() * c;
+    int pixels = g.outputPixels();
+    int b = r0 / pixels;
+    int oh = r0 % pixels / g.outW();
+    int ow = r0 % pixels % g.outW();
+    for (int i = 0; i < m; i++) {
+      if (interiorRow(g, oh, ow)) {
+        // A patch wholly inside the input: KH runs of KW * C floats.
+        int from = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
+            + ow * g.strideW() - g.padLeft()) * c;
+        int d = i * k;
+        for (int kh = 0; kh < g.kernelH(); kh++) {
+          if (span >= 32) {
+            System.arraycopy(x, from + kh * rowStride, dst, d + kh * span, span);
+          } else {
+            for (int t = 0, src = from + kh * rowStride, to = d + kh * span; t < span; t++) {
+              dst[to + t] = x[src + t];
+            }
+          }
+        }
+      } else {
+        patch(g, x, b, oh, ow, dst, i * k, 1);
+      }
+      if (++ow == g.outW()) {
+        ow = 0;
+        if (++oh == g.outH()) {
+          oh = 0;
+          b++;
+        }
+      }
+    }
+  }
+
+  private static void im2colPacked(Window2D g, float[] x, int r0, int m, float[] dst) {
     int k = g.kernelH() * g.kernelW() * g.channels();
     int c = g.channels();
     int span = g.kernelW() * c;
     int pixels = g.outputPixels();
-    int step = packed ? Gemm.MR : 1;
     int b = r0 / pixels;
     int oh = r0 % pixels / g.outW();
     int ow = r0 % pixels % g.outW();
-    int[] patches = packed ? PANEL_ROWS.get() : null;
+    int[] patches = PANEL_ROWS.get();
     for (int i = 0; i < m; i++) {
-      if (packed && i % Gemm.MR == 0 && i + Gemm.MR <= m
-          && interiorPanel(g, b, oh, ow, patches)) {
+      if (i % Gemm.MR == 0 && i + Gemm.MR <= m && interiorPanel(g, b, oh, ow, patches)) {
         // A panel of MR rows whose patches need no padding: gathered patch element by patch
         // element, so dst is written sequentially instead of at a stride of MR.
         int d = i * k;
+        int p0 = patches[0];
+        int p1 = patches[1];
+        int p2 = patches[2];
+        int p3 = patches[3];
+        int p4 = patches[4];
+        int p5 = patches[5];
         for (int kh = 0; kh < g.kernelH(); kh++) {
-          int rowOff = kh * g.inW() * c;
-          for (int t = 0; t < span; t++) {
-            for (int r = 0; r < Gemm.MR; r++) {
-              dst[d++] = x[patches[r] + rowOff + t];
-            }
+          for (int t = kh * g.inW() * c, end = t + span; t < end; t++, d += Gemm.MR) {
+            dst[d] = x[p0 + t];
+            dst[d + 1] = x[p1 + t];
+            dst[d + 2] = x[p2 + t];
+            dst[d + 3] = x[p3 + t];
+            dst[d + 4] = x[p4 + t];
+            dst[d + 5] = x[p5 + t];
           }
         }
         for (int r = 0; r < Gemm.MR; r++) {
@@ -159,36 +210,7 @@ abstract class FastKernels implements Kernels {
         i += Gemm.MR - 1;
         continue;
       }
-      int base = packed ? (i - i % Gemm.MR) * k + i % Gemm.MR : i * k;
-      int w0 = ow * g.strideW() - g.padLeft();
-      // Taps kw in [lo / C, hi / C) fall inside the input; the rest of the row is padding.
-      int lo = Math.max(0, -w0) * c;
-      int hi = Math.max(lo, Math.min(g.kernelW(), g.inW() - w0) * c);
-      for (int kh = 0; kh < g.kernelH(); kh++) {
-        int h = oh * g.strideH() - g.padTop() + kh;
-        int d = base + kh * span * step;
-        if (h < 0 || h >= g.inH()) {
-          for (int t = 0; t < span; t++, d += step) {
-            dst[d] = 0f;
-          }
-          continue;
-        }
-        int src = ((b * g.inH() + h) * g.inW() + w0) * c;
-        for (int t = 0; t < lo; t++, d += step) {
-          dst[d] = 0f;
-        }
-        if (step == 1 && hi - lo >= 32) {
-          System.arraycopy(x, src + lo, dst, d, hi - lo);
-          d += hi - lo;
-        } else {
-          for (int t = lo; t < hi; t++, d += step) {
-            dst[d] = x[src + t];
-          }
-        }
-        for (int t = hi; t < span; t++, d += step) {
-          dst[d] = 0f;
-        }
-      }
+      patch(g, x, b, oh, ow, dst, (i - i % Gemm.MR) * k + i % Gemm.MR, Gemm.MR);
       if (++ow == g.outW()) {
         ow = 0;
         if (++oh == g.outH()) {
@@ -199,7 +221,41 @@ abstract class FastKernels implements Kernels {
     }
   }
 
-  /** Per-thread offsets of the MR patches of a panel. */
+  /**
+   * The patch of output pixel (b, oh, ow), zeros where it covers padding, into
+   * {@code dst[base + t * step]} for t in [0, K).
+   */
+  private static void patch(Window2D g, float[] x, int b, int oh, int ow, float[] dst,
+      int base, int step) {
+    int c = g.channels();
+    int span = g.kernelW() * c;
+    int w0 = ow * g.strideW() - g.padLeft();
+    // Taps kw in [lo / C, hi / C) fall inside the input; the rest of the row is padding.
+    int lo = Math.max(0, -w0) * c;
+    int hi = Math.max(lo, Math.min(g.kernelW(), g.inW() - w0) * c);
+    for (int kh = 0; kh < g.kernelH(); kh++) {
+      int h = oh * g.strideH() - g.padTop() + kh;
+      int d = base + kh * span * step;
+      if (h < 0 || h >= g.inH()) {
+        for (int t = 0; t < span; t++, d += step) {
+          dst[d] = 0f;
+        }
+        continue;
+      }
+      int src = ((b * g.inH() + h) * g.inW() + w0) * c;
+      for (int t = 0; t < lo; t++, d += step) {
+        dst[d] = 0f;
+      }
+      for (int t = lo; t < hi; t++, d += step) {
+        dst[d] = x[src + t];
+      }
+      for (int t = hi; t < span; t++, d += step) {
+        dst[d] = 0f;
+      }
+    }
+  }
+
+  /** Per-thread offsets of the MR patches of a panel (MR = 6 is unrolled in im2colPacked). */
   private static final ThreadLocal<int[]> PANEL_ROWS =
       ThreadLocal.withInitial(() -> new int[Gemm.MR]);
 
@@ -224,6 +280,13 @@ abstract class FastKernels implements Kernels {
       }
     }
     return true;
+  }
+
+  /** True if output pixel (oh, ow)'s patch lies wholly inside the input. */
+  private static boolean interiorRow(Window2D g, int oh, int ow) {
+    int h = oh * g.strideH() - g.padTop();
+    int w = ow * g.strideW() - g.padLeft();
+    return h >= 0 && w >= 0 && h + g.kernelH() <= g.inH() && w + g.kernelW() <= g.inW();
   }
 
   /** Adds rows [r0, r0 + m) of a row-major im2col-shaped matrix back onto their patches in dx. */

@@ -1,5 +1,6 @@
 package org.sparkcnn.core.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -42,9 +43,17 @@ final class VectorGemm implements Gemm {
   public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed,
       float[] dst) {
     for (int j0 = 0, d = 0; j0 < n; j0 += NR) {
-      for (int p = 0; p < k; p++) {
-        for (int j = j0; j < j0 + NR; j++, d++) {
-          dst[d] = j >= n ? 0f : transposed ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+      int cols = Math.min(NR, n - j0);
+      for (int p = 0; p < k; p++, d += NR) {
+        if (transposed) {
+          for (int j = 0, src = bOff + j0 * ldb + p; j < cols; j++, src += ldb) {
+            dst[d + j] = b[src];
+          }
+        } else {
+          System.arraycopy(b, bOff + p * ldb + j0, dst, d, cols);
+        }
+        if (cols < NR) {
+          Arrays.fill(dst, d + cols, d + NR, 0f);
         }
       }
     }
@@ -194,12 +203,12 @@ final class VectorGemm implements Gemm {
       c20 = x.fma(b0v, c20);
       c21 = x.fma(b1v, c21);
     }
-    addInto(c00, c, c0);
-    addInto(c01, c, c0 + L);
-    addInto(c10, c, c0 + ldc);
-    addInto(c11, c, c0 + ldc + L);
-    addInto(c20, c, c0 + 2 * ldc);
-    addInto(c21, c, c0 + 2 * ldc + L);
+    c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+    c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+    c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+    c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+    c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
   }
 
   private static void tileT6x2(int m, float[] a, int a0, int lda, float[] b, int b0, int ldb,
@@ -228,22 +237,18 @@ final class VectorGemm implements Gemm {
       c50 = x.fma(b0v, c50);
       c51 = x.fma(b1v, c51);
     }
-    addInto(c00, c, c0);
-    addInto(c01, c, c0 + L);
-    addInto(c10, c, c0 + ldc);
-    addInto(c11, c, c0 + ldc + L);
-    addInto(c20, c, c0 + 2 * ldc);
-    addInto(c21, c, c0 + 2 * ldc + L);
-    addInto(c30, c, c0 + 3 * ldc);
-    addInto(c31, c, c0 + 3 * ldc + L);
-    addInto(c40, c, c0 + 4 * ldc);
-    addInto(c41, c, c0 + 4 * ldc + L);
-    addInto(c50, c, c0 + 5 * ldc);
-    addInto(c51, c, c0 + 5 * ldc + L);
-  }
-
-  private static void addInto(FloatVector v, float[] c, int at) {
-    v.add(FloatVector.fromArray(S, c, at)).intoArray(c, at);
+    c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+    c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+    c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+    c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+    c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
+    c30.add(FloatVector.fromArray(S, c, c0 + 3 * ldc)).intoArray(c, c0 + 3 * ldc);
+    c31.add(FloatVector.fromArray(S, c, c0 + 3 * ldc + L)).intoArray(c, c0 + 3 * ldc + L);
+    c40.add(FloatVector.fromArray(S, c, c0 + 4 * ldc)).intoArray(c, c0 + 4 * ldc);
+    c41.add(FloatVector.fromArray(S, c, c0 + 4 * ldc + L)).intoArray(c, c0 + 4 * ldc + L);
+    c50.add(FloatVector.fromArray(S, c, c0 + 5 * ldc)).intoArray(c, c0 + 5 * ldc);
+    c51.add(FloatVector.fromArray(S, c, c0 + 5 * ldc + L)).intoArray(c, c0 + 5 * ldc + L);
   }
 
   /** Row p of C from column j: C[p, j..] += sum_i A[i, p] B[i, j..]. */
@@ -263,7 +268,7 @@ final class VectorGemm implements Gemm {
         s0 = FloatVector.broadcast(S, a[ap + i * lda]).fma(FloatVector.fromArray(S, b,
             bOff + i * ldb + j), s0);
       }
-      addInto(s0.add(s1), c, cp + j);
+      s0.add(s1).add(FloatVector.fromArray(S, c, cp + j)).intoArray(c, cp + j);
     }
     for (; j < n; j++) {
       float s = 0f;

@@ -13,18 +13,24 @@ import org.sparkcnn.core.tensor.Tensor;
  * Runs work over a batch on several threads. A batch of n examples is split into
  * {@code threads} contiguous slices [t*n/T, (t+1)*n/T); results are combined in slice order, so
  * the outcome depends on the thread count only, never on timing.
+ *
+ * <p>Slice 0 runs on the calling thread, the others on a JVM-wide pool of daemon threads that
+ * outlives each fit or predict call: the per-thread workspaces and kernel scratch then stay
+ * allocated (and their pages touched) from one call to the next, instead of being rebuilt by
+ * fresh threads every time.
  */
 final class ParallelBatches implements AutoCloseable {
+  private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "spark-cnn-worker");
+    t.setDaemon(true);
+    return t;
+  });
   private final ExecutorService pool;
   private final int threads;
 
   ParallelBatches(int threads) {
     this.threads = threads;
-    this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "spark-cnn-worker");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool = threads == 1 ? null : POOL;
   }
 
   static int defaultThreads() {
@@ -47,10 +53,11 @@ final class ParallelBatches implements AutoCloseable {
       return results;
     }
     List<Future<T>> futures = new ArrayList<>(threads);
-    for (int t = 0; t < threads; t++) {
+    for (int t = 1; t < threads; t++) {
       int slice = t;
       futures.add(pool.submit(() -> task.apply(slice)));
     }
+    results.add(task.apply(0));
     for (Future<T> f : futures) {
       try {
         results.add(f.get());
@@ -71,12 +78,9 @@ final class ParallelBatches implements AutoCloseable {
     return results;
   }
 
+  /** Nothing to release: the pool is shared and its idle threads end by themselves. */
   @Override
-  public void close() {
-    if (pool != null) {
-      pool.shutdownNow();
-    }
-  }
+  public void close() {}
 
   static Evaluation evaluate(Sequential model, Tensor x, Tensor y, int batchSize, int threads) {
     checkBatchSize(batchSize);
