@@ -3,23 +3,19 @@
 #
 #   jvm_flags          the JVM flags every JVM running our code needs; read from the parent pom's
 #                      <sparkcnn.jvm.flags> property, their one home
-#   find_java [17|25]  path of a java binary of that major version, or of the default one:
-#                      $JAVA_HOME/bin/java, else java on the PATH. JDK 17 is preferred by
+#   find_java [17|25]  path of a java binary of that major version, or of the default one
+#                      (scripts/lib/java.sh: $SPARK_CNN_JAVA, $JAVA_HOME/bin/java or java). JDK 17 is preferred by
 #                      default: on this project's benchmark machine (AVX2) the Vector API
 #                      kernels ran ~1.5x faster on 17 than on 25 (see README, Performance).
 
 jvm_flags() {
-  sed -n 's:.*<sparkcnn.jvm.flags>\(.*\)</sparkcnn.jvm.flags>.*:\1:p' "$ROOT/pom.xml"
+  "$ROOT/scripts/lib/jvm-flags.sh"
 }
 
 find_java() {
   local want="${1:-}"
   if [[ -z "$want" ]]; then
-    if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-      echo "$JAVA_HOME/bin/java"
-    else
-      command -v java
-    fi
+    "$ROOT/scripts/lib/java.sh"
     return
   fi
   local candidate

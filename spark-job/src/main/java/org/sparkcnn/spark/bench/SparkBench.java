@@ -85,7 +85,7 @@ public final class SparkBench {
         + " vs single-JVM fit with " + cores + " threads ==");
     List<Object> byBatch = new ArrayList<>();
     for (int batch : quick ? List.of(32, 512) : List.of(32, 64, 128, 256, 512, 1024)) {
-      int s = Math.max(6, Math.min(steps, 30_000 / batch));
+      int s = Math.max(6, Math.min(steps, 12_000 / batch));
       Map<String, Object> r = run(jsc, "seed", "auto", cores, batch, s);
       double single = singleJvm(batch, s, cores);
       r.put("single_jvm_images_per_s", round(single));
