@@ -135,17 +135,25 @@ public final class ImageColumns implements Serializable {
    * @param rowId the row's global number, for errors
    */
   public void decodeImage(Row row, long rowId, byte[] dest, int offset) {
+    decodeImage(row, "row " + rowId, dest, offset);
+  }
+
+  /**
+   * As {@link #decodeImage(Row, long, byte[], int)}, with errors naming the row as {@code entry}
+   * (e.g. "partition 3, row 17" when scoring, where rows have no global number).
+   */
+  public void decodeImage(Row row, String entry, byte[] dest, int offset) {
     if (row.isNullAt(imageIndex)) {
-      throw error(imageCol, rowId, "Image is null").received("null")
+      throw error(imageCol, entry, "Image is null").received("null")
           .expected("an image of " + input.shapeText())
           .hint("drop or fill rows with missing images first.").build();
     }
     switch (kind) {
       case BINARY -> decoder().decodeInto((byte[]) row.get(imageIndex),
-          "DataFrame column " + imageCol + ", row " + rowId, dest, offset);
-      case INT_ARRAY -> intArray(row.getList(imageIndex), rowId, dest, offset);
-      case FLOAT_ARRAY -> floatArray(row.getList(imageIndex), rowId, dest, offset);
-      case IMAGE_STRUCT -> imageStruct(row.getStruct(imageIndex), rowId, dest, offset);
+          "DataFrame column " + imageCol + ", " + entry, dest, offset);
+      case INT_ARRAY -> intArray(row.getList(imageIndex), entry, dest, offset);
+      case FLOAT_ARRAY -> floatArray(row.getList(imageIndex), entry, dest, offset);
+      case IMAGE_STRUCT -> imageStruct(row.getStruct(imageIndex), entry, dest, offset);
       default -> throw new IllegalStateException("unknown image kind " + kind);
     }
   }
@@ -156,13 +164,13 @@ public final class ImageColumns implements Serializable {
       throw new IllegalStateException("no label column was given");
     }
     if (row.isNullAt(labelIndex)) {
-      throw error(labelCol, rowId, "Label is null").received("null")
+      throw error(labelCol, "row " + rowId, "Label is null").received("null")
           .expected(input.labelRangeText()).build();
     }
     Object v = row.get(labelIndex);
     double d = ((Number) v).doubleValue();
     if (!(d >= 0 && d < input.classes() && d == Math.rint(d))) {
-      throw error(labelCol, rowId, "Label out of range").received(String.valueOf(v))
+      throw error(labelCol, "row " + rowId, "Label out of range").received(String.valueOf(v))
           .expected(input.labelRangeText())
           .hint("the data has more classes than the model outputs, or labels are not 0-based.")
           .build();
@@ -179,13 +187,13 @@ public final class ImageColumns implements Serializable {
     return decoder;
   }
 
-  private void intArray(List<Object> values, long rowId, byte[] dest, int offset) {
-    checkLength(values.size(), rowId);
+  private void intArray(List<Object> values, String entry, byte[] dest, int offset) {
+    checkLength(values.size(), entry);
     for (int i = 0; i < values.size(); i++) {
       Object o = values.get(i);
       long v = o == null ? -1 : ((Number) o).longValue();
       if (o == null || v < 0 || v > 255) {
-        throw error(imageCol, rowId, "Pixel value out of range")
+        throw error(imageCol, entry, "Pixel value out of range")
             .received(o + " at index " + i + " (" + elementType.simpleString() + ")")
             .expected("raw pixel values 0..255")
             .hint("an array<int> image holds raw pixels; scale floats into a float array.")
@@ -195,8 +203,8 @@ public final class ImageColumns implements Serializable {
     }
   }
 
-  private void floatArray(List<Object> values, long rowId, byte[] dest, int offset) {
-    checkLength(values.size(), rowId);
+  private void floatArray(List<Object> values, String entry, byte[] dest, int offset) {
+    checkLength(values.size(), entry);
     double rescale = input.rescale();
     // In pixel units: a float32 k/255 is within float rounding (~2e-5 at k = 255) of k.
     double tolerance = elementType instanceof FloatType ? 1e-3 : 1e-6;
@@ -205,7 +213,7 @@ public final class ImageColumns implements Serializable {
       double v = o == null ? Double.NaN : ((Number) o).doubleValue();
       double k = Math.rint(v / rescale);
       if (!(k >= 0 && k <= 255 && Math.abs(v / rescale - k) <= tolerance)) {
-        throw error(imageCol, rowId, "Image value is not a pixel times the model's rescale")
+        throw error(imageCol, entry, "Image value is not a pixel times the model's rescale")
             .received(o + " at index " + i + " (" + elementType.simpleString() + ")")
             .expected("k * " + rescale + " for an integer k in 0..255 (rescale 1/255: "
                 + "multiples of 1/255 in [0, 1])")
@@ -217,7 +225,16 @@ public final class ImageColumns implements Serializable {
     }
   }
 
-  private void imageStruct(Row image, long rowId, byte[] dest, int offset) {
+  private void imageStruct(Row image, String entry, byte[] dest, int offset) {
+    for (String f : List.of("height", "width", "nChannels")) {
+      if (image.isNullAt(image.fieldIndex(f))) {
+        throw error(imageCol, entry, "Image struct field is null").received(f + " = null")
+            .expected("height, width and nChannels of the image, as spark.read.format(\"image\")"
+                + " writes them")
+            .hint("the struct was built by hand or the image failed to load; drop such rows.")
+            .build();
+      }
+    }
     int h = image.getInt(image.fieldIndex("height"));
     int w = image.getInt(image.fieldIndex("width"));
     int n = image.getInt(image.fieldIndex("nChannels"));
@@ -225,21 +242,21 @@ public final class ImageColumns implements Serializable {
         : " (origin " + image.getString(image.fieldIndex("origin")) + ")";
     int c = input.channels();
     if (h != input.height() || w != input.width()) {
-      throw error(imageCol, rowId, "Image size differs from the model input")
+      throw error(imageCol, entry, "Image size differs from the model input")
           .received(h + " x " + w + " (H x W)" + origin)
           .expected(input.height() + " x " + input.width())
           .hint("resize the images before training; the model's input size is fixed.").build();
     }
     boolean supported = c == 1 ? n == 1 : c == 3 && (n == 1 || n == 3 || n == 4);
     if (!supported) {
-      throw error(imageCol, rowId, "Image channels do not fit the model input")
+      throw error(imageCol, entry, "Image channels do not fit the model input")
           .received(n + " channels" + origin)
           .expected(c == 1 ? "1 channel (grayscale)" : "1, 3 or 4 channels for an RGB model")
           .hint("convert the images to " + (c == 1 ? "grayscale" : "RGB") + " first.").build();
     }
     byte[] data = (byte[]) image.get(image.fieldIndex("data"));
     if (data == null || data.length != h * w * n) {
-      throw error(imageCol, rowId, "Image struct data has the wrong length")
+      throw error(imageCol, entry, "Image struct data has the wrong length")
           .received((data == null ? "null" : data.length + " bytes") + origin)
           .expected(h + " x " + w + " x " + n + " = " + (h * w * n) + " bytes").build();
     }
@@ -257,9 +274,9 @@ public final class ImageColumns implements Serializable {
     }
   }
 
-  private void checkLength(int length, long rowId) {
+  private void checkLength(int length, String entry) {
     if (length != input.imageSize()) {
-      throw error(imageCol, rowId, "Image array has the wrong length")
+      throw error(imageCol, entry, "Image array has the wrong length")
           .received(length + " values")
           .expected(input.imageSize() + " values: the model input " + input.shapeText()
               + ", flattened channels-last")
@@ -268,8 +285,8 @@ public final class ImageColumns implements Serializable {
     }
   }
 
-  private static DatasetException.Builder error(String column, long rowId, String problem) {
-    return DatasetException.in("DataFrame column " + column).at("row " + rowId)
+  private static DatasetException.Builder error(String column, String entry, String problem) {
+    return DatasetException.in("DataFrame column " + column).at(entry)
         .problem(problem);
   }
 

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -20,8 +22,9 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkcnn.core.io.ModelDirectory;
@@ -34,11 +37,25 @@ import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.ModelStore;
 
 /**
- * A trained CNN as a Spark ML {@link Model}: {@link #transform} keeps every input column and adds
- * {@code predictionCol} (int, the class index with the highest output) and
- * {@code probabilityCol} (an ML DenseVector of the model's outputs: class probabilities for a
- * softmax last layer). Rows are scored in batches per partition; the weights are broadcast once
- * per transform.
+ * A trained CNN as a Spark ML {@link Model}. {@link #transform} keeps every input column and
+ * every row (in order within a partition) and adds
+ *
+ * <ul>
+ *   <li>{@code predictionCol} ("prediction", int): the class index with the highest output;
+ *   <li>{@code probabilityCol} ("probability", an ML DenseVector): the model's outputs, class
+ *       probabilities for a softmax last layer;
+ *   <li>{@code predictedLabelCol} ("predicted_label", string): the class name of the prediction,
+ *       only when the model has class names;
+ *   <li>{@code errorCol} ("error", string): null, or why the row could not be scored.
+ * </ul>
+ *
+ * <p>A bad row (null, undecodable or wrong-size image, a value that is not a pixel) is never
+ * dropped: it gets null prediction, probability and label and the problem in the error column;
+ * with {@code strict} the job fails instead, naming the first bad row (partition, row within the
+ * partition, and {@code idCol} when set). Rows are decoded with the training rules ({@link
+ * ImageColumns}: binary PNG/JPEG, array of int/float/double, Spark's image struct) and scored
+ * {@code batchSize} rows per forward pass on the fast kernels, one task per core; the weights
+ * are broadcast once per transform and the network is built once per executor JVM.
  *
  * <p>Saved as a spark-cnn model directory (model.json, weights.safetensors, training.json with
  * checksums) plus Spark ML's {@code metadata/} (uid and params), written atomically. Any model
@@ -57,6 +74,10 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
   private final Param<String> imageCol;
   private final Param<String> predictionCol;
   private final Param<String> probabilityCol;
+  private final Param<String> predictedLabelCol;
+  private final Param<String> errorCol;
+  private final Param<String> idCol;
+  private final BooleanParam strict;
   private final IntParam batchSize;
 
   public CnnClassificationModel(String uid, Sequential model, ModelInfo info) {
@@ -70,12 +91,24 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     predictionCol = new Param<>(this, "predictionCol", "output column: predicted class index");
     probabilityCol = new Param<>(this, "probabilityCol", "output column: model outputs "
         + "(class probabilities) as a vector");
+    predictedLabelCol = new Param<>(this, "predictedLabelCol", "output column: class name of "
+        + "the prediction, added when the model has class names; empty = never added");
+    errorCol = new Param<>(this, "errorCol", "output column: null, or why the row could not be "
+        + "scored (its prediction is then null)");
+    idCol = new Param<>(this, "idCol", "column naming a row in strict-mode errors; empty = "
+        + "none (rows are named by partition and index within it)");
+    strict = new BooleanParam(this, "strict", "fail on the first bad row instead of giving it "
+        + "a null prediction and an error");
     batchSize = new IntParam(this, "batchSize", "rows per forward pass when scoring",
         ParamValidators.gtEq(1));
     setDefault(imageCol, "image");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
-    setDefault(batchSize, 64);
+    setDefault(predictedLabelCol, "predicted_label");
+    setDefault(errorCol, "error");
+    setDefault(idCol, "");
+    setDefault(strict, false);
+    setDefault(batchSize, 256);
   }
 
   public CnnClassificationModel(Sequential model, ModelInfo info) {
@@ -99,6 +132,22 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     return probabilityCol;
   }
 
+  public Param<String> predictedLabelCol() {
+    return predictedLabelCol;
+  }
+
+  public Param<String> errorCol() {
+    return errorCol;
+  }
+
+  public Param<String> idCol() {
+    return idCol;
+  }
+
+  public BooleanParam strict() {
+    return strict;
+  }
+
   public IntParam batchSize() {
     return batchSize;
   }
@@ -115,6 +164,26 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
   public CnnClassificationModel setProbabilityCol(String v) {
     set(probabilityCol, v);
+    return this;
+  }
+
+  public CnnClassificationModel setPredictedLabelCol(String v) {
+    set(predictedLabelCol, v);
+    return this;
+  }
+
+  public CnnClassificationModel setErrorCol(String v) {
+    set(errorCol, v);
+    return this;
+  }
+
+  public CnnClassificationModel setIdCol(String v) {
+    set(idCol, v);
+    return this;
+  }
+
+  public CnnClassificationModel setStrict(boolean v) {
+    set(strict, v);
     return this;
   }
 
@@ -139,39 +208,62 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     return info.classNames();
   }
 
-  ModelInput input() {
+  /** What the model accepts: image size and channels, classes, and the pixel rescale. */
+  public ModelInput input() {
     int[] dims = ModelSpec.fromJson(spec, "model spec").inputShape().dims();
     int classes = ModelSpec.fromJson(spec, "model spec").outputShape().size();
     return new ModelInput(dims[0], dims[1], dims[2], classes, info.rescale());
   }
 
+  /** The class names when the label column is added, else null. */
+  private String[] labelNames() {
+    List<String> names = info.classNames();
+    return names == null || names.isEmpty() || getOrDefault(predictedLabelCol).isEmpty() ? null
+        : names.toArray(new String[0]);
+  }
+
   @Override
   public StructType transformSchema(StructType schema) {
     ImageColumns.of(schema, getOrDefault(imageCol), null, input());
-    for (Param<String> p : List.of(predictionCol, probabilityCol)) {
-      if (Arrays.asList(schema.fieldNames()).contains(getOrDefault(p))) {
-        throw new IllegalArgumentException(p.name() + " '" + getOrDefault(p) + "' already "
-            + "exists; received columns " + Arrays.toString(schema.fieldNames())
-            + "; expected a new column name");
-      }
+    String id = getOrDefault(idCol);
+    if (!id.isEmpty() && !Arrays.asList(schema.fieldNames()).contains(id)) {
+      throw new IllegalArgumentException("idCol '" + id + "' is not a column; received columns "
+          + Arrays.toString(schema.fieldNames()) + "; expected one of them, or \"\" for none");
     }
-    return schema.add(getOrDefault(predictionCol), DataTypes.IntegerType, false)
-        .add(getOrDefault(probabilityCol), SQLDataTypes.VectorType(), false);
+    List<Param<String>> added = labelNames() == null
+        ? List.of(predictionCol, probabilityCol, errorCol)
+        : List.of(predictionCol, probabilityCol, predictedLabelCol, errorCol);
+    StructType out = schema;
+    for (Param<String> p : added) {
+      String name = getOrDefault(p);
+      if (Arrays.asList(out.fieldNames()).contains(name)) {
+        throw new IllegalArgumentException(p.name() + " '" + name + "' already exists; "
+            + "received columns " + Arrays.toString(out.fieldNames()) + "; expected a new "
+            + "column name (set " + p.name() + " to another one)");
+      }
+      DataType type = p == predictionCol ? DataTypes.IntegerType
+          : p == probabilityCol ? SQLDataTypes.VectorType() : DataTypes.StringType;
+      // Nullable: a row that cannot be scored has null prediction, probability and label.
+      out = out.add(name, type, true);
+    }
+    return out;
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    StructType out = transformSchema(dataset.schema());
-    ImageColumns columns = ImageColumns.of(dataset.schema(), getOrDefault(imageCol), null,
-        input());
-    SparkSession spark = dataset.sparkSession();
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    StructType schema = dataset.schema();
+    StructType out = transformSchema(schema);
+    ImageColumns columns = ImageColumns.of(schema, getOrDefault(imageCol), null, input());
+    String id = getOrDefault(idCol);
+    Scorer.Plan plan = new Scorer.Plan(spec, columns, labelNames(),
+        (Integer) getOrDefault(batchSize), (Boolean) getOrDefault(strict),
+        id.isEmpty() ? -1 : schema.fieldIndex(id), id.isEmpty() ? null : id);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(
+        dataset.sparkSession().sparkContext());
+    // Once per transform; each executor fetches it once and its tasks share the array.
     Broadcast<float[]> w = jsc.broadcast(weights);
-    String s = spec;
-    int batch = (Integer) getOrDefault(batchSize);
-    JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(it ->
-        new Scorer(it, columns, ScoringModels.get(s), w.value(), batch));
-    return spark.createDataFrame(rows, out);
+    return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows ->
+        new Scorer(rows, plan, w.value(), TaskContext.getPartitionId()), Encoders.row(out));
   }
 
   @Override

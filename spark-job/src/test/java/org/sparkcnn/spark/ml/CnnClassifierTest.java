@@ -66,7 +66,8 @@ class CnnClassifierTest {
   }
 
   private static List<Row> predictions(Dataset<Row> scored) {
-    return scored.orderBy("id").select("id", "prediction", "probability").collectAsList();
+    return scored.orderBy("id").select("id", "prediction", "probability", "predicted_label")
+        .collectAsList();
   }
 
   @Test
@@ -74,10 +75,11 @@ class CnnClassifierTest {
     PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {
         classifier().setValidationSplit(0.2)}).fit(data);
     Dataset<Row> scored = fitted.transform(data);
-    assertEquals(List.of("id", "image", "label", "prediction", "probability"),
-        List.of(scored.columns()), "every input column kept, two added");
+    assertEquals(List.of("id", "image", "label", "prediction", "probability", "predicted_label",
+        "error"), List.of(scored.columns()), "every input column kept, four added");
     assertEquals(DataTypes.IntegerType, scored.schema().apply("prediction").dataType());
-    List<Row> rows = scored.select("label", "prediction", "probability").collectAsList();
+    List<Row> rows = scored.select("label", "prediction", "probability", "predicted_label",
+        "error").collectAsList();
     assertEquals(120, rows.size());
     int correct = 0;
     for (Row r : rows) {
@@ -85,6 +87,8 @@ class CnnClassifierTest {
       assertEquals(4, p.size());
       assertEquals(1.0, p.toArray()[0] + p.toArray()[1] + p.toArray()[2] + p.toArray()[3], 1e-5);
       assertEquals(p.argmax(), r.getInt(1));
+      assertEquals(List.of("a", "b", "c", "d").get(r.getInt(1)), r.getString(3));
+      assertTrue(r.isNullAt(4));
       correct += r.getDouble(0) == r.getInt(1) ? 1 : 0;
     }
     assertTrue(correct > 60, "the brightest quarter is easy to learn: " + correct + "/120");

@@ -1,0 +1,188 @@
+package org.sparkcnn.spark.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.io.Json;
+import org.sparkcnn.spark.ml.CnnClassificationModel;
+
+/**
+ * The scoring job: {@code spark-submit --class org.sparkcnn.spark.job.ScoreJob JOBJAR --model DIR
+ * --input PATH --output PATH [--format auto|parquet|table|images|idx] [--image-col C] [--id-col C]
+ * [--batch-size N] [--partitions N] [--strict] [--drop-image]}.
+ *
+ * <p>Reads an image table ({@link ScoreInput}), scores it with {@link
+ * CnnClassificationModel#transform} and writes Parquet to {@code --output} (replaced): the input
+ * columns (for images and idx: path or id, and label when known) plus {@code prediction} (int),
+ * {@code probability} (array&lt;float&gt;, so that any Parquet reader understands it),
+ * {@code predicted_label} (when the model has class names) and {@code error}. Bad rows are kept
+ * with a null prediction and the problem in {@code error}, unless {@code --strict}, which fails
+ * the job naming the first bad row. Prints rows scored, rows failed and images/second, as text
+ * and as one JSON line.
+ */
+public final class ScoreJob {
+  static final String USAGE = "usage: ScoreJob --model DIR --input PATH --output PATH "
+      + "[--format auto|parquet|table|images|idx] [--image-col C] [--id-col C] [--batch-size N] "
+      + "[--partitions N] [--strict] [--drop-image]";
+
+  private ScoreJob() {}
+
+  /** What to score, from the command line. */
+  record Args(String model, String input, String output, String format, String imageCol,
+      String idCol, int batchSize, int partitions, boolean strict, boolean dropImage) {
+
+    static Args parse(String[] args) {
+      Map<String, String> v = new LinkedHashMap<>(Map.of("--format", "auto", "--image-col",
+          "image", "--id-col", "", "--batch-size", "256", "--partitions", "0"));
+      List<String> required = List.of("--model", "--input", "--output");
+      boolean strict = false;
+      boolean dropImage = false;
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "-h", "--help" -> {
+            return null;
+          }
+          case "--strict" -> strict = true;
+          case "--drop-image" -> dropImage = true;
+          default -> {
+            if (!required.contains(args[i]) && !v.containsKey(args[i])) {
+              throw new IllegalArgumentException("unknown argument; received: " + args[i]
+                  + "; " + USAGE);
+            }
+            if (i + 1 >= args.length) {
+              throw new IllegalArgumentException(args[i] + " needs a value; " + USAGE);
+            }
+            v.put(args[i], args[++i]);
+          }
+        }
+      }
+      for (String r : required) {
+        if (v.get(r) == null) {
+          throw new IllegalArgumentException("--model, --input and --output are required; "
+              + "missing " + r + "; " + USAGE);
+        }
+      }
+      String format = v.get("--format");
+      if (!List.of("auto", "parquet", "table", "images", "idx").contains(format)) {
+        throw new IllegalArgumentException("--format: unknown format; received \"" + format
+            + "\"; expected auto, parquet, table, images or idx");
+      }
+      return new Args(v.get("--model"), v.get("--input"), v.get("--output"), format,
+          v.get("--image-col"), v.get("--id-col"), number(v, "--batch-size", 1),
+          number(v, "--partitions", 0), strict, dropImage);
+    }
+
+    private static int number(Map<String, String> v, String key, int min) {
+      try {
+        int n = Integer.parseInt(v.get(key));
+        if (n >= min) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(key + ": invalid value; received: " + v.get(key)
+          + "; expected: an integer >= " + min);
+    }
+  }
+
+  public static void main(String[] argv) {
+    Args args;
+    try {
+      args = Args.parse(argv);
+    } catch (IllegalArgumentException e) {
+      TrainJob.fail(e.getMessage(), 2);
+      return;
+    }
+    if (args == null) {
+      System.out.println(USAGE);
+      return;
+    }
+    SparkSession spark = JobSupport.session("spark-cnn score");
+    int status = 0;
+    try {
+      run(spark, args);
+    } catch (Exception e) {
+      // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
+      System.err.println("spark-cnn score: error: " + JobSupport.userMessage(e));
+      status = 1;
+    } finally {
+      spark.stop();
+    }
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Scores and writes; prints and returns {rows, rows_scored, rows_failed, seconds,
+   * images_per_second, ...}.
+   */
+  public static Map<String, Object> run(SparkSession spark, Args args) {
+    CnnClassificationModel model = CnnClassificationModel.load(args.model());
+    ScoreInput in = ScoreInput.open(spark, args, model.input(), model.classNames());
+    System.out.println("spark-cnn score: " + in.describe() + " with " + args.model() + " ("
+        + model.network().paramCount() + " parameters, batch " + args.batchSize()
+        + (args.strict() ? ", strict" : "") + ") -> " + args.output());
+    model.setImageCol(in.imageCol()).setIdCol(in.idCol()).setBatchSize(args.batchSize())
+        .setStrict(args.strict());
+    Dataset<Row> scored = model.transform(in.frame());
+    String probability = model.getOrDefault(model.probabilityCol());
+    // array<float> for Parquet readers that know no ML vectors; null stays null.
+    scored = scored.withColumn(probability, when(col(probability).isNotNull(),
+        org.apache.spark.ml.functions.vector_to_array(col(probability), "float32")));
+    if (in.dropImage()) {
+      scored = scored.drop(in.imageCol());
+    }
+    long started = System.nanoTime();
+    long peakUsed;
+    long peakAfterGc;
+    try (HeapWatch heap = new HeapWatch()) {
+      scored.write().mode(SaveMode.Overwrite).parquet(args.output());
+      peakUsed = heap.peakUsedMib();
+      peakAfterGc = heap.peakAfterGcMib();
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+
+    // Exact counts from what was written (accumulators can double-count retried tasks).
+    String error = model.getOrDefault(model.errorCol());
+    Dataset<Row> written = spark.read().parquet(args.output());
+    Row counts = written.agg(count(lit(1)), count(col(error))).first();
+    long rows = counts.getLong(0);
+    long failed = counts.getLong(1);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("rows", rows);
+    out.put("rows_scored", rows - failed);
+    out.put("rows_failed", failed);
+    out.put("seconds", seconds);
+    out.put("images_per_second", rows / seconds);
+    out.put("output", args.output());
+    out.put("peak_heap_mib", peakUsed);
+    out.put("peak_heap_after_gc_mib", peakAfterGc);
+    out.put("max_heap_mib", HeapWatch.maxHeapMib());
+    if (failed > 0) {
+      String id = in.idCol().isEmpty() ? null : in.idCol();
+      List<Row> first = (id == null ? written.select(col(error)) : written.select(col(id),
+          col(error))).where(col(error).isNotNull()).limit(5).collectAsList();
+      System.out.println("first failed rows:");
+      for (Row r : first) {
+        System.out.println("  " + (id == null ? "" : id + " = " + r.get(0) + ": ")
+            + r.getString(r.size() - 1));
+      }
+    }
+    System.out.println(JobSupport.format("rows scored: %d, rows failed: %d, images/second: %.1f "
+        + "(%d rows in %.2f s; peak heap %d MiB of %d MiB)", rows - failed, failed,
+        rows / seconds, rows, seconds, peakUsed, HeapWatch.maxHeapMib()));
+    System.out.println(Json.writeCompact(out));
+    return out;
+  }
+}

@@ -1,0 +1,92 @@
+package org.sparkcnn.spark.ml;
+
+import java.io.IOException;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.sparkcnn.core.io.ModelDirectory;
+import org.sparkcnn.spark.io.ModelStore;
+
+/**
+ * Spark SQL functions that score images with a saved model. One call registers a model under a
+ * name; the functions then work in SQL and, through {@code functions.call_udf}, in the DataFrame
+ * API:
+ *
+ * <pre>
+ * CnnFunctions.register(spark, "fmnist", "runs/fmnist/model");
+ * spark.sql("SELECT id, fmnist(image) AS prediction, fmnist_proba(image) FROM images");
+ * df.select(call_udf("fmnist", col("image")));
+ * </pre>
+ *
+ * <table>
+ *   <caption>Functions registered for a name N</caption>
+ *   <tr><td>{@code N(image)}</td><td>int: the predicted class index</td></tr>
+ *   <tr><td>{@code N_proba(image)}</td><td>array&lt;float&gt;: the model's outputs (class
+ *       probabilities for a softmax last layer)</td></tr>
+ *   <tr><td>{@code N_label(image)}</td><td>string: the predicted class name; only registered
+ *       when the model has class names</td></tr>
+ *   <tr><td>{@code N_error(image)}</td><td>string: null when the image can be scored, else
+ *       the problem</td></tr>
+ * </table>
+ *
+ * <p>{@code image} is any image column the trainer accepts: binary (PNG/JPEG bytes),
+ * array&lt;int&gt; of raw pixels, array&lt;float|double&gt; of model inputs, or Spark's image
+ * struct, decoded with the same rules (see {@link org.sparkcnn.spark.data.ImageColumns}). A
+ * null or bad image gives null from {@code N}, {@code N_proba} and {@code N_label}, and its
+ * problem from {@code N_error}; the query never fails because of one row.
+ *
+ * <p>Speed: the weights are broadcast once per registration and the network is built once per
+ * executor JVM. A Java UDF sees one row at a time, so each call is a forward pass of one image
+ * (slower per image than {@link CnnClassificationModel#transform}, which batches; see the
+ * README for measured figures). Calling several of the functions on the same image in one row
+ * costs one forward pass: each thread remembers the last image it scored.
+ */
+public final class CnnFunctions {
+  private CnnFunctions() {}
+
+  /**
+   * Registers the model directory {@code modelDir} (a training job's {@code model/}, or a saved
+   * {@link CnnClassificationModel}; any Hadoop path) under {@code name}.
+   *
+   * @return the names registered, e.g. [fmnist, fmnist_proba, fmnist_label, fmnist_error]
+   */
+  public static List<String> register(SparkSession spark, String name, String modelDir) {
+    ModelDirectory.Loaded loaded;
+    try {
+      loaded = ModelStore.load(modelDir, spark.sparkContext().hadoopConfiguration());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return register(spark, name, new CnnClassificationModel(loaded.model(), loaded.info()));
+  }
+
+  /** Registers a model in memory (e.g. just fitted) under {@code name}. */
+  public static List<String> register(SparkSession spark, String name,
+      CnnClassificationModel model) {
+    if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException("function name is not a SQL identifier; received: \""
+          + name + "\"; expected letters, digits and underscores, not starting with a digit, "
+          + "e.g. \"fmnist\"");
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<float[]> weights = jsc.broadcast(model.network().parameters());
+    List<String> names = model.classNames();
+    ImageUdf.Model m = new ImageUdf.Model(name + "#" + model.uid() + "#" + weights.id(),
+        org.sparkcnn.core.io.ModelSpec.toJson(model.network()), model.input(),
+        names == null || names.isEmpty() ? null : names.toArray(new String[0]), weights);
+    spark.udf().register(name, new ImageUdf(m, ImageUdf.Output.PREDICTION),
+        DataTypes.IntegerType);
+    spark.udf().register(name + "_proba", new ImageUdf(m, ImageUdf.Output.PROBABILITY),
+        DataTypes.createArrayType(DataTypes.FloatType, false));
+    spark.udf().register(name + "_error", new ImageUdf(m, ImageUdf.Output.ERROR),
+        DataTypes.StringType);
+    if (m.classNames() == null) {
+      return List.of(name, name + "_proba", name + "_error");
+    }
+    spark.udf().register(name + "_label", new ImageUdf(m, ImageUdf.Output.LABEL),
+        DataTypes.StringType);
+    return List.of(name, name + "_proba", name + "_label", name + "_error");
+  }
+}

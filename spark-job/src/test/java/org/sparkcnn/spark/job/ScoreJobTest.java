@@ -1,0 +1,166 @@
+package org.sparkcnn.spark.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkcnn.core.io.ModelDirectory;
+import org.sparkcnn.core.io.ModelInfo;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.TestImages;
+
+/** The scoring job end to end on small Parquet, IDX and image-folder inputs. */
+class ScoreJobTest {
+  private static final int SIZE = 8;
+  private static final int N = 30;
+  private static SparkSession spark;
+  private static TestImages images;
+  private static Sequential net;
+
+  @TempDir
+  static Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    spark = LocalSpark.start("score-job");
+    images = TestImages.generate(N, SIZE, 4, 8);
+    net = LocalSpark.model(SIZE, 1, 4, 2);
+    ModelDirectory.save(net, ModelInfo.defaults().withClassNames(List.of("a", "b", "c", "d")),
+        tmp.resolve("model"));
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static int expected(int i) {
+    float[] x = new float[SIZE * SIZE];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = images.pixel(i, k) / 255f;
+    }
+    float[] out = new float[4];
+    net.predictBatch(net.parameters(), x, 1, out, 0);
+    int best = 0;
+    for (int c = 1; c < 4; c++) {
+      best = out[c] > out[best] ? c : best;
+    }
+    return best;
+  }
+
+  private static Map<String, Object> score(String... extra) {
+    List<String> a = new ArrayList<>(List.of("--model", tmp.resolve("model").toString()));
+    a.addAll(List.of(extra));
+    return ScoreJob.run(spark, ScoreJob.Args.parse(a.toArray(new String[0])));
+  }
+
+  @Test
+  void parquetKeepsEveryColumnAndReportsBadRows() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      rows.add(RowFactory.create("r" + i, i == 4 ? new byte[] {9, 9} : images.png(i)));
+    }
+    String input = tmp.resolve("in.parquet").toString();
+    spark.createDataFrame(rows, new StructType().add("key", DataTypes.StringType)
+        .add("picture", DataTypes.BinaryType)).coalesce(2).write().parquet(input);
+    String output = tmp.resolve("out-parquet").toString();
+    Map<String, Object> r = score("--input", input, "--output", output, "--image-col",
+        "picture", "--id-col", "key", "--batch-size", "8");
+    assertEquals((long) N, r.get("rows"));
+    assertEquals((long) N - 1, r.get("rows_scored"));
+    assertEquals(1L, r.get("rows_failed"));
+    assertTrue((Double) r.get("images_per_second") > 0);
+
+    List<Row> out = spark.read().parquet(output).orderBy("key").collectAsList();
+    assertEquals(List.of("key", "picture", "prediction", "probability", "predicted_label",
+        "error"), List.of(spark.read().parquet(output).columns()));
+    assertEquals(DataTypes.FloatType, ((org.apache.spark.sql.types.ArrayType) spark.read()
+        .parquet(output).schema().apply("probability").dataType()).elementType());
+    for (Row o : out) {
+      int i = Integer.parseInt(o.getString(0).substring(1));
+      if (i == 4) {
+        assertTrue(o.isNullAt(2) && o.getString(5).startsWith("Not an image"), o.toString());
+      } else {
+        assertEquals(expected(i), o.getInt(2), "row " + i);
+        assertEquals(List.of("a", "b", "c", "d").get(o.getInt(2)), o.getString(4));
+        assertEquals(4, o.getList(3).size());
+        assertNull(o.get(5));
+      }
+    }
+
+    // What the job prints: our message, from wherever it is in Spark's chain of causes.
+    String strict = JobSupport.userMessage(assertThrows(Exception.class, () -> score(
+        "--input", input, "--output", tmp.resolve("out-strict").toString(), "--image-col",
+        "picture", "--id-col", "key", "--strict")));
+    assertTrue(strict.contains("Bad row in strict mode") && strict.contains("key = r4"), strict);
+  }
+
+  @Test
+  void idxAndImageFoldersGiveIdOrPathLabelAndPredictions() throws Exception {
+    images.writeIdx(tmp.resolve("idx/test"), true);
+    String output = tmp.resolve("out-idx").toString();
+    Map<String, Object> r = score("--input", tmp.resolve("idx/test").toString(), "--output",
+        output, "--partitions", "3");
+    assertEquals((long) N, r.get("rows_scored"));
+    assertEquals(0L, r.get("rows_failed"));
+    List<Row> out = spark.read().parquet(output).orderBy("id").collectAsList();
+    assertEquals(List.of("id", "label", "prediction", "probability", "predicted_label", "error"),
+        List.of(spark.read().parquet(output).columns()));
+    for (int i = 0; i < N; i++) {
+      assertEquals(i, out.get(i).getLong(0));
+      assertEquals(images.labels[i], out.get(i).getInt(1));
+      assertEquals(expected(i), out.get(i).getInt(2), "row " + i);
+    }
+
+    Path folder = tmp.resolve("folder");
+    images.writeFolder(folder, "a", "b", "c", "d");
+    Files.write(folder.resolve("b/broken.png"), new byte[] {1, 2, 3});
+    String folderOut = tmp.resolve("out-images").toString();
+    Map<String, Object> f = score("--input", folder.toString(), "--output", folderOut,
+        "--format", "images");
+    assertEquals((long) N + 1, f.get("rows"));
+    assertEquals(1L, f.get("rows_failed"));
+    List<Row> scored = spark.read().parquet(folderOut).where(col("error").isNull())
+        .orderBy("path").collectAsList();
+    assertEquals(List.of("path", "label", "prediction", "probability", "predicted_label",
+        "error"), List.of(spark.read().parquet(folderOut).columns()));
+    for (Row o : scored) {
+      String name = o.getString(0);
+      int i = Integer.parseInt(name.substring(name.lastIndexOf("img_") + 4, name.length() - 4));
+      assertEquals(images.labels[i], o.getInt(1), name);
+      assertEquals(expected(i), o.getInt(2), name);
+    }
+  }
+
+  @Test
+  void badArgumentsAreNamed() {
+    String missing = assertThrows(IllegalArgumentException.class,
+        () -> ScoreJob.Args.parse(new String[] {"--model", "m", "--input", "i"})).getMessage();
+    assertTrue(missing.contains("missing --output"), missing);
+    String format = assertThrows(IllegalArgumentException.class, () -> ScoreJob.Args.parse(
+        new String[] {"--model", "m", "--input", "i", "--output", "o", "--format", "csv"}))
+        .getMessage();
+    assertTrue(format.contains("unknown format"), format);
+    String batch = assertThrows(IllegalArgumentException.class, () -> ScoreJob.Args.parse(
+        new String[] {"--model", "m", "--input", "i", "--output", "o", "--batch-size", "0"}))
+        .getMessage();
+    assertTrue(batch.contains("--batch-size: invalid value"), batch);
+  }
+}

@@ -1,0 +1,320 @@
+package org.sparkcnn.spark.ml;
+
+import static org.apache.spark.sql.functions.call_udf;
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntFunction;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkcnn.core.io.ModelInfo;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.io.ModelStore;
+import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.TestImages;
+
+/**
+ * Batch scoring: transform on every image column type against a single-JVM forward pass, row
+ * order and columns kept, bad rows, strict mode, and the SQL functions.
+ */
+class ScoringTest {
+  private static final int SIZE = 6;
+  private static final int N = 40;
+  private static final List<String> NAMES = List.of("tl", "tr", "bl", "br");
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+  private static TestImages images;
+  private static CnnClassificationModel model;
+  /** Single-JVM outputs (N, 4) of the same weights, image by image. */
+  private static float[] expected;
+
+  @TempDir
+  static Path tmp;
+
+  @BeforeAll
+  static void start() {
+    spark = LocalSpark.start("scoring");
+    jsc = LocalSpark.context(spark);
+    images = TestImages.generate(N, SIZE, 4, 21);
+    Sequential net = LocalSpark.model(SIZE, 1, 4, 5);
+    model = new CnnClassificationModel(net, ModelInfo.defaults().withClassNames(NAMES));
+    expected = new float[N * 4];
+    float[] x = new float[SIZE * SIZE];
+    for (int i = 0; i < N; i++) {
+      for (int k = 0; k < x.length; k++) {
+        x[k] = images.pixel(i, k) / 255f;
+      }
+      net.predictBatch(net.parameters(), x, 1, expected, i * 4);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  /** id, tag, image (of the given type, built per row), in 3 partitions. */
+  private static Dataset<Row> table(DataType imageType, IntFunction<Object> image) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      Object v = image.apply(i);
+      // Spark's Row encoder takes arrays, not java.util.List.
+      rows.add(RowFactory.create((long) i, "t" + i, v instanceof List<?> l ? l.toArray() : v));
+    }
+    return spark.createDataFrame(jsc.parallelize(rows, 3), new StructType()
+        .add("id", DataTypes.LongType).add("tag", DataTypes.StringType)
+        .add("image", imageType));
+  }
+
+  private static List<Object> pixels(int i, IntFunction<Object> value) {
+    List<Object> v = new ArrayList<>();
+    for (int k = 0; k < SIZE * SIZE; k++) {
+      v.add(value.apply(images.pixel(i, k)));
+    }
+    return v;
+  }
+
+  private static Row struct(int i, int height) {
+    byte[] data = Arrays.copyOfRange(images.pixels, i * SIZE * SIZE, (i + 1) * SIZE * SIZE);
+    return RowFactory.create("mem://" + i, height, SIZE, 1, 0, data);
+  }
+
+  private static Dataset<Row> png() {
+    return table(DataTypes.BinaryType, images::png);
+  }
+
+  private static Dataset<Row> intArrays() {
+    return table(DataTypes.createArrayType(DataTypes.IntegerType), i -> pixels(i, p -> p));
+  }
+
+  private static Dataset<Row> floatArrays() {
+    return table(DataTypes.createArrayType(DataTypes.FloatType),
+        i -> pixels(i, p -> p / 255f));
+  }
+
+  private static Dataset<Row> doubleArrays() {
+    return table(DataTypes.createArrayType(DataTypes.DoubleType),
+        i -> pixels(i, p -> p / 255.0));
+  }
+
+  private static Dataset<Row> structs() {
+    return table(ImageSchema.columnSchema(), i -> struct(i, SIZE));
+  }
+
+  /** Asserts scored rows (in input order) carry the single-JVM outputs, and no error. */
+  private static void assertScores(List<Row> rows) {
+    assertEquals(N, rows.size());
+    for (int i = 0; i < N; i++) {
+      Row r = rows.get(i);
+      assertEquals((long) i, r.getLong(0), "input order kept");
+      float[] want = Arrays.copyOfRange(expected, i * 4, (i + 1) * 4);
+      double[] got = ((Vector) r.getAs("probability")).toArray();
+      for (int c = 0; c < 4; c++) {
+        assertEquals(want[c], got[c], 1e-6, "row " + i + " class " + c);
+      }
+      int best = ((Vector) r.getAs("probability")).argmax();
+      assertEquals(best, (int) r.getAs("prediction"));
+      assertEquals(NAMES.get(best), r.getAs("predicted_label"));
+      assertNull(r.getAs("error"));
+    }
+  }
+
+  @Test
+  void transformScoresEveryImageColumnTypeLikeASingleJvmForwardPass() {
+    for (Dataset<Row> df : List.of(png(), intArrays(), floatArrays(), doubleArrays(),
+        structs())) {
+      Dataset<Row> scored = model.transform(df);
+      assertEquals(List.of("id", "tag", "image", "prediction", "probability", "predicted_label",
+          "error"), List.of(scored.columns()), "every input column kept, four added");
+      assertEquals(DataTypes.IntegerType, scored.schema().apply("prediction").dataType());
+      assertTrue(scored.schema().apply("prediction").nullable());
+      List<Row> rows = scored.collectAsList();
+      assertScores(rows);
+      for (int i = 0; i < N; i++) {
+        assertEquals("t" + i, rows.get(i).getString(1), "input values kept");
+      }
+      if (df.schema().apply("image").dataType() == DataTypes.BinaryType) {
+        assertArrayEquals(images.png(7), (byte[]) rows.get(7).get(2));
+      }
+    }
+  }
+
+  @Test
+  void batchSizeDoesNotChangeTheScores() {
+    for (int batch : new int[] {1, 7, 256}) {
+      assertScores(model.copy(new org.apache.spark.ml.param.ParamMap()).setBatchSize(batch)
+          .transform(floatArrays()).collectAsList());
+    }
+  }
+
+  @Test
+  void predictedLabelOnlyWithClassNames() {
+    CnnClassificationModel unnamed = new CnnClassificationModel(model.network(),
+        ModelInfo.defaults());
+    assertEquals(List.of("id", "tag", "image", "prediction", "probability", "error"),
+        List.of(unnamed.transform(png()).columns()));
+    assertEquals(List.of("id", "tag", "image", "prediction", "probability", "error"),
+        List.of(model.copy(new org.apache.spark.ml.param.ParamMap()).setPredictedLabelCol("")
+            .transform(png()).columns()), "an empty predictedLabelCol turns it off");
+  }
+
+  /** PNG rows of which 4 are bad: 3 corrupt, 9 wrong size, 20 null, 38 not a PNG. */
+  private static Dataset<Row> pngWithBadRows() {
+    TestImages big = TestImages.generate(1, SIZE + 2, 4, 3);
+    return table(DataTypes.BinaryType, i -> switch (i) {
+      case 3 -> {
+        byte[] b = images.png(i);
+        b[b.length / 2] ^= 0x55;
+        yield b;
+      }
+      case 9 -> big.png(0);
+      case 20 -> null;
+      case 38 -> new byte[] {1, 2, 3};
+      default -> images.png(i);
+    });
+  }
+
+  @Test
+  void badRowsGetANullPredictionAndAnErrorAndAreNeverDropped() {
+    List<Row> rows = model.transform(pngWithBadRows()).collectAsList();
+    assertEquals(N, rows.size());
+    List<Integer> bad = List.of(3, 9, 20, 38);
+    for (int i = 0; i < N; i++) {
+      Row r = rows.get(i);
+      assertEquals((long) i, r.getLong(0));
+      if (bad.contains(i)) {
+        assertNull(r.getAs("prediction"), "row " + i);
+        assertNull(r.getAs("probability"));
+        assertNull(r.getAs("predicted_label"));
+        assertNotNull(r.getAs("error"), "row " + i);
+      } else {
+        assertNull(r.getAs("error"), "row " + i + ": " + r.getAs("error"));
+        assertEquals(expected[i * 4 + (int) r.getAs("prediction")],
+            ((Vector) r.getAs("probability")).apply(r.getAs("prediction")), 1e-6);
+      }
+    }
+    String wrongSize = rows.get(9).getAs("error");
+    assertTrue(wrongSize.contains(SIZE + 2 + " x " + (SIZE + 2)), wrongSize);
+    String isNull = rows.get(20).getAs("error");
+    assertTrue(isNull.startsWith("Image is null") && isNull.contains("partition 1, row 7"),
+        "names the row within its partition (rows 13..25 are partition 1): " + isNull);
+
+    // NaN and wrong lengths in arrays.
+    Dataset<Row> arrays = table(DataTypes.createArrayType(DataTypes.FloatType), i -> {
+      List<Object> v = pixels(i, p -> p / 255f);
+      if (i == 5) {
+        v.set(7, Float.NaN);
+      } else if (i == 6) {
+        v.remove(0);
+      }
+      return v;
+    });
+    Dataset<Row> scored = model.transform(arrays);
+    assertEquals(2, scored.where(col("error").isNotNull()).count());
+    assertEquals(N - 2, scored.where(col("prediction").isNotNull()).count());
+    List<Row> errs = scored.where(col("error").isNotNull()).select("id", "error")
+        .collectAsList();
+    assertTrue(errs.get(0).getString(1).contains("NaN at index 7"), errs.get(0).getString(1));
+    assertTrue(errs.get(1).getString(1).contains("wrong length"), errs.get(1).getString(1));
+
+    // A struct with the wrong height.
+    List<Row> structRows = model.transform(table(ImageSchema.columnSchema(),
+        i -> struct(i, i == 0 ? SIZE - 1 : SIZE))).collectAsList();
+    assertTrue(structRows.get(0).<String>getAs("error").contains("differs from the model input"));
+    assertNull(structRows.get(1).getAs("error"));
+  }
+
+  @Test
+  void strictModeFailsNamingTheFirstBadRow() {
+    CnnClassificationModel strict = model.copy(new org.apache.spark.ml.param.ParamMap())
+        .setStrict(true).setIdCol("id");
+    // Partition 0 holds rows 0..12, two of them bad (3 and 9); the others none.
+    Dataset<Row> bad = pngWithBadRows().where(col("id").lt(13));
+    Exception e = assertThrows(Exception.class, () -> strict.transform(bad).collectAsList());
+    String m = String.valueOf(e.getMessage());
+    assertTrue(m.contains("Bad row in strict mode") && m.contains("partition 0, row 3, id = 3"),
+        m);
+    // Good data passes in strict mode.
+    assertScores(strict.transform(png()).collectAsList());
+    String noId = assertThrows(IllegalArgumentException.class,
+        () -> strict.copy(new org.apache.spark.ml.param.ParamMap()).setIdCol("nope")
+            .transform(png())).getMessage();
+    assertTrue(noId.contains("idCol 'nope' is not a column"), noId);
+  }
+
+  private static int best(int i) {
+    int best = 0;
+    for (int c = 1; c < 4; c++) {
+      best = expected[i * 4 + c] > expected[i * 4 + best] ? c : best;
+    }
+    return best;
+  }
+
+  @Test
+  void sqlFunctionsScoreInSqlAndTheDataFrameApi() throws Exception {
+    Path dir = tmp.resolve("sql-model");
+    ModelStore.save(model.network(), model.info(), dir.toString(),
+        spark.sparkContext().hadoopConfiguration());
+    assertEquals(List.of("fm", "fm_proba", "fm_label", "fm_error"),
+        CnnFunctions.register(spark, "fm", dir.toString()));
+    List<Integer> bad = List.of(3, 9, 20, 38);
+    for (Dataset<Row> df : List.of(pngWithBadRows(), doubleArrays(), structs())) {
+      df.createOrReplaceTempView("images");
+      List<Row> sql = spark.sql("SELECT id, fm(image) AS p, fm_proba(image) AS q, "
+          + "fm_label(image) AS l, fm_error(image) AS e FROM images").collectAsList();
+      boolean png = df.schema().apply("image").dataType() == DataTypes.BinaryType;
+      assertEquals(N, sql.size());
+      for (int i = 0; i < N; i++) {
+        Row s = sql.get(i);
+        if (png && bad.contains(i)) {
+          assertTrue(s.isNullAt(1) && s.isNullAt(2) && s.isNullAt(3), "row " + i);
+          assertNotNull(s.get(4), "row " + i);
+          continue;
+        }
+        assertEquals(best(i), s.getInt(1), "row " + i);
+        assertEquals(NAMES.get(best(i)), s.getString(3));
+        assertNull(s.get(4));
+        List<Float> got = s.getList(2);
+        for (int c = 0; c < 4; c++) {
+          assertEquals(expected[i * 4 + c], got.get(c), 1e-6);
+        }
+      }
+    }
+    assertEquals(DataTypes.createArrayType(DataTypes.FloatType, false),
+        spark.sql("SELECT fm_proba(image) FROM images").schema().fields()[0].dataType());
+    List<Row> api = intArrays().select(col("id"), call_udf("fm", col("image")).as("p"),
+        call_udf("fm_error", col("image"))).collectAsList();
+    for (int i = 0; i < N; i++) {
+      assertEquals(best(i), api.get(i).getInt(1));
+      assertTrue(api.get(i).isNullAt(2));
+    }
+    Row none = spark.sql("SELECT fm(CAST(NULL AS BINARY)), fm_error(CAST(NULL AS BINARY))")
+        .first();
+    assertTrue(none.isNullAt(0));
+    assertTrue(none.getString(1).startsWith("Image is null"), none.getString(1));
+    String badName = assertThrows(IllegalArgumentException.class,
+        () -> CnnFunctions.register(spark, "1x", dir.toString())).getMessage();
+    assertTrue(badName.contains("not a SQL identifier"), badName);
+  }
+}
