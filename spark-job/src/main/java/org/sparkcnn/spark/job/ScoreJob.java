@@ -34,6 +34,9 @@ public final class ScoreJob {
       + "[--format auto|parquet|table|images|idx] [--image-col C] [--id-col C] [--batch-size N] "
       + "[--partitions N] [--strict] [--drop-image]";
 
+  /** Rows per vectorized Parquet read batch; see {@link #run}. */
+  static final String READER_BATCH = "spark.sql.parquet.columnarReaderBatchSize";
+
   private ScoreJob() {}
 
   /** What to score, from the command line. */
@@ -128,6 +131,12 @@ public final class ScoreJob {
    * images_per_second, ...}.
    */
   public static Map<String, Object> run(SparkSession spark, Args args) {
+    if (!spark.conf().contains(READER_BATCH)) {
+      // Spark reads Parquet 4096 rows per batch: with 784-value image arrays that is a 13 MB
+      // vector per task, grown by doubling, which ran a 512 MiB local[2] driver out of memory
+      // on the first batch. Rows of images: batches of the scoring batch size suffice.
+      spark.conf().set(READER_BATCH, String.valueOf(args.batchSize()));
+    }
     CnnClassificationModel model = CnnClassificationModel.load(args.model());
     ScoreInput in = ScoreInput.open(spark, args, model.input(), model.classNames());
     System.out.println("spark-cnn score: " + in.describe() + " with " + args.model() + " ("
@@ -180,8 +189,9 @@ public final class ScoreJob {
       }
     }
     System.out.println(JobSupport.format("rows scored: %d, rows failed: %d, images/second: %.1f "
-        + "(%d rows in %.2f s; peak heap %d MiB of %d MiB)", rows - failed, failed,
-        rows / seconds, rows, seconds, peakUsed, HeapWatch.maxHeapMib()));
+        + "(%d rows in %.2f s; heap: max %d MiB, peak in use %d MiB, peak after GC %d MiB)",
+        rows - failed, failed, rows / seconds, rows, seconds, HeapWatch.maxHeapMib(), peakUsed,
+        peakAfterGc));
     System.out.println(Json.writeCompact(out));
     return out;
   }

@@ -7,6 +7,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.sparkcnn.core.io.ModelDirectory;
+import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.io.ModelStore;
 
 /**
@@ -74,7 +75,7 @@ public final class CnnFunctions {
     Broadcast<float[]> weights = jsc.broadcast(model.network().parameters());
     List<String> names = model.classNames();
     ImageUdf.Model m = new ImageUdf.Model(name + "#" + model.uid() + "#" + weights.id(),
-        org.sparkcnn.core.io.ModelSpec.toJson(model.network()), model.input(),
+        ModelSpec.toJson(model.network()), model.input(),
         names == null || names.isEmpty() ? null : names.toArray(new String[0]), weights);
     spark.udf().register(name, new ImageUdf(m, ImageUdf.Output.PREDICTION),
         DataTypes.IntegerType);

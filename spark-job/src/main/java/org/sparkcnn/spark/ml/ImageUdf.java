@@ -37,7 +37,8 @@ final class ImageUdf implements UDF1<Object, Object> {
 
   private final Model model;
   private final Output output;
-  // Decoders per column type, built on first use in each task.
+  // The per-JVM network and decoders per column type, looked up on first use in each task.
+  private transient Sequential net;
   private transient ImageColumns binary;
   private transient ImageColumns ints;
   private transient ImageColumns floats;
@@ -99,7 +100,9 @@ final class ImageUdf implements UDF1<Object, Object> {
     for (int k = 0; k < m.pixels.length; k++) {
       m.x[k] = (m.pixels[k] & 0xFF) * scale;
     }
-    Sequential net = ScoringModels.get(model.spec());
+    if (net == null) {
+      net = ScoringModels.get(model.spec());
+    }
     net.predictBatch(model.weights().value(), m.x, 1, m.out, 0);
     int best = 0;
     for (int c = 1; c < m.out.length; c++) {
