@@ -89,7 +89,8 @@ public final class EvaluateJob {
     int status = 0;
     try {
       run(spark, args);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
       System.err.println("spark-cnn evaluate: error: " + JobSupport.userMessage(e));
       status = 1;
     } finally {

@@ -64,7 +64,8 @@ public final class TrainJob {
       JobConfig cfg = JobConfig.parse(JobSupport.readText(config,
           spark.sparkContext().hadoopConfiguration(), "job config"), config, sets);
       run(spark, cfg);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
       System.err.println("spark-cnn train: error: " + JobSupport.userMessage(e));
       status = 1;
     } finally {
