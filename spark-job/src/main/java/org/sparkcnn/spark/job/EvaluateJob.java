@@ -85,20 +85,7 @@ public final class EvaluateJob {
       System.out.println(USAGE);
       return;
     }
-    SparkSession spark = JobSupport.session("spark-cnn evaluate");
-    int status = 0;
-    try {
-      run(spark, args);
-    } catch (Exception e) {
-      // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
-      System.err.println("spark-cnn evaluate: error: " + JobSupport.userMessage(e));
-      status = 1;
-    } finally {
-      spark.stop();
-    }
-    if (status != 0) {
-      System.exit(status);
-    }
+    JobSupport.runMain("evaluate", spark -> run(spark, args));
   }
 
   /** Evaluates and prints; returns {loss, accuracy, examples, seconds}. */

@@ -72,4 +72,30 @@ final class JobSupport {
   static String format(String pattern, Object... args) {
     return String.format(Locale.ROOT, pattern, args);
   }
+
+  /** A job's work on a session: the part of a main between argument parsing and exit. */
+  interface SessionWork {
+    void run(SparkSession spark) throws Exception;
+  }
+
+  /**
+   * Runs a job main's work on a new session named "spark-cnn {@code job}", stops the session,
+   * and turns any failure into one "spark-cnn job: error: ..." line and exit status 1.
+   */
+  static void runMain(String job, SessionWork work) {
+    SparkSession spark = session("spark-cnn " + job);
+    int status = 0;
+    try {
+      work.run(spark);
+    } catch (Exception e) {
+      // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
+      System.err.println("spark-cnn " + job + ": error: " + userMessage(e));
+      status = 1;
+    } finally {
+      spark.stop();
+    }
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
 }

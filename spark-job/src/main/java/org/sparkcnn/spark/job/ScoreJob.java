@@ -110,20 +110,7 @@ public final class ScoreJob {
       System.out.println(USAGE);
       return;
     }
-    SparkSession spark = JobSupport.session("spark-cnn score");
-    int status = 0;
-    try {
-      run(spark, args);
-    } catch (Exception e) {
-      // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
-      System.err.println("spark-cnn score: error: " + JobSupport.userMessage(e));
-      status = 1;
-    } finally {
-      spark.stop();
-    }
-    if (status != 0) {
-      System.exit(status);
-    }
+    JobSupport.runMain("score", spark -> run(spark, args));
   }
 
   /**

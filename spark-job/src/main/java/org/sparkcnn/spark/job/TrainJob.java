@@ -58,22 +58,10 @@ public final class TrainJob {
     if (config == null) {
       fail("missing --config; " + USAGE, 2);
     }
-    SparkSession spark = JobSupport.session("spark-cnn train");
-    int status = 0;
-    try {
-      JobConfig cfg = JobConfig.parse(JobSupport.readText(config,
-          spark.sparkContext().hadoopConfiguration(), "job config"), config, sets);
-      run(spark, cfg);
-    } catch (Exception e) {
-      // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
-      System.err.println("spark-cnn train: error: " + JobSupport.userMessage(e));
-      status = 1;
-    } finally {
-      spark.stop();
-    }
-    if (status != 0) {
-      System.exit(status);
-    }
+    String configPath = config;
+    JobSupport.runMain("train", spark -> run(spark, JobConfig.parse(JobSupport.readText(
+        configPath, spark.sparkContext().hadoopConfiguration(), "job config"), configPath,
+        sets)));
   }
 
   /** Runs the job; returns what metrics.json holds. */
