@@ -5,25 +5,32 @@ import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.tensor.Window2D;
 
 /**
- * The fast kernels in float: convolutions and dense layers as im2col + {@link Gemm} products
- * (the Vector API one in {@link VectorKernels}, the plain-Java one in {@link ScalarKernels}),
- * pooling and activations as single passes over channels-last rows. Nothing is allocated per
- * call: im2col blocks, transposed weights and packed panels live in per-thread {@link Scratch}.
+ * The fast kernels in float: convolutions and dense layers as {@link Gemm} products (the Vector
+ * API one in {@link VectorKernels}, the plain-Java one in {@link ScalarKernels}), pooling and
+ * activations as single passes over channels-last rows. Nothing is allocated per call: packed
+ * weights, padded inputs and row offsets live in per-thread {@link Scratch}.
  *
  * <p>Convolution as matrices (shape letters of {@link Window2D}; P = N * OH * OW output pixels,
  * K = KH * KW * C, F filters): the kernel (KH, KW, C, F) is already a row-major (K, F) matrix W,
  * and the im2col matrix X (P, K) holds in row p the input patch of output pixel p (zeros where
  * the window covers padding), in (KH, KW, C) order. Then
  * <pre>
- *   forward         y (P, F)  = X W + bias           (X packed for the micro-kernel)
+ *   forward         y (P, F)  = X W + bias
  *   backwardParams  dW (K, F) += X^T dy,  dbias += column sums of dy
- *   backwardInput   dX (P, K) = dy W^T, then col2im adds each row of dX back onto its patch
+ *   backwardInput   dX (P, K) = dy W^T, each row of dX added back onto its patch (col2im)
  * </pre>
- * W (or W^T) is packed for the product once per call.
- * P is processed in blocks of rows whose im2col slice fits in L2 (see {@link #blockRows}).
+ * X is never written out: the products read each patch in place from the input (or its padded
+ * copy, see {@link PatchSource}), and the input gradient's product adds its tiles straight onto
+ * the patches. An im2col of a 3x3 kernel writes and reads nine times the input; on the seed
+ * model that pass cost as much as a fifth of the convolution. W (or W^T) is packed once per call.
  */
 abstract class FastKernels implements Kernels {
-  /** Floats of one im2col block: 128 KiB, a quarter of this machine's 512 KiB L2 per core. */
+  /**
+   * Patch floats (pixels x K) per block of a convolution product: 128 KiB, a quarter of L2.
+   * Within a block each strip of packed weights is read from L1 by every panel of pixels and the
+   * block's patches once per strip, so they should stay in L2; blocks as large as that keep the
+   * per-block costs (accumulating the weight gradient, row offsets) small when K is small.
+   */
   private static final int BLOCK_FLOATS = 32 * 1024;
   private final Gemm gemm;
 
@@ -55,19 +62,19 @@ abstract class FastKernels implements Kernels {
       int biasOffset, boolean relu, float[] y) {
     int k = g.kernelH() * g.kernelW() * g.channels();
     int rows = n * g.outputPixels();
-    int block = blockRows(k, rows);
-    // Packed: the last panel is allocated whole even when only some of its rows are used.
-    int panels = (block + Gemm.MR - 1) / Gemm.MR;
+    int block = blockRows(g, rows);
     Scratch s = Scratch.get();
-    float[] col = s.floats(Scratch.COLUMNS, panels * Gemm.MR * k);
+    float[] src = PatchSource.of(g, n, x, s, Scratch.PADDED);
+    int[] bases = s.rowBases(block);
     float[] bp = s.floats(Scratch.PACKED_B, gemm.packedBSize(k, filters));
     gemm.packB(k, filters, params, kernelOffset, filters, false, bp);
     float[] bias = biasOffset < 0 ? null : params;
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
-      im2col(g, x, r0, m, col, true);
-      gemm.multiply(m, filters, k, col, 0, k, true, bp, bias, biasOffset, relu, y,
-          r0 * filters, filters);
+      PatchSource.rowBases(g, r0, m, bases);
+      gemm.multiplyPatches(m, filters, g.kernelH(), PatchSource.runLength(g),
+          PatchSource.runStride(g), src, bases, bp, bias, biasOffset, relu, y, r0 * filters,
+          filters);
     }
   }
 
@@ -76,33 +83,41 @@ abstract class FastKernels implements Kernels {
       int kernelOffset, float[] dx) {
     int k = g.kernelH() * g.kernelW() * g.channels();
     int rows = n * g.outputPixels();
-    int block = blockRows(k, rows);
+    int block = blockRows(g, rows);
     Scratch s = Scratch.get();
     // B = W^T (F, K), packed straight from W (K, F).
     float[] bp = s.floats(Scratch.PACKED_B, gemm.packedBSize(filters, k));
     gemm.packB(filters, k, params, kernelOffset, filters, true, bp);
-    float[] col = s.floats(Scratch.COLUMNS, block * k);
-    Arrays.fill(dx, 0, n * g.inputSize(), 0f);
+    boolean padded = PatchSource.padded(g);
+    int size = n * PatchSource.size(g);
+    float[] target = padded ? s.floats(Scratch.PADDED, size) : dx;
+    Arrays.fill(target, 0, size, 0f);
+    int[] bases = s.rowBases(block);
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
-      gemm.multiply(m, k, filters, dy, r0 * filters, filters, false, bp, null, 0, false, col, 0,
-          k);
-      col2im(g, col, r0, m, dx);
+      PatchSource.rowBases(g, r0, m, bases);
+      gemm.multiplyAddToPatches(m, g.kernelH(), PatchSource.runLength(g),
+          PatchSource.runStride(g), filters, dy, r0 * filters, filters, bp, target, bases);
+    }
+    if (padded) {
+      PatchSource.crop(g, n, target, dx);
     }
   }
 
   @Override
   public void conv2dBackwardParams(Window2D g, int filters, int n, float[] x, float[] dy,
       float[] grads, int kernelOffset, int biasOffset) {
-    int k = g.kernelH() * g.kernelW() * g.channels();
     int rows = n * g.outputPixels();
-    int block = blockRows(k, rows);
-    float[] col = Scratch.get().floats(Scratch.COLUMNS, block * k);
+    int block = blockRows(g, rows);
+    Scratch s = Scratch.get();
+    float[] src = PatchSource.of(g, n, x, s, Scratch.PADDED);
+    int[] bases = s.rowBases(block);
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
-      im2col(g, x, r0, m, col, false);
-      gemm.multiplyTransposedAccumulate(m, filters, k, col, 0, k, dy, r0 * filters, filters,
-          grads, kernelOffset, filters);
+      PatchSource.rowBases(g, r0, m, bases);
+      gemm.multiplyTransposedPatchesAccumulate(m, filters, g.kernelH(),
+          PatchSource.runLength(g), PatchSource.runStride(g), src, bases, dy, r0 * filters,
+          filters, grads, kernelOffset, filters);
     }
     if (biasOffset >= 0) {
       columnSums(rows, filters, dy, grads, biasOffset);
@@ -110,217 +125,12 @@ abstract class FastKernels implements Kernels {
   }
 
   /**
-   * Rows per block: as many as keep the im2col slice within {@link #BLOCK_FLOATS}, a multiple of
-   * the panel height, at least one panel, at most all rows.
+   * Output pixels per block: as many as keep the block's patches within {@link #BLOCK_FLOATS},
+   * a multiple of the panel height, at least one panel, at most all rows.
    */
-  static int blockRows(int k, int rows) {
-    int block = Math.max(Gemm.MR, BLOCK_FLOATS / k / Gemm.MR * Gemm.MR);
-    return Math.min(block, rows);
-  }
-
-  /**
-   * Rows [r0, r0 + m) of the im2col matrix of x into dst, packed in panels (see {@link Gemm})
-   * or plain row-major (K floats per row). The output pixel (b, oh, ow) of each row is advanced
-   * incrementally: four integer divisions per row would cost more than conv1's whole product.
-   */
-  static void im2col(Window2D g, float[] x, int r0, int m, float[] dst, boolean packed) {
-    if (packed) {
-      im2colPacked(g, x, r0, m, dst);
-    } else {
-      im2colRows(g, x, r0, m, dst);
-    }
-  }
-
-  private static void im2colRows(Window2D g, float[] x, int r0, int m, float[] dst) {
+  static int blockRows(Window2D g, int rows) {
     int k = g.kernelH() * g.kernelW() * g.channels();
-    int c = g.channels();
-    int span = g.kernelW() * c;
-    int rowStride = g.inW() * c;
-    int pixels = g.outputPixels();
-    int b = r0 / pixels;
-    int oh = r0 % pixels / g.outW();
-    int ow = r0 % pixels % g.outW();
-    for (int i = 0; i < m; i++) {
-      if (interiorRow(g, oh, ow)) {
-        // A patch wholly inside the input: KH runs of KW * C floats.
-        int from = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
-            + ow * g.strideW() - g.padLeft()) * c;
-        int d = i * k;
-        for (int kh = 0; kh < g.kernelH(); kh++) {
-          if (span >= 32) {
-            System.arraycopy(x, from + kh * rowStride, dst, d + kh * span, span);
-          } else {
-            for (int t = 0, src = from + kh * rowStride, to = d + kh * span; t < span; t++) {
-              dst[to + t] = x[src + t];
-            }
-          }
-        }
-      } else {
-        patch(g, x, b, oh, ow, dst, i * k, 1);
-      }
-      if (++ow == g.outW()) {
-        ow = 0;
-        if (++oh == g.outH()) {
-          oh = 0;
-          b++;
-        }
-      }
-    }
-  }
-
-  private static void im2colPacked(Window2D g, float[] x, int r0, int m, float[] dst) {
-    int k = g.kernelH() * g.kernelW() * g.channels();
-    int c = g.channels();
-    int span = g.kernelW() * c;
-    int pixels = g.outputPixels();
-    int b = r0 / pixels;
-    int oh = r0 % pixels / g.outW();
-    int ow = r0 % pixels % g.outW();
-    int[] patches = PANEL_ROWS.get();
-    for (int i = 0; i < m; i++) {
-      if (i % Gemm.MR == 0 && i + Gemm.MR <= m && interiorPanel(g, b, oh, ow, patches)) {
-        // A panel of MR rows whose patches need no padding: gathered patch element by patch
-        // element, so dst is written sequentially instead of at a stride of MR.
-        int d = i * k;
-        int p0 = patches[0];
-        int p1 = patches[1];
-        int p2 = patches[2];
-        int p3 = patches[3];
-        int p4 = patches[4];
-        int p5 = patches[5];
-        for (int kh = 0; kh < g.kernelH(); kh++) {
-          for (int t = kh * g.inW() * c, end = t + span; t < end; t++, d += Gemm.MR) {
-            dst[d] = x[p0 + t];
-            dst[d + 1] = x[p1 + t];
-            dst[d + 2] = x[p2 + t];
-            dst[d + 3] = x[p3 + t];
-            dst[d + 4] = x[p4 + t];
-            dst[d + 5] = x[p5 + t];
-          }
-        }
-        for (int r = 0; r < Gemm.MR; r++) {
-          if (++ow == g.outW()) {
-            ow = 0;
-            if (++oh == g.outH()) {
-              oh = 0;
-              b++;
-            }
-          }
-        }
-        i += Gemm.MR - 1;
-        continue;
-      }
-      patch(g, x, b, oh, ow, dst, (i - i % Gemm.MR) * k + i % Gemm.MR, Gemm.MR);
-      if (++ow == g.outW()) {
-        ow = 0;
-        if (++oh == g.outH()) {
-          oh = 0;
-          b++;
-        }
-      }
-    }
-  }
-
-  /**
-   * The patch of output pixel (b, oh, ow), zeros where it covers padding, into
-   * {@code dst[base + t * step]} for t in [0, K).
-   */
-  private static void patch(Window2D g, float[] x, int b, int oh, int ow, float[] dst,
-      int base, int step) {
-    int c = g.channels();
-    int span = g.kernelW() * c;
-    int w0 = ow * g.strideW() - g.padLeft();
-    // Taps kw in [lo / C, hi / C) fall inside the input; the rest of the row is padding.
-    int lo = Math.max(0, -w0) * c;
-    int hi = Math.max(lo, Math.min(g.kernelW(), g.inW() - w0) * c);
-    for (int kh = 0; kh < g.kernelH(); kh++) {
-      int h = oh * g.strideH() - g.padTop() + kh;
-      int d = base + kh * span * step;
-      if (h < 0 || h >= g.inH()) {
-        for (int t = 0; t < span; t++, d += step) {
-          dst[d] = 0f;
-        }
-        continue;
-      }
-      int src = ((b * g.inH() + h) * g.inW() + w0) * c;
-      for (int t = 0; t < lo; t++, d += step) {
-        dst[d] = 0f;
-      }
-      for (int t = lo; t < hi; t++, d += step) {
-        dst[d] = x[src + t];
-      }
-      for (int t = hi; t < span; t++, d += step) {
-        dst[d] = 0f;
-      }
-    }
-  }
-
-  /** Per-thread offsets of the MR patches of a panel (MR = 6 is unrolled in im2colPacked). */
-  private static final ThreadLocal<int[]> PANEL_ROWS =
-      ThreadLocal.withInitial(() -> new int[Gemm.MR]);
-
-  /**
-   * True if the MR output pixels from (b, oh, ow) on have patches wholly inside the input; then
-   * src[r] is the offset of patch r's top-left input pixel.
-   */
-  private static boolean interiorPanel(Window2D g, int b, int oh, int ow, int[] src) {
-    for (int r = 0; r < Gemm.MR; r++) {
-      int h = oh * g.strideH() - g.padTop();
-      int w = ow * g.strideW() - g.padLeft();
-      if (h < 0 || w < 0 || h + g.kernelH() > g.inH() || w + g.kernelW() > g.inW()) {
-        return false;
-      }
-      src[r] = ((b * g.inH() + h) * g.inW() + w) * g.channels();
-      if (++ow == g.outW()) {
-        ow = 0;
-        if (++oh == g.outH()) {
-          oh = 0;
-          b++;
-        }
-      }
-    }
-    return true;
-  }
-
-  /** True if output pixel (oh, ow)'s patch lies wholly inside the input. */
-  private static boolean interiorRow(Window2D g, int oh, int ow) {
-    int h = oh * g.strideH() - g.padTop();
-    int w = ow * g.strideW() - g.padLeft();
-    return h >= 0 && w >= 0 && h + g.kernelH() <= g.inH() && w + g.kernelW() <= g.inW();
-  }
-
-  /** Adds rows [r0, r0 + m) of a row-major im2col-shaped matrix back onto their patches in dx. */
-  static void col2im(Window2D g, float[] col, int r0, int m, float[] dx) {
-    int k = g.kernelH() * g.kernelW() * g.channels();
-    int c = g.channels();
-    int span = g.kernelW() * c;
-    int pixels = g.outputPixels();
-    int b = r0 / pixels;
-    int oh = r0 % pixels / g.outW();
-    int ow = r0 % pixels % g.outW();
-    for (int i = 0; i < m; i++) {
-      int w0 = ow * g.strideW() - g.padLeft();
-      int lo = Math.max(0, -w0) * c;
-      int hi = Math.min(g.kernelW(), g.inW() - w0) * c;
-      for (int kh = 0; kh < g.kernelH(); kh++) {
-        int h = oh * g.strideH() - g.padTop() + kh;
-        if (h < 0 || h >= g.inH()) {
-          continue;
-        }
-        int dst = ((b * g.inH() + h) * g.inW() + w0) * c;
-        int src = i * k + kh * span;
-        for (int t = lo; t < hi; t++) {
-          dx[dst + t] += col[src + t];
-        }
-      }
-      if (++ow == g.outW()) {
-        ow = 0;
-        if (++oh == g.outH()) {
-          oh = 0;
-          b++;
-        }
-      }
-    }
+    return Math.min(Math.max(Gemm.MR, BLOCK_FLOATS / k / Gemm.MR * Gemm.MR), rows);
   }
 
   /** out[off + j] += sum over rows of a[row * cols + j], in blocks of 64 rows summed first. */

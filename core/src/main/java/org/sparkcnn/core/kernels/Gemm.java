@@ -15,6 +15,12 @@ package org.sparkcnn.core.kernels;
  *
  * <p>Packed B: an implementation-defined layout made by {@link #packB} once per kernel call (the
  * weights), then read by every {@link #multiply} of that call.
+ *
+ * <p>Patches: the convolution products take their im2col matrix implicitly, as a gather from the
+ * image ({@link PatchSource}): row i is {@code segs} runs of {@code runLength} floats of x, run s
+ * starting at {@code x[rowBase[i] + s * runStride]} (K = segs * runLength). The default methods
+ * are the plain versions: they materialize the rows in {@link Scratch#COLUMNS} and call the
+ * products above; a fast implementation reads x in place.
  */
 interface Gemm {
   /** Rows per panel of packed A, and of the register tile. */
@@ -43,6 +49,61 @@ interface Gemm {
   /** C (K, N) += A (M, K)^T B (M, N): the weight-gradient product; accumulates into C. */
   void multiplyTransposedAccumulate(int m, int n, int k, float[] a, int aOff, int lda, float[] b,
       int bOff, int ldb, float[] c, int cOff, int ldc);
+
+  /**
+   * C (M, N) = X (M, K) B (K, N) + bias, then max(., 0) if relu, X gathered from patches of x
+   * (see the class comment): the convolution forward.
+   */
+  default void multiplyPatches(int m, int n, int segs, int runLength, int runStride, float[] x,
+      int[] rowBase, float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff,
+      int ldc) {
+    int k = segs * runLength;
+    float[] col = Scratch.get().floats(Scratch.COLUMNS, (m + MR - 1) / MR * MR * k);
+    for (int i = 0; i < m; i++) {
+      for (int s = 0, p = 0; s < segs; s++) {
+        for (int t = 0, src = rowBase[i] + s * runStride; t < runLength; t++, p++) {
+          col[packedIndex(i, p, k)] = x[src + t];
+        }
+      }
+    }
+    multiply(m, n, k, col, 0, k, true, bp, bias, biasOff, relu, c, cOff, ldc);
+  }
+
+  /**
+   * Adds A (M, F) B (F, K) onto the patches of dx, row i onto the patch at rowBase[i] (K = segs *
+   * runLength): the convolution's input gradient with col2im fused in. B is packed by
+   * {@link #packB}, A row-major with leading dimension lda.
+   */
+  default void multiplyAddToPatches(int m, int segs, int runLength, int runStride, int f,
+      float[] a, int aOff, int lda, float[] bp, float[] dx, int[] rowBase) {
+    int k = segs * runLength;
+    float[] col = Scratch.get().floats(Scratch.COLUMNS, m * k);
+    multiply(m, k, f, a, aOff, lda, false, bp, null, 0, false, col, 0, k);
+    for (int i = 0; i < m; i++) {
+      for (int s = 0, p = i * k; s < segs; s++) {
+        for (int t = 0, dst = rowBase[i] + s * runStride; t < runLength; t++, p++) {
+          dx[dst + t] += col[p];
+        }
+      }
+    }
+  }
+
+  /**
+   * C (K, N) += X (M, K)^T B (M, N), X gathered from patches of x: the convolution's weight
+   * gradient.
+   */
+  default void multiplyTransposedPatchesAccumulate(int m, int n, int segs, int runLength,
+      int runStride, float[] x, int[] rowBase, float[] b, int bOff, int ldb, float[] c, int cOff,
+      int ldc) {
+    int k = segs * runLength;
+    float[] col = Scratch.get().floats(Scratch.COLUMNS, m * k);
+    for (int i = 0; i < m; i++) {
+      for (int s = 0, p = i * k; s < segs; s++) {
+        System.arraycopy(x, rowBase[i] + s * runStride, col, p + s * runLength, runLength);
+      }
+    }
+    multiplyTransposedAccumulate(m, n, k, col, 0, k, b, bOff, ldb, c, cOff, ldc);
+  }
 
   /** Index of element (row, p) of a packed A with K columns, from the start of the packing. */
   static int packedIndex(int row, int p, int k) {

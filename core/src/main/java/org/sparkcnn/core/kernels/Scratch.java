@@ -9,7 +9,7 @@ package org.sparkcnn.core.kernels;
 final class Scratch {
   /** A packed inside {@link Gemm#multiply} when the caller passes it row-major. */
   static final int GEMM_PANEL = 0;
-  /** im2col block of a convolution. */
+  /** A materialized im2col block, in the plain implicit-im2col products of {@link Gemm}. */
   static final int COLUMNS = 1;
   /** Packed B (the weights) of a kernel call. */
   static final int PACKED_B = 2;
@@ -17,10 +17,13 @@ final class Scratch {
   static final int TILE = 3;
   /** Per-block column sums (bias gradients). */
   static final int SUMS = 4;
-  private static final int SLOTS = 5;
+  /** A convolution's zero-padded input or input gradient ({@link PatchSource}). */
+  static final int PADDED = 5;
+  private static final int SLOTS = 6;
   private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
   private final float[][] arrays = new float[SLOTS][0];
+  private int[] rowBases = new int[0];
 
   static Scratch get() {
     return LOCAL.get();
@@ -34,5 +37,13 @@ final class Scratch {
       arrays[slot] = a;
     }
     return a;
+  }
+
+  /** The patch offsets of a block of output pixels ({@link PatchSource#rowBases}). */
+  int[] rowBases(int size) {
+    if (rowBases.length < size) {
+      rowBases = new int[size];
+    }
+    return rowBases;
   }
 }

@@ -156,6 +156,368 @@ final class VectorGemm implements Gemm {
     c51.intoArray(c, c0 + 5 * ldc + L);
   }
 
+  /**
+   * Runs of at least this many floats take one call of the tile per run; shorter ones one loop
+   * over the whole patch. Measured on the seed model: conv2's runs of 96 ran ~20% faster per
+   * run, conv1's runs of 3 ~40% slower.
+   */
+  private static final int LONG_RUN = 16;
+
+  /**
+   * Strips of B outer, panels of six patches inner, like {@link #multiply}; the tile reads its
+   * six rows of X in place from x (six broadcasts per step of K from a few KiB of the image).
+   */
+  @Override
+  public void multiplyPatches(int m, int n, int segs, int runLength, int runStride, float[] x,
+      int[] rowBase, float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff,
+      int ldc) {
+    int k = segs * runLength;
+    for (int j0 = 0, b0 = 0; j0 < n; j0 += NR, b0 += k * NR) {
+      int cols = Math.min(NR, n - j0);
+      for (int i = 0; i < m; i += MR) {
+        int rows = Math.min(MR, m - i);
+        if (rows == MR && cols == NR && runLength < LONG_RUN) {
+          tileShortRuns6x2(k, runLength, runStride, x, rowBase[i], rowBase[i + 1],
+              rowBase[i + 2], rowBase[i + 3], rowBase[i + 4], rowBase[i + 5], bp, b0, bias,
+              biasOff + j0, relu, c, cOff + i * ldc + j0, ldc);
+        } else if (rows == MR && cols == NR) {
+          for (int s = 0; s < segs; s++) {
+            int o = s * runStride;
+            tilePatches6x2(runLength, s == 0, s == segs - 1, x, rowBase[i] + o,
+                rowBase[i + 1] + o, rowBase[i + 2] + o, rowBase[i + 3] + o, rowBase[i + 4] + o,
+                rowBase[i + 5] + o, bp, b0 + s * runLength * NR, bias, biasOff + j0, relu, c,
+                cOff + i * ldc + j0, ldc);
+          }
+        } else {
+          // Rows past m repeat the last patch: valid offsets, results never stored.
+          int last = m - 1;
+          float[] t = Scratch.get().floats(Scratch.TILE, MR * NR);
+          for (int s = 0; s < segs; s++) {
+            int o = s * runStride;
+            tilePatches6x2(runLength, s == 0, false, x, rowBase[i] + o,
+                rowBase[Math.min(i + 1, last)] + o, rowBase[Math.min(i + 2, last)] + o,
+                rowBase[Math.min(i + 3, last)] + o, rowBase[Math.min(i + 4, last)] + o,
+                rowBase[Math.min(i + 5, last)] + o, bp, b0 + s * runLength * NR, null, 0, false,
+                t, 0, NR);
+          }
+          for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+              float v = t[r * NR + j] + (bias == null ? 0f : bias[biasOff + j0 + j]);
+              c[cOff + (i + r) * ldc + j0 + j] = relu ? Math.max(v, 0f) : v;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The 6x2 tile over six patches at x[a0..a5], one run of each patch per call (the caller loops
+   * over the runs): within a run the offset is the loop index, so C2 hoists the bounds checks of
+   * the six broadcasts out of the loop, which it cannot do for an offset that jumps between runs
+   * inside one loop. The accumulators start from the bias (first run) or from C, and go back to
+   * C after each run; relu is applied after the last.
+   */
+  private static void tilePatches6x2(int runLength, boolean first, boolean last, float[] x,
+      int a0, int a1, int a2, int a3, int a4, int a5, float[] b, int b0, float[] bias,
+      int biasOff, boolean relu, float[] c, int c0, int ldc) {
+    FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (!first) {
+      c00 = FloatVector.fromArray(S, c, c0);
+      c01 = FloatVector.fromArray(S, c, c0 + L);
+      c10 = FloatVector.fromArray(S, c, c0 + ldc);
+      c11 = FloatVector.fromArray(S, c, c0 + ldc + L);
+      c20 = FloatVector.fromArray(S, c, c0 + 2 * ldc);
+      c21 = FloatVector.fromArray(S, c, c0 + 2 * ldc + L);
+      c30 = FloatVector.fromArray(S, c, c0 + 3 * ldc);
+      c31 = FloatVector.fromArray(S, c, c0 + 3 * ldc + L);
+      c40 = FloatVector.fromArray(S, c, c0 + 4 * ldc);
+      c41 = FloatVector.fromArray(S, c, c0 + 4 * ldc + L);
+      c50 = FloatVector.fromArray(S, c, c0 + 5 * ldc);
+      c51 = FloatVector.fromArray(S, c, c0 + 5 * ldc + L);
+    } else if (bias == null) {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 =
+          FloatVector.zero(S);
+    } else {
+      c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.fromArray(S, bias, biasOff);
+      c01 = c11 = c21 = c31 = c41 = c51 = FloatVector.fromArray(S, bias, biasOff + L);
+    }
+    for (int t = 0, bp = b0; t < runLength; t++, bp += NR) {
+      FloatVector b0v = FloatVector.fromArray(S, b, bp);
+      FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[a0 + t]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, x[a1 + t]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, x[a2 + t]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      xv = FloatVector.broadcast(S, x[a3 + t]);
+      c30 = xv.fma(b0v, c30);
+      c31 = xv.fma(b1v, c31);
+      xv = FloatVector.broadcast(S, x[a4 + t]);
+      c40 = xv.fma(b0v, c40);
+      c41 = xv.fma(b1v, c41);
+      xv = FloatVector.broadcast(S, x[a5 + t]);
+      c50 = xv.fma(b0v, c50);
+      c51 = xv.fma(b1v, c51);
+    }
+    if (last && relu) {
+      c00 = c00.max(0f);
+      c01 = c01.max(0f);
+      c10 = c10.max(0f);
+      c11 = c11.max(0f);
+      c20 = c20.max(0f);
+      c21 = c21.max(0f);
+      c30 = c30.max(0f);
+      c31 = c31.max(0f);
+      c40 = c40.max(0f);
+      c41 = c41.max(0f);
+      c50 = c50.max(0f);
+      c51 = c51.max(0f);
+    }
+    c00.intoArray(c, c0);
+    c01.intoArray(c, c0 + L);
+    c10.intoArray(c, c0 + ldc);
+    c11.intoArray(c, c0 + ldc + L);
+    c20.intoArray(c, c0 + 2 * ldc);
+    c21.intoArray(c, c0 + 2 * ldc + L);
+    c30.intoArray(c, c0 + 3 * ldc);
+    c31.intoArray(c, c0 + 3 * ldc + L);
+    c40.intoArray(c, c0 + 4 * ldc);
+    c41.intoArray(c, c0 + 4 * ldc + L);
+    c50.intoArray(c, c0 + 5 * ldc);
+    c51.intoArray(c, c0 + 5 * ldc + L);
+  }
+
+  /**
+   * The 6x2 tile over six patches at x[a0..a5] for short runs (conv1's are 3 floats), all runs
+   * in one loop: step p of K reads offset o of each patch, o advancing by 1 within a run and
+   * jumping to the next run after runLength steps. Per-run calls would reload the accumulators
+   * every few steps; one loop per run inside one method makes C2 box the vectors (measured 10x
+   * slower on JDK 17).
+   */
+  private static void tileShortRuns6x2(int k, int runLength, int runStride, float[] x, int a0,
+      int a1, int a2, int a3, int a4, int a5, float[] b, int b0, float[] bias, int biasOff,
+      boolean relu, float[] c, int c0, int ldc) {
+    FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (bias == null) {
+      c00 = c01 = FloatVector.zero(S);
+    } else {
+      c00 = FloatVector.fromArray(S, bias, biasOff);
+      c01 = FloatVector.fromArray(S, bias, biasOff + L);
+    }
+    c10 = c20 = c30 = c40 = c50 = c00;
+    c11 = c21 = c31 = c41 = c51 = c01;
+    int jump = runStride - runLength;
+    for (int p = 0, t = 0, o = 0, bp = b0; p < k; p++, bp += NR) {
+      FloatVector b0v = FloatVector.fromArray(S, b, bp);
+      FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[a0 + o]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, x[a1 + o]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, x[a2 + o]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      xv = FloatVector.broadcast(S, x[a3 + o]);
+      c30 = xv.fma(b0v, c30);
+      c31 = xv.fma(b1v, c31);
+      xv = FloatVector.broadcast(S, x[a4 + o]);
+      c40 = xv.fma(b0v, c40);
+      c41 = xv.fma(b1v, c41);
+      xv = FloatVector.broadcast(S, x[a5 + o]);
+      c50 = xv.fma(b0v, c50);
+      c51 = xv.fma(b1v, c51);
+      o++;
+      if (++t == runLength) {
+        t = 0;
+        o += jump;
+      }
+    }
+    if (relu) {
+      c00 = c00.max(0f);
+      c01 = c01.max(0f);
+      c10 = c10.max(0f);
+      c11 = c11.max(0f);
+      c20 = c20.max(0f);
+      c21 = c21.max(0f);
+      c30 = c30.max(0f);
+      c31 = c31.max(0f);
+      c40 = c40.max(0f);
+      c41 = c41.max(0f);
+      c50 = c50.max(0f);
+      c51 = c51.max(0f);
+    }
+    c00.intoArray(c, c0);
+    c01.intoArray(c, c0 + L);
+    c10.intoArray(c, c0 + ldc);
+    c11.intoArray(c, c0 + ldc + L);
+    c20.intoArray(c, c0 + 2 * ldc);
+    c21.intoArray(c, c0 + 2 * ldc + L);
+    c30.intoArray(c, c0 + 3 * ldc);
+    c31.intoArray(c, c0 + 3 * ldc + L);
+    c40.intoArray(c, c0 + 4 * ldc);
+    c41.intoArray(c, c0 + 4 * ldc + L);
+    c50.intoArray(c, c0 + 5 * ldc);
+    c51.intoArray(c, c0 + 5 * ldc + L);
+  }
+
+  /**
+   * Tiles of A B (six rows of A by two vectors of columns of B) added onto the patches of dx;
+   * a strip of NR columns lies within one run when runLength is a multiple of NR (else the plain
+   * version does it).
+   */
+  @Override
+  public void multiplyAddToPatches(int m, int segs, int runLength, int runStride, int f,
+      float[] a, int aOff, int lda, float[] bp, float[] dx, int[] rowBase) {
+    if (runLength % NR != 0) {
+      Gemm.super.multiplyAddToPatches(m, segs, runLength, runStride, f, a, aOff, lda, bp, dx,
+          rowBase);
+      return;
+    }
+    int k = segs * runLength;
+    float[] ap = Scratch.get().floats(Scratch.GEMM_PANEL, (m + MR - 1) / MR * MR * f);
+    Gemm.packA(m, f, a, aOff, lda, ap);
+    for (int j0 = 0, b0 = 0; j0 < k; j0 += NR, b0 += f * NR) {
+      int offset = j0 / runLength * runStride + j0 % runLength;
+      for (int i = 0; i < m; i += MR) {
+        tileAddToPatches6x2(f, ap, i * f, bp, b0, dx, rowBase, i, Math.min(MR, m - i), offset);
+      }
+    }
+  }
+
+  private static void tileAddToPatches6x2(int k, float[] ap, int a0, float[] b, int b0,
+      float[] dx, int[] rowBase, int i, int rows, int offset) {
+    FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+    for (int p = 0, bp = b0, a = a0; p < k; p++, bp += NR, a += MR) {
+      FloatVector b0v = FloatVector.fromArray(S, b, bp);
+      FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, ap[a]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, ap[a + 1]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, ap[a + 2]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      xv = FloatVector.broadcast(S, ap[a + 3]);
+      c30 = xv.fma(b0v, c30);
+      c31 = xv.fma(b1v, c31);
+      xv = FloatVector.broadcast(S, ap[a + 4]);
+      c40 = xv.fma(b0v, c40);
+      c41 = xv.fma(b1v, c41);
+      xv = FloatVector.broadcast(S, ap[a + 5]);
+      c50 = xv.fma(b0v, c50);
+      c51 = xv.fma(b1v, c51);
+    }
+    addTo(dx, rowBase[i] + offset, c00, c01);
+    if (rows > 1) {
+      addTo(dx, rowBase[i + 1] + offset, c10, c11);
+    }
+    if (rows > 2) {
+      addTo(dx, rowBase[i + 2] + offset, c20, c21);
+    }
+    if (rows > 3) {
+      addTo(dx, rowBase[i + 3] + offset, c30, c31);
+    }
+    if (rows > 4) {
+      addTo(dx, rowBase[i + 4] + offset, c40, c41);
+    }
+    if (rows > 5) {
+      addTo(dx, rowBase[i + 5] + offset, c50, c51);
+    }
+  }
+
+  private static void addTo(float[] dx, int at, FloatVector v0, FloatVector v1) {
+    v0.add(FloatVector.fromArray(S, dx, at)).intoArray(dx, at);
+    v1.add(FloatVector.fromArray(S, dx, at + L)).intoArray(dx, at + L);
+  }
+
+  /**
+   * Tiles of six rows p of dW by two vectors of filters, summed over all pixels of the block;
+   * the six p of a tile are six consecutive floats of one run when runLength is a multiple of
+   * MR (else the plain version does it).
+   */
+  @Override
+  public void multiplyTransposedPatchesAccumulate(int m, int n, int segs, int runLength,
+      int runStride, float[] x, int[] rowBase, float[] b, int bOff, int ldb, float[] c, int cOff,
+      int ldc) {
+    if (runLength % MR != 0) {
+      Gemm.super.multiplyTransposedPatchesAccumulate(m, n, segs, runLength, runStride, x,
+          rowBase, b, bOff, ldb, c, cOff, ldc);
+      return;
+    }
+    int k = segs * runLength;
+    for (int p = 0; p < k; p += MR) {
+      int offset = p / runLength * runStride + p % runLength;
+      int j = 0;
+      for (; j + NR <= n; j += NR) {
+        tileTPatches6x2(m, x, rowBase, offset, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
+      }
+      for (; j < n; j++) {
+        for (int r = 0; r < MR; r++) {
+          float sum = 0f;
+          for (int i = 0; i < m; i++) {
+            sum = Math.fma(x[rowBase[i] + offset + r], b[bOff + i * ldb + j], sum);
+          }
+          c[cOff + (p + r) * ldc + j] += sum;
+        }
+      }
+    }
+  }
+
+  private static void tileTPatches6x2(int m, float[] x, int[] rowBase, int offset, float[] b,
+      int b0, int ldb, float[] c, int c0, int ldc) {
+    FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+    for (int i = 0, bi = b0; i < m; i++, bi += ldb) {
+      int ai = rowBase[i] + offset;
+      FloatVector b0v = FloatVector.fromArray(S, b, bi);
+      FloatVector b1v = FloatVector.fromArray(S, b, bi + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[ai]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, x[ai + 1]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, x[ai + 2]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      xv = FloatVector.broadcast(S, x[ai + 3]);
+      c30 = xv.fma(b0v, c30);
+      c31 = xv.fma(b1v, c31);
+      xv = FloatVector.broadcast(S, x[ai + 4]);
+      c40 = xv.fma(b0v, c40);
+      c41 = xv.fma(b1v, c41);
+      xv = FloatVector.broadcast(S, x[ai + 5]);
+      c50 = xv.fma(b0v, c50);
+      c51 = xv.fma(b1v, c51);
+    }
+    c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+    c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+    c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+    c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+    c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
+    c30.add(FloatVector.fromArray(S, c, c0 + 3 * ldc)).intoArray(c, c0 + 3 * ldc);
+    c31.add(FloatVector.fromArray(S, c, c0 + 3 * ldc + L)).intoArray(c, c0 + 3 * ldc + L);
+    c40.add(FloatVector.fromArray(S, c, c0 + 4 * ldc)).intoArray(c, c0 + 4 * ldc);
+    c41.add(FloatVector.fromArray(S, c, c0 + 4 * ldc + L)).intoArray(c, c0 + 4 * ldc + L);
+    c50.add(FloatVector.fromArray(S, c, c0 + 5 * ldc)).intoArray(c, c0 + 5 * ldc);
+    c51.add(FloatVector.fromArray(S, c, c0 + 5 * ldc + L)).intoArray(c, c0 + 5 * ldc + L);
+  }
+
   @Override
   public void multiplyTransposedAccumulate(int m, int n, int k, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {

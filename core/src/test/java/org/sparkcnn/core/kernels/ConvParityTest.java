@@ -57,6 +57,34 @@ class ConvParityTest {
     }
   }
 
+  /**
+   * Channel counts whose patch runs (KW * C floats) are multiples of the vector tile's 16 columns
+   * and 6 rows, so the Vector API products read and write patches in place instead of taking the
+   * plain path: the cases above have C <= 5 and mostly exercise the plain path. Odd sizes leave
+   * partial panels and strips; "same" and stride 2 need the padded copy; valid with stride 2 on
+   * even sizes leaves input rows no window reads.
+   */
+  @Test
+  void wideChannelsTakeTheInPlacePathsAndMatchTheReference() {
+    int index = 0;
+    for (int c : new int[] {16, 32}) {
+      for (int[] hw : new int[][] {{13, 13}, {8, 7}, {1, 3}, {6, 10}}) {
+        for (int stride = 1; stride <= 2; stride++) {
+          for (Padding padding : Padding.values()) {
+            index++;
+            int kw = hw[1] < 3 ? 1 : 3;
+            int kh = hw[0] < 3 ? 1 : 3;
+            int filters = new int[] {17, 64, 33, 8}[index % 4];
+            Window2D g = Window2D.of(Shape.of(hw[0], hw[1], c), kh, kw, stride, stride, padding);
+            for (Kernels fast : Parity.fast()) {
+              check(fast, g, filters, index % 2 == 0 ? 1 : 17, 100 + index);
+            }
+          }
+        }
+      }
+    }
+  }
+
   private static void check(Kernels fast, Window2D g, int filters, int n, long seed) {
     ReferenceKernels ref = new ReferenceKernels();
     String what = fast.name() + " conv " + g + " filters=" + filters + " n=" + n;
