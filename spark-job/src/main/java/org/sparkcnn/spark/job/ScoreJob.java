@@ -7,7 +7,11 @@ import static org.apache.spark.sql.functions.when;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -18,7 +22,7 @@ import org.sparkcnn.spark.ml.CnnClassificationModel;
 /**
  * The scoring job: {@code spark-submit --class org.sparkcnn.spark.job.ScoreJob JOBJAR --model DIR
  * --input PATH --output PATH [--format auto|parquet|table|images|idx] [--image-col C] [--id-col C]
- * [--batch-size N] [--partitions N] [--strict] [--drop-image]}.
+ * [--batch-size N] [--partitions N] [--row-group-size SIZE] [--strict] [--drop-image]}.
  *
  * <p>Reads an image table ({@link ScoreInput}), scores it with {@link
  * CnnClassificationModel#transform} and writes Parquet to {@code --output} (replaced): the input
@@ -28,24 +32,43 @@ import org.sparkcnn.spark.ml.CnnClassificationModel;
  * with a null prediction and the problem in {@code error}, unless {@code --strict}, which fails
  * the job naming the first bad row. Prints rows scored, rows failed and images/second, as text
  * and as one JSON line.
+ *
+ * <p>Memory: each writing task buffers one whole Parquet row group, compressed, until it reaches
+ * the row group size; at Parquet's default of 128 MiB, a task's entire output file (61 MiB for
+ * 500,000 rows with a 784-int image column) sat in the heap until the task ended. The job
+ * writes row groups of {@code --row-group-size} (default {@value #DEFAULT_ROW_GROUP_SIZE}),
+ * unless {@code parquet.block.size} is set in the session or Hadoop configuration and the
+ * option is not given.
  */
 public final class ScoreJob {
   static final String USAGE = "usage: ScoreJob --model DIR --input PATH --output PATH "
       + "[--format auto|parquet|table|images|idx] [--image-col C] [--id-col C] [--batch-size N] "
-      + "[--partitions N] [--strict] [--drop-image]";
+      + "[--partitions N] [--row-group-size SIZE] [--strict] [--drop-image]";
 
   /** Rows per vectorized Parquet read batch; see {@link #run}. */
   static final String READER_BATCH = "spark.sql.parquet.columnarReaderBatchSize";
 
+  /** Parquet's row group size in bytes, the memory each writing task buffers; see the class. */
+  static final String PARQUET_BLOCK_SIZE = "parquet.block.size";
+
+  /** The output's row group size when neither the option nor the configuration sets one. */
+  static final String DEFAULT_ROW_GROUP_SIZE = "16m";
+
   private ScoreJob() {}
 
-  /** What to score, from the command line. */
+  /**
+   * What to score, from the command line.
+   *
+   * @param rowGroupBytes {@code --row-group-size} in bytes, or 0 when not given
+   */
   record Args(String model, String input, String output, String format, String imageCol,
-      String idCol, int batchSize, int partitions, boolean strict, boolean dropImage) {
+      String idCol, int batchSize, int partitions, long rowGroupBytes, boolean strict,
+      boolean dropImage) {
 
     static Args parse(String[] args) {
       Map<String, String> v = new LinkedHashMap<>(Map.of("--format", "auto", "--image-col",
-          "image", "--id-col", "", "--batch-size", "256", "--partitions", "0"));
+          "image", "--id-col", "", "--batch-size", "256", "--partitions", "0",
+          "--row-group-size", ""));
       List<String> required = List.of("--model", "--input", "--output");
       boolean strict = false;
       boolean dropImage = false;
@@ -81,7 +104,26 @@ public final class ScoreJob {
       }
       return new Args(v.get("--model"), v.get("--input"), v.get("--output"), format,
           v.get("--image-col"), v.get("--id-col"), number(v, "--batch-size", 1),
-          number(v, "--partitions", 0), strict, dropImage);
+          number(v, "--partitions", 0), v.get("--row-group-size").isEmpty() ? 0
+          : bytes("--row-group-size", v.get("--row-group-size")), strict, dropImage);
+    }
+
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,12})([kmg]?)");
+
+    /** A size in bytes: digits with an optional k, m or g (KiB, MiB, GiB), e.g. 16m. */
+    static long bytes(String key, String value) {
+      Matcher m = SIZE.matcher(value.toLowerCase(Locale.ROOT));
+      if (m.matches() && Long.parseLong(m.group(1)) > 0) {
+        int shift = switch (m.group(2)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          default -> 0;
+        };
+        return Long.parseLong(m.group(1)) << shift;
+      }
+      throw new IllegalArgumentException(key + ": invalid size; received: " + value
+          + "; expected: a positive number of bytes, or with k, m or g, e.g. 16m");
     }
 
     private static int number(Map<String, String> v, String key, int min) {
@@ -124,11 +166,13 @@ public final class ScoreJob {
       // on the first batch. Rows of images: batches of the scoring batch size suffice.
       spark.conf().set(READER_BATCH, String.valueOf(args.batchSize()));
     }
+    RowGroupSize rowGroups = RowGroupSize.of(spark, args);
     CnnClassificationModel model = CnnClassificationModel.load(args.model());
     ScoreInput in = ScoreInput.open(spark, args, model.input(), model.classNames());
     System.out.println("spark-cnn score: " + in.describe() + " with " + args.model() + " ("
         + model.network().paramCount() + " parameters, batch " + args.batchSize()
-        + (args.strict() ? ", strict" : "") + ") -> " + args.output());
+        + (args.strict() ? ", strict" : "") + ") -> " + args.output() + " (row groups "
+        + rowGroups.describe() + ")");
     model.setImageCol(in.imageCol()).setIdCol(in.idCol()).setBatchSize(args.batchSize())
         .setStrict(args.strict());
     Dataset<Row> scored = model.transform(in.frame());
@@ -143,7 +187,11 @@ public final class ScoreJob {
     long peakUsed;
     long peakAfterGc;
     try (HeapWatch heap = new HeapWatch()) {
-      scored.write().mode(SaveMode.Overwrite).parquet(args.output());
+      DataFrameWriter<Row> writer = scored.write().mode(SaveMode.Overwrite);
+      if (rowGroups.bytes() > 0) {
+        writer = writer.option(PARQUET_BLOCK_SIZE, rowGroups.bytes());
+      }
+      writer.parquet(args.output());
       peakUsed = heap.peakUsedMib();
       peakAfterGc = heap.peakAfterGcMib();
     }
@@ -181,5 +229,33 @@ public final class ScoreJob {
         peakAfterGc));
     System.out.println(Json.writeCompact(out));
     return out;
+  }
+
+  /**
+   * The output's row group size: what the job sets on the writer ({@code bytes}, 0 to leave it
+   * to the configuration) and how it was chosen, for the log line.
+   */
+  record RowGroupSize(long bytes, String describe) {
+    static RowGroupSize of(SparkSession spark, Args args) {
+      if (args.rowGroupBytes() > 0) {
+        return new RowGroupSize(args.rowGroupBytes(), size(args.rowGroupBytes())
+            + " from --row-group-size");
+      }
+      // A session setting reaches the writer's Hadoop configuration, as does spark.hadoop.*.
+      String configured = spark.conf().contains(PARQUET_BLOCK_SIZE)
+          ? spark.conf().get(PARQUET_BLOCK_SIZE)
+          : spark.sparkContext().hadoopConfiguration().get(PARQUET_BLOCK_SIZE);
+      if (configured != null) {
+        return new RowGroupSize(0, PARQUET_BLOCK_SIZE + "=" + configured
+            + " from the configuration");
+      }
+      long bytes = Args.bytes("--row-group-size", DEFAULT_ROW_GROUP_SIZE);
+      return new RowGroupSize(bytes, size(bytes) + ", the default");
+    }
+
+    private static String size(long bytes) {
+      return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB"
+          : bytes % (1 << 10) == 0 ? (bytes >> 10) + " KiB" : bytes + " bytes";
+    }
   }
 }

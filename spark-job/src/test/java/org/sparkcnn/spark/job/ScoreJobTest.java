@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.job;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -162,5 +166,64 @@ class ScoreJobTest {
         new String[] {"--model", "m", "--input", "i", "--output", "o", "--batch-size", "0"}))
         .getMessage();
     assertTrue(batch.contains("--batch-size: invalid value"), batch);
+    String size = assertThrows(IllegalArgumentException.class, () -> ScoreJob.Args.parse(
+        new String[] {"--model", "m", "--input", "i", "--output", "o", "--row-group-size",
+            "16mb"})).getMessage();
+    assertTrue(size.contains("--row-group-size: invalid size; received: 16mb"), size);
+  }
+
+  private static ScoreJob.Args args(String... extra) {
+    List<String> a = new ArrayList<>(List.of("--model", "m", "--input", "i", "--output", "o"));
+    a.addAll(List.of(extra));
+    return ScoreJob.Args.parse(a.toArray(new String[0]));
+  }
+
+  /** Row groups in the Parquet files of a folder, summed. */
+  private static int rowGroups(String folder) throws Exception {
+    int n = 0;
+    try (var files = Files.list(Path.of(folder))) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
+            new org.apache.hadoop.fs.Path(f.toString()), new Configuration()))) {
+          n += r.getRowGroups().size();
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void rowGroupSizeComesFromTheOptionElseTheConfigurationElseSixteenMib() throws Exception {
+    assertEquals(0, args().rowGroupBytes());
+    assertEquals(65_536, args("--row-group-size", "64k").rowGroupBytes());
+    assertEquals(16L << 20, args("--row-group-size", "16M").rowGroupBytes());
+    assertEquals(1_000_000, args("--row-group-size", "1000000").rowGroupBytes());
+    assertEquals(16L << 20, ScoreJob.RowGroupSize.of(spark, args()).bytes());
+
+    // 4,000 rows of 64 pseudo-random pixels: ~0.3 MiB of Parquet, in one file.
+    String input = tmp.resolve("groups.parquet").toString();
+    spark.range(0, 4000, 1, 1).select(col("id"), expr("transform(sequence(0, 63), "
+        + "k -> CAST(hash(id, k) & 255 AS INT))").as("image")).write().parquet(input);
+    String output = tmp.resolve("out-groups").toString();
+    score("--input", input, "--output", output);
+    assertEquals(1, rowGroups(output), "the default 16 MiB holds the whole file");
+    score("--input", input, "--output", output, "--row-group-size", "64k");
+    int small = rowGroups(output);
+    assertTrue(small >= 3, "64k row groups: " + small);
+
+    // A setting of the user's is kept, unless the option is given.
+    spark.conf().set(ScoreJob.PARQUET_BLOCK_SIZE, "65536");
+    try {
+      ScoreJob.RowGroupSize configured = ScoreJob.RowGroupSize.of(spark, args());
+      assertEquals(0, configured.bytes());
+      assertTrue(configured.describe().contains("parquet.block.size=65536"),
+          configured.describe());
+      score("--input", input, "--output", output);
+      assertEquals(small, rowGroups(output));
+      score("--input", input, "--output", output, "--row-group-size", "4m");
+      assertEquals(1, rowGroups(output));
+    } finally {
+      spark.conf().unset(ScoreJob.PARQUET_BLOCK_SIZE);
+    }
   }
 }
