@@ -134,7 +134,12 @@ abstract class FastKernels implements Kernels {
   }
 
   /** out[off + j] += sum over rows of a[row * cols + j], in blocks of 64 rows summed first. */
-  static void columnSums(int rows, int cols, float[] a, float[] out, int off) {
+  void columnSums(int rows, int cols, float[] a, float[] out, int off) {
+    plainColumnSums(rows, cols, a, out, off);
+  }
+
+  /** {@link #columnSums} in plain Java. */
+  static void plainColumnSums(int rows, int cols, float[] a, float[] out, int off) {
     float[] partial = Scratch.get().floats(Scratch.SUMS, cols);
     for (int r0 = 0; r0 < rows; r0 += 64) {
       Arrays.fill(partial, 0, cols, 0f);
@@ -184,7 +189,7 @@ abstract class FastKernels implements Kernels {
 
   /** A vectorized 2x2 window's backward on a prefix of the channels; returns where it stopped. */
   int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
-      float[] dx, boolean overlap) {
+      float[] dx, boolean overlap, boolean relu) {
     return 0;
   }
 
@@ -214,6 +219,17 @@ abstract class FastKernels implements Kernels {
 
   @Override
   public void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
+    maxPool2dBackward(g, n, x, dy, dx, false);
+  }
+
+  @Override
+  public void maxPool2dBackwardRelu(Window2D g, int n, float[] x, float[] dy, float[] dx) {
+    maxPool2dBackward(g, n, x, dy, dx, true);
+  }
+
+  /** With relu, a window's gradient is dropped when its maximum is not positive. */
+  private void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx,
+      boolean relu) {
     Arrays.fill(dx, 0, n * g.inputSize(), 0f);
     int c = g.channels();
     boolean overlap = g.strideH() < g.kernelH() || g.strideW() < g.kernelW();
@@ -225,9 +241,9 @@ abstract class FastKernels implements Kernels {
           if (isFull2x2(g, oh, ow)) {
             int x0 = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
                 + ow * g.strideW() - g.padLeft()) * c;
-            from = maxPool2x2Backward(c, x, x0, g.inW() * c, dy, yo, dx, overlap);
+            from = maxPool2x2Backward(c, x, x0, g.inW() * c, dy, yo, dx, overlap, relu);
           }
-          maxPoolBackward(g, b, oh, ow, x, dy, yo, dx, from);
+          maxPoolBackward(g, b, oh, ow, x, dy, yo, dx, from, relu);
         }
       }
     }
@@ -235,7 +251,7 @@ abstract class FastKernels implements Kernels {
 
   /** Max pooling backward of output pixel (b, oh, ow), channels [from, C), adding into dx. */
   static void maxPoolBackward(Window2D g, int b, int oh, int ow, float[] x, float[] dy, int yo,
-      float[] dx, int from) {
+      float[] dx, int from, boolean relu) {
     int c = g.channels();
     int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
     int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
@@ -254,7 +270,9 @@ abstract class FastKernels implements Kernels {
           }
         }
       }
-      dx[best] += dy[yo + ch];
+      if (!relu || max > 0f) {
+        dx[best] += dy[yo + ch];
+      }
     }
   }
 

@@ -44,6 +44,16 @@ public interface Kernels {
   /** dx: each dy goes to the first maximum of its window; overwrites dx. */
   void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx);
 
+  /**
+   * maxPool2dBackward, then relu's backward, for a pool whose input x is the output of a relu:
+   * dx = (x > 0) * maxPool2dBackward(dy). Fast kernels mask dy as they route it, saving a pass
+   * over the pool's input (the largest activations of a CNN).
+   */
+  default void maxPool2dBackwardRelu(Window2D g, int n, float[] x, float[] dy, float[] dx) {
+    maxPool2dBackward(g, n, x, dy, dx);
+    activationBackward(Activation.RELU, n * g.inH() * g.inW(), g.channels(), x, dx, dx);
+  }
+
   /** y = mean over the input positions inside each window. */
   void averagePool2dForward(Window2D g, int n, float[] x, float[] y);
 

@@ -26,8 +26,15 @@ public final class VectorKernels extends FastKernels {
 
   @Override
   int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
-      float[] dx, boolean overlap) {
-    return VectorOps.maxPool2x2Backward(c, x, x0, rowStride, dy, yo, dx, overlap);
+      float[] dx, boolean overlap, boolean relu) {
+    return VectorOps.maxPool2x2Backward(c, x, x0, rowStride, dy, yo, dx, overlap, relu);
+  }
+
+  @Override
+  void columnSums(int rows, int cols, float[] a, float[] out, int off) {
+    if (!VectorOps.columnSums(rows, cols, a, out, off)) {
+      super.columnSums(rows, cols, a, out, off);
+    }
   }
 
   @Override

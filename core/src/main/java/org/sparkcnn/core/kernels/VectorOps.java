@@ -73,12 +73,13 @@ final class VectorOps {
    * Max pooling backward of one 2x2 window wholly inside the input, channels [0, C - C % L):
    * each lane's dy goes to the first position holding the window's maximum (a NaN maximum can
    * only come from the first position, which the reference then picks). With {@code overlap}
-   * false the positions belong to no other window, so dx is stored; otherwise added to.
+   * false the positions belong to no other window, so dx is stored; otherwise added to. With
+   * {@code relu} (x is a relu's output) lanes whose maximum is not positive get no gradient.
    *
    * @return the first channel left to the scalar loop
    */
   static int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
-      float[] dx, boolean overlap) {
+      float[] dx, boolean overlap, boolean relu) {
     int vc = c - c % L;
     int a0 = x0;
     int a1 = x0 + c;
@@ -93,6 +94,9 @@ final class VectorOps {
       best = best.blend(v2, v2.compare(VectorOperators.GT, best));
       best = best.blend(v3, v3.compare(VectorOperators.GT, best));
       FloatVector grad = FloatVector.fromArray(S, dy, yo + ch);
+      if (relu) {
+        grad = ZERO.blend(grad, best.compare(VectorOperators.GT, 0f));
+      }
       VectorMask<Float> m0 = v0.compare(VectorOperators.EQ, best)
           .or(best.test(VectorOperators.IS_NAN));
       VectorMask<Float> m1 = v1.compare(VectorOperators.EQ, best).and(m0.not());
@@ -115,5 +119,39 @@ final class VectorOps {
       g3.intoArray(dx, a3 + ch);
     }
     return vc;
+  }
+
+  /**
+   * out[off + j] += sum over rows of a[row * cols + j] when cols is a multiple of the vector
+   * length (conv and dense bias gradients: 32, 64 filters); false, doing nothing, otherwise.
+   * Blocks of 64 rows are summed per vector of columns in one loop (two accumulators), then
+   * added to out: a vector kept across the loop over blocks would be boxed by JDK 17's C2.
+   */
+  static boolean columnSums(int rows, int cols, float[] a, float[] out, int off) {
+    if (cols % L != 0) {
+      return false;
+    }
+    for (int r0 = 0; r0 < rows; r0 += 64) {
+      int r1 = Math.min(rows, r0 + 64);
+      for (int j = 0; j < cols; j += L) {
+        addColumnBlock(a, cols, j, r0, r1, out, off + j);
+      }
+    }
+    return true;
+  }
+
+  private static void addColumnBlock(float[] a, int cols, int j, int r0, int r1, float[] out,
+      int at) {
+    FloatVector s0 = ZERO;
+    FloatVector s1 = ZERO;
+    int r = r0;
+    for (; r + 2 <= r1; r += 2) {
+      s0 = s0.add(FloatVector.fromArray(S, a, r * cols + j));
+      s1 = s1.add(FloatVector.fromArray(S, a, (r + 1) * cols + j));
+    }
+    if (r < r1) {
+      s0 = s0.add(FloatVector.fromArray(S, a, r * cols + j));
+    }
+    s0.add(s1).add(FloatVector.fromArray(S, out, at)).intoArray(out, at);
   }
 }

@@ -44,4 +44,12 @@ public final class MaxPooling2D extends Pooling2D<MaxPooling2D> {
       k.maxPool2dBackward(window, n, x, dy, dx);
     }
   }
+
+  /**
+   * backward, then the backward of the relu whose output x is (the node before this one): dx is
+   * the gradient at the relu's input. The model calls this instead of the two.
+   */
+  public void backwardThroughRelu(Kernels k, int n, float[] x, float[] dy, float[] dx) {
+    k.maxPool2dBackwardRelu(window, n, x, dy, dx);
+  }
 }

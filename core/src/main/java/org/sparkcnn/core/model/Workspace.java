@@ -2,7 +2,9 @@ package org.sparkcnn.core.model;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.kernels.Kernels;
+import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.losses.Loss;
 import org.sparkcnn.core.metrics.Accuracy;
@@ -14,6 +16,10 @@ import org.sparkcnn.core.metrics.Accuracy;
  * <p>Order of calls per batch: {@link #forward} then, in training, {@link #lossAndBackward}.
  * Activations are kept per node for backward; identity nodes (Flatten, Dropout in inference)
  * reuse their input array instead of copying it.
+ *
+ * <p>Buffers are allocated on first use, not all at once: a layer whose activation is fused into
+ * its kernel never writes its own output, and inference never needs the two gradient buffers.
+ * On the seed model at batch 256 that is ~70 MiB per scoring thread never allocated.
  */
 final class Workspace {
   private final List<Node> plan;
@@ -26,6 +32,8 @@ final class Workspace {
   private final float[][] used;
   private float[] gradA;
   private float[] gradB;
+  /** Floats per example of the largest activation (or input): the gradient buffers' width. */
+  private int largest;
   private double[] lossIn;
   private double[] lossTargets;
   private double[] lossGrad;
@@ -62,21 +70,16 @@ final class Workspace {
     capacity = n;
     outputs = new float[plan.size()][];
     scratch = new float[plan.size()][];
-    int largest = inputSize;
+    largest = inputSize;
     for (int i = 0; i < plan.size(); i++) {
       Node node = plan.get(i);
-      int size = node.output().size();
-      largest = Math.max(largest, size);
-      // Identity nodes only need a buffer when they are not identities (Dropout in training).
-      if (!node.isIdentity(true)) {
-        outputs[i] = new float[n * size];
-      }
+      largest = Math.max(largest, node.output().size());
       if (node.layer() != null && node.layer().scratchPerExample() > 0) {
         scratch[i] = new float[n * node.layer().scratchPerExample()];
       }
     }
-    gradA = new float[n * largest];
-    gradB = new float[n * largest];
+    gradA = null;
+    gradB = null;
     int width = plan.get(plan.size() - 1).output().size();
     lossIn = new double[n * width];
     lossGrad = new double[n * width];
@@ -84,6 +87,14 @@ final class Workspace {
     batchX = new float[n * inputSize];
     batchY = new float[n * targetWidth];
     batchIds = new long[n];
+  }
+
+  /** Node i's output buffer, allocated for {@code capacity} examples on first use. */
+  private float[] output(int i) {
+    if (outputs[i] == null) {
+      outputs[i] = new float[capacity * plan.get(i).output().size()];
+    }
+    return outputs[i];
   }
 
   /**
@@ -99,7 +110,7 @@ final class Workspace {
       Node node = plan.get(i);
       float[] out;
       if (node.isActivation()) {
-        out = outputs[i];
+        out = output(i);
         k.activationForward(node.activation(), n * node.output().size() / node.output().lastDim(),
             node.output().lastDim(), in, out);
       } else if (node.isIdentity(step.training())) {
@@ -107,13 +118,13 @@ final class Workspace {
       } else if (i + 1 < end && plan.get(i + 1).isActivation()) {
         // The activation that follows is fused into the layer's kernel: node i's own output
         // (before the activation) is never stored, and nothing reads it.
-        out = outputs[i + 1];
+        out = output(i + 1);
         node.layer().forwardActivated(k, params, node.paramOffset(), n, in, out, scratch[i],
             step, plan.get(i + 1).activation());
         used[i] = null;
         i++;
       } else {
-        out = outputs[i];
+        out = output(i);
         node.layer().forward(k, params, node.paramOffset(), n, in, out, scratch[i], step);
       }
       used[i] = out;
@@ -149,8 +160,8 @@ final class Workspace {
         : loss.fromPredictions(n, width, lossIn, lossTargets, grad);
     if (fused) {
       // Accuracy and predict need the probabilities: apply the activation the loss fused away.
-      k.activationForward(plan.get(last).activation(), n, width, top, outputs[last]);
-      used[last] = outputs[last];
+      k.activationForward(plan.get(last).activation(), n, width, top, output(last));
+      used[last] = output(last);
     }
     double correct = accuracy == null ? 0 : accuracy.correct(n, width, used[last], targets);
     if (LayerTimes.ENABLED) {
@@ -168,6 +179,10 @@ final class Workspace {
     int last = plan.size() - 1;
     int width = plan.get(last).output().size();
     int end = fused ? last : last + 1;
+    if (gradA == null) {
+      gradA = new float[capacity * largest];
+      gradB = new float[capacity * largest];
+    }
     float[] dy = gradA;
     for (int i = 0; i < n * width; i++) {
       dy[i] = (float) lossGrad[i];
@@ -183,6 +198,17 @@ final class Workspace {
         continue;
       }
       float[] out = first ? dx : (dy == gradA ? gradB : gradA);
+      if (i >= 2 && node.layer() instanceof MaxPooling2D pool && plan.get(i - 1).isActivation()
+          && plan.get(i - 1).activation() == Activation.RELU) {
+        // Max pooling after a relu: one pass routes and masks dy (the relu's node is skipped).
+        pool.backwardThroughRelu(k, n, used[i - 1], dy, out);
+        if (LayerTimes.ENABLED) {
+          times[i][1].add(System.nanoTime() - started);
+        }
+        dy = out;
+        i--;
+        continue;
+      }
       if (node.isActivation()) {
         if (out != null) {
           int rowWidth = node.output().lastDim();

@@ -85,6 +85,18 @@ class PoolParityTest {
     PoolReference.maxBackward(g, n, toDouble(x), Parity.abs(dy), abs);
     Parity.within(what + " max backward", dxf, dxr, abs, window, in);
 
+    // Through a relu: x as a relu's output (half zeros, ties at zero); the reference is the
+    // interface's default, pool backward then relu backward.
+    float[] xr = x.clone();
+    for (int i = 0; i < in; i++) {
+      xr[i] = Math.max(xr[i], 0f);
+    }
+    dxf = Parity.random(in, seed + 4);
+    fast.maxPool2dBackwardRelu(g, n, xr, dy, dxf);
+    ref.maxPool2dBackwardRelu(g, n, xr, dy, dxr);
+    // Overlapping windows add in a different order: the bound of plain max backward.
+    Parity.within(what + " max backward through relu", dxf, dxr, abs, window, in);
+
     fast.averagePool2dForward(g, n, x, yf);
     ref.averagePool2dForward(g, n, x, yr);
     abs = new double[out];
