@@ -187,6 +187,14 @@ abstract class FastKernels implements Kernels {
     return 0;
   }
 
+  /**
+   * Lanes of the vectorized 2x2 windows, which handle channels [0, C - C % lanes); 0 if there
+   * are none.
+   */
+  int poolLanes() {
+    return 0;
+  }
+
   /** A vectorized 2x2 window's backward on a prefix of the channels; returns where it stopped. */
   int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
       float[] dx, boolean overlap, boolean relu) {
@@ -230,9 +238,16 @@ abstract class FastKernels implements Kernels {
   /** With relu, a window's gradient is dropped when its maximum is not positive. */
   private void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx,
       boolean relu) {
-    Arrays.fill(dx, 0, n * g.inputSize(), 0f);
     int c = g.channels();
     boolean overlap = g.strideH() < g.kernelH() || g.strideW() < g.kernelW();
+    // Vectorized 2x2 windows that tile the input exactly store every element of dx: then the
+    // zero fill (a pass over the largest activations) is not needed.
+    boolean tiles = !overlap && g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2
+        && g.strideW() == 2 && g.padTop() == 0 && g.padLeft() == 0 && g.inH() == 2 * g.outH()
+        && g.inW() == 2 * g.outW() && poolLanes() > 0 && c % poolLanes() == 0;
+    if (!tiles) {
+      Arrays.fill(dx, 0, n * g.inputSize(), 0f);
+    }
     for (int b = 0; b < n; b++) {
       for (int oh = 0; oh < g.outH(); oh++) {
         for (int ow = 0; ow < g.outW(); ow++) {

@@ -452,6 +452,11 @@ final class VectorGemm implements Gemm {
   public void multiplyTransposedPatchesAccumulate(int m, int n, int segs, int runLength,
       int runStride, float[] x, int[] rowBase, float[] b, int bOff, int ldb, float[] c, int cOff,
       int ldc) {
+    if (runLength % MR != 0 && runLength % 3 == 0 && n % (2 * NR) == 0) {
+      shortRunsTransposedPatchesAccumulate(m, n, segs, runLength, runStride, x, rowBase, b, bOff,
+          ldb, c, cOff, ldc);
+      return;
+    }
     if (runLength % MR != 0) {
       Gemm.super.multiplyTransposedPatchesAccumulate(m, n, segs, runLength, runStride, x,
           rowBase, b, bOff, ldb, c, cOff, ldc);
@@ -474,6 +479,64 @@ final class VectorGemm implements Gemm {
         }
       }
     }
+  }
+
+  /**
+   * The weight gradient for runs of a multiple of 3 floats but not of 6 (conv1 of the seed
+   * model: C = 1, runs of 3) and filters a multiple of 4 vectors: tiles of 3 rows p of dW by 4
+   * vectors of filters (12 accumulators), instead of materializing the patches for the 6x2 tile.
+   */
+  private static void shortRunsTransposedPatchesAccumulate(int m, int n, int segs,
+      int runLength, int runStride, float[] x, int[] rowBase, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    int k = segs * runLength;
+    for (int p = 0; p < k; p += 3) {
+      int offset = p / runLength * runStride + p % runLength;
+      for (int j = 0; j < n; j += 2 * NR) {
+        tileTPatches3x4(m, x, rowBase, offset, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
+      }
+    }
+  }
+
+  private static void tileTPatches3x4(int m, float[] x, int[] rowBase, int offset, float[] b,
+      int b0, int ldb, float[] c, int c0, int ldc) {
+    FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
+    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = FloatVector.zero(S);
+    for (int i = 0, bi = b0; i < m; i++, bi += ldb) {
+      int ai = rowBase[i] + offset;
+      FloatVector b0v = FloatVector.fromArray(S, b, bi);
+      FloatVector b1v = FloatVector.fromArray(S, b, bi + L);
+      FloatVector b2v = FloatVector.fromArray(S, b, bi + 2 * L);
+      FloatVector b3v = FloatVector.fromArray(S, b, bi + 3 * L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[ai]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      c02 = xv.fma(b2v, c02);
+      c03 = xv.fma(b3v, c03);
+      xv = FloatVector.broadcast(S, x[ai + 1]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      c12 = xv.fma(b2v, c12);
+      c13 = xv.fma(b3v, c13);
+      xv = FloatVector.broadcast(S, x[ai + 2]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      c22 = xv.fma(b2v, c22);
+      c23 = xv.fma(b3v, c23);
+    }
+    c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+    c02.add(FloatVector.fromArray(S, c, c0 + 2 * L)).intoArray(c, c0 + 2 * L);
+    c03.add(FloatVector.fromArray(S, c, c0 + 3 * L)).intoArray(c, c0 + 3 * L);
+    c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+    c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+    c12.add(FloatVector.fromArray(S, c, c0 + ldc + 2 * L)).intoArray(c, c0 + ldc + 2 * L);
+    c13.add(FloatVector.fromArray(S, c, c0 + ldc + 3 * L)).intoArray(c, c0 + ldc + 3 * L);
+    c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+    c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
+    c22.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + 2 * L)).intoArray(c, c0 + 2 * ldc + 2 * L);
+    c23.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + 3 * L)).intoArray(c, c0 + 2 * ldc + 3 * L);
   }
 
   private static void tileTPatches6x2(int m, float[] x, int[] rowBase, int offset, float[] b,

@@ -31,6 +31,11 @@ public final class VectorKernels extends FastKernels {
   }
 
   @Override
+  int poolLanes() {
+    return VectorOps.lanes();
+  }
+
+  @Override
   void columnSums(int rows, int cols, float[] a, float[] out, int off) {
     if (!VectorOps.columnSums(rows, cols, a, out, off)) {
       super.columnSums(rows, cols, a, out, off);

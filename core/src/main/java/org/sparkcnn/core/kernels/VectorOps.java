@@ -22,6 +22,11 @@ final class VectorOps {
 
   private VectorOps() {}
 
+  /** Floats per vector. */
+  static int lanes() {
+    return L;
+  }
+
   /** y = max(x, 0) over [0, count). */
   static void reluForward(int count, float[] x, float[] y) {
     int i = 0;

@@ -42,6 +42,23 @@ class PoolParityTest {
     }
   }
 
+  /**
+   * 2x2 windows that tile the input exactly, where the vector kernels skip zeroing dx because
+   * they store every element (dx starts dirty in {@link #check}); with a channel remainder and
+   * an odd size they must not.
+   */
+  @Test
+  void exactlyTiledInputsOverwriteAllOfDx() {
+    int[][] shapes = {{26, 26, 32}, {8, 6, 16}, {8, 6, 17}, {9, 6, 16}, {2, 2, 8}};
+    int index = 0;
+    for (int[] s : shapes) {
+      Window2D g = Window2D.of(Shape.of(s[0], s[1], s[2]), 2, 2, 2, 2, Padding.VALID);
+      for (Kernels fast : Parity.fast()) {
+        check(fast, g, ++index % 2 == 0 ? 1 : 3, 500 + index, index % 3 == 0);
+      }
+    }
+  }
+
   /** Channels past the vector width (8 or 16 lanes), with and without a scalar remainder. */
   @Test
   void wideChannelsMatchTheReference() {
