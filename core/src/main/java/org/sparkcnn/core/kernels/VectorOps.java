@@ -41,9 +41,10 @@ final class VectorOps {
   /** dx = y > 0 ? dy : 0 over [0, count). */
   static void reluBackward(int count, float[] y, float[] dy, float[] dx) {
     int i = 0;
+    FloatVector zero = FloatVector.zero(S);
     for (int bound = S.loopBound(count); i < bound; i += L) {
       VectorMask<Float> on = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f);
-      ZERO.blend(FloatVector.fromArray(S, dy, i), on).intoArray(dx, i);
+      zero.blend(FloatVector.fromArray(S, dy, i), on).intoArray(dx, i);
     }
     for (; i < count; i++) {
       dx[i] = y[i] > 0f ? dy[i] : 0f;

@@ -155,8 +155,9 @@ public final class Conv2D extends BaseLayer {
     }
   }
 
+  /** Not via params(): that builds a new list, and this runs on every step. */
   private int biasOffset(int offset) {
-    return useBias ? offset + params().get(1).offset() : -1;
+    return useBias ? offset + kernelH * kernelW * window.channels() * filters : -1;
   }
 
   @Override
