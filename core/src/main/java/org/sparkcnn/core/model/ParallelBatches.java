@@ -14,10 +14,10 @@ import org.sparkcnn.core.tensor.Tensor;
  * {@code threads} contiguous slices [t*n/T, (t+1)*n/T); results are combined in slice order, so
  * the outcome depends on the thread count only, never on timing.
  *
- * <p>Slice 0 runs on the calling thread, the others on a JVM-wide pool of daemon threads that
- * outlives each fit or predict call: the per-thread workspaces and kernel scratch then stay
- * allocated (and their pages touched) from one call to the next, instead of being rebuilt by
- * fresh threads every time.
+ * <p>Slice 0 runs on the calling thread, slice t on the JVM-wide {@link SpinWorker} t (or, when
+ * another call holds it, on a JVM-wide pool of daemon threads). Both outlive each fit or predict
+ * call: the per-thread workspaces and kernel scratch then stay allocated (and their pages
+ * touched) from one call to the next, instead of being rebuilt by fresh threads every time.
  */
 final class ParallelBatches implements AutoCloseable {
   private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
@@ -52,30 +52,78 @@ final class ParallelBatches implements AutoCloseable {
       results.add(task.apply(0));
       return results;
     }
-    List<Future<T>> futures = new ArrayList<>(threads);
+    Object[] out = new Object[threads];
+    SpinWorker[] spinning = new SpinWorker[threads];
+    List<Future<?>> futures = new ArrayList<>(threads);
     for (int t = 1; t < threads; t++) {
       int slice = t;
-      futures.add(pool.submit(() -> task.apply(slice)));
-    }
-    results.add(task.apply(0));
-    for (Future<T> f : futures) {
-      try {
-        results.add(f.get());
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException re) {
-          throw re;
-        }
-        if (cause instanceof Error err) {
-          throw err;
-        }
-        throw new IllegalStateException(cause);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for worker threads", e);
+      Runnable job = () -> out[slice] = task.apply(slice);
+      SpinWorker w = spinWorker(t - 1);
+      if (w.tryStart(job)) {
+        spinning[t] = w;
+        futures.add(null);
+      } else {
+        futures.add(pool.submit(job));
       }
     }
+    // Every started slice is waited for, even when one fails: a worker left running would stay
+    // claimed and write into this call's results later.
+    RuntimeException failed = null;
+    try {
+      out[0] = task.apply(0);
+    } catch (RuntimeException e) {
+      failed = e;
+    }
+    for (int t = 1; t < threads; t++) {
+      try {
+        if (spinning[t] != null) {
+          spinning[t].await();
+        } else {
+          waitFor(futures.get(t - 1));
+        }
+      } catch (RuntimeException e) {
+        failed = failed == null ? e : failed;
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+    for (int t = 0; t < threads; t++) {
+      @SuppressWarnings("unchecked")
+      T r = (T) out[t];
+      results.add(r);
+    }
     return results;
+  }
+
+  private static void waitFor(Future<?> f) {
+    try {
+      f.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for worker threads", e);
+    }
+  }
+
+  private static final List<SpinWorker> SPIN_WORKERS = new ArrayList<>();
+
+  /** The i-th JVM-wide spinning worker, started on first use. */
+  private static synchronized SpinWorker spinWorker(int i) {
+    while (SPIN_WORKERS.size() <= i) {
+      SpinWorker w = new SpinWorker("spark-cnn-slice-" + (SPIN_WORKERS.size() + 1));
+      w.start();
+      SPIN_WORKERS.add(w);
+    }
+    return SPIN_WORKERS.get(i);
   }
 
   /** Nothing to release: the pool is shared and its idle threads end by themselves. */
