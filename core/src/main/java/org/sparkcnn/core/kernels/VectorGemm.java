@@ -180,25 +180,32 @@ final class VectorGemm implements Gemm {
           tileShortRuns6x2(k, runLength, runStride, x, rowBase[i], rowBase[i + 1],
               rowBase[i + 2], rowBase[i + 3], rowBase[i + 4], rowBase[i + 5], bp, b0, bias,
               biasOff + j0, relu, c, cOff + i * ldc + j0, ldc);
+        } else if (rows == MR && cols == NR && segs == 3) {
+          tile3Runs6x2(runLength, runStride, bias == null ? NO_BIAS : bias,
+              bias == null ? 0 : biasOff + j0, relu ? 0f : Float.NEGATIVE_INFINITY, x,
+              rowBase[i], rowBase[i + 1], rowBase[i + 2], rowBase[i + 3], rowBase[i + 4],
+              rowBase[i + 5], bp, b0, c, cOff + i * ldc + j0, ldc);
         } else if (rows == MR && cols == NR) {
+          int c0 = cOff + i * ldc + j0;
+          fillTile(MR, bias, biasOff + j0, c, c0, ldc);
           for (int s = 0; s < segs; s++) {
             int o = s * runStride;
-            tilePatches6x2(runLength, s == 0, s == segs - 1, x, rowBase[i] + o,
-                rowBase[i + 1] + o, rowBase[i + 2] + o, rowBase[i + 3] + o, rowBase[i + 4] + o,
-                rowBase[i + 5] + o, bp, b0 + s * runLength * NR, bias, biasOff + j0, relu, c,
-                cOff + i * ldc + j0, ldc);
+            tilePatches6x2(runLength, relu && s == segs - 1 ? 0f : Float.NEGATIVE_INFINITY, x,
+                rowBase[i] + o, rowBase[i + 1] + o, rowBase[i + 2] + o, rowBase[i + 3] + o,
+                rowBase[i + 4] + o, rowBase[i + 5] + o, bp, b0 + s * runLength * NR, c, c0,
+                ldc);
           }
         } else {
           // Rows past m repeat the last patch: valid offsets, results never stored.
           int last = m - 1;
           float[] t = Scratch.get().floats(Scratch.TILE, MR * NR);
+          fillTile(MR, null, 0, t, 0, NR);
           for (int s = 0; s < segs; s++) {
             int o = s * runStride;
-            tilePatches6x2(runLength, s == 0, false, x, rowBase[i] + o,
+            tilePatches6x2(runLength, Float.NEGATIVE_INFINITY, x, rowBase[i] + o,
                 rowBase[Math.min(i + 1, last)] + o, rowBase[Math.min(i + 2, last)] + o,
                 rowBase[Math.min(i + 3, last)] + o, rowBase[Math.min(i + 4, last)] + o,
-                rowBase[Math.min(i + 5, last)] + o, bp, b0 + s * runLength * NR, null, 0, false,
-                t, 0, NR);
+                rowBase[Math.min(i + 5, last)] + o, bp, b0 + s * runLength * NR, t, 0, NR);
           }
           for (int r = 0; r < rows; r++) {
             for (int j = 0; j < cols; j++) {
@@ -212,36 +219,141 @@ final class VectorGemm implements Gemm {
   }
 
   /**
-   * The 6x2 tile over six patches at x[a0..a5], one run of each patch per call (the caller loops
-   * over the runs): within a run the offset is the loop index, so C2 hoists the bounds checks of
-   * the six broadcasts out of the loop, which it cannot do for an offset that jumps between runs
-   * inside one loop. The accumulators start from the bias (first run) or from C, and go back to
-   * C after each run; relu is applied after the last.
+   * The 6x2 tile over six 3-run patches (3-row kernels, the common case): three loops one after
+   * the other, one per run, so that within each the offset is the loop index (C2 hoists the six
+   * broadcasts' bounds checks) and the accumulators stay in registers across all three. They
+   * start from init (the bias, or zeros) and end as max(., floor): floor 0 for relu, else
+   * -infinity (which keeps every value, NaN included). Not "if (relu) c00 = c00.max(0)": a vector
+   * assigned in a branch made JDK 17's C2 run this tile at half speed.
    */
-  private static void tilePatches6x2(int runLength, boolean first, boolean last, float[] x,
-      int a0, int a1, int a2, int a3, int a4, int a5, float[] b, int b0, float[] bias,
-      int biasOff, boolean relu, float[] c, int c0, int ldc) {
-    FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-    if (!first) {
-      c00 = FloatVector.fromArray(S, c, c0);
-      c01 = FloatVector.fromArray(S, c, c0 + L);
-      c10 = FloatVector.fromArray(S, c, c0 + ldc);
-      c11 = FloatVector.fromArray(S, c, c0 + ldc + L);
-      c20 = FloatVector.fromArray(S, c, c0 + 2 * ldc);
-      c21 = FloatVector.fromArray(S, c, c0 + 2 * ldc + L);
-      c30 = FloatVector.fromArray(S, c, c0 + 3 * ldc);
-      c31 = FloatVector.fromArray(S, c, c0 + 3 * ldc + L);
-      c40 = FloatVector.fromArray(S, c, c0 + 4 * ldc);
-      c41 = FloatVector.fromArray(S, c, c0 + 4 * ldc + L);
-      c50 = FloatVector.fromArray(S, c, c0 + 5 * ldc);
-      c51 = FloatVector.fromArray(S, c, c0 + 5 * ldc + L);
-    } else if (bias == null) {
-      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 =
-          FloatVector.zero(S);
-    } else {
-      c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.fromArray(S, bias, biasOff);
-      c01 = c11 = c21 = c31 = c41 = c51 = FloatVector.fromArray(S, bias, biasOff + L);
+  private static void tile3Runs6x2(int runLength, int runStride, float[] init, int initOff,
+      float floorValue, float[] x, int a0, int a1, int a2, int a3, int a4, int a5, float[] b,
+      int b0, float[] c, int c0, int ldc) {
+    FloatVector floor = FloatVector.broadcast(S, floorValue);
+    FloatVector c00 = FloatVector.fromArray(S, init, initOff);
+    FloatVector c01 = FloatVector.fromArray(S, init, initOff + L);
+    FloatVector c10 = c00;
+    FloatVector c11 = c01;
+    FloatVector c20 = c00;
+    FloatVector c21 = c01;
+    FloatVector c30 = c00;
+    FloatVector c31 = c01;
+    FloatVector c40 = c00;
+    FloatVector c41 = c01;
+    FloatVector c50 = c00;
+    FloatVector c51 = c01;
+    int bp = b0;
+    for (int t = 0, end = t + runLength; t < end; t++, bp += NR) {
+      FloatVector b0v = FloatVector.fromArray(S, b, bp);
+      FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[a0 + t]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, x[a1 + t]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, x[a2 + t]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      xv = FloatVector.broadcast(S, x[a3 + t]);
+      c30 = xv.fma(b0v, c30);
+      c31 = xv.fma(b1v, c31);
+      xv = FloatVector.broadcast(S, x[a4 + t]);
+      c40 = xv.fma(b0v, c40);
+      c41 = xv.fma(b1v, c41);
+      xv = FloatVector.broadcast(S, x[a5 + t]);
+      c50 = xv.fma(b0v, c50);
+      c51 = xv.fma(b1v, c51);
     }
+    for (int t = runStride, end = t + runLength; t < end; t++, bp += NR) {
+      FloatVector b0v = FloatVector.fromArray(S, b, bp);
+      FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[a0 + t]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, x[a1 + t]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, x[a2 + t]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      xv = FloatVector.broadcast(S, x[a3 + t]);
+      c30 = xv.fma(b0v, c30);
+      c31 = xv.fma(b1v, c31);
+      xv = FloatVector.broadcast(S, x[a4 + t]);
+      c40 = xv.fma(b0v, c40);
+      c41 = xv.fma(b1v, c41);
+      xv = FloatVector.broadcast(S, x[a5 + t]);
+      c50 = xv.fma(b0v, c50);
+      c51 = xv.fma(b1v, c51);
+    }
+    for (int t = 2 * runStride, end = t + runLength; t < end; t++, bp += NR) {
+      FloatVector b0v = FloatVector.fromArray(S, b, bp);
+      FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[a0 + t]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, x[a1 + t]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, x[a2 + t]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
+      xv = FloatVector.broadcast(S, x[a3 + t]);
+      c30 = xv.fma(b0v, c30);
+      c31 = xv.fma(b1v, c31);
+      xv = FloatVector.broadcast(S, x[a4 + t]);
+      c40 = xv.fma(b0v, c40);
+      c41 = xv.fma(b1v, c41);
+      xv = FloatVector.broadcast(S, x[a5 + t]);
+      c50 = xv.fma(b0v, c50);
+      c51 = xv.fma(b1v, c51);
+    }
+    c00.max(floor).intoArray(c, c0);
+    c01.max(floor).intoArray(c, c0 + L);
+    c10.max(floor).intoArray(c, c0 + ldc);
+    c11.max(floor).intoArray(c, c0 + ldc + L);
+    c20.max(floor).intoArray(c, c0 + 2 * ldc);
+    c21.max(floor).intoArray(c, c0 + 2 * ldc + L);
+    c30.max(floor).intoArray(c, c0 + 3 * ldc);
+    c31.max(floor).intoArray(c, c0 + 3 * ldc + L);
+    c40.max(floor).intoArray(c, c0 + 4 * ldc);
+    c41.max(floor).intoArray(c, c0 + 4 * ldc + L);
+    c50.max(floor).intoArray(c, c0 + 5 * ldc);
+    c51.max(floor).intoArray(c, c0 + 5 * ldc + L);
+  }
+
+  /** Zeros to start a tile from when there is no bias. */
+  private static final float[] NO_BIAS = new float[NR];
+
+  /**
+   * The 6x2 tile over six patches at x[a0..a5], one run of each patch per call (the caller loops
+   * over the runs and has put the bias, or zeros, into C first): within a run the offset is the
+   * loop index, so C2 hoists the bounds checks of the six broadcasts out of the loop, which it
+   * cannot do for an offset that jumps between runs inside one loop. The accumulators come from
+   * C and go back to C as max(., floor): floor is 0 for relu after the last run, else -infinity
+   * (max with -infinity keeps every value, NaN included). No branch assigns a vector: with
+   * "if (relu) c00 = c00.max(0)" JDK 17's C2 boxed the accumulators and the tile ran at half
+   * speed.
+   */
+  private static void tilePatches6x2(int runLength, float floorValue, float[] x, int a0,
+      int a1, int a2, int a3, int a4, int a5, float[] b, int b0, float[] c, int c0, int ldc) {
+    FloatVector floor = FloatVector.broadcast(S, floorValue);
+    FloatVector c00 = FloatVector.fromArray(S, c, c0);
+    FloatVector c01 = FloatVector.fromArray(S, c, c0 + L);
+    FloatVector c10 = FloatVector.fromArray(S, c, c0 + ldc);
+    FloatVector c11 = FloatVector.fromArray(S, c, c0 + ldc + L);
+    FloatVector c20 = FloatVector.fromArray(S, c, c0 + 2 * ldc);
+    FloatVector c21 = FloatVector.fromArray(S, c, c0 + 2 * ldc + L);
+    FloatVector c30 = FloatVector.fromArray(S, c, c0 + 3 * ldc);
+    FloatVector c31 = FloatVector.fromArray(S, c, c0 + 3 * ldc + L);
+    FloatVector c40 = FloatVector.fromArray(S, c, c0 + 4 * ldc);
+    FloatVector c41 = FloatVector.fromArray(S, c, c0 + 4 * ldc + L);
+    FloatVector c50 = FloatVector.fromArray(S, c, c0 + 5 * ldc);
+    FloatVector c51 = FloatVector.fromArray(S, c, c0 + 5 * ldc + L);
     for (int t = 0, bp = b0; t < runLength; t++, bp += NR) {
       FloatVector b0v = FloatVector.fromArray(S, b, bp);
       FloatVector b1v = FloatVector.fromArray(S, b, bp + L);
@@ -265,32 +377,29 @@ final class VectorGemm implements Gemm {
       c50 = xv.fma(b0v, c50);
       c51 = xv.fma(b1v, c51);
     }
-    if (last && relu) {
-      c00 = c00.max(0f);
-      c01 = c01.max(0f);
-      c10 = c10.max(0f);
-      c11 = c11.max(0f);
-      c20 = c20.max(0f);
-      c21 = c21.max(0f);
-      c30 = c30.max(0f);
-      c31 = c31.max(0f);
-      c40 = c40.max(0f);
-      c41 = c41.max(0f);
-      c50 = c50.max(0f);
-      c51 = c51.max(0f);
+    c00.max(floor).intoArray(c, c0);
+    c01.max(floor).intoArray(c, c0 + L);
+    c10.max(floor).intoArray(c, c0 + ldc);
+    c11.max(floor).intoArray(c, c0 + ldc + L);
+    c20.max(floor).intoArray(c, c0 + 2 * ldc);
+    c21.max(floor).intoArray(c, c0 + 2 * ldc + L);
+    c30.max(floor).intoArray(c, c0 + 3 * ldc);
+    c31.max(floor).intoArray(c, c0 + 3 * ldc + L);
+    c40.max(floor).intoArray(c, c0 + 4 * ldc);
+    c41.max(floor).intoArray(c, c0 + 4 * ldc + L);
+    c50.max(floor).intoArray(c, c0 + 5 * ldc);
+    c51.max(floor).intoArray(c, c0 + 5 * ldc + L);
+  }
+
+  /** Rows [0, rows) x columns [0, NR) of C from c0 = bias[biasOff..] (or zeros). */
+  private static void fillTile(int rows, float[] bias, int biasOff, float[] c, int c0, int ldc) {
+    for (int r = 0; r < rows; r++) {
+      if (bias == null) {
+        Arrays.fill(c, c0 + r * ldc, c0 + r * ldc + NR, 0f);
+      } else {
+        System.arraycopy(bias, biasOff, c, c0 + r * ldc, NR);
+      }
     }
-    c00.intoArray(c, c0);
-    c01.intoArray(c, c0 + L);
-    c10.intoArray(c, c0 + ldc);
-    c11.intoArray(c, c0 + ldc + L);
-    c20.intoArray(c, c0 + 2 * ldc);
-    c21.intoArray(c, c0 + 2 * ldc + L);
-    c30.intoArray(c, c0 + 3 * ldc);
-    c31.intoArray(c, c0 + 3 * ldc + L);
-    c40.intoArray(c, c0 + 4 * ldc);
-    c41.intoArray(c, c0 + 4 * ldc + L);
-    c50.intoArray(c, c0 + 5 * ldc);
-    c51.intoArray(c, c0 + 5 * ldc + L);
   }
 
   /**
