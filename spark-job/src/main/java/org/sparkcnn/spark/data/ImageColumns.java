@@ -152,7 +152,7 @@ public final class ImageColumns implements Serializable {
       case BINARY -> decoder().decodeInto((byte[]) row.get(imageIndex),
           "DataFrame column " + imageCol + ", " + entry, dest, offset);
       case INT_ARRAY -> intArray(row.getList(imageIndex), entry, dest, offset);
-      case FLOAT_ARRAY -> floatArray(row.getList(imageIndex), entry, dest, offset);
+      case FLOAT_ARRAY -> floatArray(row.get(imageIndex), row, entry, dest, offset);
       case IMAGE_STRUCT -> imageStruct(row.getStruct(imageIndex), entry, dest, offset);
       default -> throw new IllegalStateException("unknown image kind " + kind);
     }
@@ -203,27 +203,64 @@ public final class ImageColumns implements Serializable {
     }
   }
 
-  private void floatArray(List<Object> values, String entry, byte[] dest, int offset) {
-    checkLength(values.size(), entry);
+  /**
+   * A float/double array: read from the array under Spark's Scala sequence when there is one
+   * (a primitive float[] or double[], or boxed values), else through {@code Row.getList}, which
+   * boxes and wraps every element: the fast path matters when scoring at kernel speed.
+   */
+  private void floatArray(Object value, Row row, String entry, byte[] dest, int offset) {
+    Object array = null;
+    if (value instanceof scala.collection.mutable.ArraySeq<?> seq) {
+      array = seq.array();
+    } else if (value instanceof scala.collection.immutable.ArraySeq<?> seq) {
+      array = seq.unsafeArray();
+    }
+    if (array instanceof float[] floats) {
+      checkLength(floats.length, entry);
+      for (int i = 0; i < floats.length; i++) {
+        dest[offset + i] = floatPixel(floats[i], floats[i], i, entry);
+      }
+    } else if (array instanceof double[] doubles) {
+      checkLength(doubles.length, entry);
+      for (int i = 0; i < doubles.length; i++) {
+        dest[offset + i] = floatPixel(doubles[i], doubles[i], i, entry);
+      }
+    } else if (array instanceof Object[] boxed) {
+      checkLength(boxed.length, entry);
+      for (int i = 0; i < boxed.length; i++) {
+        Object o = boxed[i];
+        dest[offset + i] = floatPixel(o == null ? Double.NaN : ((Number) o).doubleValue(), o, i,
+            entry);
+      }
+    } else {
+      List<Object> values = row.getList(imageIndex);
+      checkLength(values.size(), entry);
+      for (int i = 0; i < values.size(); i++) {
+        Object o = values.get(i);
+        dest[offset + i] = floatPixel(o == null ? Double.NaN : ((Number) o).doubleValue(), o, i,
+            entry);
+      }
+    }
+  }
+
+  /** The pixel k of a float input v = k * rescale, or the error naming the element. */
+  private byte floatPixel(double v, Object shown, int i, String entry) {
     double rescale = input.rescale();
     // In pixel units: a float32 k/255 is within float rounding (~2e-5 at k = 255) of k.
     double tolerance = elementType instanceof FloatType ? 1e-3 : 1e-6;
-    for (int i = 0; i < values.size(); i++) {
-      Object o = values.get(i);
-      double v = o == null ? Double.NaN : ((Number) o).doubleValue();
-      double k = Math.rint(v / rescale);
-      if (!(k >= 0 && k <= 255 && Math.abs(v / rescale - k) <= tolerance)) {
-        throw error(imageCol, entry, "Image value is not a pixel times the model's rescale")
-            .received(o + " at index " + i + " (" + elementType.simpleString() + ")")
-            .expected("k * " + rescale + " for an integer k in 0..255 (rescale 1/255: "
-                + "multiples of 1/255 in [0, 1])")
-            .hint("pass raw pixels 0..255 as array<int>, or set rescale to the factor your "
-                + "floats were scaled by; normalised (mean/std) inputs are not supported.")
-            .build();
-      }
-      dest[offset + i] = (byte) (int) k;
+    double k = Math.rint(v / rescale);
+    if (!(k >= 0 && k <= 255 && Math.abs(v / rescale - k) <= tolerance)) {
+      throw error(imageCol, entry, "Image value is not a pixel times the model's rescale")
+          .received(shown + " at index " + i + " (" + elementType.simpleString() + ")")
+          .expected("k * " + rescale + " for an integer k in 0..255 (rescale 1/255: "
+              + "multiples of 1/255 in [0, 1])")
+          .hint("pass raw pixels 0..255 as array<int>, or set rescale to the factor your "
+              + "floats were scaled by; normalised (mean/std) inputs are not supported.")
+          .build();
     }
+    return (byte) (int) k;
   }
+
 
   private void imageStruct(Row image, String entry, byte[] dest, int offset) {
     for (String f : List.of("height", "width", "nChannels")) {
