@@ -4,6 +4,8 @@ import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.ByteType;
@@ -57,9 +59,14 @@ public final class ImageColumns implements Serializable {
   private final DataType elementType;
   private final DataType labelType;
   private final ModelInput input;
+  // Image struct only: the number of struct fields and where origin, height, width, nChannels
+  // and data are among them (the struct may hold more fields, in any order).
+  private final int structSize;
+  private final int[] structIndex;
 
   private ImageColumns(String imageCol, String labelCol, int imageIndex, int labelIndex,
-      Kind kind, DataType elementType, DataType labelType, ModelInput input) {
+      Kind kind, DataType elementType, DataType labelType, ModelInput input,
+      StructType struct) {
     this.imageCol = imageCol;
     this.labelCol = labelCol;
     this.imageIndex = imageIndex;
@@ -68,7 +75,25 @@ public final class ImageColumns implements Serializable {
     this.elementType = elementType;
     this.labelType = labelType;
     this.input = input;
+    this.structSize = struct == null ? 0 : struct.size();
+    this.structIndex = struct == null ? null : structIndex(struct);
   }
+
+  private static int[] structIndex(StructType struct) {
+    int[] at = new int[STRUCT_FIELDS];
+    for (int f = 0; f < STRUCT_FIELDS; f++) {
+      at[f] = struct.fieldIndex(IMAGE_STRUCT_FIELDS.get(f == DATA ? 5 : f));
+    }
+    return at;
+  }
+
+  // Positions in structIndex; the first four are also those of IMAGE_STRUCT_FIELDS.
+  private static final int ORIGIN = 0;
+  private static final int HEIGHT = 1;
+  private static final int WIDTH = 2;
+  private static final int CHANNELS = 3;
+  private static final int DATA = 4;
+  private static final int STRUCT_FIELDS = 5;
 
   /**
    * Checks the schema: the image column exists and has a supported type; the label column (null
@@ -118,7 +143,7 @@ public final class ImageColumns implements Serializable {
       }
     }
     return new ImageColumns(imageCol, labelCol, imageIndex, labelIndex, kind, element,
-        labelType, input);
+        labelType, input, kind == Kind.IMAGE_STRUCT ? (StructType) type : null);
   }
 
   public Kind kind() {
@@ -142,11 +167,9 @@ public final class ImageColumns implements Serializable {
    * As {@link #decodeImage(Row, long, byte[], int)}, with errors naming the row as {@code entry}
    * (e.g. "partition 3, row 17" when scoring, where rows have no global number).
    */
-  public void decodeImage(Row row, String entry, byte[] dest, int offset) {
+  public void decodeImage(Row row, Object entry, byte[] dest, int offset) {
     if (row.isNullAt(imageIndex)) {
-      throw error(imageCol, entry, "Image is null").received("null")
-          .expected("an image of " + input.shapeText())
-          .hint("drop or fill rows with missing images first.").build();
+      throw nullImage(entry);
     }
     switch (kind) {
       case BINARY -> decoder().decodeInto((byte[]) row.get(imageIndex),
@@ -156,6 +179,42 @@ public final class ImageColumns implements Serializable {
       case IMAGE_STRUCT -> imageStruct(row.getStruct(imageIndex), entry, dest, offset);
       default -> throw new IllegalStateException("unknown image kind " + kind);
     }
+  }
+
+  /**
+   * As {@link #decodeImage(Row, Object, byte[], int)} for a row in Spark's internal format (the
+   * rows of {@code queryExecution().toRdd()}), read without converting it to a {@link Row}:
+   * the same rules and the same errors. {@code entry} names the row in errors; its {@code
+   * toString()} is only called when there is one.
+   */
+  public void decodeImage(InternalRow row, Object entry, byte[] dest, int offset) {
+    if (row.isNullAt(imageIndex)) {
+      throw nullImage(entry);
+    }
+    switch (kind) {
+      case BINARY -> decoder().decodeInto(row.getBinary(imageIndex),
+          "DataFrame column " + imageCol + ", " + entry, dest, offset);
+      case INT_ARRAY -> intArray(row.getArray(imageIndex), entry, dest, offset);
+      case FLOAT_ARRAY -> floatArray(row.getArray(imageIndex), entry, dest, offset);
+      case IMAGE_STRUCT -> {
+        InternalRow s = row.getStruct(imageIndex, structSize);
+        int[] at = structIndex;
+        String nullField = s.isNullAt(at[HEIGHT]) ? "height" : s.isNullAt(at[WIDTH]) ? "width"
+            : s.isNullAt(at[CHANNELS]) ? "nChannels" : null;
+        imageStruct(nullField, nullField != null ? 0 : s.getInt(at[HEIGHT]),
+            nullField != null ? 0 : s.getInt(at[WIDTH]),
+            nullField != null ? 0 : s.getInt(at[CHANNELS]),
+            s.isNullAt(at[ORIGIN]) ? null : s.getUTF8String(at[ORIGIN]),
+            s.isNullAt(at[DATA]) ? null : s.getBinary(at[DATA]), entry, dest, offset);
+      }
+      default -> throw new IllegalStateException("unknown image kind " + kind);
+    }
+  }
+
+  private DatasetException nullImage(Object entry) {
+    return error(imageCol, entry, "Image is null").received("null")
+        .expected("an image of " + input.shapeText())
+        .hint("drop or fill rows with missing images first.").build();
   }
 
   /** Row {@code row}'s label, checked against the model's classes. */
@@ -187,19 +246,60 @@ public final class ImageColumns implements Serializable {
     return decoder;
   }
 
-  private void intArray(List<Object> values, String entry, byte[] dest, int offset) {
+  private void intArray(List<Object> values, Object entry, byte[] dest, int offset) {
     checkLength(values.size(), entry);
     for (int i = 0; i < values.size(); i++) {
       Object o = values.get(i);
-      long v = o == null ? -1 : ((Number) o).longValue();
-      if (o == null || v < 0 || v > 255) {
-        throw error(imageCol, entry, "Pixel value out of range")
-            .received(o + " at index " + i + " (" + elementType.simpleString() + ")")
-            .expected("raw pixel values 0..255")
-            .hint("an array<int> image holds raw pixels; scale floats into a float array.")
-            .build();
+      dest[offset + i] = intPixel(o == null ? -1 : ((Number) o).longValue(), o, i, entry);
+    }
+  }
+
+  private void intArray(ArrayData values, Object entry, byte[] dest, int offset) {
+    checkLength(values.numElements(), entry);
+    for (int i = 0; i < values.numElements(); i++) {
+      if (values.isNullAt(i)) {
+        dest[offset + i] = intPixel(-1, null, i, entry);
+        continue;
       }
-      dest[offset + i] = (byte) v;
+      long v;
+      if (elementType instanceof IntegerType) {
+        v = values.getInt(i);
+      } else if (elementType instanceof LongType) {
+        v = values.getLong(i);
+      } else if (elementType instanceof ShortType) {
+        v = values.getShort(i);
+      } else {
+        v = values.getByte(i);
+      }
+      dest[offset + i] = intPixel(v, v, i, entry);
+    }
+  }
+
+  /** The raw pixel v, or the error naming the element ({@code shown}: null for a null). */
+  private byte intPixel(long v, Object shown, int i, Object entry) {
+    if (shown == null || v < 0 || v > 255) {
+      throw error(imageCol, entry, "Pixel value out of range")
+          .received(shown + " at index " + i + " (" + elementType.simpleString() + ")")
+          .expected("raw pixel values 0..255")
+          .hint("an array<int> image holds raw pixels; scale floats into a float array.")
+          .build();
+    }
+    return (byte) v;
+  }
+
+  private void floatArray(ArrayData values, Object entry, byte[] dest, int offset) {
+    checkLength(values.numElements(), entry);
+    boolean floats = elementType instanceof FloatType;
+    for (int i = 0; i < values.numElements(); i++) {
+      if (values.isNullAt(i)) {
+        dest[offset + i] = floatPixel(Double.NaN, null, i, entry);
+      } else if (floats) {
+        float v = values.getFloat(i);
+        dest[offset + i] = floatPixel(v, v, i, entry);
+      } else {
+        double v = values.getDouble(i);
+        dest[offset + i] = floatPixel(v, v, i, entry);
+      }
     }
   }
 
@@ -208,7 +308,7 @@ public final class ImageColumns implements Serializable {
    * (a primitive float[] or double[], or boxed values), else through {@code Row.getList}, which
    * boxes and wraps every element: the fast path matters when scoring at kernel speed.
    */
-  private void floatArray(Object value, Row row, String entry, byte[] dest, int offset) {
+  private void floatArray(Object value, Row row, Object entry, byte[] dest, int offset) {
     Object array = null;
     if (value instanceof scala.collection.mutable.ArraySeq<?> seq) {
       array = seq.array();
@@ -244,7 +344,7 @@ public final class ImageColumns implements Serializable {
   }
 
   /** The pixel k of a float input v = k * rescale, or the error naming the element. */
-  private byte floatPixel(double v, Object shown, int i, String entry) {
+  private byte floatPixel(double v, Object shown, int i, Object entry) {
     double rescale = input.rescale();
     // In pixel units: a float32 k/255 is within float rounding (~2e-5 at k = 255) of k.
     double tolerance = elementType instanceof FloatType ? 1e-3 : 1e-6;
@@ -262,36 +362,50 @@ public final class ImageColumns implements Serializable {
   }
 
 
-  private void imageStruct(Row image, String entry, byte[] dest, int offset) {
-    for (String f : List.of("height", "width", "nChannels")) {
-      if (image.isNullAt(image.fieldIndex(f))) {
-        throw error(imageCol, entry, "Image struct field is null").received(f + " = null")
-            .expected("height, width and nChannels of the image, as spark.read.format(\"image\")"
-                + " writes them")
-            .hint("the struct was built by hand or the image failed to load; drop such rows.")
-            .build();
-      }
+  private void imageStruct(Row image, Object entry, byte[] dest, int offset) {
+    // A Row carries its own schema (a SQL function sees structs of any field order).
+    int[] at = image.schema() == null ? structIndex : structIndex(image.schema());
+    String nullField = image.isNullAt(at[HEIGHT]) ? "height" : image.isNullAt(at[WIDTH])
+        ? "width" : image.isNullAt(at[CHANNELS]) ? "nChannels" : null;
+    imageStruct(nullField, nullField != null ? 0 : image.getInt(at[HEIGHT]),
+        nullField != null ? 0 : image.getInt(at[WIDTH]),
+        nullField != null ? 0 : image.getInt(at[CHANNELS]),
+        image.isNullAt(at[ORIGIN]) ? null : image.getString(at[ORIGIN]),
+        (byte[]) image.get(at[DATA]), entry, dest, offset);
+  }
+
+  /**
+   * The image struct's checks and pixels, whichever row format it came from.
+   *
+   * @param nullField the first of height, width, nChannels that is null, or null
+   * @param originValue the origin (a String or UTF8String), or null; only shown in errors
+   */
+  private void imageStruct(String nullField, int h, int w, int n, Object originValue,
+      byte[] data, Object entry, byte[] dest, int offset) {
+    if (nullField != null) {
+      throw error(imageCol, entry, "Image struct field is null").received(nullField + " = null")
+          .expected("height, width and nChannels of the image, as spark.read.format(\"image\")"
+              + " writes them")
+          .hint("the struct was built by hand or the image failed to load; drop such rows.")
+          .build();
     }
-    int h = image.getInt(image.fieldIndex("height"));
-    int w = image.getInt(image.fieldIndex("width"));
-    int n = image.getInt(image.fieldIndex("nChannels"));
-    String origin = image.isNullAt(image.fieldIndex("origin")) ? ""
-        : " (origin " + image.getString(image.fieldIndex("origin")) + ")";
     int c = input.channels();
-    if (h != input.height() || w != input.width()) {
+    boolean sizeOk = h == input.height() && w == input.width();
+    boolean channelsOk = c == 1 ? n == 1 : c == 3 && (n == 1 || n == 3 || n == 4);
+    String origin = sizeOk && channelsOk && data != null && data.length == h * w * n ? ""
+        : originValue == null ? "" : " (origin " + originValue + ")";
+    if (!sizeOk) {
       throw error(imageCol, entry, "Image size differs from the model input")
           .received(h + " x " + w + " (H x W)" + origin)
           .expected(input.height() + " x " + input.width())
           .hint("resize the images before training; the model's input size is fixed.").build();
     }
-    boolean supported = c == 1 ? n == 1 : c == 3 && (n == 1 || n == 3 || n == 4);
-    if (!supported) {
+    if (!channelsOk) {
       throw error(imageCol, entry, "Image channels do not fit the model input")
           .received(n + " channels" + origin)
           .expected(c == 1 ? "1 channel (grayscale)" : "1, 3 or 4 channels for an RGB model")
           .hint("convert the images to " + (c == 1 ? "grayscale" : "RGB") + " first.").build();
     }
-    byte[] data = (byte[]) image.get(image.fieldIndex("data"));
     if (data == null || data.length != h * w * n) {
       throw error(imageCol, entry, "Image struct data has the wrong length")
           .received((data == null ? "null" : data.length + " bytes") + origin)
@@ -311,7 +425,7 @@ public final class ImageColumns implements Serializable {
     }
   }
 
-  private void checkLength(int length, String entry) {
+  private void checkLength(int length, Object entry) {
     if (length != input.imageSize()) {
       throw error(imageCol, entry, "Image array has the wrong length")
           .received(length + " values")
@@ -322,8 +436,8 @@ public final class ImageColumns implements Serializable {
     }
   }
 
-  private static DatasetException.Builder error(String column, String entry, String problem) {
-    return DatasetException.in("DataFrame column " + column).at(entry)
+  private static DatasetException.Builder error(String column, Object entry, String problem) {
+    return DatasetException.in("DataFrame column " + column).at(String.valueOf(entry))
         .problem(problem);
   }
 

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
@@ -22,8 +22,9 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -257,13 +258,19 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     String id = getOrDefault(idCol);
     Scorer.Plan plan = new Scorer.Plan(spec, columns, labelNames(),
         (Integer) getOrDefault(batchSize), (Boolean) getOrDefault(strict),
-        id.isEmpty() ? -1 : schema.fieldIndex(id), id.isEmpty() ? null : id);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(
-        dataset.sparkSession().sparkContext());
+        id.isEmpty() ? -1 : schema.fieldIndex(id), id.isEmpty() ? null : id, true);
+    DataType idType = id.isEmpty() ? null : schema.apply(id).dataType();
+    SparkSession spark = (SparkSession) dataset.sparkSession();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Once per transform; each executor fetches it once and its tasks share the array.
     Broadcast<float[]> w = jsc.broadcast(weights);
-    return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows ->
-        new Scorer(rows, plan, w.value(), TaskContext.getPartitionId()), Encoders.row(out));
+    // On Spark's internal rows: the image is read from the row's bytes and the other columns
+    // pass through untouched (mapPartitions on Rows decoded and re-encoded every column).
+    JavaRDD<InternalRow> scored = ((org.apache.spark.sql.classic.Dataset<Row>) dataset.toDF())
+        .queryExecution().toRdd().toJavaRDD()
+        .mapPartitions(rows -> new InternalRowScorer(rows, plan, idType, w.value(),
+            TaskContext.getPartitionId()));
+    return spark.internalCreateDataFrame(scored.rdd(), out, false);
   }
 
   @Override

@@ -4,16 +4,15 @@ import java.io.Serializable;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.logging.Logger;
-import org.apache.spark.ml.linalg.Vectors;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.data.ImageColumns;
 
 /**
  * Scores one partition's rows in batches, streaming: at most one batch of input rows is held at a
- * time, and the image, input and output buffers are allocated once per partition.
+ * time, and the image, input and output buffers are allocated once per partition. The row
+ * format is the subclass's: {@link InternalRowScorer} for {@code transform}, {@link RowScorer}
+ * for the batched SQL functions.
  *
  * <p>Per batch: each row's image is decoded to uint8 (same rules as training, {@link
  * ImageColumns}) and scaled into the next free slot of the input buffer; a row that cannot be
@@ -22,16 +21,18 @@ import org.sparkcnn.spark.data.ImageColumns;
  * in input order with its input values followed by
  *
  * <ul>
- *   <li>prediction: argmax of the outputs (Integer), null for a bad row;
- *   <li>probability: the outputs as an ML DenseVector, null for a bad row;
+ *   <li>prediction: argmax of the outputs (int), null for a bad row;
+ *   <li>probability: the outputs (an ML vector or array&lt;float&gt;), null for a bad row;
  *   <li>predicted label: class name of the prediction, only when the plan has class names;
  *   <li>error: null for a good row, else the problem (what, where, received, expected).
  * </ul>
  *
  * <p>In strict mode the first bad row fails the task instead, naming the partition, the row's
  * index within the partition and its id column when one is set.
+ *
+ * @param <R> the row type
  */
-final class Scorer implements Iterator<Row> {
+abstract class Scorer<R> implements Iterator<R> {
   private static final Logger LOG = Logger.getLogger(Scorer.class.getName());
 
   /**
@@ -44,25 +45,28 @@ final class Scorer implements Iterator<Row> {
    * @param strict fail on the first bad row instead of reporting it in the error column
    * @param idIndex index of the id column named in strict-mode errors, or -1
    * @param idCol name of that column, or null
+   * @param vectorProbability probability as an ML DenseVector (Spark ML's convention), else as
+   *     array&lt;float&gt; (the SQL functions')
    */
   record Plan(String spec, ImageColumns columns, String[] classNames, int batch, boolean strict,
-      int idIndex, String idCol) implements Serializable {}
+      int idIndex, String idCol, boolean vectorProbability) implements Serializable {}
 
-  private final Iterator<Row> rows;
-  private final Plan plan;
+  protected final Plan plan;
+  protected final int classes;
+  private final Iterator<R> rows;
   private final Sequential model;
   private final float[] weights;
   private final int partition;
   private final int imageSize;
-  private final int classes;
   private final float scale;
   private final byte[] pixels;
   private final float[] x;
   private final float[] out;
   // The current batch: input rows, each row's slot in x/out (-1 for a bad row), errors.
-  private final Row[] batchRows;
+  private final Object[] batchRows;
   private final int[] slots;
   private final String[] errors;
+  private final Entry entry = new Entry();
   private int size;
   private int next;
   private long seen;
@@ -70,7 +74,7 @@ final class Scorer implements Iterator<Row> {
   private String firstError;
   private boolean reported;
 
-  Scorer(Iterator<Row> rows, Plan plan, float[] weights, int partition) {
+  Scorer(Iterator<R> rows, Plan plan, float[] weights, int partition) {
     this.rows = rows;
     this.plan = plan;
     this.model = ScoringModels.get(plan.spec());
@@ -82,9 +86,45 @@ final class Scorer implements Iterator<Row> {
     this.pixels = new byte[imageSize];
     this.x = new float[plan.batch() * imageSize];
     this.out = new float[plan.batch() * classes];
-    this.batchRows = new Row[plan.batch()];
+    this.batchRows = new Object[plan.batch()];
     this.slots = new int[plan.batch()];
     this.errors = new String[plan.batch()];
+  }
+
+  /** The row as it may be held until its batch is scored (a copy if the source reuses it). */
+  protected abstract R hold(R row);
+
+  /** Decodes the row's image into pixels, or throws naming {@code entry}. */
+  protected abstract void decode(R row, Object entry, byte[] pixels);
+
+  /** The value of the plan's id column in the row, for strict-mode errors. */
+  protected abstract Object id(R row);
+
+  /**
+   * The output row: the input's values, then the outputs of slot {@code slot} (-1: a bad row,
+   * nulls) and the error.
+   */
+  protected abstract R output(R row, int slot, String error);
+
+  /** The index of the largest output of a slot. */
+  protected final int prediction(int slot) {
+    int base = slot * classes;
+    int best = 0;
+    for (int c = 1; c < classes; c++) {
+      if (out[base + c] > out[base + best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** The outputs of a slot, {@code classes} values from {@link #outputOffset(int)}. */
+  protected final float[] outputs() {
+    return out;
+  }
+
+  protected final int outputOffset(int slot) {
+    return slot * classes;
   }
 
   @Override
@@ -101,12 +141,13 @@ final class Scorer implements Iterator<Row> {
   }
 
   @Override
-  public Row next() {
+  @SuppressWarnings("unchecked")
+  public R next() {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
     int i = next++;
-    Row r = batchRows[i];
+    R r = (R) batchRows[i];
     batchRows[i] = null;
     return output(r, slots[i], errors[i]);
   }
@@ -116,13 +157,14 @@ final class Scorer implements Iterator<Row> {
     next = 0;
     int good = 0;
     while (size < plan.batch() && rows.hasNext()) {
-      Row r = rows.next();
+      R r = hold(rows.next());
       long index = seen++;
       batchRows[size] = r;
       errors[size] = null;
       slots[size] = -1;
       try {
-        plan.columns().decodeImage(r, "partition " + partition + ", row " + index, pixels, 0);
+        entry.row = index;
+        decode(r, entry, pixels);
         int base = good * imageSize;
         for (int k = 0; k < imageSize; k++) {
           x[base + k] = (pixels[k] & 0xFF) * scale;
@@ -148,42 +190,8 @@ final class Scorer implements Iterator<Row> {
     }
   }
 
-  private Row output(Row r, int slot, String error) {
-    int width = r.size();
-    String[] names = plan.classNames();
-    Object[] values = new Object[width + (names == null ? 3 : 4)];
-    for (int k = 0; k < width; k++) {
-      values[k] = r.get(k);
-    }
-    int at = width;
-    if (slot < 0) {
-      values[at++] = null;
-      values[at++] = null;
-      if (names != null) {
-        values[at++] = null;
-      }
-    } else {
-      double[] p = new double[classes];
-      int base = slot * classes;
-      int best = 0;
-      for (int c = 0; c < classes; c++) {
-        p[c] = out[base + c];
-        if (p[c] > p[best]) {
-          best = c;
-        }
-      }
-      values[at++] = best;
-      values[at++] = Vectors.dense(p);
-      if (names != null) {
-        values[at++] = names[best];
-      }
-    }
-    values[at] = error;
-    return RowFactory.create(values);
-  }
-
-  private DatasetException strictFailure(Row r, long index, String message, Throwable cause) {
-    String id = plan.idIndex() < 0 ? "" : ", " + plan.idCol() + " = " + r.get(plan.idIndex());
+  private DatasetException strictFailure(R r, long index, String message, Throwable cause) {
+    String id = plan.idIndex() < 0 ? "" : ", " + plan.idCol() + " = " + id(r);
     return DatasetException.in("scoring input")
         .at("partition " + partition + ", row " + index + id)
         .problem("Bad row in strict mode")
@@ -200,5 +208,15 @@ final class Scorer implements Iterator<Row> {
           + "scored (null prediction, see the error column); first: " + firstError);
     }
     reported = true;
+  }
+
+  /** Names the row being decoded in errors; only turned into text when there is one. */
+  private final class Entry {
+    long row;
+
+    @Override
+    public String toString() {
+      return "partition " + partition + ", row " + row;
+    }
   }
 }

@@ -169,6 +169,25 @@ class ScoringTest {
   }
 
   @Test
+  void transformOfParquetInputAndOfAnImageStructInAnyFieldOrder() {
+    // Parquet's reader hands out one reused row buffer: rows held for a batch must be copies.
+    String path = tmp.resolve("float-arrays.parquet").toString();
+    floatArrays().coalesce(1).write().parquet(path);
+    assertScores(model.copy(new org.apache.spark.ml.param.ParamMap()).setBatchSize(5)
+        .transform(spark.read().parquet(path).orderBy("id")).collectAsList());
+
+    // The struct's fields are found by name: reversed, with one more, and the data still BGR.
+    StructType reversed = new StructType().add("data", DataTypes.BinaryType)
+        .add("mode", DataTypes.IntegerType).add("extra", DataTypes.StringType)
+        .add("nChannels", DataTypes.IntegerType).add("width", DataTypes.IntegerType)
+        .add("height", DataTypes.IntegerType).add("origin", DataTypes.StringType);
+    assertScores(model.transform(table(reversed, i -> {
+      Row r = struct(i, SIZE);
+      return RowFactory.create(r.get(5), r.get(4), "x", r.get(3), r.get(2), r.get(1), r.get(0));
+    })).collectAsList());
+  }
+
+  @Test
   void predictedLabelOnlyWithClassNames() {
     CnnClassificationModel unnamed = new CnnClassificationModel(model.network(),
         ModelInfo.defaults());
