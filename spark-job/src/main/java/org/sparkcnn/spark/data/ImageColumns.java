@@ -61,8 +61,11 @@ public final class ImageColumns implements Serializable {
   private final ModelInput input;
   // Image struct only: the number of struct fields and where origin, height, width, nChannels
   // and data are among them (the struct may hold more fields, in any order).
+  private final StructType struct;
   private final int structSize;
   private final int[] structIndex;
+  // Where image errors say the image came from.
+  private String imageSource;
 
   private ImageColumns(String imageCol, String labelCol, int imageIndex, int labelIndex,
       Kind kind, DataType elementType, DataType labelType, ModelInput input,
@@ -75,8 +78,10 @@ public final class ImageColumns implements Serializable {
     this.elementType = elementType;
     this.labelType = labelType;
     this.input = input;
+    this.struct = struct;
     this.structSize = struct == null ? 0 : struct.size();
     this.structIndex = struct == null ? null : structIndex(struct);
+    this.imageSource = "DataFrame column " + imageCol;
   }
 
   private static int[] structIndex(StructType struct) {
@@ -146,6 +151,17 @@ public final class ImageColumns implements Serializable {
         labelType, input, kind == Kind.IMAGE_STRUCT ? (StructType) type : null);
   }
 
+  /**
+   * The same columns with image errors naming {@code source} (e.g. "SQL function argument")
+   * instead of the DataFrame column, for a column the user did not name.
+   */
+  public ImageColumns withImageSource(String source) {
+    ImageColumns c = new ImageColumns(imageCol, labelCol, imageIndex, labelIndex, kind,
+        elementType, labelType, input, struct);
+    c.imageSource = source;
+    return c;
+  }
+
   public Kind kind() {
     return kind;
   }
@@ -173,7 +189,7 @@ public final class ImageColumns implements Serializable {
     }
     switch (kind) {
       case BINARY -> decoder().decodeInto((byte[]) row.get(imageIndex),
-          "DataFrame column " + imageCol + ", " + entry, dest, offset);
+          imageSource + ", " + entry, dest, offset);
       case INT_ARRAY -> intArray(row.getList(imageIndex), entry, dest, offset);
       case FLOAT_ARRAY -> floatArray(row.get(imageIndex), row, entry, dest, offset);
       case IMAGE_STRUCT -> imageStruct(row.getStruct(imageIndex), entry, dest, offset);
@@ -193,7 +209,7 @@ public final class ImageColumns implements Serializable {
     }
     switch (kind) {
       case BINARY -> decoder().decodeInto(row.getBinary(imageIndex),
-          "DataFrame column " + imageCol + ", " + entry, dest, offset);
+          imageSource + ", " + entry, dest, offset);
       case INT_ARRAY -> intArray(row.getArray(imageIndex), entry, dest, offset);
       case FLOAT_ARRAY -> floatArray(row.getArray(imageIndex), entry, dest, offset);
       case IMAGE_STRUCT -> {
@@ -212,7 +228,7 @@ public final class ImageColumns implements Serializable {
   }
 
   private DatasetException nullImage(Object entry) {
-    return error(imageCol, entry, "Image is null").received("null")
+    return imageError(entry, "Image is null").received("null")
         .expected("an image of " + input.shapeText())
         .hint("drop or fill rows with missing images first.").build();
   }
@@ -278,7 +294,7 @@ public final class ImageColumns implements Serializable {
   /** The raw pixel v, or the error naming the element ({@code shown}: null for a null). */
   private byte intPixel(long v, Object shown, int i, Object entry) {
     if (shown == null || v < 0 || v > 255) {
-      throw error(imageCol, entry, "Pixel value out of range")
+      throw imageError(entry, "Pixel value out of range")
           .received(shown + " at index " + i + " (" + elementType.simpleString() + ")")
           .expected("raw pixel values 0..255")
           .hint("an array<int> image holds raw pixels; scale floats into a float array.")
@@ -350,7 +366,7 @@ public final class ImageColumns implements Serializable {
     double tolerance = elementType instanceof FloatType ? 1e-3 : 1e-6;
     double k = Math.rint(v / rescale);
     if (!(k >= 0 && k <= 255 && Math.abs(v / rescale - k) <= tolerance)) {
-      throw error(imageCol, entry, "Image value is not a pixel times the model's rescale")
+      throw imageError(entry, "Image value is not a pixel times the model's rescale")
           .received(shown + " at index " + i + " (" + elementType.simpleString() + ")")
           .expected("k * " + rescale + " for an integer k in 0..255 (rescale 1/255: "
               + "multiples of 1/255 in [0, 1])")
@@ -383,7 +399,7 @@ public final class ImageColumns implements Serializable {
   private void imageStruct(String nullField, int h, int w, int n, Object originValue,
       byte[] data, Object entry, byte[] dest, int offset) {
     if (nullField != null) {
-      throw error(imageCol, entry, "Image struct field is null").received(nullField + " = null")
+      throw imageError(entry, "Image struct field is null").received(nullField + " = null")
           .expected("height, width and nChannels of the image, as spark.read.format(\"image\")"
               + " writes them")
           .hint("the struct was built by hand or the image failed to load; drop such rows.")
@@ -395,19 +411,19 @@ public final class ImageColumns implements Serializable {
     String origin = sizeOk && channelsOk && data != null && data.length == h * w * n ? ""
         : originValue == null ? "" : " (origin " + originValue + ")";
     if (!sizeOk) {
-      throw error(imageCol, entry, "Image size differs from the model input")
+      throw imageError(entry, "Image size differs from the model input")
           .received(h + " x " + w + " (H x W)" + origin)
           .expected(input.height() + " x " + input.width())
           .hint("resize the images before training; the model's input size is fixed.").build();
     }
     if (!channelsOk) {
-      throw error(imageCol, entry, "Image channels do not fit the model input")
+      throw imageError(entry, "Image channels do not fit the model input")
           .received(n + " channels" + origin)
           .expected(c == 1 ? "1 channel (grayscale)" : "1, 3 or 4 channels for an RGB model")
           .hint("convert the images to " + (c == 1 ? "grayscale" : "RGB") + " first.").build();
     }
     if (data == null || data.length != h * w * n) {
-      throw error(imageCol, entry, "Image struct data has the wrong length")
+      throw imageError(entry, "Image struct data has the wrong length")
           .received((data == null ? "null" : data.length + " bytes") + origin)
           .expected(h + " x " + w + " x " + n + " = " + (h * w * n) + " bytes").build();
     }
@@ -427,13 +443,17 @@ public final class ImageColumns implements Serializable {
 
   private void checkLength(int length, Object entry) {
     if (length != input.imageSize()) {
-      throw error(imageCol, entry, "Image array has the wrong length")
+      throw imageError(entry, "Image array has the wrong length")
           .received(length + " values")
           .expected(input.imageSize() + " values: the model input " + input.shapeText()
               + ", flattened channels-last")
           .hint("the images were made for another model, or flattened at another size.")
           .build();
     }
+  }
+
+  private DatasetException.Builder imageError(Object entry, String problem) {
+    return DatasetException.in(imageSource).at(String.valueOf(entry)).problem(problem);
   }
 
   private static DatasetException.Builder error(String column, Object entry, String problem) {

@@ -5,6 +5,9 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelSpec;
@@ -39,10 +42,13 @@ import org.sparkcnn.spark.io.ModelStore;
  * problem from {@code N_error}; the query never fails because of one row.
  *
  * <p>Speed: the weights are broadcast once per registration and the network is built once per
- * executor JVM. A Java UDF sees one row at a time, so each call is a forward pass of one image
- * (slower per image than {@link CnnClassificationModel#transform}, which batches; see the
- * README for measured figures). Calling several of the functions on the same image in one row
- * costs one forward pass: each thread remembers the last image it scored.
+ * executor JVM. Calls in a projection (the SELECT list, {@code select(...)}, {@code
+ * withColumn}) are scored in batches of 256 images per partition: an optimizer rule ({@link
+ * BatchScoringRule}, added to the session by the first registration) turns all calls of one
+ * model on one image column into one batched pass, as {@code transform} does. Elsewhere (in a
+ * WHERE or an aggregate) each call is a forward pass of one image; several of the functions on
+ * the same image in one row still cost one pass, as each thread remembers the last image it
+ * scored.
  */
 public final class CnnFunctions {
   private CnnFunctions() {}
@@ -77,17 +83,24 @@ public final class CnnFunctions {
     ImageUdf.Model m = new ImageUdf.Model(name + "#" + model.uid() + "#" + weights.id(),
         ModelSpec.toJson(model.network()), model.input(),
         names == null || names.isEmpty() ? null : names.toArray(new String[0]), weights);
-    spark.udf().register(name, new ImageUdf(m, ImageUdf.Output.PREDICTION),
-        DataTypes.IntegerType);
-    spark.udf().register(name + "_proba", new ImageUdf(m, ImageUdf.Output.PROBABILITY),
+    register(spark, name, m, ImageUdf.Output.PREDICTION, DataTypes.IntegerType);
+    register(spark, name + "_proba", m, ImageUdf.Output.PROBABILITY,
         DataTypes.createArrayType(DataTypes.FloatType, false));
-    spark.udf().register(name + "_error", new ImageUdf(m, ImageUdf.Output.ERROR),
-        DataTypes.StringType);
+    register(spark, name + "_error", m, ImageUdf.Output.ERROR, DataTypes.StringType);
+    BatchScoringRule.install(spark);
     if (m.classNames() == null) {
       return List.of(name, name + "_proba", name + "_error");
     }
-    spark.udf().register(name + "_label", new ImageUdf(m, ImageUdf.Output.LABEL),
-        DataTypes.StringType);
+    register(spark, name + "_label", m, ImageUdf.Output.LABEL, DataTypes.StringType);
     return List.of(name, name + "_proba", name + "_label", name + "_error");
+  }
+
+  private static void register(SparkSession spark, String name, ImageUdf.Model m,
+      ImageUdf.Output output, DataType type) {
+    SparkUserDefinedFunction f = (SparkUserDefinedFunction) functions.udf(new ImageUdf(m, output),
+        type);
+    // The optimizer rule knows the function's calls by the Scala function inside them.
+    BatchScoringRule.register(f.f(), new BatchScoringRule.Target(m, output));
+    spark.udf().register(name, f);
   }
 }

@@ -7,12 +7,16 @@ import org.apache.spark.sql.RowFactory;
 
 /**
  * A {@link Scorer} over external {@link Row}s, for plans built with {@code
- * Dataset.mapPartitions} (the batched SQL functions). Spark converts every row to a Row and
+ * Dataset.mapPartitions} (the batched SQL functions, {@link BatchScoringRule}). Spark converts every row to a Row and
  * back, so {@link InternalRowScorer} is the faster one where the plan allows it.
  */
 final class RowScorer extends Scorer<Row> {
-  RowScorer(Iterator<Row> rows, Plan plan, float[] weights, int partition) {
+  private final int keep;
+
+  /** @param keep how many of the input's leading columns the output rows repeat */
+  RowScorer(Iterator<Row> rows, Plan plan, float[] weights, int partition, int keep) {
     super(rows, plan, weights, partition);
+    this.keep = keep;
   }
 
   @Override
@@ -32,7 +36,7 @@ final class RowScorer extends Scorer<Row> {
 
   @Override
   protected Row output(Row r, int slot, String error) {
-    int width = r.size();
+    int width = keep;
     String[] names = plan.classNames();
     Object[] values = new Object[width + (names == null ? 3 : 4)];
     for (int k = 0; k < width; k++) {

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -335,5 +336,69 @@ class ScoringTest {
     String badName = assertThrows(IllegalArgumentException.class,
         () -> CnnFunctions.register(spark, "1x", dir.toString())).getMessage();
     assertTrue(badName.contains("not a SQL identifier"), badName);
+  }
+
+  @Test
+  void sqlFunctionsInAProjectionRunAsOneBatchedPassPerModelAndImage() throws Exception {
+    Path dir = tmp.resolve("batched-sql-model");
+    ModelStore.save(model.network(), model.info(), dir.toString(),
+        spark.sparkContext().hadoopConfiguration());
+    CnnFunctions.register(spark, "fb", dir.toString());
+    List<Integer> bad = List.of(3, 9, 20, 38);
+    pngWithBadRows().createOrReplaceTempView("batched_images");
+    Dataset<Row> q = spark.sql("SELECT id + 1 AS next, fb(image) AS p, fb_proba(image) AS q, "
+        + "tag, fb_error(image) AS e, upper(fb_label(image)) AS l, id FROM batched_images");
+    String plan = q.queryExecution().optimizedPlan().toString();
+    assertTrue(plan.contains("MapPartitions"), plan);
+    assertEquals(1, plan.split("MapPartitions", -1).length - 1, "one pass for 4 calls: " + plan);
+    assertFalse(plan.contains("fb(") || plan.contains("fb_proba(") || plan.contains("fb_error(")
+        || plan.contains("fb_label("), "no per-row call left: " + plan);
+    List<Row> rows = q.collectAsList();
+    assertEquals(N, rows.size());
+    for (int i = 0; i < N; i++) {
+      Row r = rows.get(i);
+      assertEquals(i + 1L, r.getLong(0));
+      assertEquals("t" + i, r.getString(3));
+      assertEquals((long) i, r.getLong(6));
+      if (bad.contains(i)) {
+        assertTrue(r.isNullAt(1) && r.isNullAt(2) && r.isNullAt(5), "row " + i);
+        assertNotNull(r.getString(4), "row " + i);
+        continue;
+      }
+      assertEquals(best(i), r.getInt(1), "row " + i);
+      assertEquals(NAMES.get(best(i)).toUpperCase(java.util.Locale.ROOT), r.getString(5));
+      assertNull(r.get(4));
+      List<Float> got = r.getList(2);
+      for (int c = 0; c < 4; c++) {
+        assertEquals(expected[i * 4 + c], got.get(c), 1e-6);
+      }
+    }
+    // The per-row function's error text, plus where the row is.
+    assertTrue(rows.get(20).getString(4).startsWith("Image is null in 'SQL function argument', "
+        + "partition 1, row 7: received: null"), rows.get(20).getString(4));
+
+    // In a WHERE clause the calls stay per-row; the result is the same.
+    List<Row> twos = spark.sql("SELECT id FROM batched_images WHERE fb(image) = 2 ORDER BY id")
+        .collectAsList();
+    List<Long> want = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      if (!bad.contains(i) && best(i) == 2) {
+        want.add((long) i);
+      }
+    }
+    assertEquals(want, twos.stream().map(r -> r.getLong(0)).toList());
+
+    // withColumn in the DataFrame API, over a second model: two passes.
+    CnnFunctions.register(spark, "fc", dir.toString());
+    Dataset<Row> two = floatArrays().withColumn("p", call_udf("fb", col("image")))
+        .withColumn("p2", call_udf("fc", col("image")));
+    String twoPlan = two.queryExecution().optimizedPlan().toString();
+    assertEquals(2, twoPlan.split("MapPartitions", -1).length - 1, twoPlan);
+    List<Row> both = two.collectAsList();
+    for (int i = 0; i < N; i++) {
+      assertEquals(best(i), both.get(i).getInt(3));
+      assertEquals(best(i), both.get(i).getInt(4));
+      assertEquals(SIZE * SIZE, both.get(i).<Object>getList(2).size(), "image column kept");
+    }
   }
 }
