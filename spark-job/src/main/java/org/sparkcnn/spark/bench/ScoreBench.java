@@ -170,6 +170,10 @@ public final class ScoreBench {
         }
       });
     });
+    // What Spark's tasks do, without Spark: `cores` threads, each scoring its own share of the
+    // images with predictBatch on one thread, batch by batch (the ceiling for transform).
+    cases.put("single_jvm_predictBatch_" + cores + "_tasks", () -> time(n, () ->
+        independentTasks(net, x, n, batch, cores)));
     cases.put("spark_scan_only_array_float", () -> time(n, () -> noop(floats)));
     cases.put("spark_transform_array_float", () -> time(n, () -> noop(model.transform(floats))));
     cases.put("spark_transform_image_struct", () -> time(n, () ->
@@ -229,6 +233,33 @@ public final class ScoreBench {
         new StructType().add("id", DataTypes.LongType).add("image", type)).cache();
     df.count();
     return df;
+  }
+
+  private static void independentTasks(Sequential net, float[] x, int n, int batch, int tasks) {
+    float[] params = net.parameters();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < tasks; t++) {
+      int from = (int) ((long) n * t / tasks);
+      int to = (int) ((long) n * (t + 1) / tasks);
+      threads.add(new Thread(() -> {
+        float[] chunk = new float[batch * SIZE];
+        float[] out = new float[batch * 10];
+        for (int s = from; s < to; s += batch) {
+          int m = Math.min(batch, to - s);
+          System.arraycopy(x, s * SIZE, chunk, 0, m * SIZE);
+          net.predictBatch(params, chunk, m, out, 0);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread th : threads) {
+      try {
+        th.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
   }
 
   private static void noop(Dataset<Row> df) {

@@ -5,29 +5,22 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.Alias;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet$;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.GetStructField;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
-import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
-import org.apache.spark.sql.catalyst.plans.logical.LocalRelation$;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.MapPartitions;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.rules.Rule;
-import org.apache.spark.sql.classic.Dataset;
-import org.apache.spark.sql.classic.Dataset$;
 import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.data.ImageColumns;
@@ -41,8 +34,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * time, so each call would be a forward pass of one image; this optimizer rule finds the calls
  * in a projection ({@code SELECT id, fm(image), fm_proba(image) FROM images}) and replaces all
  * calls of one model on one image argument with a single batched pass over the partition (the
- * plan of {@code Dataset.mapPartitions} with a {@link RowScorer}, as {@code transform} batches),
- * whose output columns take the calls' places. Only the columns the projection uses pass through
+ * plan of {@link BatchScoringPlan}, as {@code transform} batches), whose output columns take the
+ * calls' places. Only the columns the projection uses pass through
  * the pass; the image is dropped after it.
  *
  * <p>Results are those of the per-row functions: same outputs, same error texts for bad images.
@@ -60,11 +53,7 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
   private static final Map<Object, Target> FUNCTIONS =
       Collections.synchronizedMap(new WeakHashMap<>());
 
-  private final SparkSession spark;
-
-  private BatchScoringRule(SparkSession spark) {
-    this.spark = spark;
-  }
+  private BatchScoringRule() {}
 
   /** Records what the UDF whose Scala function is {@code function} computes. */
   static void register(Object function, Target target) {
@@ -81,7 +70,7 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       }
     }
     List<Rule<LogicalPlan>> more = new ArrayList<>(CollectionConverters.asJava(rules));
-    more.add(new BatchScoringRule(spark));
+    more.add(new BatchScoringRule());
     spark.experimental().extraOptimizations_$eq(seq(more));
   }
 
@@ -125,14 +114,11 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
         needed.add(a);
       }
     }
-    List<NamedExpression> inputList = new ArrayList<>(needed);
-    inputList.add(new Alias(image, IMAGE, org.apache.spark.sql.catalyst.expressions
-        .NamedExpression$.MODULE$.newExprId(), seq(List.of()), Option.empty(), seq(List.of())));
-    Project input = new Project(seq(inputList), project.child());
-
+    List<Expression> packed = new ArrayList<>(needed);
+    packed.add(BatchScoringPlan.alias(image, IMAGE, Option.empty()));
     ImageColumns columns;
     try {
-      columns = ImageColumns.of(input.schema(), IMAGE, null, model.input())
+      columns = ImageColumns.of(BatchScoringPlan.rowType(packed), IMAGE, null, model.input())
           .withImageSource("SQL function argument");
     } catch (DatasetException e) {
       return project; // not an image type: the per-row functions report it row by row
@@ -140,35 +126,27 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     Scorer.Plan plan = new Scorer.Plan(model.spec(), columns, model.classNames(), BATCH, false,
         -1, null, false);
     int keep = needed.size();
-    StructType out = new StructType();
-    for (int k = 0; k < keep; k++) {
-      StructField f = input.schema().fields()[k];
-      out = out.add(f);
-    }
-    out = out.add("prediction", DataTypes.IntegerType, true)
+    StructType added = new StructType().add("prediction", DataTypes.IntegerType, true)
         .add("probability", DataTypes.createArrayType(DataTypes.FloatType, false), true);
     if (model.classNames() != null) {
-      out = out.add("predicted_label", DataTypes.StringType, true);
+      added = added.add("predicted_label", DataTypes.StringType, true);
     }
-    out = out.add("error", DataTypes.StringType, true);
+    added = added.add("error", DataTypes.StringType, true);
+    MapPartitions batched = BatchScoringPlan.scored(project.child(), packed, plan, null,
+        model.weights(), added);
+    // The image (field `keep`) is not taken out again.
+    List<Expression> outputs = new ArrayList<>();
+    for (int k = 0; k < keep + 1 + added.size(); k++) {
+      outputs.add(k == keep ? null : new GetStructField(batched.outputObjAttr(), k,
+          Option.empty()));
+    }
 
-    // Plan the pass over a stand-in leaf with the input's columns, then put the input under it:
-    // the input (already optimized) is not analyzed again.
-    LocalRelation standIn = LocalRelation$.MODULE$.apply(input.output());
-    var weights = model.weights();
-    Dataset<Row> scored = (Dataset<Row>) Dataset$.MODULE$.ofRows(spark, standIn).mapPartitions(
-        (MapPartitionsFunction<Row, Row>) rows -> new RowScorer(rows, plan,
-            weights.value(), TaskContext.getPartitionId(), keep), Encoders.row(out));
-    LogicalPlan batched = scored.queryExecution().analyzed().transformUp(
-        PartialFunction.fromFunction(p -> p == standIn ? input : p));
-
-    List<Attribute> outputs = CollectionConverters.asJava(batched.output());
     List<NamedExpression> newList = new ArrayList<>();
     for (NamedExpression e : list) {
       // Top-down: a call is replaced before its argument's attributes are.
       Expression mapped = ((Expression) e).transformDown(PartialFunction.fromFunction(x -> {
         if (x instanceof ScalaUDF u && group.contains(u)) {
-          return outputs.get(keep + outputIndex(FUNCTIONS.get(u.function()).output(),
+          return outputs.get(keep + 1 + outputIndex(FUNCTIONS.get(u.function()).output(),
               model.classNames() != null));
         }
         if (x instanceof AttributeReference a) {
@@ -182,8 +160,8 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       }));
       if (e instanceof Attribute a) {
         // Parents refer to the column by its id: keep it under the new column.
-        mapped = new Alias(mapped, a.name(), a.exprId(), a.qualifier(), Option.empty(),
-            seq(List.of()));
+        mapped = new Alias(mapped, a.name(), a.exprId(), a.qualifier(),
+            Option.apply(a.metadata()), seq(List.of()));
       }
       newList.add((NamedExpression) mapped);
     }

@@ -1,11 +1,11 @@
 package org.sparkcnn.spark.ml;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
@@ -23,11 +23,18 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.MapPartitions;
+import org.apache.spark.sql.catalyst.plans.logical.Project;
+import org.apache.spark.sql.classic.Dataset$;
 import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.jdk.javaapi.CollectionConverters;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.io.ModelSpec;
@@ -266,11 +273,19 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     Broadcast<float[]> w = jsc.broadcast(weights);
     // On Spark's internal rows: the image is read from the row's bytes and the other columns
     // pass through untouched (mapPartitions on Rows decoded and re-encoded every column).
-    JavaRDD<InternalRow> scored = ((org.apache.spark.sql.classic.Dataset<Row>) dataset.toDF())
-        .queryExecution().toRdd().toJavaRDD()
-        .mapPartitions(rows -> new InternalRowScorer(rows, plan, idType, w.value(),
-            TaskContext.getPartitionId()));
-    return spark.internalCreateDataFrame(scored.rdd(), out, false);
+    LogicalPlan child = ((org.apache.spark.sql.classic.Dataset<?>) dataset).logicalPlan();
+    List<Attribute> inputs = CollectionConverters.asJava(child.output());
+    StructType added = new StructType();
+    for (int k = schema.size(); k < out.size(); k++) {
+      added = added.add(out.fields()[k]);
+    }
+    MapPartitions scored = BatchScoringPlan.scored(child, inputs, plan, idType, w, added);
+    List<NamedExpression> fields = new ArrayList<>();
+    for (int k = 0; k < out.size(); k++) {
+      StructField f = out.fields()[k];
+      fields.add(BatchScoringPlan.field(scored, k, f.name(), f.metadata()));
+    }
+    return Dataset$.MODULE$.ofRows(spark, new Project(BatchScoringPlan.seq(fields), scored));
   }
 
   @Override
