@@ -40,20 +40,23 @@ import org.sparkcnn.spark.ml.CnnFunctions;
  * Benchmark of batch scoring (scripts/bench-score): images/second of
  *
  * <ul>
- *   <li>single-JVM inference: {@code Sequential.predict} at batch 256 on all cores, and {@code
- *       predictBatch} at batch 256 on one thread;
+ *   <li>single-JVM inference: {@code Sequential.predict} at batch 256 on all cores (the
+ *       baseline), {@code predictBatch} at batch 256 on one thread, and one thread per core each
+ *       running {@code predictBatch} over its own share of the images (what Spark's tasks do,
+ *       without Spark);
  *   <li>{@code CnnClassificationModel.transform} on the Spark master (local[2]) over a cached
  *       DataFrame of the same images, written to Spark's "noop" sink so every output column is
  *       produced: image column array&lt;float&gt;, Spark's image struct (raw bytes) and binary
  *       PNG (includes PNG decoding);
- *   <li>the SQL function ({@link CnnFunctions}) on the array&lt;float&gt; table, one forward pass
- *       per row;
+ *   <li>the SQL function ({@link CnnFunctions}) on the array&lt;float&gt; table, in a projection
+ *       (batched by its optimizer rule);
  *   <li>for reference, reading the cached array&lt;float&gt; table alone (the source's cost).
  * </ul>
  *
  * <p>Each measurement is repeated round-robin (so the machine's load hits all of them alike)
  * after one warm-up round, and the medians are reported with their ratio to single-JVM
- * inference. Images: the first rows of Fashion-MNIST t10k when found, else random pixels; the
+ * inference, and with the median of the per-round ratios (steadier when the machine's speed
+ * drifts between rounds). Images: the first rows of Fashion-MNIST t10k when found, else random pixels; the
  * model is the seed CNN (conf/models/fashion-mnist-cnn.json) with random weights. The last line
  * is one JSON object with every figure.
  *
@@ -201,17 +204,25 @@ public final class ScoreBench {
     json.put("batch", batch);
     json.put("repeats", repeats);
     json.put("java", System.getProperty("java.version"));
-    double base = median(figures.get("single_jvm_predict_" + cores + "_threads"));
+    List<Double> baseRuns = figures.get("single_jvm_predict_" + cores + "_threads");
+    double base = median(baseRuns);
     System.out.printf(Locale.ROOT, "== scoring throughput, seed CNN, %,d images, batch %d, "
         + "%s, medians of %d ==%n", n, batch, spark.sparkContext().master(), repeats);
+    System.out.println("  (ratio: of the medians; per round: median of each round's ratio to "
+        + "that round's single-JVM predict, steadier when the machine's speed drifts)");
     for (Map.Entry<String, List<Double>> f : figures.entrySet()) {
       double m = median(f.getValue());
-      System.out.printf(Locale.ROOT, "%-34s %8.0f images/s  (x%.2f of single-JVM predict)  "
-          + "runs %s%n", f.getKey(), m, m / base, f.getValue().stream()
+      List<Double> ratios = new ArrayList<>();
+      for (int r = 0; r < f.getValue().size(); r++) {
+        ratios.add(f.getValue().get(r) / baseRuns.get(r));
+      }
+      System.out.printf(Locale.ROOT, "%-34s %8.0f images/s  ratio %.2f  per round %.2f  "
+          + "runs %s%n", f.getKey(), m, m / base, median(ratios), f.getValue().stream()
           .map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("images_per_second", Math.round(m));
       r.put("ratio_to_single_jvm", Math.round(m / base * 1000) / 1000.0);
+      r.put("median_round_ratio", Math.round(median(ratios) * 1000) / 1000.0);
       json.put(f.getKey(), r);
     }
     System.out.println(Json.writeCompact(json));

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import org.apache.spark.sql.catalyst.expressions.Alias;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
-import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet$;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -15,9 +14,12 @@ import org.apache.spark.sql.catalyst.expressions.GetStructField;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
+import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
+import org.apache.spark.sql.catalyst.plans.logical.Filter;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.MapPartitions;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
+import org.apache.spark.sql.catalyst.plans.logical.Sort;
 import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
@@ -76,19 +78,24 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
 
   @Override
   public LogicalPlan apply(LogicalPlan plan) {
-    return plan.transformUp(PartialFunction.fromFunction(
-        p -> p instanceof Project project ? rewrite(project) : p));
+    return plan.transformUp(PartialFunction.fromFunction(p ->
+        p instanceof Project || p instanceof Filter || p instanceof Sort
+            || p instanceof Aggregate ? rewrite(p) : p));
   }
 
-  /** The projection with the calls of its first (model, image) group batched, or itself. */
-  private LogicalPlan rewrite(Project project) {
-    List<NamedExpression> list = CollectionConverters.asJava(project.projectList());
+  /**
+   * The node with the calls of its first (model, image) group taken from a batched pass below
+   * it, or the node itself. The pass outputs the child's columns the node needs, under their own
+   * ids (so the node's other expressions stay valid), and one column per output.
+   */
+  private LogicalPlan rewrite(LogicalPlan node) {
+    List<Expression> expressions = CollectionConverters.asJava(node.expressions());
     List<ScalaUDF> calls = new ArrayList<>();
-    for (NamedExpression e : list) {
-      collectCalls((Expression) e, calls);
+    for (Expression e : expressions) {
+      collectCalls(e, calls);
     }
     if (calls.isEmpty()) {
-      return project;
+      return node;
     }
     ScalaUDF first = calls.get(0);
     ImageUdf.Model model = FUNCTIONS.get(first.function()).model();
@@ -101,16 +108,19 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       }
     }
 
-    // The child's columns the projection reads besides the group's image argument.
-    List<Attribute> needed = new ArrayList<>();
+    // The child's columns that pass: those the node reads besides the group's image argument;
+    // all of them under a Filter or Sort, whose output is the child's.
+    LogicalPlan child = node.children().head();
+    boolean keepsChildOutput = node instanceof Filter || node instanceof Sort;
     AttributeSet used = AttributeSet$.MODULE$.empty();
-    for (NamedExpression e : list) {
-      Expression rest = ((Expression) e).transformDown(PartialFunction.fromFunction(x ->
+    for (Expression e : expressions) {
+      Expression rest = e.transformDown(PartialFunction.fromFunction(x ->
           x instanceof ScalaUDF u && group.contains(u) ? Literal.create(null, u.dataType()) : x));
       used = used.$plus$plus(rest.references());
     }
-    for (Attribute a : CollectionConverters.asJava(project.child().output())) {
-      if (used.contains(a)) {
+    List<Attribute> needed = new ArrayList<>();
+    for (Attribute a : CollectionConverters.asJava(child.output())) {
+      if (keepsChildOutput || used.contains(a)) {
         needed.add(a);
       }
     }
@@ -121,7 +131,7 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       columns = ImageColumns.of(BatchScoringPlan.rowType(packed), IMAGE, null, model.input())
           .withImageSource("SQL function argument");
     } catch (DatasetException e) {
-      return project; // not an image type: the per-row functions report it row by row
+      return node; // not an image type: the per-row functions report it row by row
     }
     Scorer.Plan plan = new Scorer.Plan(model.spec(), columns, model.classNames(), BATCH, false,
         -1, null, false);
@@ -132,50 +142,52 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       added = added.add("predicted_label", DataTypes.StringType, true);
     }
     added = added.add("error", DataTypes.StringType, true);
-    MapPartitions batched = BatchScoringPlan.scored(project.child(), packed, plan, null,
-        model.weights(), added);
-    // The image (field `keep`) is not taken out again.
-    List<Expression> outputs = new ArrayList<>();
-    for (int k = 0; k < keep + 1 + added.size(); k++) {
-      outputs.add(k == keep ? null : new GetStructField(batched.outputObjAttr(), k,
-          Option.empty()));
-    }
+    MapPartitions batched = BatchScoringPlan.scored(child, packed, plan, null, model.weights(),
+        added);
 
-    List<NamedExpression> newList = new ArrayList<>();
-    for (NamedExpression e : list) {
-      // Top-down: a call is replaced before its argument's attributes are.
-      Expression mapped = ((Expression) e).transformDown(PartialFunction.fromFunction(x -> {
-        if (x instanceof ScalaUDF u && group.contains(u)) {
-          return outputs.get(keep + 1 + outputIndex(FUNCTIONS.get(u.function()).output(),
-              model.classNames() != null));
-        }
-        if (x instanceof AttributeReference a) {
-          for (int k = 0; k < keep; k++) {
-            if (needed.get(k).exprId().equals(a.exprId())) {
-              return outputs.get(k);
-            }
-          }
-        }
-        return x;
-      }));
-      if (e instanceof Attribute a) {
-        // Parents refer to the column by its id: keep it under the new column.
-        mapped = new Alias(mapped, a.name(), a.exprId(), a.qualifier(),
-            Option.apply(a.metadata()), seq(List.of()));
-      }
-      newList.add((NamedExpression) mapped);
+    // The pass's columns: the needed ones under their own ids, then the outputs (the image,
+    // field `keep`, is not taken out again).
+    List<NamedExpression> passed = new ArrayList<>();
+    for (int k = 0; k < keep; k++) {
+      Attribute a = needed.get(k);
+      passed.add(new Alias(new GetStructField(batched.outputObjAttr(), k, Option.empty()),
+          a.name(), a.exprId(), a.qualifier(), Option.apply(a.metadata()), seq(List.of())));
     }
+    List<Attribute> outputs = new ArrayList<>();
+    for (int j = 0; j < added.size(); j++) {
+      Alias out = BatchScoringPlan.alias(new GetStructField(batched.outputObjAttr(),
+          keep + 1 + j, Option.empty()), "__sparkcnn_" + added.fields()[j].name(),
+          Option.empty());
+      passed.add(out);
+      outputs.add(out.toAttribute());
+    }
+    Project pass = new Project(seq(passed), batched);
+
+    // Top-down: a call is replaced before its argument is visited.
+    LogicalPlan rewritten = node.transformExpressionsDown(PartialFunction.fromFunction(x ->
+        x instanceof ScalaUDF u && group.contains(u)
+            ? outputs.get(outputIndex(FUNCTIONS.get(u.function()).output(),
+                model.classNames() != null))
+            : x)).withNewChildren(seq(List.of(pass)));
     List<ScalaUDF> left = new ArrayList<>();
-    for (NamedExpression e : newList) {
-      collectCalls((Expression) e, left);
+    for (Expression e : CollectionConverters.asJava(rewritten.expressions())) {
+      collectCalls(e, left);
     }
     if (left.size() != calls.size() - group.size()) {
       // Never expected; without this check the optimizer would apply the rule again and again.
       throw new IllegalStateException("spark-cnn could not batch the SQL function calls in "
-          + project.simpleString(200) + "; received " + left.size() + " calls left of "
+          + node.simpleString(200) + "; received " + left.size() + " calls left of "
           + calls.size() + ", expected " + (calls.size() - group.size()));
     }
-    return new Project(seq(newList), batched);
+    // A Filter or Sort outputs its child's columns: hide the added ones again.
+    if (!keepsChildOutput) {
+      return rewritten;
+    }
+    List<NamedExpression> childColumns = new ArrayList<>();
+    for (Attribute a : CollectionConverters.asJava(child.output())) {
+      childColumns.add(a);
+    }
+    return new Project(seq(childColumns), rewritten);
   }
 
   private static int outputIndex(ImageUdf.Output output, boolean labels) {

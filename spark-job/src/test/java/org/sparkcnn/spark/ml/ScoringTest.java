@@ -377,16 +377,36 @@ class ScoringTest {
     assertTrue(rows.get(20).getString(4).startsWith("Image is null in 'SQL function argument', "
         + "partition 1, row 7: received: null"), rows.get(20).getString(4));
 
-    // In a WHERE clause the calls stay per-row; the result is the same.
-    List<Row> twos = spark.sql("SELECT id FROM batched_images WHERE fb(image) = 2 ORDER BY id")
-        .collectAsList();
+    // In WHERE, ORDER BY and GROUP BY the calls are batched too.
+    Dataset<Row> where = spark.sql("SELECT id FROM batched_images WHERE fb(image) = 2 "
+        + "ORDER BY fb_proba(image)[2] DESC, id");
+    String wherePlan = where.queryExecution().optimizedPlan().toString();
+    assertFalse(wherePlan.contains("fb(") || wherePlan.contains("fb_proba("), wherePlan);
     List<Long> want = new ArrayList<>();
     for (int i = 0; i < N; i++) {
       if (!bad.contains(i) && best(i) == 2) {
         want.add((long) i);
       }
     }
-    assertEquals(want, twos.stream().map(r -> r.getLong(0)).toList());
+    want.sort((a, b) -> Float.compare(expected[(int) (long) b * 4 + 2],
+        expected[(int) (long) a * 4 + 2]));
+    assertEquals(want, where.collectAsList().stream().map(r -> r.getLong(0)).toList());
+    assertEquals(List.of("id"), List.of(where.columns()), "the filter's columns only");
+
+    Dataset<Row> grouped = spark.sql("SELECT fb_label(image) AS l, count(*) AS n, "
+        + "count(fb_error(image)) AS bad FROM batched_images GROUP BY fb_label(image)");
+    String groupedPlan = grouped.queryExecution().optimizedPlan().toString();
+    assertFalse(groupedPlan.contains("fb_label(") || groupedPlan.contains("fb_error("),
+        groupedPlan);
+    java.util.Map<String, Long> counts = new java.util.HashMap<>();
+    for (int i = 0; i < N; i++) {
+      counts.merge(bad.contains(i) ? "null" : NAMES.get(best(i)), 1L, Long::sum);
+    }
+    for (Row r : grouped.collectAsList()) {
+      String label = r.isNullAt(0) ? "null" : r.getString(0);
+      assertEquals(counts.get(label), r.getLong(1), label);
+      assertEquals(label.equals("null") ? bad.size() : 0L, r.getLong(2), label);
+    }
 
     // withColumn in the DataFrame API, over a second model: two passes.
     CnnFunctions.register(spark, "fc", dir.toString());
