@@ -39,6 +39,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>PNG data is checked chunk by chunk first (CRC-32 and a final IEND, see {@link PngChunks}),
  * because the JDK's PNG reader checks neither and would decode damaged files into wrong pixels.
+ * Small 8-bit PNGs of the target size are then decoded without ImageIO ({@link FastPng}, the
+ * same pixels).
  *
  * <p>Instances are immutable and thread-safe: the Spark scoring job can share one per executor.
  */
@@ -126,6 +128,9 @@ public final class ImageDecoder {
   Objects.checkFromIndexSize(offset, imageSize(), dest.length);
   if (PngChunks.isPng(encoded)) {
    PngChunks.verify(encoded, source);
+   if (FastPng.decodeInto(encoded, height, width, channels, dest, offset)) {
+    return;
+   }
   }
   ImageReader reader = readerFor(encoded, source);
   try {
