@@ -169,7 +169,8 @@ final class FastPng {
   return true;
  }
 
- private static int paeth(int a, int b, int c) {
+ /** The Paeth predictor (PNG spec, section 9.4): of left, up, up-left, the nearest to a+b-c. */
+ static int paeth(int a, int b, int c) {
   int p = a + b - c;
   int pa = Math.abs(p - a);
   int pb = Math.abs(p - b);

@@ -145,7 +145,7 @@ class FastPngTest {
      case 1 -> a;
      case 2 -> b;
      case 3 -> (a + b) >>> 1;
-     default -> paeth(a, b, c);
+     default -> FastPng.paeth(a, b, c);
     };
     filtered.write((x - predictor) & 0xFF);
    }
@@ -182,14 +182,6 @@ class FastPngTest {
  private static int sample(byte[] raw, int y, int i, int stride) {
   int at = y * stride + i;
   return at < raw.length ? raw[at] & 0xFF : (at * 31) & 0xFF;
- }
-
- private static int paeth(int a, int b, int c) {
-  int p = a + b - c;
-  int pa = Math.abs(p - a);
-  int pb = Math.abs(p - b);
-  int pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
  }
 
  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
