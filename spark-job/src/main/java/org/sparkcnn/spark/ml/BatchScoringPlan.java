@@ -97,5 +97,12 @@ final class BatchScoringPlan {
           new InternalRowScorer(in, plan, idType, weights.value(), TaskContext.getPartitionId());
       return CollectionConverters.asScala(out);
     }
+
+    /** What EXPLAIN shows (the record's own text would hold the whole model spec). */
+    @Override
+    public String toString() {
+      return "spark-cnn scoring (batch " + plan.batch() + ", image " + plan.columns().kind()
+          + (plan.strict() ? ", strict" : "") + ")";
+    }
   }
 }

@@ -78,7 +78,8 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
 
   @Override
   public LogicalPlan apply(LogicalPlan plan) {
-    return plan.transformUp(PartialFunction.fromFunction(p ->
+    // Top-down, so that a Project is seen before the Filter below it (next method).
+    return plan.transformDown(PartialFunction.fromFunction(p ->
         p instanceof Project || p instanceof Filter || p instanceof Sort
             || p instanceof Aggregate ? rewrite(p) : p));
   }
@@ -87,30 +88,38 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
    * The node with the calls of its first (model, image) group taken from a batched pass below
    * it, or the node itself. The pass outputs the child's columns the node needs, under their own
    * ids (so the node's other expressions stay valid), and one column per output.
+   *
+   * <p>A Project directly over a Filter that calls the same model on the same image (what Spark
+   * makes of {@code df.withColumn("p", fm(image)).where("p = 2")}: it pushes the filter below the
+   * projection, repeating the call) is rewritten with the Filter: one pass below both.
    */
   private LogicalPlan rewrite(LogicalPlan node) {
-    List<Expression> expressions = CollectionConverters.asJava(node.expressions());
-    List<ScalaUDF> calls = new ArrayList<>();
-    for (Expression e : expressions) {
-      collectCalls(e, calls);
-    }
+    List<ScalaUDF> calls = callsIn(node);
     if (calls.isEmpty()) {
       return node;
     }
     ScalaUDF first = calls.get(0);
     ImageUdf.Model model = FUNCTIONS.get(first.function()).model();
     Expression image = first.children().head();
-    List<ScalaUDF> group = new ArrayList<>();
-    for (ScalaUDF u : calls) {
-      if (FUNCTIONS.get(u.function()).model().key().equals(model.key())
-          && u.children().head().semanticEquals(image)) {
-        group.add(u);
+    List<ScalaUDF> group = sameGroup(calls, model, image);
+    List<LogicalPlan> chain = new ArrayList<>(List.of(node));
+    if (node instanceof Project && node.children().head() instanceof Filter filter) {
+      List<ScalaUDF> filterCalls = sameGroup(callsIn(filter), model, image);
+      if (!filterCalls.isEmpty()) {
+        chain.add(filter);
+        calls.addAll(callsIn(filter));
+        group.addAll(filterCalls);
       }
     }
+    List<Expression> expressions = new ArrayList<>();
+    for (LogicalPlan n : chain) {
+      expressions.addAll(CollectionConverters.asJava(n.expressions()));
+    }
+    LogicalPlan bottom = chain.get(chain.size() - 1);
 
     // The child's columns that pass: those the node reads besides the group's image argument;
     // all of them under a Filter or Sort, whose output is the child's.
-    LogicalPlan child = node.children().head();
+    LogicalPlan child = bottom.children().head();
     boolean keepsChildOutput = node instanceof Filter || node instanceof Sort;
     AttributeSet used = AttributeSet$.MODULE$.empty();
     for (Expression e : expressions) {
@@ -164,14 +173,20 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     Project pass = new Project(seq(passed), batched);
 
     // Top-down: a call is replaced before its argument is visited.
-    LogicalPlan rewritten = node.transformExpressionsDown(PartialFunction.fromFunction(x ->
+    PartialFunction<Expression, Expression> toOutputs = PartialFunction.fromFunction(x ->
         x instanceof ScalaUDF u && group.contains(u)
             ? outputs.get(outputIndex(FUNCTIONS.get(u.function()).output(),
                 model.classNames() != null))
-            : x)).withNewChildren(seq(List.of(pass)));
+            : x);
+    LogicalPlan rewritten = pass;
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      rewritten = chain.get(i).transformExpressionsDown(toOutputs)
+          .withNewChildren(seq(List.of(rewritten)));
+    }
     List<ScalaUDF> left = new ArrayList<>();
-    for (Expression e : CollectionConverters.asJava(rewritten.expressions())) {
-      collectCalls(e, left);
+    LogicalPlan n = rewritten;
+    for (int i = 0; i < chain.size(); i++, n = n.children().head()) {
+      left.addAll(callsIn(n));
     }
     if (left.size() != calls.size() - group.size()) {
       // Never expected; without this check the optimizer would apply the rule again and again.
@@ -188,6 +203,27 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       childColumns.add(a);
     }
     return new Project(seq(childColumns), rewritten);
+  }
+
+  private static List<ScalaUDF> callsIn(LogicalPlan node) {
+    List<ScalaUDF> calls = new ArrayList<>();
+    for (Expression e : CollectionConverters.asJava(node.expressions())) {
+      collectCalls(e, calls);
+    }
+    return calls;
+  }
+
+  /** The calls of the model on (an expression semantically equal to) the image. */
+  private static List<ScalaUDF> sameGroup(List<ScalaUDF> calls, ImageUdf.Model model,
+      Expression image) {
+    List<ScalaUDF> group = new ArrayList<>();
+    for (ScalaUDF u : calls) {
+      if (FUNCTIONS.get(u.function()).model().key().equals(model.key())
+          && u.children().head().semanticEquals(image)) {
+        group.add(u);
+      }
+    }
+    return group;
   }
 
   private static int outputIndex(ImageUdf.Output output, boolean labels) {

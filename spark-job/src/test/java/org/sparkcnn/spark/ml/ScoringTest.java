@@ -408,6 +408,20 @@ class ScoringTest {
       assertEquals(label.equals("null") ? bad.size() : 0L, r.getLong(2), label);
     }
 
+    // Spark pushes a filter on a scored column below the projection, repeating the call:
+    // still one pass.
+    Dataset<Row> scoredThenFiltered = spark.sql("SELECT * FROM (SELECT id, fb(image) AS p, "
+        + "fb_error(image) AS e FROM batched_images) WHERE p = 2 OR e IS NOT NULL");
+    String pushed = scoredThenFiltered.queryExecution().optimizedPlan().toString();
+    assertEquals(1, pushed.split("MapPartitions", -1).length - 1, pushed);
+    List<Long> wantOrBad = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      if (bad.contains(i) || best(i) == 2) {
+        wantOrBad.add((long) i);
+      }
+    }
+    assertEquals(wantOrBad, scoredThenFiltered.collectAsList().stream()
+        .map(r -> r.getLong(0)).toList());
     // withColumn in the DataFrame API, over a second model: two passes.
     CnnFunctions.register(spark, "fc", dir.toString());
     Dataset<Row> two = floatArrays().withColumn("p", call_udf("fb", col("image")))
