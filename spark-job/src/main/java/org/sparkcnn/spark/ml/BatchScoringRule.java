@@ -34,15 +34,16 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * Scores the SQL functions of {@link CnnFunctions} in batches. A Java UDF sees one row at a
  * time, so each call would be a forward pass of one image; this optimizer rule finds the calls
- * in a projection ({@code SELECT id, fm(image), fm_proba(image) FROM images}) and replaces all
- * calls of one model on one image argument with a single batched pass over the partition (the
- * plan of {@link BatchScoringPlan}, as {@code transform} batches), whose output columns take the
- * calls' places. Only the columns the projection uses pass through
- * the pass; the image is dropped after it.
+ * in a Project, Filter, Sort or Aggregate ({@code SELECT id, fm(image), fm_proba(image) FROM
+ * images}, {@code WHERE fm(image) = 2}, {@code ORDER BY}, {@code GROUP BY}) and replaces all
+ * calls of one model on one image argument with a single batched pass over each partition below
+ * the node (the plan of {@link BatchScoringPlan}, as {@code transform} batches), whose output
+ * columns take the calls' places. Only the child's columns the node uses pass through the pass
+ * (all of them under a Filter or Sort); the image argument is not taken out again.
  *
- * <p>Results are those of the per-row functions: same outputs, same error texts for bad images.
- * Calls elsewhere (in a WHERE, GROUP BY or aggregate) and image arguments whose type no image
- * column can have stay per-row UDF calls.
+ * <p>Results are those of the per-row functions: same outputs, same error texts for bad images
+ * (plus the row's partition and index). Calls in other nodes (join conditions, windows) and
+ * image arguments whose type no image column can have stay per-row UDF calls.
  */
 final class BatchScoringRule extends Rule<LogicalPlan> {
   /** What a registered function computes. */

@@ -205,7 +205,8 @@ abstract class Scorer<R> implements Iterator<R> {
   private void report() {
     if (!reported && failed > 0) {
       LOG.warning("partition " + partition + ": " + failed + " of " + seen + " rows could not be "
-          + "scored (null prediction, see the error column); first: " + firstError);
+          + "scored (null prediction; the error column, or NAME_error in SQL, says why); "
+          + "first: " + firstError);
     }
     reported = true;
   }
