@@ -189,6 +189,20 @@ class ScoringTest {
   }
 
   @Test
+  void transformScoresAStream() throws Exception {
+    Path in = tmp.resolve("stream-in");
+    floatArrays().write().parquet(in.toString());
+    Dataset<Row> stream = spark.readStream().schema(floatArrays().schema())
+        .parquet(in.toString());
+    org.apache.spark.sql.streaming.StreamingQuery q = model.transform(stream).writeStream()
+        .format("memory").queryName("scored_stream")
+        .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow()).start();
+    q.awaitTermination(120_000);
+    assertNull(q.exception().isDefined() ? q.exception().get() : null);
+    assertScores(spark.table("scored_stream").orderBy("id").collectAsList());
+  }
+
+  @Test
   void predictedLabelOnlyWithClassNames() {
     CnnClassificationModel unnamed = new CnnClassificationModel(model.network(),
         ModelInfo.defaults());
