@@ -38,11 +38,12 @@ final class FastPng {
  static boolean decodeInto(byte[] png, int height, int width, int channels, byte[] dest,
    int offset) {
   int pos = 8;
-  if (png.length < pos + 8 + 13 || readInt(png, pos) != 13 || !type(png, pos + 4, "IHDR")) {
+  if (png.length < pos + 8 + 13 || PngChunks.readInt(png, pos) != 13
+    || !type(png, pos + 4, "IHDR")) {
    return false;
   }
-  int w = readInt(png, pos + 8);
-  int h = readInt(png, pos + 12);
+  int w = PngChunks.readInt(png, pos + 8);
+  int h = PngChunks.readInt(png, pos + 12);
   int depth = png[pos + 16];
   int colorType = png[pos + 17];
   boolean standard = png[pos + 18] == 0 && png[pos + 19] == 0 && png[pos + 20] == 0;
@@ -69,7 +70,7 @@ final class FastPng {
   pos += 12 + 13;
   try {
    while (true) {
-    int length = readInt(png, pos);
+    int length = PngChunks.readInt(png, pos);
     if (type(png, pos + 4, "IEND")) {
      break;
     }
@@ -189,10 +190,5 @@ final class FastPng {
  private static boolean type(byte[] b, int at, String type) {
   return b[at] == type.charAt(0) && b[at + 1] == type.charAt(1) && b[at + 2] == type.charAt(2)
     && b[at + 3] == type.charAt(3);
- }
-
- private static int readInt(byte[] b, int at) {
-  return ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8)
-    | (b[at + 3] & 0xFF);
  }
 }

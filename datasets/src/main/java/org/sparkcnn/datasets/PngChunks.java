@@ -60,7 +60,8 @@ final class PngChunks {
   }
  }
 
- private static int readInt(byte[] b, int at) {
+ /** The big-endian 32-bit integer at {@code at} (PNG's byte order). */
+ static int readInt(byte[] b, int at) {
   return ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8)
     | (b[at + 3] & 0xFF);
  }
