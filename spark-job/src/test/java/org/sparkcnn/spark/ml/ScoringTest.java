@@ -203,6 +203,29 @@ class ScoringTest {
   }
 
   @Test
+  void transformReadsEveryIntegerElementTypeAndNamesANullPixel() {
+    assertScores(model.transform(table(DataTypes.createArrayType(DataTypes.LongType),
+        i -> pixels(i, p -> (long) p))).collectAsList());
+    assertScores(model.transform(table(DataTypes.createArrayType(DataTypes.ShortType),
+        i -> pixels(i, p -> (short) p))).collectAsList());
+    List<Row> rows = model.transform(table(DataTypes.createArrayType(DataTypes.IntegerType),
+        i -> {
+          List<Object> v = pixels(i, p -> p);
+          if (i == 4) {
+            v.set(11, null);
+          } else if (i == 5) {
+            v.set(2, 256);
+          }
+          return v;
+        })).collectAsList();
+    assertTrue(rows.get(4).<String>getAs("error").contains("null at index 11"),
+        rows.get(4).<String>getAs("error"));
+    assertTrue(rows.get(5).<String>getAs("error").contains("256 at index 2"),
+        rows.get(5).<String>getAs("error"));
+    assertNull(rows.get(6).getAs("error"));
+  }
+
+  @Test
   void predictedLabelOnlyWithClassNames() {
     CnnClassificationModel unnamed = new CnnClassificationModel(model.network(),
         ModelInfo.defaults());
