@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
@@ -62,8 +61,9 @@ import org.sparkcnn.spark.io.ModelStore;
  * with {@code strict} the job fails instead, naming the first bad row (partition, row within the
  * partition, and {@code idCol} when set). Rows are decoded with the training rules ({@link
  * ImageColumns}: binary PNG/JPEG, array of int/float/double, Spark's image struct) and scored
- * {@code batchSize} rows per forward pass on the fast kernels, one task per core; the weights
- * are broadcast once per transform and the network is built once per executor JVM.
+ * {@code batchSize} rows per forward pass on the fast kernels, one task per core, on Spark's
+ * internal rows ({@link BatchScoringPlan}); the weights are broadcast once per transform and the
+ * network is built once per executor JVM. Works on streaming DataFrames too.
  *
  * <p>Saved as a spark-cnn model directory (model.json, weights.safetensors, training.json with
  * checksums) plus Spark ML's {@code metadata/} (uid and params), written atomically. Any model
@@ -271,8 +271,9 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Once per transform; each executor fetches it once and its tasks share the array.
     Broadcast<float[]> w = jsc.broadcast(weights);
-    // On Spark's internal rows: the image is read from the row's bytes and the other columns
-    // pass through untouched (mapPartitions on Rows decoded and re-encoded every column).
+    // On Spark's internal rows (BatchScoringPlan): the image is read from the row's bytes and
+    // the other columns pass through untouched, where mapPartitions over Rows would decode and
+    // re-encode every column of every row.
     LogicalPlan child = ((org.apache.spark.sql.classic.Dataset<?>) dataset).logicalPlan();
     List<Attribute> inputs = CollectionConverters.asJava(child.output());
     StructType added = new StructType();

@@ -42,13 +42,13 @@ import org.sparkcnn.spark.io.ModelStore;
  * problem from {@code N_error}; the query never fails because of one row.
  *
  * <p>Speed: the weights are broadcast once per registration and the network is built once per
- * executor JVM. Calls in a projection (the SELECT list, {@code select(...)}, {@code
- * withColumn}) are scored in batches of 256 images per partition: an optimizer rule ({@link
- * BatchScoringRule}, added to the session by the first registration) turns all calls of one
- * model on one image column into one batched pass, as {@code transform} does. Elsewhere (in a
- * WHERE or an aggregate) each call is a forward pass of one image; several of the functions on
- * the same image in one row still cost one pass, as each thread remembers the last image it
- * scored.
+ * executor JVM. Calls in a SELECT list ({@code select(...)}, {@code withColumn}), a WHERE, an
+ * ORDER BY or a GROUP BY are scored in batches of 256 images per partition: an optimizer rule
+ * ({@link BatchScoringRule}, added to the session by the first registration) turns all calls of
+ * one model on one image expression into one batched pass, as {@code transform} does. Elsewhere
+ * (a join condition, a window) each call is a forward pass of one image; several of the
+ * functions on the same image in one row still cost one pass, as each thread remembers the last
+ * image it scored.
  */
 public final class CnnFunctions {
   private CnnFunctions() {}
