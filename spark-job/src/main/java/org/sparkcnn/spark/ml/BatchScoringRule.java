@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.logging.Logger;
 import org.apache.spark.sql.catalyst.expressions.Alias;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
@@ -12,8 +13,11 @@ import org.apache.spark.sql.catalyst.expressions.AttributeSet$;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GetStructField;
 import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.NamedLambdaVariable;
+import org.apache.spark.sql.catalyst.expressions.OuterReference;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
+import org.apache.spark.sql.catalyst.expressions.objects.LambdaVariable;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.Filter;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
@@ -49,6 +53,7 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
   /** What a registered function computes. */
   record Target(ImageUdf.Model model, ImageUdf.Output output) {}
 
+  private static final Logger LOG = Logger.getLogger(BatchScoringRule.class.getName());
   private static final String IMAGE = "__sparkcnn_image";
   private static final int BATCH = 256;
   // Keyed by the Scala function object Spark puts in each ScalaUDF of the function; weak, so a
@@ -112,15 +117,18 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
         group.addAll(filterCalls);
       }
     }
+    LogicalPlan child = chain.get(chain.size() - 1).children().head();
+    if (!image.references().subsetOf(child.outputSet()) || boundElsewhere(image)) {
+      // The argument is a lambda's variable or an outer query's column: it cannot be computed
+      // below the node. Such calls stay per-row.
+      return node;
+    }
     List<Expression> expressions = new ArrayList<>();
     for (LogicalPlan n : chain) {
       expressions.addAll(CollectionConverters.asJava(n.expressions()));
     }
-    LogicalPlan bottom = chain.get(chain.size() - 1);
-
     // The child's columns that pass: those the node reads besides the group's image argument;
     // all of them under a Filter or Sort, whose output is the child's.
-    LogicalPlan child = bottom.children().head();
     boolean keepsChildOutput = node instanceof Filter || node instanceof Sort;
     AttributeSet used = AttributeSet$.MODULE$.empty();
     for (Expression e : expressions) {
@@ -190,10 +198,12 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       left.addAll(callsIn(n));
     }
     if (left.size() != calls.size() - group.size()) {
-      // Never expected; without this check the optimizer would apply the rule again and again.
-      throw new IllegalStateException("spark-cnn could not batch the SQL function calls in "
-          + node.simpleString(200) + "; received " + left.size() + " calls left of "
-          + calls.size() + ", expected " + (calls.size() - group.size()));
+      // Never expected. Returning the node keeps the query correct (per-row calls) and keeps
+      // the optimizer from applying the rule again and again.
+      LOG.warning("spark-cnn could not batch the SQL function calls in " + node.simpleString(200)
+          + ": " + left.size() + " calls were left of " + calls.size() + ", expected "
+          + (calls.size() - group.size()) + "; they run per row");
+      return node;
     }
     // A Filter or Sort outputs its child's columns: hide the added ones again.
     if (!keepsChildOutput) {
@@ -204,6 +214,20 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       childColumns.add(a);
     }
     return new Project(seq(childColumns), rewritten);
+  }
+
+  /** Whether the expression reads a lambda's variable or an outer query's column. */
+  private static boolean boundElsewhere(Expression e) {
+    if (e instanceof NamedLambdaVariable || e instanceof LambdaVariable
+        || e instanceof OuterReference) {
+      return true;
+    }
+    for (Expression c : CollectionConverters.asJava(e.children())) {
+      if (boundElsewhere(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<ScalaUDF> callsIn(LogicalPlan node) {

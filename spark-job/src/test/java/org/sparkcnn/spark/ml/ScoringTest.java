@@ -459,6 +459,15 @@ class ScoringTest {
     }
     assertEquals(wantOrBad, scoredThenFiltered.collectAsList().stream()
         .map(r -> r.getLong(0)).toList());
+    // A call on a lambda's variable cannot be batched: it stays per-row, with the same result.
+    List<Row> lambda = spark.sql("SELECT id, transform(array(image, image), x -> fb(x)) AS ps "
+        + "FROM batched_images ORDER BY id").collectAsList();
+    for (int i = 0; i < N; i++) {
+      List<Integer> ps = lambda.get(i).getList(1);
+      Integer want1 = bad.contains(i) ? null : best(i);
+      assertEquals(java.util.Arrays.asList(want1, want1), ps, "row " + i);
+    }
+
     // withColumn in the DataFrame API, over a second model: two passes.
     CnnFunctions.register(spark, "fc", dir.toString());
     Dataset<Row> two = floatArrays().withColumn("p", call_udf("fb", col("image")))
