@@ -17,6 +17,8 @@ import org.apache.spark.sql.catalyst.expressions.NamedLambdaVariable;
 import org.apache.spark.sql.catalyst.expressions.OuterReference;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
+import org.apache.spark.sql.catalyst.expressions.WindowExpression;
+import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
 import org.apache.spark.sql.catalyst.expressions.objects.LambdaVariable;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.Filter;
@@ -118,9 +120,10 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       }
     }
     LogicalPlan child = chain.get(chain.size() - 1).children().head();
-    if (!image.references().subsetOf(child.outputSet()) || boundElsewhere(image)) {
-      // The argument is a lambda's variable or an outer query's column: it cannot be computed
-      // below the node. Such calls stay per-row.
+    if (!image.references().subsetOf(child.outputSet()) || !perRow(image)) {
+      // The argument is not a value of the child's row (a lambda's variable, an outer query's
+      // column, an aggregate or window result): it cannot be computed below the node. Such
+      // calls stay per-row.
       return node;
     }
     List<Expression> expressions = new ArrayList<>();
@@ -216,18 +219,22 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     return new Project(seq(childColumns), rewritten);
   }
 
-  /** Whether the expression reads a lambda's variable or an outer query's column. */
-  private static boolean boundElsewhere(Expression e) {
+  /**
+   * Whether the expression is a function of one input row alone: no lambda variable, outer
+   * reference, aggregate or window function in it.
+   */
+  private static boolean perRow(Expression e) {
     if (e instanceof NamedLambdaVariable || e instanceof LambdaVariable
-        || e instanceof OuterReference) {
-      return true;
+        || e instanceof OuterReference || e instanceof AggregateExpression
+        || e instanceof WindowExpression) {
+      return false;
     }
     for (Expression c : CollectionConverters.asJava(e.children())) {
-      if (boundElsewhere(c)) {
-        return true;
+      if (!perRow(c)) {
+        return false;
       }
     }
-    return false;
+    return true;
   }
 
   private static List<ScalaUDF> callsIn(LogicalPlan node) {

@@ -468,6 +468,13 @@ class ScoringTest {
       assertEquals(java.util.Arrays.asList(want1, want1), ps, "row " + i);
     }
 
+    // Nor a call on an aggregate's result: it is computed after the aggregation.
+    List<Row> perGroup = spark.sql("SELECT id, fb(first(image)) AS p FROM batched_images "
+        + "GROUP BY id ORDER BY id").collectAsList();
+    for (int i = 0; i < N; i++) {
+      assertEquals(bad.contains(i) ? null : (Object) best(i), perGroup.get(i).get(1), "row " + i);
+    }
+
     // withColumn in the DataFrame API, over a second model: two passes.
     CnnFunctions.register(spark, "fc", dir.toString());
     Dataset<Row> two = floatArrays().withColumn("p", call_udf("fb", col("image")))
