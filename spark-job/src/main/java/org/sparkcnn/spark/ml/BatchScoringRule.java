@@ -1,5 +1,7 @@
 package org.sparkcnn.spark.ml;
 
+import static org.sparkcnn.spark.ml.BatchScoringPlan.seq;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -275,9 +277,5 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     for (Expression c : CollectionConverters.asJava(e.children())) {
       collectCalls(c, calls);
     }
-  }
-
-  private static <T> Seq<T> seq(List<T> list) {
-    return CollectionConverters.asScala(list).toSeq();
   }
 }
