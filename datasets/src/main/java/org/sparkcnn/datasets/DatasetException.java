@@ -19,118 +19,120 @@ package org.sparkcnn.datasets;
  * Build one with {@link #in(String)}.
  */
 public final class DatasetException extends RuntimeException {
- private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
- private final String source;
- private final String entry;
- private final String received;
- private final String expected;
-
- private DatasetException(Builder b) {
-  super(b.message(), b.cause);
-  this.source = b.source;
-  this.entry = b.entry;
-  this.received = b.received;
-  this.expected = b.expected;
- }
-
- /** Starts an error about {@code source}: a file path, or a name such as "row 17 of part-0". */
- public static Builder in(String source) {
-  return new Builder(source);
- }
-
- /** The file or source name the error is about. */
- public String source() {
-  return source;
- }
-
- /** The index or entry inside the source ("image 3", "header bytes 0-3"), or null. */
- public String entry() {
-  return entry;
- }
-
- /** What was found, or null. */
- public String received() {
-  return received;
- }
-
- /** What was expected, or null. */
- public String expected() {
-  return expected;
- }
-
- /** Collects the parts of one message; {@link #problem} is the only required one. */
- public static final class Builder {
   private final String source;
-  private String entry;
-  private String problem;
-  private String received;
-  private String expected;
-  private String hint;
-  private Throwable cause;
+  private final String entry;
+  private final String received;
+  private final String expected;
 
-  private Builder(String source) {
-   this.source = source;
+  private DatasetException(Builder b) {
+    super(b.message(), b.cause);
+    this.source = b.source;
+    this.entry = b.entry;
+    this.received = b.received;
+    this.expected = b.expected;
   }
 
-  /** The index or entry inside the source, e.g. "image 3" or "header bytes 4-7". */
-  public Builder at(String entry) {
-   this.entry = entry;
-   return this;
+  /** Starts an error about {@code source}: a file path, or a name such as "row 17 of part-0". */
+  public static Builder in(String source) {
+    return new Builder(source);
   }
 
-  /** What is wrong, as a short sentence without a trailing period: "IDX magic number is wrong". */
-  public Builder problem(String problem) {
-   this.problem = problem;
-   return this;
+  /** The file or source name the error is about. */
+  public String source() {
+    return source;
   }
 
-  public Builder received(String received) {
-   this.received = received;
-   return this;
+  /** The index or entry inside the source ("image 3", "header bytes 0-3"), or null. */
+  public String entry() {
+    return entry;
   }
 
-  public Builder expected(String expected) {
-   this.expected = expected;
-   return this;
+  /** What was found, or null. */
+  public String received() {
+    return received;
   }
 
-  /** The likely cause or the fix, as one or more full sentences. */
-  public Builder hint(String hint) {
-   this.hint = hint;
-   return this;
+  /** What was expected, or null. */
+  public String expected() {
+    return expected;
   }
 
-  public Builder cause(Throwable cause) {
-   this.cause = cause;
-   return this;
-  }
+  /** Collects the parts of one message; {@link #problem} is the only required one. */
+  public static final class Builder {
+    private final String source;
+    private String entry;
+    private String problem;
+    private String received;
+    private String expected;
+    private String hint;
+    private Throwable cause;
 
-  public DatasetException build() {
-   if (problem == null) {
-    throw new IllegalStateException("DatasetException needs a problem description");
-   }
-   return new DatasetException(this);
-  }
+    private Builder(String source) {
+      this.source = source;
+    }
 
-  private String message() {
-   StringBuilder m = new StringBuilder(problem).append(" in '").append(source).append('\'');
-   if (entry != null) {
-    m.append(", ").append(entry);
-   }
-   String sep = ": ";
-   if (received != null) {
-    m.append(sep).append("received: ").append(received);
-    sep = "; ";
-   }
-   if (expected != null) {
-    m.append(sep).append("expected: ").append(expected);
-   }
-   m.append('.');
-   if (hint != null) {
-    m.append(" Hint: ").append(hint);
-   }
-   return m.toString();
+    /** The index or entry inside the source, e.g. "image 3" or "header bytes 4-7". */
+    public Builder at(String entry) {
+      this.entry = entry;
+      return this;
+    }
+
+    /**
+     * What is wrong, as a short sentence without a trailing period: "IDX magic number is wrong".
+     */
+    public Builder problem(String problem) {
+      this.problem = problem;
+      return this;
+    }
+
+    public Builder received(String received) {
+      this.received = received;
+      return this;
+    }
+
+    public Builder expected(String expected) {
+      this.expected = expected;
+      return this;
+    }
+
+    /** The likely cause or the fix, as one or more full sentences. */
+    public Builder hint(String hint) {
+      this.hint = hint;
+      return this;
+    }
+
+    public Builder cause(Throwable cause) {
+      this.cause = cause;
+      return this;
+    }
+
+    public DatasetException build() {
+      if (problem == null) {
+        throw new IllegalStateException("DatasetException needs a problem description");
+      }
+      return new DatasetException(this);
+    }
+
+    private String message() {
+      StringBuilder m = new StringBuilder(problem).append(" in '").append(source).append('\'');
+      if (entry != null) {
+        m.append(", ").append(entry);
+      }
+      String sep = ": ";
+      if (received != null) {
+        m.append(sep).append("received: ").append(received);
+        sep = "; ";
+      }
+      if (expected != null) {
+        m.append(sep).append("expected: ").append(expected);
+      }
+      m.append('.');
+      if (hint != null) {
+        m.append(" Hint: ").append(hint);
+      }
+      return m.toString();
+    }
   }
- }
 }

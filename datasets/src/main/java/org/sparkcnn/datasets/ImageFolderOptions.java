@@ -8,113 +8,117 @@ package org.sparkcnn.datasets;
  * </pre>
  */
 public final class ImageFolderOptions {
- private final int height;
- private final int width;
- private final int channels;
- private final boolean resize;
- private final BadFilePolicy badFilePolicy;
+  private final int height;
+  private final int width;
+  private final int channels;
+  private final boolean resize;
+  private final BadFilePolicy badFilePolicy;
 
- private ImageFolderOptions(Builder b) {
-  this.height = b.height;
-  this.width = b.width;
-  this.channels = b.channels;
-  this.resize = b.resize;
-  this.badFilePolicy = b.badFilePolicy;
- }
-
- public static Builder builder() {
-  return new Builder();
- }
-
- /** H, or 0 when the size is taken from the first image (files in name order). */
- public int height() {
-  return height;
- }
-
- /** W, or 0 when the size is taken from the first image. */
- public int width() {
-  return width;
- }
-
- /** C: 1 (luminance) or 3 (RGB); see {@link ImageDecoder} for the conversion. */
- public int channels() {
-  return channels;
- }
-
- /** Whether images of another size are resized (bilinear) rather than refused. */
- public boolean resize() {
-  return resize;
- }
-
- public BadFilePolicy badFilePolicy() {
-  return badFilePolicy;
- }
-
- /** Collects the settings; {@link #build()} checks that they fit together. */
- public static final class Builder {
-  private int height;
-  private int width;
-  private int channels;
-  private boolean resize;
-  private BadFilePolicy badFilePolicy = BadFilePolicy.FAIL;
-
-  private Builder() {}
-
-  /**
-   * The model's input height and width. Unset (the default), every image must have the size of
-   * the first one; that is the only case where sizes are not checked against the model.
-   */
-  public Builder size(int height, int width) {
-   this.height = height;
-   this.width = width;
-   return this;
+  private ImageFolderOptions(Builder b) {
+    this.height = b.height;
+    this.width = b.width;
+    this.channels = b.channels;
+    this.resize = b.resize;
+    this.badFilePolicy = b.badFilePolicy;
   }
 
-  public Builder height(int height) {
-   this.height = height;
-   return this;
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public Builder width(int width) {
-   this.width = width;
-   return this;
+  /** H, or 0 when the size is taken from the first image (files in name order). */
+  public int height() {
+    return height;
   }
 
-  /** Required: 1 for grayscale, 3 for RGB, the channel count the model expects. */
-  public Builder channels(int channels) {
-   this.channels = channels;
-   return this;
+  /** W, or 0 when the size is taken from the first image. */
+  public int width() {
+    return width;
   }
 
-  /**
-   * Resize images of another size to {@link #size} (bilinear). Off by default: a size
-   * difference is then an error, because silently stretching data hides mistakes.
-   */
-  public Builder resize(boolean resize) {
-   this.resize = resize;
-   return this;
+  /** C: 1 (luminance) or 3 (RGB); see {@link ImageDecoder} for the conversion. */
+  public int channels() {
+    return channels;
   }
 
-  /** {@link BadFilePolicy#FAIL} (default) or {@link BadFilePolicy#SKIP}. */
-  public Builder badFilePolicy(BadFilePolicy policy) {
-   this.badFilePolicy = java.util.Objects.requireNonNull(policy, "policy");
-   return this;
+  /** Whether images of another size are resized (bilinear) rather than refused. */
+  public boolean resize() {
+    return resize;
   }
 
-  public ImageFolderOptions build() {
-   if (channels != 1 && channels != 3) {
-    throw new IllegalArgumentException("channels must be set to 1 (grayscale) or 3 (RGB); "
-      + "received " + channels);
-   }
-   if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
-    throw new IllegalArgumentException("height and width must both be positive, or both "
-      + "unset (0) to take the size of the first image; received " + height + " x " + width);
-   }
-   if (resize && height == 0) {
-    throw new IllegalArgumentException(
-      "resize(true) needs a target: set size(height, width) as well");
-   }
-   return new ImageFolderOptions(this);
+  public BadFilePolicy badFilePolicy() {
+    return badFilePolicy;
   }
- }
+
+  /** Collects the settings; {@link #build()} checks that they fit together. */
+  public static final class Builder {
+    private int height;
+    private int width;
+    private int channels;
+    private boolean resize;
+    private BadFilePolicy badFilePolicy = BadFilePolicy.FAIL;
+
+    private Builder() {}
+
+    /**
+     * The model's input height and width. Unset (the default), every image must have the size of
+     * the first one; that is the only case where sizes are not checked against the model.
+     */
+    public Builder size(int height, int width) {
+      this.height = height;
+      this.width = width;
+      return this;
+    }
+
+    public Builder height(int height) {
+      this.height = height;
+      return this;
+    }
+
+    public Builder width(int width) {
+      this.width = width;
+      return this;
+    }
+
+    /** Required: 1 for grayscale, 3 for RGB, the channel count the model expects. */
+    public Builder channels(int channels) {
+      this.channels = channels;
+      return this;
+    }
+
+    /**
+     * Resize images of another size to {@link #size} (bilinear). Off by default: a size difference
+     * is then an error, because silently stretching data hides mistakes.
+     */
+    public Builder resize(boolean resize) {
+      this.resize = resize;
+      return this;
+    }
+
+    /** {@link BadFilePolicy#FAIL} (default) or {@link BadFilePolicy#SKIP}. */
+    public Builder badFilePolicy(BadFilePolicy policy) {
+      this.badFilePolicy = java.util.Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    public ImageFolderOptions build() {
+      if (channels != 1 && channels != 3) {
+        throw new IllegalArgumentException(
+            "channels must be set to 1 (grayscale) or 3 (RGB); " + "received " + channels);
+      }
+      if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
+        throw new IllegalArgumentException(
+            "height and width must both be positive, or both "
+                + "unset (0) to take the size of the first image; received "
+                + height
+                + " x "
+                + width);
+      }
+      if (resize && height == 0) {
+        throw new IllegalArgumentException(
+            "resize(true) needs a target: set size(height, width) as well");
+      }
+      return new ImageFolderOptions(this);
+    }
+  }
 }

@@ -6,11 +6,11 @@ import java.util.Random;
  * How a global mini-batch is split over partitions. With N examples in all and batch size B, an
  * epoch has S = ceil(N / B) steps; a partition holding n examples contributes the examples at
  * positions [floor(s * n / S), floor((s + 1) * n / S)) of its epoch order at step s. Every
- * partition therefore finishes its data at step S, each global batch holds B examples give or
- * take one per partition, and nothing couples the batch size to the number of cores.
+ * partition therefore finishes its data at step S, each global batch holds B examples give or take
+ * one per partition, and nothing couples the batch size to the number of cores.
  *
- * <p>The epoch order of a partition is a Fisher-Yates shuffle seeded by (seed, epoch,
- * partition), so the same seed and partitioning give the same batches on any cluster.
+ * <p>The epoch order of a partition is a Fisher-Yates shuffle seeded by (seed, epoch, partition),
+ * so the same seed and partitioning give the same batches on any cluster.
  */
 public final class BatchPlan {
   private BatchPlan() {}
@@ -29,8 +29,8 @@ public final class BatchPlan {
   }
 
   /** The partition's example order for an epoch. */
-  public static int[] epochOrder(int partitionSize, long seed, int epoch, int partition,
-      boolean shuffle) {
+  public static int[] epochOrder(
+      int partitionSize, long seed, int epoch, int partition, boolean shuffle) {
     int[] order = new int[partitionSize];
     for (int i = 0; i < partitionSize; i++) {
       order[i] = i;

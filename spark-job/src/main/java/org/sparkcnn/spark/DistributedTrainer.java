@@ -31,8 +31,10 @@ public final class DistributedTrainer {
 
   public DistributedTrainer(JavaSparkContext jsc, Sequential model, TrainerOptions options) {
     if (model.loss() == null || model.optimizer() == null) {
-      throw new IllegalStateException(model.describe() + " must be compiled with a loss and an "
-          + "optimizer before distributed training");
+      throw new IllegalStateException(
+          model.describe()
+              + " must be compiled with a loss and an "
+              + "optimizer before distributed training");
     }
     this.jsc = jsc;
     this.model = model;
@@ -48,31 +50,52 @@ public final class DistributedTrainer {
    * Trains on {@code train} (one {@link ImageBlock} per partition, ideally cached), validating on
    * {@code validation} (may be null) after each epoch.
    */
-  public List<EpochReport> fit(JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> validation,
-      Consumer<EpochReport> listener) {
+  public List<EpochReport> fit(
+      JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> validation, Consumer<EpochReport> listener) {
     long total = count(train);
     if (total == 0) {
-      throw new IllegalArgumentException("the training data is empty; received 0 examples in "
-          + train.getNumPartitions() + " partitions, expected at least one");
+      throw new IllegalArgumentException(
+          "the training data is empty; received 0 examples in "
+              + train.getNumPartitions()
+              + " partitions, expected at least one");
     }
-    TrainingPlan plan = new TrainingPlan(spec, model.loss().kerasName(),
-        model.accuracy() != null, options.rescale(), total, options.batchSize(),
-        options.shuffle(), options.seed());
+    TrainingPlan plan =
+        new TrainingPlan(
+            spec,
+            model.loss().kerasName(),
+            model.accuracy() != null,
+            options.rescale(),
+            total,
+            options.batchSize(),
+            options.shuffle(),
+            options.seed());
     List<EpochReport> history = new ArrayList<>();
     float[] params = model.parameters();
     float[] grads = new float[params.length];
     try (EpochRunner runner = runner(train, plan)) {
-      LOG.info("spark-cnn: training on " + total + " examples in " + train.getNumPartitions()
-          + " partitions, " + plan.stepsPerEpoch() + " steps per epoch, sync " + runner.name());
+      LOG.info(
+          "spark-cnn: training on "
+              + total
+              + " examples in "
+              + train.getNumPartitions()
+              + " partitions, "
+              + plan.stepsPerEpoch()
+              + " steps per epoch, sync "
+              + runner.name());
       long globalStep = model.optimizer().iterations();
       for (int epoch = 0; epoch < options.epochs(); epoch++) {
         long started = System.nanoTime();
         StepTimer timer = new StepTimer(started);
-        BatchStats stats = runner.runEpoch(epoch, globalStep, params, results -> {
-          applyStep(results, params, grads);
-          timer.stepDone(results);
-          return params;
-        });
+        BatchStats stats =
+            runner.runEpoch(
+                epoch,
+                globalStep,
+                params,
+                results -> {
+                  applyStep(results, params, grads);
+                  timer.stepDone(results);
+                  return params;
+                });
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         double teardownMillis = timer.millisSinceLastStep();
         globalStep += plan.stepsPerEpoch();
@@ -84,12 +107,24 @@ public final class DistributedTrainer {
           valLoss = v.meanLoss();
           valAcc = model.accuracy() == null ? Double.NaN : v.accuracy();
         }
-        EpochReport report = new EpochReport(epoch + 1, options.epochs(), stats.meanLoss(),
-            model.accuracy() == null ? Double.NaN : stats.accuracy(), valLoss, valAcc,
-            stats.count(), plan.stepsPerEpoch(), trainSeconds,
-            (System.nanoTime() - validationStarted) / 1e9, runner.name(),
-            timer.slowestComputeMillisPerStep(), timer.overheadMillisPerStep(),
-            timer.startupMillis(), teardownMillis, timer.steadyMillisPerStep());
+        EpochReport report =
+            new EpochReport(
+                epoch + 1,
+                options.epochs(),
+                stats.meanLoss(),
+                model.accuracy() == null ? Double.NaN : stats.accuracy(),
+                valLoss,
+                valAcc,
+                stats.count(),
+                plan.stepsPerEpoch(),
+                trainSeconds,
+                (System.nanoTime() - validationStarted) / 1e9,
+                runner.name(),
+                timer.slowestComputeMillisPerStep(),
+                timer.overheadMillisPerStep(),
+                timer.startupMillis(),
+                teardownMillis,
+                timer.steadyMillisPerStep());
         history.add(report);
         if (listener != null) {
           listener.accept(report);
@@ -100,8 +135,8 @@ public final class DistributedTrainer {
   }
 
   /**
-   * Adds the partitions' gradient sums in partition order, divides by the global count and
-   * applies the optimizer to {@code params} in place.
+   * Adds the partitions' gradient sums in partition order, divides by the global count and applies
+   * the optimizer to {@code params} in place.
    */
   private float[] applyStep(StepResult[] results, float[] params, float[] grads) {
     long count = 0;
@@ -129,10 +164,16 @@ public final class DistributedTrainer {
     if (sync.equals("auto")) {
       sync = partitions <= slots ? "driver-sync" : "jobs";
     } else if (sync.equals("driver-sync") && partitions > slots) {
-      throw new IllegalArgumentException("sync \"driver-sync\" runs all " + partitions
-          + " partitions at once but the cluster has " + slots + " task slots; received "
-          + partitions + " partitions, expected at most " + slots
-          + ". Repartition the data to the slots or use \"sync\": \"jobs\"");
+      throw new IllegalArgumentException(
+          "sync \"driver-sync\" runs all "
+              + partitions
+              + " partitions at once but the cluster has "
+              + slots
+              + " task slots; received "
+              + partitions
+              + " partitions, expected at most "
+              + slots
+              + ". Repartition the data to the slots or use \"sync\": \"jobs\"");
     }
     return sync.equals("driver-sync")
         ? new DriverSyncRunner(jsc, train, plan, options.timeoutSeconds())
@@ -142,33 +183,46 @@ public final class DistributedTrainer {
   /** Loss and accuracy sums over every example of {@code data}, with the current weights. */
   public BatchStats evaluate(JavaRDD<ImageBlock> data) {
     Broadcast<float[]> weights = jsc.broadcast(model.parameters());
-    TrainingPlan plan = new TrainingPlan(spec, model.loss().kerasName(),
-        model.accuracy() != null, options.rescale(), 1, options.batchSize(), false, 0);
+    TrainingPlan plan =
+        new TrainingPlan(
+            spec,
+            model.loss().kerasName(),
+            model.accuracy() != null,
+            options.rescale(),
+            1,
+            options.batchSize(),
+            false,
+            0);
     int batch = Math.max(options.batchSize(), 256);
-    List<StepResult> parts = data.mapPartitionsWithIndex((partition, it) -> {
-      Sequential m = ExecutorModels.get(plan);
-      float[] w = weights.value();
-      double loss = 0;
-      long count = 0;
-      double correct = 0;
-      while (it.hasNext()) {
-        ImageBlock b = it.next();
-        int[] order = BatchPlan.epochOrder(b.size(), 0, 0, 0, false);
-        float[] x = new float[Math.min(batch, b.size()) * b.imageSize()];
-        float[] y = new float[Math.min(batch, b.size())];
-        long[] ids = new long[y.length];
-        for (int from = 0; from < b.size(); from += batch) {
-          int to = Math.min(b.size(), from + batch);
-          b.gather(order, from, to, plan.rescale(), x, y, ids);
-          BatchStats s = m.computeLoss(w, x, y, to - from);
-          loss += s.lossSum();
-          count += s.count();
-          correct += s.correct();
-        }
-      }
-      return Collections.singletonList(new StepResult(partition, new float[0], loss, count,
-          correct, 0)).iterator();
-    }, true).collect();
+    List<StepResult> parts =
+        data.mapPartitionsWithIndex(
+                (partition, it) -> {
+                  Sequential m = ExecutorModels.get(plan);
+                  float[] w = weights.value();
+                  double loss = 0;
+                  long count = 0;
+                  double correct = 0;
+                  while (it.hasNext()) {
+                    ImageBlock b = it.next();
+                    int[] order = BatchPlan.epochOrder(b.size(), 0, 0, 0, false);
+                    float[] x = new float[Math.min(batch, b.size()) * b.imageSize()];
+                    float[] y = new float[Math.min(batch, b.size())];
+                    long[] ids = new long[y.length];
+                    for (int from = 0; from < b.size(); from += batch) {
+                      int to = Math.min(b.size(), from + batch);
+                      b.gather(order, from, to, plan.rescale(), x, y, ids);
+                      BatchStats s = m.computeLoss(w, x, y, to - from);
+                      loss += s.lossSum();
+                      count += s.count();
+                      correct += s.correct();
+                    }
+                  }
+                  return Collections.singletonList(
+                          new StepResult(partition, new float[0], loss, count, correct, 0))
+                      .iterator();
+                },
+                true)
+            .collect();
     weights.destroy();
     BatchStats total = BatchStats.EMPTY;
     for (StepResult r : parts) {

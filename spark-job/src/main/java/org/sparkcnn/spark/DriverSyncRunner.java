@@ -24,16 +24,16 @@ import org.sparkcnn.core.model.BatchStats;
 
 /**
  * The low-overhead way: one Spark barrier stage per epoch whose tasks stay alive for all of the
- * epoch's steps and exchange weights and gradients with the driver over TCP. Per step, the
- * driver sends the weights to every task, waits for every partition's gradient sum, adds them in
- * partition order and applies the optimizer: the same synchronous SGD as {@link JobPerStepRunner},
- * bit for bit, without a Spark job per step.
+ * epoch's steps and exchange weights and gradients with the driver over TCP. Per step, the driver
+ * sends the weights to every task, waits for every partition's gradient sum, adds them in partition
+ * order and applies the optimizer: the same synchronous SGD as {@link JobPerStepRunner}, bit for
+ * bit, without a Spark job per step.
  *
  * <p>A barrier stage runs all its tasks at once (so no task waits for a slot another task holds)
  * and fails as a whole; this runner therefore needs at least as many task slots as partitions,
- * which the trainer checks before choosing it. A task that fails reports its reason to the
- * driver before it ends, and the fit fails with that reason (Spark does not retry a barrier
- * result stage); every wait has a timeout, so nothing hangs.
+ * which the trainer checks before choosing it. A task that fails reports its reason to the driver
+ * before it ends, and the fit fails with that reason (Spark does not retry a barrier result stage);
+ * every wait has a timeout, so nothing hangs.
  */
 final class DriverSyncRunner implements EpochRunner {
   private static final Logger LOG = Logger.getLogger(DriverSyncRunner.class.getName());
@@ -48,8 +48,8 @@ final class DriverSyncRunner implements EpochRunner {
   private final int timeoutMillis;
   private final ByteBuffer scratch = SyncProtocol.scratch();
 
-  DriverSyncRunner(JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan,
-      int timeoutSeconds) {
+  DriverSyncRunner(
+      JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan, int timeoutSeconds) {
     this.jsc = jsc;
     this.blocks = blocks;
     this.plan = plan;
@@ -60,8 +60,10 @@ final class DriverSyncRunner implements EpochRunner {
       server = new ServerSocket();
       server.bind(new InetSocketAddress(0), partitions * 2);
     } catch (IOException e) {
-      throw new IllegalStateException("could not open the driver's gradient port; use "
-          + "\"sync\": \"jobs\" where the driver cannot listen for executors", e);
+      throw new IllegalStateException(
+          "could not open the driver's gradient port; use "
+              + "\"sync\": \"jobs\" where the driver cannot listen for executors",
+          e);
     }
   }
 
@@ -71,8 +73,7 @@ final class DriverSyncRunner implements EpochRunner {
   }
 
   @Override
-  public BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params,
-      StepApplier applier) {
+  public BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params, StepApplier applier) {
     String group = "spark-cnn-epoch-" + epoch + "-" + Long.toHexString(token);
     CompletableFuture<List<Integer>> job = launchTasks(epoch, firstGlobalStep, group);
     Connection[] conns = new Connection[partitions];
@@ -100,8 +101,14 @@ final class DriverSyncRunner implements EpochRunner {
       job.get(timeoutMillis, TimeUnit.MILLISECONDS);
       return total;
     } catch (TaskFailedException e) {
-      throw new IllegalArgumentException("spark-cnn training failed in epoch " + (epoch + 1)
-          + ", step " + step + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "spark-cnn training failed in epoch "
+              + (epoch + 1)
+              + ", step "
+              + step
+              + ": "
+              + e.getMessage(),
+          e);
     } catch (IOException | ExecutionException | TimeoutException e) {
       throw failure(job, "epoch " + (epoch + 1) + " failed at step " + step, e);
     } catch (InterruptedException e) {
@@ -115,27 +122,30 @@ final class DriverSyncRunner implements EpochRunner {
     }
   }
 
-  private CompletableFuture<List<Integer>> launchTasks(int epoch, long firstGlobalStep,
-      String group) {
+  private CompletableFuture<List<Integer>> launchTasks(
+      int epoch, long firstGlobalStep, String group) {
     TrainingPlan p = plan;
     String h = host;
     int port = server.getLocalPort();
     long t = token;
     int timeout = timeoutMillis;
-    return CompletableFuture.supplyAsync(() -> {
-      jsc.setJobGroup(group, "spark-cnn training epoch " + (epoch + 1), true);
-      EpochTask task = new EpochTask(h, port, t, timeout, p);
-      return org.apache.spark.api.java.JavaRDD.fromRDD(
-          blocks.rdd().barrier().mapPartitions(task, false, INT_TAG), INT_TAG).collect();
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          jsc.setJobGroup(group, "spark-cnn training epoch " + (epoch + 1), true);
+          EpochTask task = new EpochTask(h, port, t, timeout, p);
+          return org.apache.spark.api.java.JavaRDD.fromRDD(
+                  blocks.rdd().barrier().mapPartitions(task, false, INT_TAG), INT_TAG)
+              .collect();
+        });
   }
 
   private static final scala.reflect.ClassTag<Integer> INT_TAG =
       scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
 
   /** The body of each barrier task: serve the driver's steps until it says DONE. */
-  private static final class EpochTask extends scala.runtime.AbstractFunction1<
-      scala.collection.Iterator<ImageBlock>, scala.collection.Iterator<Integer>>
+  private static final class EpochTask
+      extends scala.runtime.AbstractFunction1<
+          scala.collection.Iterator<ImageBlock>, scala.collection.Iterator<Integer>>
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final String host;
@@ -175,9 +185,19 @@ final class DriverSyncRunner implements EpochRunner {
         throw failure(job, "the epoch's tasks failed before all connected", null);
       }
       if (System.currentTimeMillis() > deadline) {
-        throw new IOException("only " + connected + " of " + partitions + " tasks connected to "
-            + "the driver within " + timeoutMillis / 1000 + " s; check that executors can reach "
-            + host + ":" + server.getLocalPort() + " or use \"sync\": \"jobs\"");
+        throw new IOException(
+            "only "
+                + connected
+                + " of "
+                + partitions
+                + " tasks connected to "
+                + "the driver within "
+                + timeoutMillis / 1000
+                + " s; check that executors can reach "
+                + host
+                + ":"
+                + server.getLocalPort()
+                + " or use \"sync\": \"jobs\"");
       }
       Socket s;
       try {
@@ -207,8 +227,9 @@ final class DriverSyncRunner implements EpochRunner {
         cause = jobError;
       }
     }
-    return new IllegalStateException("spark-cnn training " + what
-        + (cause == null ? "" : ": " + SparkErrors.rootMessage(cause)), cause);
+    return new IllegalStateException(
+        "spark-cnn training " + what + (cause == null ? "" : ": " + SparkErrors.rootMessage(cause)),
+        cause);
   }
 
   private static void closeAll(Connection[] conns) {
@@ -255,8 +276,8 @@ final class DriverSyncRunner implements EpochRunner {
     }
 
     /** Reads the hello; returns null (and closes) for a stranger or a malformed hello. */
-    static Connection open(Socket s, long token, int partitions, int timeoutMillis,
-        ByteBuffer scratch) {
+    static Connection open(
+        Socket s, long token, int partitions, int timeoutMillis, ByteBuffer scratch) {
       try {
         s.setSoTimeout(timeoutMillis);
         s.setTcpNoDelay(true);
@@ -265,8 +286,7 @@ final class DriverSyncRunner implements EpochRunner {
         long t = in.readLong();
         int partition = in.readInt();
         in.readInt(); // attempt: for logs only
-        if (magic != SyncProtocol.MAGIC || t != token || partition < 0
-            || partition >= partitions) {
+        if (magic != SyncProtocol.MAGIC || t != token || partition < 0 || partition >= partitions) {
           s.close();
           return null;
         }
@@ -302,8 +322,15 @@ final class DriverSyncRunner implements EpochRunner {
       int p = in.readInt();
       int s = in.readInt();
       if (p != partition || s != step) {
-        throw new IOException("out of step: partition " + partition + " expected step " + step
-            + ", received partition " + p + " step " + s);
+        throw new IOException(
+            "out of step: partition "
+                + partition
+                + " expected step "
+                + step
+                + ", received partition "
+                + p
+                + " step "
+                + s);
       }
       double loss = in.readDouble();
       long count = in.readLong();

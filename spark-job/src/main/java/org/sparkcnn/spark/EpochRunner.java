@@ -4,8 +4,8 @@ import org.sparkcnn.core.model.BatchStats;
 
 /**
  * Runs the synchronous steps of one epoch over the cached partitions. Implementations differ only
- * in how weights reach the partitions and gradients come back; all of them hand each step's
- * results to {@link StepApplier} in partition order, so they produce identical weights.
+ * in how weights reach the partitions and gradients come back; all of them hand each step's results
+ * to {@link StepApplier} in partition order, so they produce identical weights.
  */
 interface EpochRunner extends AutoCloseable {
   /** Called once per step with every partition's result, in partition order. */

@@ -8,10 +8,10 @@ import org.apache.spark.broadcast.Broadcast;
 import org.sparkcnn.core.model.BatchStats;
 
 /**
- * The plain way: one Spark job per step. The driver broadcasts the weights, every partition
- * returns its share's gradient sum, the driver collects them (in partition order, so the sum is
- * reproducible bit for bit), applies the step and destroys the broadcast. Works with any number
- * of partitions and slots; costs a job's scheduling (~10-20 ms in local mode) per step.
+ * The plain way: one Spark job per step. The driver broadcasts the weights, every partition returns
+ * its share's gradient sum, the driver collects them (in partition order, so the sum is
+ * reproducible bit for bit), applies the step and destroys the broadcast. Works with any number of
+ * partitions and slots; costs a job's scheduling (~10-20 ms in local mode) per step.
  */
 final class JobPerStepRunner implements EpochRunner {
   private final JavaSparkContext jsc;
@@ -32,8 +32,7 @@ final class JobPerStepRunner implements EpochRunner {
   }
 
   @Override
-  public BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params,
-      StepApplier applier) {
+  public BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params, StepApplier applier) {
     BatchStats total = BatchStats.EMPTY;
     TrainingPlan p = plan;
     for (int step = 0; step < plan.stepsPerEpoch(); step++) {
@@ -42,17 +41,29 @@ final class JobPerStepRunner implements EpochRunner {
       long global = firstGlobalStep + step;
       List<StepResult> results;
       try {
-        results = blocks.mapPartitionsWithIndex((partition, it) -> {
-        ImageBlock block = it.next();
-        PartitionStepper stepper = StepperCache.get(p, block, partition);
-        float[] w = weights.value();
-        return Collections.singletonList(
-            stepper.step(w, epoch, s, global, new float[w.length])).iterator();
-      }, true).collect();
+        results =
+            blocks
+                .mapPartitionsWithIndex(
+                    (partition, it) -> {
+                      ImageBlock block = it.next();
+                      PartitionStepper stepper = StepperCache.get(p, block, partition);
+                      float[] w = weights.value();
+                      return Collections.singletonList(
+                              stepper.step(w, epoch, s, global, new float[w.length]))
+                          .iterator();
+                    },
+                    true)
+                .collect();
       } catch (Exception e) {
         // collect() rethrows a task's failure as a SparkException, checked but undeclared.
-        throw new IllegalArgumentException("spark-cnn training failed in epoch " + (epoch + 1)
-            + ", step " + s + ": " + SparkErrors.rootMessage(e), e);
+        throw new IllegalArgumentException(
+            "spark-cnn training failed in epoch "
+                + (epoch + 1)
+                + ", step "
+                + s
+                + ": "
+                + SparkErrors.rootMessage(e),
+            e);
       } finally {
         weights.destroy();
       }

@@ -5,8 +5,8 @@ import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
 
 /**
- * Computes one partition's share of successive steps of an epoch, on the task's thread, reusing
- * its buffers from step to step.
+ * Computes one partition's share of successive steps of an epoch, on the task's thread, reusing its
+ * buffers from step to step.
  */
 final class PartitionStepper {
   private final TrainingPlan plan;
@@ -37,8 +37,8 @@ final class PartitionStepper {
   }
 
   /**
-   * This partition's gradient sum for step {@code step} of {@code epoch}, written into
-   * {@code grad} (overwritten), and its stats.
+   * This partition's gradient sum for step {@code step} of {@code epoch}, written into {@code grad}
+   * (overwritten), and its stats.
    */
   StepResult step(float[] params, int epoch, int step, long globalStep, float[] grad) {
     if (orderEpoch != epoch) {
@@ -64,10 +64,16 @@ final class PartitionStepper {
     try {
       s = model.computeGradient(params, x, y, n, ctx, grad);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("rows " + describeIds(n) + " of partition " + partition
-          + " (examples of the batch are numbered from 0 in this order): " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "rows "
+              + describeIds(n)
+              + " of partition "
+              + partition
+              + " (examples of the batch are numbered from 0 in this order): "
+              + e.getMessage(),
+          e);
     }
-    return new StepResult(partition, grad, s.lossSum(), s.count(), s.correct(),
-        System.nanoTime() - started);
+    return new StepResult(
+        partition, grad, s.lossSum(), s.count(), s.correct(), System.nanoTime() - started);
   }
 }

@@ -2,9 +2,9 @@ package org.sparkcnn.spark;
 
 /**
  * Splits each step's wall time (from the end of the previous step's update to the end of this
- * one's) into the slowest partition's compute and the synchronisation overhead around it. The
- * first step of an epoch also pays for starting the epoch (launching its tasks, connecting), so
- * its overhead is kept apart: per-step overhead is that of the steady-state steps.
+ * one's) into the slowest partition's compute and the synchronisation overhead around it. The first
+ * step of an epoch also pays for starting the epoch (launching its tasks, connecting), so its
+ * overhead is kept apart: per-step overhead is that of the steady-state steps.
  */
 final class StepTimer {
   private long last;

@@ -14,15 +14,23 @@ import java.nio.ByteBuffer;
 final class SyncClient {
   private SyncClient() {}
 
-  static void run(String host, int port, long token, int partition, int attempt,
-      int timeoutMillis, TrainingPlan plan, ImageBlock block) {
+  static void run(
+      String host,
+      int port,
+      long token,
+      int partition,
+      int attempt,
+      int timeoutMillis,
+      TrainingPlan plan,
+      ImageBlock block) {
     PartitionStepper stepper = new PartitionStepper(plan, block, partition);
     ByteBuffer scratch = SyncProtocol.scratch();
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(host, port), timeoutMillis);
       s.setSoTimeout(timeoutMillis);
       s.setTcpNoDelay(true);
-      DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+      DataInputStream in =
+          new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
       DataOutputStream out =
           new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
       out.writeInt(SyncProtocol.MAGIC);
@@ -70,8 +78,14 @@ final class SyncClient {
         out.flush();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("spark-cnn task for partition " + partition
-          + " lost its connection to the driver at " + host + ":" + port, e);
+      throw new UncheckedIOException(
+          "spark-cnn task for partition "
+              + partition
+              + " lost its connection to the driver at "
+              + host
+              + ":"
+              + port,
+          e);
     }
   }
 

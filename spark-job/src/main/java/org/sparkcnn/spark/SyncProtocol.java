@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The wire format between the driver and the tasks of a driver-sync epoch, over one TCP
- * connection per task. Internal to one training run (both ends are this jar), so it is plain
- * big-endian framing, never Java serialization.
+ * The wire format between the driver and the tasks of a driver-sync epoch, over one TCP connection
+ * per task. Internal to one training run (both ends are this jar), so it is plain big-endian
+ * framing, never Java serialization.
  *
  * <pre>
  * task → driver  HELLO   magic:int token:long partition:int attempt:int
@@ -29,8 +29,7 @@ final class SyncProtocol {
 
   private SyncProtocol() {}
 
-  static void writeFloats(DataOutputStream out, float[] v, ByteBuffer scratch)
-      throws IOException {
+  static void writeFloats(DataOutputStream out, float[] v, ByteBuffer scratch) throws IOException {
     out.writeInt(v.length);
     int i = 0;
     while (i < v.length) {
@@ -42,13 +41,15 @@ final class SyncProtocol {
     }
   }
 
-  /** Reads a float array of exactly {@code into.length} values (header included) into {@code into}. */
+  /**
+   * Reads a float array of exactly {@code into.length} values (header included) into {@code into}.
+   */
   static void readFloats(DataInputStream in, float[] into, ByteBuffer scratch, String what)
       throws IOException {
     int n = in.readInt();
     if (n != into.length) {
-      throw new IOException(what + ": expected " + into.length + " floats, received a header "
-          + "announcing " + n);
+      throw new IOException(
+          what + ": expected " + into.length + " floats, received a header " + "announcing " + n);
     }
     readFloatBody(in, into, n, scratch);
   }

@@ -10,12 +10,19 @@ import java.io.Serializable;
  * @param shuffle reshuffle each partition every epoch, seeded by (seed, epoch, partition)
  * @param seed shuffling and dropout seed
  * @param rescale model input = uint8 pixel * rescale (1/255 for [0, 1])
- * @param sync "auto" (driver-sync when every partition gets a task slot, else jobs),
- *     "driver-sync" or "jobs"; all give the same weights, they differ in per-step overhead
+ * @param sync "auto" (driver-sync when every partition gets a task slot, else jobs), "driver-sync"
+ *     or "jobs"; all give the same weights, they differ in per-step overhead
  * @param timeoutSeconds how long the driver waits for tasks before failing rather than hanging
  */
-public record TrainerOptions(int epochs, int batchSize, boolean shuffle, long seed,
-    double rescale, String sync, int timeoutSeconds) implements Serializable {
+public record TrainerOptions(
+    int epochs,
+    int batchSize,
+    boolean shuffle,
+    long seed,
+    double rescale,
+    String sync,
+    int timeoutSeconds)
+    implements Serializable {
 
   public TrainerOptions {
     if (epochs <= 0) {
@@ -28,8 +35,10 @@ public record TrainerOptions(int epochs, int batchSize, boolean shuffle, long se
       throw new IllegalArgumentException("rescale must be positive; received " + rescale);
     }
     if (!sync.equals("auto") && !sync.equals("driver-sync") && !sync.equals("jobs")) {
-      throw new IllegalArgumentException("unknown sync mode; received \"" + sync
-          + "\", expected \"auto\", \"driver-sync\" or \"jobs\"");
+      throw new IllegalArgumentException(
+          "unknown sync mode; received \""
+              + sync
+              + "\", expected \"auto\", \"driver-sync\" or \"jobs\"");
     }
     if (timeoutSeconds <= 0) {
       throw new IllegalArgumentException("timeout must be positive; received " + timeoutSeconds);

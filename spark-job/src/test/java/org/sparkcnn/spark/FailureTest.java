@@ -15,9 +15,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A task that fails mid-epoch fails the fit promptly with the task's reason, in either sync
- * mode, instead of leaving the driver waiting; and data that cannot be trained on at all is
- * refused before any step.
+ * A task that fails mid-epoch fails the fit promptly with the task's reason, in either sync mode,
+ * instead of leaving the driver waiting; and data that cannot be trained on at all is refused
+ * before any step.
  */
 class FailureTest {
   private static SparkSession spark;
@@ -41,11 +41,17 @@ class FailureTest {
     // Bypass decoding-time validation: the second partition holds a label the model lacks.
     blocks.get(1).labels[4] = 7;
     JavaRDD<ImageBlock> data = jsc.parallelize(blocks, 2).cache();
-    TrainerOptions options = TrainerOptions.defaults().withBatchSize(19).withSync(sync)
-        .withTimeoutSeconds(60);
-    Exception e = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> assertThrows(
-        RuntimeException.class,
-        () -> new DistributedTrainer(jsc, TestBlocks.model(1), options).fit(data, null, null)));
+    TrainerOptions options =
+        TrainerOptions.defaults().withBatchSize(19).withSync(sync).withTimeoutSeconds(60);
+    Exception e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(120),
+            () ->
+                assertThrows(
+                    RuntimeException.class,
+                    () ->
+                        new DistributedTrainer(jsc, TestBlocks.model(1), options)
+                            .fit(data, null, null)));
     String all = e.getClass().getName() + ": " + messages(e);
     assertTrue(all.contains("label out of range") && all.contains("received 7.0"), all);
   }
@@ -56,10 +62,12 @@ class FailureTest {
     List<ImageBlock> blocks = TestBlocks.blocks(3, 0, 0);
     JavaRDD<ImageBlock> data = jsc.parallelize(blocks, 2).cache();
     TrainerOptions options = TrainerOptions.defaults().withSync(sync);
-    Exception e = assertThrows(IllegalArgumentException.class,
-        () -> new DistributedTrainer(jsc, TestBlocks.model(1), options).fit(data, null, null));
-    assertTrue(e.getMessage().contains("empty") && e.getMessage().contains("0 examples"),
-        e.getMessage());
+    Exception e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new DistributedTrainer(jsc, TestBlocks.model(1), options).fit(data, null, null));
+    assertTrue(
+        e.getMessage().contains("empty") && e.getMessage().contains("0 examples"), e.getMessage());
   }
 
   @ParameterizedTest
@@ -68,8 +76,10 @@ class FailureTest {
     List<ImageBlock> blocks = TestBlocks.blocks(3, 0, 12, 5);
     JavaRDD<ImageBlock> data = jsc.parallelize(blocks, 3).cache();
     TrainerOptions options = TrainerOptions.defaults().withBatchSize(6).withSync(sync);
-    List<EpochReport> h = assertTimeoutPreemptively(Duration.ofSeconds(120),
-        () -> new DistributedTrainer(jsc, TestBlocks.model(1), options).fit(data, null, null));
+    List<EpochReport> h =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(120),
+            () -> new DistributedTrainer(jsc, TestBlocks.model(1), options).fit(data, null, null));
     assertTrue(h.get(0).examples() == 17, "examples " + h.get(0).examples());
   }
 

@@ -55,22 +55,34 @@ class SynchronousGuaranteeTest {
     int from = 0;
     for (int n : sizes) {
       int size = all.imageSize();
-      out.add(new ImageBlock(all.height, all.width, all.channels,
-          java.util.Arrays.copyOfRange(all.pixels, from * size, (from + n) * size),
-          java.util.Arrays.copyOfRange(all.labels, from, from + n),
-          java.util.Arrays.copyOfRange(all.ids, from, from + n)));
+      out.add(
+          new ImageBlock(
+              all.height,
+              all.width,
+              all.channels,
+              java.util.Arrays.copyOfRange(all.pixels, from * size, (from + n) * size),
+              java.util.Arrays.copyOfRange(all.labels, from, from + n),
+              java.util.Arrays.copyOfRange(all.ids, from, from + n)));
       from += n;
     }
     return out;
   }
 
   /** The single-JVM gradient sum of the global batch of step s: every partition's share. */
-  private static float[] singleJvmGradient(Sequential m, float[] params, List<ImageBlock> blocks,
-      TrainingPlan plan, int epoch, int step, long globalStep, BatchStats[] stats) {
+  private static float[] singleJvmGradient(
+      Sequential m,
+      float[] params,
+      List<ImageBlock> blocks,
+      TrainingPlan plan,
+      int epoch,
+      int step,
+      long globalStep,
+      BatchStats[] stats) {
     int total = 0;
     for (ImageBlock b : blocks) {
-      total += BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step + 1)
-          - BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step);
+      total +=
+          BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step + 1)
+              - BatchPlan.shareStart(b.size(), plan.stepsPerEpoch(), step);
     }
     int size = blocks.get(0).imageSize();
     float[] x = new float[total * size];
@@ -92,33 +104,52 @@ class SynchronousGuaranteeTest {
       at += to - from;
     }
     float[] grad = new float[params.length];
-    stats[0] = m.computeGradient(params, x, y, total,
-        new StepContext(true, BatchPlan.stepSeed(plan.seed(), globalStep), ids), grad);
+    stats[0] =
+        m.computeGradient(
+            params,
+            x,
+            y,
+            total,
+            new StepContext(true, BatchPlan.stepSeed(plan.seed(), globalStep), ids),
+            grad);
     return grad;
   }
 
   private static TrainingPlan plan(Sequential m) {
-    return new TrainingPlan(ModelSpec.toJson(m), "sparse_categorical_crossentropy", true,
-        1.0 / 255, 23, BATCH, true, SEED);
+    return new TrainingPlan(
+        ModelSpec.toJson(m),
+        "sparse_categorical_crossentropy",
+        true,
+        1.0 / 255,
+        23,
+        BATCH,
+        true,
+        SEED);
   }
 
-  /** Runs one epoch with an applier that records each step's summed gradient and keeps the weights. */
-  private static List<float[]> distributedGradients(EpochRunner runner, float[] params,
-      List<BatchStats> stats) {
+  /**
+   * Runs one epoch with an applier that records each step's summed gradient and keeps the weights.
+   */
+  private static List<float[]> distributedGradients(
+      EpochRunner runner, float[] params, List<BatchStats> stats) {
     List<float[]> sums = new ArrayList<>();
-    runner.runEpoch(0, 0, params, results -> {
-      float[] sum = results[0].gradientSum().clone();
-      BatchStats s = results[0].stats();
-      for (int p = 1; p < results.length; p++) {
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] += results[p].gradientSum()[i];
-        }
-        s = s.plus(results[p].stats());
-      }
-      sums.add(sum);
-      stats.add(s);
-      return params;
-    });
+    runner.runEpoch(
+        0,
+        0,
+        params,
+        results -> {
+          float[] sum = results[0].gradientSum().clone();
+          BatchStats s = results[0].stats();
+          for (int p = 1; p < results.length; p++) {
+            for (int i = 0; i < sum.length; i++) {
+              sum[i] += results[p].gradientSum()[i];
+            }
+            s = s.plus(results[p].stats());
+          }
+          sums.add(sum);
+          stats.add(s);
+          return params;
+        });
     return sums;
   }
 
@@ -143,7 +174,9 @@ class SynchronousGuaranteeTest {
     for (int step = 0; step < plan.stepsPerEpoch(); step++) {
       BatchStats[] single = new BatchStats[1];
       float[] expected = singleJvmGradient(m, params, blocks, plan, 0, step, step, single);
-      assertArrayEquals(viaJobs.get(step), viaDriver.get(step),
+      assertArrayEquals(
+          viaJobs.get(step),
+          viaDriver.get(step),
           "both sync modes add the same partition sums in the same order: identical bits");
       assertClose(expected, viaJobs.get(step), "step " + step);
       assertEquals(single[0].count(), jobStats.get(step).count());
@@ -153,9 +186,9 @@ class SynchronousGuaranteeTest {
   }
 
   /**
-   * Equal to float rounding: the distributed sum adds partial sums, the single JVM adds per
-   * example in one pass, so each coordinate may differ by a few float ulps of the magnitudes
-   * summed; we bound it by 1e-5 of the gradient's largest coordinate.
+   * Equal to float rounding: the distributed sum adds partial sums, the single JVM adds per example
+   * in one pass, so each coordinate may differ by a few float ulps of the magnitudes summed; we
+   * bound it by 1e-5 of the gradient's largest coordinate.
    */
   private static void assertClose(float[] expected, float[] actual, String what) {
     float max = 0;
@@ -172,8 +205,8 @@ class SynchronousGuaranteeTest {
   void threeStepsOfDistributedAdamEqualThreeStepsInOneJvm() {
     List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
     Sequential distributed = TestBlocks.model(9);
-    TrainerOptions options = TrainerOptions.defaults().withBatchSize(BATCH).withSeed(SEED)
-        .withEpochs(1);
+    TrainerOptions options =
+        TrainerOptions.defaults().withBatchSize(BATCH).withSeed(SEED).withEpochs(1);
     new DistributedTrainer(jsc, distributed, options).fit(rdd(blocks), null, null);
     assertEquals(3, distributed.optimizer().iterations());
 
@@ -202,15 +235,15 @@ class SynchronousGuaranteeTest {
   void sameSeedAndPartitioningGiveIdenticalWeightsInEitherSyncMode() {
     List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
     JavaRDD<ImageBlock> data = rdd(blocks);
-    TrainerOptions options = TrainerOptions.defaults().withBatchSize(4).withSeed(SEED)
-        .withEpochs(2);
+    TrainerOptions options =
+        TrainerOptions.defaults().withBatchSize(4).withSeed(SEED).withEpochs(2);
     Sequential first = TestBlocks.model(4);
     new DistributedTrainer(jsc, first, options.withSync("driver-sync")).fit(data, data, null);
     Sequential second = TestBlocks.model(4);
     new DistributedTrainer(jsc, second, options.withSync("driver-sync")).fit(data, null, null);
     Sequential third = TestBlocks.model(4);
-    List<EpochReport> h = new DistributedTrainer(jsc, third, options.withSync("jobs"))
-        .fit(data, data, null);
+    List<EpochReport> h =
+        new DistributedTrainer(jsc, third, options.withSync("jobs")).fit(data, data, null);
     assertArrayEquals(first.parameters(), second.parameters());
     assertArrayEquals(first.parameters(), third.parameters());
     assertEquals(2, h.size());

@@ -11,7 +11,11 @@ import java.util.Locale;
  * softmax's Jacobian-vector product dx_i = y_i (dy_i - sum_j dy_j y_j) over the last axis.
  */
 public enum Activation {
-  LINEAR, RELU, SIGMOID, TANH, SOFTMAX;
+  LINEAR,
+  RELU,
+  SIGMOID,
+  TANH,
+  SOFTMAX;
 
   public String kerasName() {
     return name().toLowerCase(Locale.ROOT);
@@ -23,8 +27,11 @@ public enum Activation {
         return a;
       }
     }
-    throw new IllegalArgumentException("unknown activation; received \"" + name
-        + "\", expected one of " + Arrays.toString(kerasNames()));
+    throw new IllegalArgumentException(
+        "unknown activation; received \""
+            + name
+            + "\", expected one of "
+            + Arrays.toString(kerasNames()));
   }
 
   public static String[] kerasNames() {

@@ -25,15 +25,15 @@ import org.sparkcnn.core.tensor.Tensor;
 
 /**
  * Throughput of the engine on one JVM: trains the seed model (Conv32-Pool-Conv64-Pool-Dense64-
- * Dense10) on random data of Fashion-MNIST's shape for a fixed number of steps, at batch 32 and
- * 128 with 1 and 2 threads, then times inference at batch 256 and the single-threaded
- * per-partition path that a Spark task runs ({@link Sequential#computeGradient} + Adam).
+ * Dense10) on random data of Fashion-MNIST's shape for a fixed number of steps, at batch 32 and 128
+ * with 1 and 2 threads, then times inference at batch 256 and the single-threaded per-partition
+ * path that a Spark task runs ({@link Sequential#computeGradient} + Adam).
  *
- * <p>Each training configuration is one {@code fit} of two epochs of {@code steps} steps: the
- * first warms the JIT up, the second is timed. Reported: images/s, GFLOP/s (training counts 3x
- * the forward FLOPs, 5.056 MFLOP per image for the seed model), bytes allocated per step by all
- * threads, the share of wall time spent in GC, and a per-layer breakdown. The last line printed
- * is one JSON object with every figure.
+ * <p>Each training configuration is one {@code fit} of two epochs of {@code steps} steps: the first
+ * warms the JIT up, the second is timed. Reported: images/s, GFLOP/s (training counts 3x the
+ * forward FLOPs, 5.056 MFLOP per image for the seed model), bytes allocated per step by all
+ * threads, the share of wall time spent in GC, and a per-layer breakdown. The last line printed is
+ * one JSON object with every figure.
  *
  * <p>Usage: {@code CoreBench [--steps N] [--threads 1,2] [--batches 32,128] [--infer-batch 256]}.
  * Run it through {@code scripts/bench}, which adds the JVM flags.
@@ -56,8 +56,11 @@ public final class CoreBench {
         case "--infer-batch" -> inferBatch = Integer.parseInt(args[++i]);
         case "--threads" -> threadCounts = ints(args[++i]);
         case "--batches" -> batches = ints(args[++i]);
-        default -> throw new IllegalArgumentException("unknown option; received \"" + args[i]
-            + "\", expected --steps N, --threads 1,2, --batches 32,128 or --infer-batch N");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option; received \""
+                    + args[i]
+                    + "\", expected --steps N, --threads 1,2, --batches 32,128 or --infer-batch N");
       }
     }
     Sequential probe = seedModel();
@@ -69,10 +72,15 @@ public final class CoreBench {
     json.put("cores", Runtime.getRuntime().availableProcessors());
     json.put("steps", steps);
     json.put("forward_mflop_per_image", forwardFlops / 1e6);
-    System.out.printf(Locale.ROOT, "spark-cnn core bench: JDK %s, kernels %s, %d cores, seed "
+    System.out.printf(
+        Locale.ROOT,
+        "spark-cnn core bench: JDK %s, kernels %s, %d cores, seed "
             + "model %d params, %.3f MFLOP forward per image, %d timed steps%n",
-        Runtime.version(), KernelSelector.get().name(),
-        Runtime.getRuntime().availableProcessors(), probe.paramCount(), forwardFlops / 1e6,
+        Runtime.version(),
+        KernelSelector.get().name(),
+        Runtime.getRuntime().availableProcessors(),
+        probe.paramCount(),
+        forwardFlops / 1e6,
         steps);
 
     List<Object> train = new ArrayList<>();
@@ -89,14 +97,15 @@ public final class CoreBench {
 
   /** The seed model, compiled like the Keras primer: sparse cross-entropy, Adam 1e-3. */
   static Sequential seedModel() {
-    Sequential m = new Sequential()
-        .add(new Conv2D(32, 3).activation("relu").inputShape(28, 28, 1))
-        .add(new MaxPooling2D(2))
-        .add(new Conv2D(64, 3).activation("relu"))
-        .add(new MaxPooling2D(2))
-        .add(new Flatten())
-        .add(new Dense(64, "relu"))
-        .add(new Dense(CLASSES, "softmax"));
+    Sequential m =
+        new Sequential()
+            .add(new Conv2D(32, 3).activation("relu").inputShape(28, 28, 1))
+            .add(new MaxPooling2D(2))
+            .add(new Conv2D(64, 3).activation("relu"))
+            .add(new MaxPooling2D(2))
+            .add(new Flatten())
+            .add(new Dense(64, "relu"))
+            .add(new Dense(CLASSES, "softmax"));
     m.seed(1).compile("sparse_categorical_crossentropy", new Adam(1e-3), "accuracy");
     return m;
   }
@@ -115,8 +124,7 @@ public final class CoreBench {
     return flops;
   }
 
-  private static Map<String, Object> train(int batch, int threads, int steps,
-      double forwardFlops) {
+  private static Map<String, Object> train(int batch, int threads, int steps, double forwardFlops) {
     Sequential model = seedModel();
     int n = steps * batch;
     Tensor x = images(n, 7);
@@ -125,13 +133,21 @@ public final class CoreBench {
     marks[0] = Snapshot.take();
     int[] epoch = {0};
     LayerTimes.reset();
-    model.fit(x, y, new FitOptions().batchSize(batch).threads(threads).epochs(2).seed(3)
-        .onEpochEnd(e -> {
-          marks[++epoch[0]] = Snapshot.take();
-          if (epoch[0] == 1) {
-            LayerTimes.reset();
-          }
-        }));
+    model.fit(
+        x,
+        y,
+        new FitOptions()
+            .batchSize(batch)
+            .threads(threads)
+            .epochs(2)
+            .seed(3)
+            .onEpochEnd(
+                e -> {
+                  marks[++epoch[0]] = Snapshot.take();
+                  if (epoch[0] == 1) {
+                    LayerTimes.reset();
+                  }
+                }));
     Map<String, long[]> layers = LayerTimes.snapshot();
     Snapshot a = marks[1];
     Snapshot b = marks[2];
@@ -140,9 +156,17 @@ public final class CoreBench {
     double gflops = ips * 3 * forwardFlops / 1e9;
     long allocPerStep = (b.allocated - a.allocated) / steps;
     double gcShare = (b.gcMillis - a.gcMillis) / 1e3 / seconds;
-    System.out.printf(Locale.ROOT, "train batch %4d threads %d: %8.0f images/s %6.1f GFLOP/s  "
-            + "%5.1f ms/step  alloc %d B/step  GC %.2f%% of time (%d collections)%n", batch,
-        threads, ips, gflops, seconds * 1e3 / steps, allocPerStep, 100 * gcShare,
+    System.out.printf(
+        Locale.ROOT,
+        "train batch %4d threads %d: %8.0f images/s %6.1f GFLOP/s  "
+            + "%5.1f ms/step  alloc %d B/step  GC %.2f%% of time (%d collections)%n",
+        batch,
+        threads,
+        ips,
+        gflops,
+        seconds * 1e3 / steps,
+        allocPerStep,
+        100 * gcShare,
         b.gcCount - a.gcCount);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("batch", batch);
@@ -157,8 +181,8 @@ public final class CoreBench {
   }
 
   /**
-   * The Spark task's path: computeGradient on one thread over batches of its partition, then
-   * the optimizer step; allocation measured on this thread alone.
+   * The Spark task's path: computeGradient on one thread over batches of its partition, then the
+   * optimizer step; allocation measured on this thread alone.
    */
   private static Map<String, Object> taskPath(int batch, int steps, double forwardFlops) {
     Sequential model = seedModel();
@@ -186,9 +210,14 @@ public final class CoreBench {
     double seconds = (System.nanoTime() - started) / 1e9;
     long perStep = (bean.getCurrentThreadAllocatedBytes() - allocated) / steps;
     double ips = (double) steps * batch / seconds;
-    System.out.printf(Locale.ROOT, "task path batch %d, 1 thread (computeGradient + Adam): "
-        + "%8.0f images/s %6.1f GFLOP/s  alloc %d B/step%n", batch, ips,
-        ips * 3 * forwardFlops / 1e9, perStep);
+    System.out.printf(
+        Locale.ROOT,
+        "task path batch %d, 1 thread (computeGradient + Adam): "
+            + "%8.0f images/s %6.1f GFLOP/s  alloc %d B/step%n",
+        batch,
+        ips,
+        ips * 3 * forwardFlops / 1e9,
+        perStep);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("batch", batch);
     r.put("threads", 1);
@@ -212,25 +241,31 @@ public final class CoreBench {
     double seconds = (System.nanoTime() - started) / 1e9;
     double ips = (double) passes * n / seconds;
     int threads = Runtime.getRuntime().availableProcessors();
-    System.out.printf(Locale.ROOT, "infer batch %d threads %d: %8.0f images/s %6.1f GFLOP/s%n",
-        batch, threads, ips, ips * forwardFlops / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "infer batch %d threads %d: %8.0f images/s %6.1f GFLOP/s%n",
+        batch,
+        threads,
+        ips,
+        ips * forwardFlops / 1e9);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("batch", batch);
     r.put("threads", threads);
     r.put("images_per_s", round(ips));
     r.put("gflops", round(ips * forwardFlops / 1e9));
     int batches = passes * ((n + batch - 1) / batch);
-    r.put("layers_ms_per_batch", breakdown(LayerTimes.snapshot(), batches,
-        seconds * 1e3 / batches, threads));
+    r.put(
+        "layers_ms_per_batch",
+        breakdown(LayerTimes.snapshot(), batches, seconds * 1e3 / batches, threads));
     return r;
   }
 
   /**
-   * Per node: forward and backward milliseconds per step, summed over threads and divided by
-   * the thread count (so the column adds up to about the step time when threads stay busy).
+   * Per node: forward and backward milliseconds per step, summed over threads and divided by the
+   * thread count (so the column adds up to about the step time when threads stay busy).
    */
-  private static Map<String, Object> breakdown(Map<String, long[]> times, int steps,
-      double msPerStep, int threads) {
+  private static Map<String, Object> breakdown(
+      Map<String, long[]> times, int steps, double msPerStep, int threads) {
     Map<String, Object> out = new LinkedHashMap<>();
     double total = 0;
     StringBuilder line = new StringBuilder("    per step (ms, fwd/bwd):");

@@ -1,8 +1,8 @@
 package org.sparkcnn.core.io;
 
 /**
- * The project's one error template: {@code what is wrong; received: …; expected: …; hint: …}.
- * Kept in one place so that JSON, config and model-file errors read alike.
+ * The project's one error template: {@code what is wrong; received: …; expected: …; hint: …}. Kept
+ * in one place so that JSON, config and model-file errors read alike.
  */
 final class ErrorText {
 
@@ -30,8 +30,8 @@ final class ErrorText {
   }
 
   /**
-   * A parsed JSON value as a reader should see it in a message: compact JSON, cut short when
-   * long, followed by its JSON type, e.g. {@code "32.5" (a string)}.
+   * A parsed JSON value as a reader should see it in a message: compact JSON, cut short when long,
+   * followed by its JSON type, e.g. {@code "32.5" (a string)}.
    */
   static String describe(Object value) {
     if (value == null) {

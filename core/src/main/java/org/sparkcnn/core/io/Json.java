@@ -12,10 +12,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A small, strict JSON (RFC 8259) reader and writer for model specs, job configs and file
- * headers. It exists because {@code core} takes no dependencies: Spark ships its own Jackson.
+ * A small, strict JSON (RFC 8259) reader and writer for model specs, job configs and file headers.
+ * It exists because {@code core} takes no dependencies: Spark ships its own Jackson.
  *
  * <p>Values map to Java as follows, both ways:
+ *
  * <pre>
  *   object  ↔ LinkedHashMap&lt;String, Object&gt;  (key order kept; a duplicate key is an error)
  *   array   ↔ ArrayList&lt;Object&gt;
@@ -27,8 +28,8 @@ import java.util.Map;
  *   true, false ↔ Boolean;  null ↔ null
  * </pre>
  *
- * <p>Every error is a {@link JsonException} whose message starts with
- * {@code source:line:column:} (both from 1) and follows the project's error template.
+ * <p>Every error is a {@link JsonException} whose message starts with {@code source:line:column:}
+ * (both from 1) and follows the project's error template.
  */
 public final class Json {
 
@@ -41,8 +42,8 @@ public final class Json {
   private Json() {}
 
   /**
-   * Parses {@code text} as exactly one JSON value (whitespace around it is allowed; anything
-   * else is an error).
+   * Parses {@code text} as exactly one JSON value (whitespace around it is allowed; anything else
+   * is an error).
    *
    * @param sourceName how errors name the text, e.g. a file name or {@code "--set epochs"}
    * @throws JsonException with the location, what was found and what was expected
@@ -74,16 +75,16 @@ public final class Json {
   }
 
   /**
-   * Pretty-prints with 2-space indentation, one member or element per line, empty containers
-   * as {@code {}} and {@code []}, non-ASCII characters unescaped, and no final newline: the text
+   * Pretty-prints with 2-space indentation, one member or element per line, empty containers as
+   * {@code {}} and {@code []}, non-ASCII characters unescaped, and no final newline: the text
    * Python's {@code json.dumps(value, indent=2, ensure_ascii=False)} writes for the same value.
    * Doubles are written by {@link Double#toString(double)} (e.g. {@code 0.001}, {@code 1.0E-4},
    * {@code 32.0}), floats by {@link Float#toString(float)}; both are valid JSON and parse back to
    * the same value.
    *
    * @throws JsonException for NaN, infinities, non-String map keys, unsupported types, unpaired
-   *     surrogates, or nesting beyond {@link #MAX_DEPTH} (which is also how a cycle shows);
-   *     the message gives the path of the bad value, e.g. {@code $.config.layers[1].rate}
+   *     surrogates, or nesting beyond {@link #MAX_DEPTH} (which is also how a cycle shows); the
+   *     message gives the path of the bad value, e.g. {@code $.config.layers[1].rate}
    */
   public static String write(Object value) {
     return JsonWriter.write(value, true);
@@ -95,9 +96,11 @@ public final class Json {
   }
 
   private static String decodeUtf8(byte[] bytes, String sourceName) {
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(bytes);
     // UTF-8 never decodes to more UTF-16 units than it has bytes.
     CharBuffer out = CharBuffer.allocate(bytes.length);
@@ -107,11 +110,15 @@ public final class Json {
     }
     if (result.isError()) {
       String decoded = out.flip().toString();
-      throw new JsonException(JsonParser.location(decoded, sourceName, decoded.length())
-          + ": " + ErrorText.of("text is not valid UTF-8",
-              String.format("byte 0x%02X at byte offset %d",
-                  bytes[in.position()] & 0xff, in.position()),
-              "UTF-8 encoded text", "save the file as UTF-8"));
+      throw new JsonException(
+          JsonParser.location(decoded, sourceName, decoded.length())
+              + ": "
+              + ErrorText.of(
+                  "text is not valid UTF-8",
+                  String.format(
+                      "byte 0x%02X at byte offset %d", bytes[in.position()] & 0xff, in.position()),
+                  "UTF-8 encoded text",
+                  "save the file as UTF-8"));
     }
     return out.flip().toString();
   }

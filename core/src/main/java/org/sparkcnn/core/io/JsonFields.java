@@ -12,6 +12,7 @@ import java.util.TreeSet;
  *
  * <p>Every method takes a {@code path}: how a user would name the object holding the field, e.g.
  * {@code "layer 'conv2d' (Conv2D)"} or {@code "job config"}. Errors then read
+ *
  * <pre>
  * layer 'conv2d' (Conv2D) field 'filters': invalid value; received: "32.5" (a string);
  *     expected: a positive integer</pre>
@@ -39,14 +40,17 @@ public final class JsonFields {
     if (value instanceof Map) {
       return (Map<String, Object>) value;
     }
-    throw new JsonException(what + ": " + ErrorText.of("not a JSON object",
-        ErrorText.describe(value), "a JSON object {…}", null));
+    throw new JsonException(
+        what
+            + ": "
+            + ErrorText.of(
+                "not a JSON object", ErrorText.describe(value), "a JSON object {…}", null));
   }
 
   /**
-   * Rejects keys outside {@code allowed}, naming each unknown key and every supported one, with
-   * a "did you mean" for near misses. Unknown keys are errors rather than ignored so that a typo
-   * in a config ({@code "epoch": 5}) cannot silently fall back to a default.
+   * Rejects keys outside {@code allowed}, naming each unknown key and every supported one, with a
+   * "did you mean" for near misses. Unknown keys are errors rather than ignored so that a typo in a
+   * config ({@code "epoch": 5}) cannot silently fall back to a default.
    */
   public static void requireOnlyKeys(Map<String, ?> map, Set<String> allowed, String path) {
     List<String> unknown = new ArrayList<>();
@@ -63,10 +67,14 @@ public final class JsonFields {
     if (suggestion != null) {
       hint = "did you mean '" + suggestion + "' instead of '" + unknown.get(0) + "'?";
     }
-    throw new JsonException(path + ": " + ErrorText.of(
-        (unknown.size() == 1 ? "unknown field" : "unknown fields"),
-        quoteAll(unknown), "only the supported fields " + quoteAll(new TreeSet<>(allowed)),
-        hint));
+    throw new JsonException(
+        path
+            + ": "
+            + ErrorText.of(
+                (unknown.size() == 1 ? "unknown field" : "unknown fields"),
+                quoteAll(unknown),
+                "only the supported fields " + quoteAll(new TreeSet<>(allowed)),
+                hint));
   }
 
   public static Map<String, Object> getObject(Map<String, ?> map, String key, String path) {
@@ -115,8 +123,12 @@ public final class JsonFields {
     return choice(require(map, key, path, "one of " + quoteAll(choices)), path, key, choices);
   }
 
-  public static String getOptionalChoice(Map<String, ?> map, String key, String path,
-      Collection<String> choices, String defaultValue) {
+  public static String getOptionalChoice(
+      Map<String, ?> map,
+      String key,
+      String path,
+      Collection<String> choices,
+      String defaultValue) {
     Object value = map.get(key);
     return value == null ? defaultValue : choice(value, path, key, choices);
   }
@@ -134,21 +146,17 @@ public final class JsonFields {
   // ---- numbers ----
 
   public static int getInt(Map<String, ?> map, String key, String path) {
-    return intIn(require(map, key, path, "an integer"), path, key, Integer.MIN_VALUE,
-        "an integer");
+    return intIn(require(map, key, path, "an integer"), path, key, Integer.MIN_VALUE, "an integer");
   }
 
-  public static int getOptionalInt(
-      Map<String, ?> map, String key, String path, int defaultValue) {
+  public static int getOptionalInt(Map<String, ?> map, String key, String path, int defaultValue) {
     Object value = map.get(key);
-    return value == null ? defaultValue
-        : intIn(value, path, key, Integer.MIN_VALUE, "an integer");
+    return value == null ? defaultValue : intIn(value, path, key, Integer.MIN_VALUE, "an integer");
   }
 
   /** An integer ≥ 1, e.g. {@code filters}, {@code units}, {@code epochs}. */
   public static int getPositiveInt(Map<String, ?> map, String key, String path) {
-    return intIn(require(map, key, path, "a positive integer"), path, key, 1,
-        "a positive integer");
+    return intIn(require(map, key, path, "a positive integer"), path, key, 1, "a positive integer");
   }
 
   public static int getOptionalPositiveInt(
@@ -179,9 +187,9 @@ public final class JsonFields {
   }
 
   /**
-   * A pair of positive integers written either as one integer ({@code 3} means {@code [3, 3]})
-   * or as a two-element array, as Keras accepts for {@code kernel_size}, {@code strides},
-   * {@code pool_size} and {@code dilation_rate}.
+   * A pair of positive integers written either as one integer ({@code 3} means {@code [3, 3]}) or
+   * as a two-element array, as Keras accepts for {@code kernel_size}, {@code strides}, {@code
+   * pool_size} and {@code dilation_rate}.
    *
    * @return a new {@code int[2]}
    */
@@ -199,15 +207,17 @@ public final class JsonFields {
   // ---- errors ----
 
   /**
-   * The error for a field whose value is present but wrong, for checks this class does not
-   * make itself (ranges, cross-field rules), so that all field errors read alike.
+   * The error for a field whose value is present but wrong, for checks this class does not make
+   * itself (ranges, cross-field rules), so that all field errors read alike.
    *
    * @param expected what would have been accepted, e.g. {@code "a number in [0, 1)"}
    */
   public static JsonException fieldError(
       String path, String key, Object received, String expected) {
-    return new JsonException(fieldName(path, key) + ": " + ErrorText.of(
-        "invalid value", ErrorText.describe(received), expected, null));
+    return new JsonException(
+        fieldName(path, key)
+            + ": "
+            + ErrorText.of("invalid value", ErrorText.describe(received), expected, null));
   }
 
   // ---- conversions ----
@@ -216,11 +226,16 @@ public final class JsonFields {
     Object value = map.get(key);
     if (value == null) {
       boolean present = map.containsKey(key);
-      throw new JsonException(fieldName(path, key) + ": " + ErrorText.of(
-          present ? "null value" : "missing field",
-          present ? "null" : "no field '" + key + "' (fields present: "
-              + quoteAll(map.keySet()) + ")",
-          expected, null));
+      throw new JsonException(
+          fieldName(path, key)
+              + ": "
+              + ErrorText.of(
+                  present ? "null value" : "missing field",
+                  present
+                      ? "null"
+                      : "no field '" + key + "' (fields present: " + quoteAll(map.keySet()) + ")",
+                  expected,
+                  null));
     }
     return value;
   }
@@ -232,8 +247,7 @@ public final class JsonFields {
     return (String) value;
   }
 
-  private static String choice(
-      Object value, String path, String key, Collection<String> choices) {
+  private static String choice(Object value, String path, String key, Collection<String> choices) {
     if (!(value instanceof String) || !choices.contains(value)) {
       throw fieldError(path, key, value, "one of " + quoteAll(choices));
     }
@@ -250,15 +264,20 @@ public final class JsonFields {
   private static int intIn(Object value, String path, String key, int min, String expected) {
     long v = toLong(value, path, key, expected);
     if (v < min || v > Integer.MAX_VALUE) {
-      throw fieldError(path, key, value, expected + (v > Integer.MAX_VALUE
-          ? " at most " + Integer.MAX_VALUE : ""));
+      throw fieldError(
+          path,
+          key,
+          value,
+          expected + (v > Integer.MAX_VALUE ? " at most " + Integer.MAX_VALUE : ""));
     }
     return (int) v;
   }
 
   /** Integral numbers only: a Long, a small integer type, or a Double with no fraction. */
   private static long toLong(Object value, String path, String key, String expected) {
-    if (value instanceof Long || value instanceof Integer || value instanceof Short
+    if (value instanceof Long
+        || value instanceof Integer
+        || value instanceof Short
         || value instanceof Byte) {
       return ((Number) value).longValue();
     }

@@ -9,8 +9,8 @@ import java.util.Map;
  * A strict RFC 8259 parser over one in-memory text; see {@link Json#parse(String, String)} for the
  * value mapping. One instance parses one document and is then discarded.
  *
- * <p>Recursive descent, bounded by {@link Json#MAX_DEPTH}: the bound keeps hostile input
- * ({@code [[[[…}) from exhausting the thread stack, and legitimate specs nest a handful of levels.
+ * <p>Recursive descent, bounded by {@link Json#MAX_DEPTH}: the bound keeps hostile input ({@code
+ * [[[[…}) from exhausting the thread stack, and legitimate specs nest a handful of levels.
  */
 final class JsonParser {
 
@@ -26,15 +26,23 @@ final class JsonParser {
   /** Parses the whole text as exactly one JSON value, surrounded by optional whitespace. */
   Object parseDocument() {
     if (text.startsWith("\uFEFF")) {
-      throw error(pos, "byte order mark before the JSON value", "U+FEFF", "a JSON value",
+      throw error(
+          pos,
+          "byte order mark before the JSON value",
+          "U+FEFF",
+          "a JSON value",
           "save the file as UTF-8 without a byte order mark");
     }
     skipWhitespace();
     Object value = parseValue(0);
     skipWhitespace();
     if (pos < text.length()) {
-      throw error(pos, "unexpected content after the JSON value", received(pos),
-          "end of input", "a JSON text holds exactly one value");
+      throw error(
+          pos,
+          "unexpected content after the JSON value",
+          received(pos),
+          "end of input",
+          "a JSON text holds exactly one value");
     }
     return value;
   }
@@ -61,7 +69,10 @@ final class JsonParser {
         if (c == '-' || isDigit(c)) {
           return parseNumber();
         }
-        throw error(pos, "unexpected character where a value should start", received(pos),
+        throw error(
+            pos,
+            "unexpected character where a value should start",
+            received(pos),
             "a JSON value (object, array, string, number, true, false or null)",
             hintForBadToken(pos));
     }
@@ -78,21 +89,31 @@ final class JsonParser {
     }
     while (true) {
       if (peek() != '"') {
-        throw error(pos, "object key is not a string", received(pos),
+        throw error(
+            pos,
+            "object key is not a string",
+            received(pos),
             "'\"' starting a key" + (map.isEmpty() ? " or '}'" : ""),
-            !map.isEmpty() && peek() == '}'
-                ? "JSON allows no comma after the last member" : null);
+            !map.isEmpty() && peek() == '}' ? "JSON allows no comma after the last member" : null);
       }
       int keyPos = pos;
       String key = parseString();
       if (map.containsKey(key)) {
-        throw error(keyPos, "duplicate key in object", ErrorText.quote(key),
-            "each key at most once per object", "remove or rename one of them");
+        throw error(
+            keyPos,
+            "duplicate key in object",
+            ErrorText.quote(key),
+            "each key at most once per object",
+            "remove or rename one of them");
       }
       skipWhitespace();
       if (peek() != ':') {
-        throw error(pos, "missing ':' after object key " + ErrorText.quote(key),
-            received(pos), "':'", null);
+        throw error(
+            pos,
+            "missing ':' after object key " + ErrorText.quote(key),
+            received(pos),
+            "':'",
+            null);
       }
       pos++;
       skipWhitespace();
@@ -105,8 +126,7 @@ final class JsonParser {
       }
       if (c != ',') {
         pos--;
-        throw error(pos, "unexpected character in object", received(pos), "',' or '}'",
-            null);
+        throw error(pos, "unexpected character in object", received(pos), "',' or '}'", null);
       }
       skipWhitespace();
     }
@@ -123,7 +143,11 @@ final class JsonParser {
     }
     while (true) {
       if (peek() == ']') {
-        throw error(pos, "trailing comma in array", "']'", "a JSON value",
+        throw error(
+            pos,
+            "trailing comma in array",
+            "']'",
+            "a JSON value",
             "JSON allows no comma after the last element");
       }
       list.add(parseValue(depth));
@@ -135,8 +159,7 @@ final class JsonParser {
       }
       if (c != ',') {
         pos--;
-        throw error(pos, "unexpected character in array", received(pos), "',' or ']'",
-            null);
+        throw error(pos, "unexpected character in array", received(pos), "',' or ']'", null);
       }
       skipWhitespace();
     }
@@ -144,8 +167,11 @@ final class JsonParser {
 
   private void checkDepth(int depth) {
     if (depth > Json.MAX_DEPTH) {
-      throw error(pos, "nesting too deep", "more than " + Json.MAX_DEPTH
-          + " nested arrays or objects", "at most " + Json.MAX_DEPTH,
+      throw error(
+          pos,
+          "nesting too deep",
+          "more than " + Json.MAX_DEPTH + " nested arrays or objects",
+          "at most " + Json.MAX_DEPTH,
           "model specs and configs nest a few levels; is this the right file?");
     }
   }
@@ -167,7 +193,11 @@ final class JsonParser {
     StringBuilder sb = new StringBuilder().append(text, start, pos);
     while (true) {
       if (pos >= text.length()) {
-        throw error(start - 1, "string is not closed", "end of input", "'\"'",
+        throw error(
+            start - 1,
+            "string is not closed",
+            "end of input",
+            "'\"'",
             "a quote is missing, or a quote inside the string is not escaped as \\\"");
       }
       char c = text.charAt(pos);
@@ -176,8 +206,12 @@ final class JsonParser {
         return sb.toString();
       }
       if (c < 0x20) {
-        throw error(pos, "control character inside a string", received(pos),
-            "a printable character", "write it escaped, e.g. \\n or \\u0009");
+        throw error(
+            pos,
+            "control character inside a string",
+            received(pos),
+            "a printable character",
+            "write it escaped, e.g. \\n or \\u0009");
       }
       if (c != '\\') {
         sb.append(c);
@@ -188,17 +222,37 @@ final class JsonParser {
       char e = pos < text.length() ? text.charAt(pos) : 0;
       pos++;
       switch (e) {
-        case '"': sb.append('"'); break;
-        case '\\': sb.append('\\'); break;
-        case '/': sb.append('/'); break;
-        case 'b': sb.append('\b'); break;
-        case 'f': sb.append('\f'); break;
-        case 'n': sb.append('\n'); break;
-        case 'r': sb.append('\r'); break;
-        case 't': sb.append('\t'); break;
-        case 'u': appendUnicodeEscape(sb, escapePos); break;
+        case '"':
+          sb.append('"');
+          break;
+        case '\\':
+          sb.append('\\');
+          break;
+        case '/':
+          sb.append('/');
+          break;
+        case 'b':
+          sb.append('\b');
+          break;
+        case 'f':
+          sb.append('\f');
+          break;
+        case 'n':
+          sb.append('\n');
+          break;
+        case 'r':
+          sb.append('\r');
+          break;
+        case 't':
+          sb.append('\t');
+          break;
+        case 'u':
+          appendUnicodeEscape(sb, escapePos);
+          break;
         default:
-          throw error(escapePos, "invalid escape sequence in string",
+          throw error(
+              escapePos,
+              "invalid escape sequence in string",
               received(escapePos, 2),
               "one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
               "to write a backslash, double it: \\\\");
@@ -210,13 +264,20 @@ final class JsonParser {
   private void appendUnicodeEscape(StringBuilder sb, int escapePos) {
     char unit = readHex4(escapePos);
     if (Character.isLowSurrogate(unit)) {
-      throw error(escapePos, "unpaired low surrogate escape", received(escapePos, 6),
-          "a high surrogate \\uD800-\\uDBFF before it", null);
+      throw error(
+          escapePos,
+          "unpaired low surrogate escape",
+          received(escapePos, 6),
+          "a high surrogate \\uD800-\\uDBFF before it",
+          null);
     }
     if (Character.isHighSurrogate(unit)) {
       int lowPos = pos;
       if (!text.startsWith("\\u", lowPos)) {
-        throw error(escapePos, "unpaired high surrogate escape", received(escapePos, 6),
+        throw error(
+            escapePos,
+            "unpaired high surrogate escape",
+            received(escapePos, 6),
             "a low surrogate escape \\uDC00-\\uDFFF right after it",
             "characters outside the Basic Multilingual Plane are written as two"
                 + " escapes, e.g. \\uD83D\\uDE00");
@@ -224,8 +285,12 @@ final class JsonParser {
       pos += 2;
       char low = readHex4(lowPos);
       if (!Character.isLowSurrogate(low)) {
-        throw error(escapePos, "unpaired high surrogate escape", received(escapePos, 12),
-            "a low surrogate escape \\uDC00-\\uDFFF right after it", null);
+        throw error(
+            escapePos,
+            "unpaired high surrogate escape",
+            received(escapePos, 12),
+            "a low surrogate escape \\uDC00-\\uDFFF right after it",
+            null);
       }
       sb.append(unit).append(low);
       return;
@@ -235,15 +300,23 @@ final class JsonParser {
 
   private char readHex4(int escapePos) {
     if (pos + 4 > text.length()) {
-      throw error(escapePos, "incomplete \\u escape", received(escapePos, 6),
-          "\\u followed by 4 hexadecimal digits", null);
+      throw error(
+          escapePos,
+          "incomplete \\u escape",
+          received(escapePos, 6),
+          "\\u followed by 4 hexadecimal digits",
+          null);
     }
     int value = 0;
     for (int i = 0; i < 4; i++) {
       int digit = Character.digit(text.charAt(pos + i), 16);
       if (digit < 0) {
-        throw error(escapePos, "invalid \\u escape", received(escapePos, 6),
-            "\\u followed by 4 hexadecimal digits", null);
+        throw error(
+            escapePos,
+            "invalid \\u escape",
+            received(escapePos, 6),
+            "\\u followed by 4 hexadecimal digits",
+            null);
       }
       value = value * 16 + digit;
     }
@@ -261,12 +334,15 @@ final class JsonParser {
       pos++;
     }
     if (!isDigit(peek())) {
-      throw error(pos, "invalid number", received(pos), "a digit after '-'",
-          hintForBadToken(pos));
+      throw error(pos, "invalid number", received(pos), "a digit after '-'", hintForBadToken(pos));
     }
     if (peek() == '0' && isDigit(peekAt(pos + 1))) {
-      throw error(pos, "leading zero in number", received(start, pos + 2 - start),
-          "no leading zeros (e.g. 7, not 07)", null);
+      throw error(
+          pos,
+          "leading zero in number",
+          received(start, pos + 2 - start),
+          "no leading zeros (e.g. 7, not 07)",
+          null);
     }
     skipDigits();
     boolean integral = true;
@@ -274,8 +350,12 @@ final class JsonParser {
       integral = false;
       pos++;
       if (!isDigit(peek())) {
-        throw error(pos, "invalid number: no digit after the decimal point",
-            received(pos), "a digit", "write 1.0 or 1, not 1.");
+        throw error(
+            pos,
+            "invalid number: no digit after the decimal point",
+            received(pos),
+            "a digit",
+            "write 1.0 or 1, not 1.");
       }
       skipDigits();
     }
@@ -286,8 +366,8 @@ final class JsonParser {
         pos++;
       }
       if (!isDigit(peek())) {
-        throw error(pos, "invalid number: no digit in the exponent", received(pos),
-            "a digit", null);
+        throw error(
+            pos, "invalid number: no digit in the exponent", received(pos), "a digit", null);
       }
       skipDigits();
     }
@@ -304,7 +384,10 @@ final class JsonParser {
     }
     double value = Double.parseDouble(literal);
     if (Double.isInfinite(value)) {
-      throw error(start, "number out of range", ErrorText.excerpt(literal),
+      throw error(
+          start,
+          "number out of range",
+          ErrorText.excerpt(literal),
           "a number whose magnitude is at most " + Double.MAX_VALUE,
           "JSON numbers are read as 64-bit doubles");
     }
@@ -313,7 +396,11 @@ final class JsonParser {
 
   private Object parseLiteral(String word, Object value) {
     if (!text.startsWith(word, pos)) {
-      throw error(pos, "invalid literal", received(pos), "a JSON value such as " + word,
+      throw error(
+          pos,
+          "invalid literal",
+          received(pos),
+          "a JSON value such as " + word,
           hintForBadToken(pos));
     }
     pos += word.length();
@@ -361,8 +448,7 @@ final class JsonParser {
     int cp = text.codePointAt(at);
     if (Character.isLetter(cp)) {
       int end = at;
-      while (end < text.length() && end - at < 20
-          && Character.isLetterOrDigit(text.charAt(end))) {
+      while (end < text.length() && end - at < 20 && Character.isLetterOrDigit(text.charAt(end))) {
         end++;
       }
       return "'" + text.substring(at, end) + "'";
@@ -381,8 +467,10 @@ final class JsonParser {
   /** Hints for tokens that other languages accept but JSON does not. */
   private String hintForBadToken(int at) {
     String rest = text.substring(at, Math.min(text.length(), at + 10));
-    if (rest.startsWith("NaN") || rest.startsWith("Infinity")
-        || rest.startsWith("-Infinity") || rest.startsWith("Inf")) {
+    if (rest.startsWith("NaN")
+        || rest.startsWith("Infinity")
+        || rest.startsWith("-Infinity")
+        || rest.startsWith("Inf")) {
       return "JSON has no NaN or Infinity; write null or a finite number";
     }
     if (rest.startsWith("True") || rest.startsWith("False") || rest.startsWith("None")) {
@@ -397,10 +485,9 @@ final class JsonParser {
     return null;
   }
 
-  private JsonException error(int at, String what, String received, String expected,
-      String hint) {
-    return new JsonException(location(text, source, at) + ": "
-        + ErrorText.of(what, received, expected, hint));
+  private JsonException error(int at, String what, String received, String expected, String hint) {
+    return new JsonException(
+        location(text, source, at) + ": " + ErrorText.of(what, received, expected, hint));
   }
 
   /** {@code source:line:column}, both counted from 1, columns in UTF-16 characters. */

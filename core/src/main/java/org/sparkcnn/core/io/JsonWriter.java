@@ -7,16 +7,18 @@ import java.util.Map;
 /**
  * Writes Java values as JSON text; see {@link Json#write(Object)} for the supported types.
  *
- * <p>Pretty output matches Python's {@code json.dumps(value, indent=2, ensure_ascii=False)}
- * for the same values (key order kept); compact output matches {@code serde_json} and
- * {@code JSON.stringify}, which is what the safetensors reference writes in its header.
+ * <p>Pretty output matches Python's {@code json.dumps(value, indent=2, ensure_ascii=False)} for the
+ * same values (key order kept); compact output matches {@code serde_json} and {@code
+ * JSON.stringify}, which is what the safetensors reference writes in its header.
  */
 final class JsonWriter {
 
   private final StringBuilder out = new StringBuilder();
   private final boolean pretty;
+
   /** Keys and indices from the root to the value being written, for error messages. */
   private final List<Object> path = new ArrayList<>();
+
   /** Nesting of the value being written; its limit also stops a map or list that holds itself. */
   private int depth;
 
@@ -37,7 +39,9 @@ final class JsonWriter {
       string((String) value);
     } else if (value instanceof Boolean) {
       out.append(value);
-    } else if (value instanceof Long || value instanceof Integer || value instanceof Short
+    } else if (value instanceof Long
+        || value instanceof Integer
+        || value instanceof Short
         || value instanceof Byte) {
       out.append(value);
     } else if (value instanceof Double) {
@@ -54,7 +58,9 @@ final class JsonWriter {
     } else if (value instanceof List) {
       array((List<?>) value);
     } else {
-      throw error("value of unsupported type", value.getClass().getName(),
+      throw error(
+          "value of unsupported type",
+          value.getClass().getName(),
           "null, String, Boolean, Integer, Long, Short, Byte, Float, Double, Map or List",
           null);
     }
@@ -69,8 +75,11 @@ final class JsonWriter {
       boolean first = true;
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         if (!(entry.getKey() instanceof String)) {
-          throw error("object key is not a string", ErrorText.typeName(entry.getKey())
-              + " " + entry.getKey(), "a String key", null);
+          throw error(
+              "object key is not a string",
+              ErrorText.typeName(entry.getKey()) + " " + entry.getKey(),
+              "a String key",
+              null);
         }
         String key = (String) entry.getKey();
         separator(first);
@@ -107,8 +116,10 @@ final class JsonWriter {
 
   private void enter() {
     if (++depth > Json.MAX_DEPTH) {
-      throw error("nesting too deep", "more than " + Json.MAX_DEPTH
-          + " nested maps or lists", "at most " + Json.MAX_DEPTH,
+      throw error(
+          "nesting too deep",
+          "more than " + Json.MAX_DEPTH + " nested maps or lists",
+          "at most " + Json.MAX_DEPTH,
           "does a map or list contain itself?");
     }
   }
@@ -139,20 +150,37 @@ final class JsonWriter {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\b':
+          out.append("\\b");
+          break;
+        case '\f':
+          out.append("\\f");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
         default:
           if (c < 0x20) {
             out.append(String.format("\\u%04x", (int) c));
           } else if (Character.isSurrogate(c) && !isPairAt(s, i)) {
             // An unpaired surrogate has no UTF-8 form: it would be written as '?'.
-            throw error("string holds an unpaired surrogate at index " + i,
-                String.format("U+%04X", (int) c), "well-formed UTF-16 text", null);
+            throw error(
+                "string holds an unpaired surrogate at index " + i,
+                String.format("U+%04X", (int) c),
+                "well-formed UTF-16 text",
+                null);
           } else {
             if (Character.isHighSurrogate(c)) {
               out.append(c);
@@ -166,20 +194,24 @@ final class JsonWriter {
   }
 
   private static boolean isPairAt(String s, int i) {
-    return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length()
+    return Character.isHighSurrogate(s.charAt(i))
+        && i + 1 < s.length()
         && Character.isLowSurrogate(s.charAt(i + 1));
   }
 
   private void checkFinite(boolean notFinite, Object value) {
     if (notFinite) {
-      throw error("number is not finite", String.valueOf(value), "a finite number",
+      throw error(
+          "number is not finite",
+          String.valueOf(value),
+          "a finite number",
           "JSON has no NaN or Infinity; check the computation that produced it");
     }
   }
 
   private JsonException error(String what, String received, String expected, String hint) {
-    return new JsonException("cannot write JSON at " + pathText() + ": "
-        + ErrorText.of(what, received, expected, hint));
+    return new JsonException(
+        "cannot write JSON at " + pathText() + ": " + ErrorText.of(what, received, expected, hint));
   }
 
   /** The location as in jq: {@code $.config.layers[1]}. */

@@ -22,10 +22,10 @@ import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Optimizer;
 
 /**
- * A saved model: a directory holding {@value #MODEL_FILE} (the Keras spec),
- * {@value #WEIGHTS_FILE} (safetensors) and {@value #SETTINGS_FILE} (class names, input shape,
- * preprocessing, loss and optimizer settings, training facts, and the SHA-256 and size of the
- * other two files). Loading verifies the checksums before parsing anything else.
+ * A saved model: a directory holding {@value #MODEL_FILE} (the Keras spec), {@value #WEIGHTS_FILE}
+ * (safetensors) and {@value #SETTINGS_FILE} (class names, input shape, preprocessing, loss and
+ * optimizer settings, training facts, and the SHA-256 and size of the other two files). Loading
+ * verifies the checksums before parsing anything else.
  *
  * <p>{@link #encode} and {@link #decode} work on file bytes so any file system (Hadoop's in the
  * Spark job) can store them; {@link #save} and {@link #load} do it on the local file system,
@@ -37,6 +37,7 @@ public final class ModelDirectory {
   public static final String SETTINGS_FILE = "training.json";
   public static final String FORMAT = "spark-cnn-model";
   public static final int FORMAT_VERSION = 1;
+
   /** Longest JSON file we read: specs and settings are kilobytes; refuse hostile sizes. */
   static final long MAX_JSON_BYTES = 16L << 20;
 
@@ -76,14 +77,16 @@ public final class ModelDirectory {
   }
 
   /**
-   * Rebuilds a model from its directory's files. {@code files} maps each file name to its bytes
-   * (a missing file is an absent key); {@code location} names the directory in errors.
+   * Rebuilds a model from its directory's files. {@code files} maps each file name to its bytes (a
+   * missing file is an absent key); {@code location} names the directory in errors.
    */
   public static Loaded decode(Map<String, byte[]> files, String location)
       throws InvalidModelFileException {
     for (String name : List.of(MODEL_FILE, WEIGHTS_FILE, SETTINGS_FILE)) {
       if (!files.containsKey(name)) {
-        throw new InvalidModelFileException(location, "not a spark-cnn model directory",
+        throw new InvalidModelFileException(
+            location,
+            "not a spark-cnn model directory",
             "no " + name + " (files present: " + files.keySet() + ")",
             MODEL_FILE + ", " + WEIGHTS_FILE + " and " + SETTINGS_FILE,
             "point at the directory a training job wrote, e.g. runs/fmnist/model");
@@ -92,16 +95,30 @@ public final class ModelDirectory {
     String settingsSource = location + "/" + SETTINGS_FILE;
     Map<String, Object> s;
     try {
-      s = JsonFields.asObject(Json.parse(files.get(SETTINGS_FILE), settingsSource),
+      s = JsonFields.asObject(Json.parse(files.get(SETTINGS_FILE), settingsSource), settingsSource);
+      JsonFields.requireOnlyKeys(
+          s,
+          Set.of(
+              "format",
+              "format_version",
+              "input_shape",
+              "output_units",
+              "class_names",
+              "preprocessing",
+              "loss",
+              "optimizer",
+              "metrics",
+              "training",
+              "files"),
           settingsSource);
-      JsonFields.requireOnlyKeys(s, Set.of("format", "format_version", "input_shape",
-          "output_units", "class_names", "preprocessing", "loss", "optimizer", "metrics",
-          "training", "files"), settingsSource);
       String format = JsonFields.getString(s, "format", settingsSource);
       long version = JsonFields.getLong(s, "format_version", settingsSource);
       if (!format.equals(FORMAT) || version != FORMAT_VERSION) {
-        throw new InvalidModelFileException(settingsSource, "unsupported model format",
-            format + " version " + version, FORMAT + " version " + FORMAT_VERSION,
+        throw new InvalidModelFileException(
+            settingsSource,
+            "unsupported model format",
+            format + " version " + version,
+            FORMAT + " version " + FORMAT_VERSION,
             "the model was written by another tool or a newer spark-cnn");
       }
       Map<String, Object> sums = JsonFields.getObject(s, "files", settingsSource);
@@ -109,8 +126,8 @@ public final class ModelDirectory {
       verify(files, sums, WEIGHTS_FILE, location, settingsSource);
 
       String specSource = location + "/" + MODEL_FILE;
-      Sequential model = ModelSpec.fromJson(
-          new String(files.get(MODEL_FILE), StandardCharsets.UTF_8), specSource);
+      Sequential model =
+          ModelSpec.fromJson(new String(files.get(MODEL_FILE), StandardCharsets.UTF_8), specSource);
       WeightsFile.decodeInto(model, files.get(WEIGHTS_FILE), location + "/" + WEIGHTS_FILE);
 
       List<String> classNames = null;
@@ -123,22 +140,29 @@ public final class ModelDirectory {
           classNames.add((String) o);
         }
         if (classNames.size() != model.outputShape().size()) {
-          throw JsonFields.fieldError(settingsSource, "class_names", s.get("class_names"),
+          throw JsonFields.fieldError(
+              settingsSource,
+              "class_names",
+              s.get("class_names"),
               model.outputShape().size() + " names, one per model output");
         }
       }
       Map<String, Object> pre = JsonFields.getObject(s, "preprocessing", settingsSource);
       JsonFields.requireOnlyKeys(pre, Set.of("rescale"), settingsSource + " preprocessing");
       double rescale = JsonFields.getDouble(pre, "rescale", settingsSource + " preprocessing");
-      Map<String, Object> training = s.get("training") == null ? Map.of()
-          : JsonFields.getObject(s, "training", settingsSource);
+      Map<String, Object> training =
+          s.get("training") == null
+              ? Map.of()
+              : JsonFields.getObject(s, "training", settingsSource);
 
       String loss = JsonFields.getOptionalString(s, "loss", settingsSource, null);
       if (loss != null && s.get("optimizer") != null) {
         Map<String, Object> opt = JsonFields.getObject(s, "optimizer", settingsSource);
-        List<Object> metrics = s.get("metrics") == null ? List.of()
-            : JsonFields.getList(s, "metrics", settingsSource);
-        model.compile(loss, Optimizer.fromConfig(
+        List<Object> metrics =
+            s.get("metrics") == null ? List.of() : JsonFields.getList(s, "metrics", settingsSource);
+        model.compile(
+            loss,
+            Optimizer.fromConfig(
                 JsonFields.getString(opt, "name", settingsSource + " optimizer"), opt),
             metrics.stream().map(String::valueOf).toArray(String[]::new));
       }
@@ -184,9 +208,15 @@ public final class ModelDirectory {
 
   public static Loaded load(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new NoSuchFileException(dir.toString(), null,
-          "no model directory here; expected a directory holding " + MODEL_FILE + ", "
-              + WEIGHTS_FILE + " and " + SETTINGS_FILE);
+      throw new NoSuchFileException(
+          dir.toString(),
+          null,
+          "no model directory here; expected a directory holding "
+              + MODEL_FILE
+              + ", "
+              + WEIGHTS_FILE
+              + " and "
+              + SETTINGS_FILE);
     }
     return decode(readAll(dir), dir.toString());
   }
@@ -202,8 +232,8 @@ public final class ModelDirectory {
       long size = Files.size(p);
       long limit = name.endsWith(".json") ? MAX_JSON_BYTES : Integer.MAX_VALUE - 8;
       if (size > limit) {
-        throw new InvalidModelFileException(p.toString(), "file too large", size + " bytes",
-            "at most " + limit + " bytes", null);
+        throw new InvalidModelFileException(
+            p.toString(), "file too large", size + " bytes", "at most " + limit + " bytes", null);
       }
       try (InputStream in = Files.newInputStream(p)) {
         files.put(name, in.readNBytes((int) size));
@@ -212,17 +242,24 @@ public final class ModelDirectory {
     return files;
   }
 
-  private static void verify(Map<String, byte[]> files, Map<String, Object> sums, String name,
-      String location, String settingsSource) throws InvalidModelFileException {
+  private static void verify(
+      Map<String, byte[]> files,
+      Map<String, Object> sums,
+      String name,
+      String location,
+      String settingsSource)
+      throws InvalidModelFileException {
     Map<String, Object> entry = JsonFields.getObject(sums, name, settingsSource + " files");
     String expected = JsonFields.getString(entry, "sha256", settingsSource + " files." + name);
     long bytes = JsonFields.getLong(entry, "bytes", settingsSource + " files." + name);
     byte[] data = files.get(name);
     String actual = sha256(data);
     if (bytes != data.length || !actual.equals(expected)) {
-      throw new InvalidModelFileException(location + "/" + name,
+      throw new InvalidModelFileException(
+          location + "/" + name,
           "file does not match its checksum in " + SETTINGS_FILE,
-          data.length + " bytes with SHA-256 " + actual, bytes + " bytes with SHA-256 " + expected,
+          data.length + " bytes with SHA-256 " + actual,
+          bytes + " bytes with SHA-256 " + expected,
           "the file was modified or truncated after the model was saved");
     }
   }

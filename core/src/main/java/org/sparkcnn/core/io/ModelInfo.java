@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What travels with a model beyond its spec and weights: class names (label i is
- * classNames[i]), how raw uint8 pixels become model inputs (x = pixel * rescale), and free-form
- * training facts (epochs, batch size, seed, history) for the record.
+ * What travels with a model beyond its spec and weights: class names (label i is classNames[i]),
+ * how raw uint8 pixels become model inputs (x = pixel * rescale), and free-form training facts
+ * (epochs, batch size, seed, history) for the record.
  *
  * @param classNames one per output class, or null when unknown
  * @param rescale the factor applied to uint8 pixels; 1/255 for images in [0, 1]
@@ -20,8 +20,8 @@ public record ModelInfo(List<String> classNames, double rescale, Map<String, Obj
     classNames = classNames == null ? null : List.copyOf(classNames);
     training = training == null ? Map.of() : new LinkedHashMap<>(training);
     if (!(rescale > 0) || !Double.isFinite(rescale)) {
-      throw new IllegalArgumentException("rescale must be a positive finite number; received "
-          + rescale);
+      throw new IllegalArgumentException(
+          "rescale must be a positive finite number; received " + rescale);
     }
   }
 

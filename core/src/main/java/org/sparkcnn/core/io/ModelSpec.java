@@ -28,17 +28,51 @@ public final class ModelSpec {
   /** The Keras version we write; the format has been stable across tf.keras 2.x. */
   public static final String KERAS_VERSION = "2.11.0";
 
-  private static final Set<String> SUPPORTED = new TreeSet<>(List.of("InputLayer", "Conv2D",
-      "MaxPooling2D", "AveragePooling2D", "Dense", "Flatten", "Dropout", "Activation"));
-  private static final Set<String> COMMON = Set.of("name", "trainable", "dtype",
-      "batch_input_shape", "input_shape");
-  private static final Set<String> CONV_KEYS = union(COMMON, "filters", "kernel_size", "strides",
-      "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias",
-      "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-      "activity_regularizer", "kernel_constraint", "bias_constraint");
-  private static final Set<String> DENSE_KEYS = union(COMMON, "units", "activation", "use_bias",
-      "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-      "activity_regularizer", "kernel_constraint", "bias_constraint");
+  private static final Set<String> SUPPORTED =
+      new TreeSet<>(
+          List.of(
+              "InputLayer",
+              "Conv2D",
+              "MaxPooling2D",
+              "AveragePooling2D",
+              "Dense",
+              "Flatten",
+              "Dropout",
+              "Activation"));
+  private static final Set<String> COMMON =
+      Set.of("name", "trainable", "dtype", "batch_input_shape", "input_shape");
+  private static final Set<String> CONV_KEYS =
+      union(
+          COMMON,
+          "filters",
+          "kernel_size",
+          "strides",
+          "padding",
+          "data_format",
+          "dilation_rate",
+          "groups",
+          "activation",
+          "use_bias",
+          "kernel_initializer",
+          "bias_initializer",
+          "kernel_regularizer",
+          "bias_regularizer",
+          "activity_regularizer",
+          "kernel_constraint",
+          "bias_constraint");
+  private static final Set<String> DENSE_KEYS =
+      union(
+          COMMON,
+          "units",
+          "activation",
+          "use_bias",
+          "kernel_initializer",
+          "bias_initializer",
+          "kernel_regularizer",
+          "bias_regularizer",
+          "activity_regularizer",
+          "kernel_constraint",
+          "bias_constraint");
   private static final Set<String> POOL_KEYS =
       union(COMMON, "pool_size", "strides", "padding", "data_format");
 
@@ -47,52 +81,76 @@ public final class ModelSpec {
   /** Builds the model a spec describes (weights initialised from the model's seed, 0). */
   public static Sequential fromJson(String json, String source) {
     Map<String, Object> root = JsonFields.asObject(Json.parse(json, source), source);
-    JsonFields.requireOnlyKeys(root, Set.of("class_name", "config", "keras_version", "backend"),
-        source);
+    JsonFields.requireOnlyKeys(
+        root, Set.of("class_name", "config", "keras_version", "backend"), source);
     String cls = JsonFields.getString(root, "class_name", source);
     if (!cls.equals("Sequential")) {
-      throw new JsonException(source + ": " + ErrorText.of("unsupported model class",
-          "\"" + cls + "\"", "\"Sequential\"",
-          "only Sequential models are supported; save the model with a Sequential API"));
+      throw new JsonException(
+          source
+              + ": "
+              + ErrorText.of(
+                  "unsupported model class",
+                  "\"" + cls + "\"",
+                  "\"Sequential\"",
+                  "only Sequential models are supported; save the model with a Sequential API"));
     }
     Map<String, Object> config = JsonFields.getObject(root, "config", source);
     JsonFields.requireOnlyKeys(config, Set.of("name", "layers"), source + " config");
-    Sequential model = new Sequential(
-        JsonFields.getOptionalString(config, "name", source + " config", "sequential"));
+    Sequential model =
+        new Sequential(
+            JsonFields.getOptionalString(config, "name", source + " config", "sequential"));
     List<Map<String, Object>> layers = JsonFields.getObjectList(config, "layers", source);
     if (layers.isEmpty()) {
-      throw new JsonException(source + ": " + ErrorText.of("the model has no layers", "[]",
-          "at least one layer", null));
+      throw new JsonException(
+          source
+              + ": "
+              + ErrorText.of("the model has no layers", "[]", "at least one layer", null));
     }
     for (int i = 0; i < layers.size(); i++) {
       Map<String, Object> spec = layers.get(i);
       String path = source + " layers[" + i + "]";
-      JsonFields.requireOnlyKeys(spec, Set.of("class_name", "config", "module",
-          "registered_name", "build_config", "inbound_nodes"), path);
+      JsonFields.requireOnlyKeys(
+          spec,
+          Set.of(
+              "class_name", "config", "module", "registered_name", "build_config", "inbound_nodes"),
+          path);
       String layerClass = JsonFields.getString(spec, "class_name", path);
       Map<String, Object> c = JsonFields.getObject(spec, "config", path);
-      path = source + " layer " + i + " '" + c.getOrDefault("name", "?") + "' (" + layerClass
-          + ")";
+      path = source + " layer " + i + " '" + c.getOrDefault("name", "?") + "' (" + layerClass + ")";
       if (layerClass.equals("InputLayer")) {
         if (i != 0) {
-          throw new JsonException(path + ": " + ErrorText.of("InputLayer must come first",
-              "an InputLayer at position " + i, "it at position 0", null));
+          throw new JsonException(
+              path
+                  + ": "
+                  + ErrorText.of(
+                      "InputLayer must come first",
+                      "an InputLayer at position " + i,
+                      "it at position 0",
+                      null));
         }
-        JsonFields.requireOnlyKeys(c,
+        JsonFields.requireOnlyKeys(
+            c,
             Set.of("batch_input_shape", "batch_shape", "dtype", "sparse", "ragged", "name"),
             path);
-        model.input(inputShape(c, path, c.containsKey("batch_shape") ? "batch_shape"
-            : "batch_input_shape"));
+        model.input(
+            inputShape(
+                c, path, c.containsKey("batch_shape") ? "batch_shape" : "batch_input_shape"));
         continue;
       }
       if (model.layers().isEmpty() && model.inputShape() == null) {
-        String key = c.get("batch_input_shape") != null ? "batch_input_shape"
-            : c.get("input_shape") != null ? "input_shape" : null;
+        String key =
+            c.get("batch_input_shape") != null
+                ? "batch_input_shape"
+                : c.get("input_shape") != null ? "input_shape" : null;
         if (key == null) {
-          throw new JsonException(path + ": " + ErrorText.of("the model has no input shape",
-              "no InputLayer and no batch_input_shape on the first layer",
-              "an InputLayer with batch_input_shape [null, height, width, channels]",
-              "build the Keras model with an input_shape before calling to_json()"));
+          throw new JsonException(
+              path
+                  + ": "
+                  + ErrorText.of(
+                      "the model has no input shape",
+                      "no InputLayer and no batch_input_shape on the first layer",
+                      "an InputLayer with batch_input_shape [null, height, width, channels]",
+                      "build the Keras model with an input_shape before calling to_json()"));
         }
         model.input(inputShape(c, path, key));
       }
@@ -148,9 +206,13 @@ public final class ModelSpec {
     boolean batched = !key.equals("input_shape");
     int start = batched ? 1 : 0;
     if ((batched && (dims.isEmpty() || dims.get(0) != null)) || dims.size() <= start) {
-      throw JsonFields.fieldError(path, key, dims, batched
-          ? "[null, height, width, channels] (the batch dimension first, as null)"
-          : "[height, width, channels]");
+      throw JsonFields.fieldError(
+          path,
+          key,
+          dims,
+          batched
+              ? "[null, height, width, channels] (the batch dimension first, as null)"
+              : "[height, width, channels]");
     }
     int[] shape = new int[dims.size() - start];
     for (int i = start; i < dims.size(); i++) {
@@ -164,32 +226,40 @@ public final class ModelSpec {
   }
 
   private static Layer layer(String cls, Map<String, Object> c, String path) {
-    Layer layer = switch (cls) {
-      case "Conv2D" -> conv2d(c, path);
-      case "MaxPooling2D" -> pooling(new MaxPooling2D(1), c, path);
-      case "AveragePooling2D" -> pooling(new AveragePooling2D(1), c, path);
-      case "Dense" -> dense(c, path);
-      case "Flatten" -> {
-        JsonFields.requireOnlyKeys(c, union(COMMON, "data_format"), path);
-        channelsLast(c, path);
-        yield new Flatten();
-      }
-      case "Dropout" -> {
-        JsonFields.requireOnlyKeys(c, union(COMMON, "rate", "noise_shape", "seed"), path);
-        if (c.get("noise_shape") != null) {
-          throw unsupported(path, "noise_shape", c.get("noise_shape"), "null");
-        }
-        Object seed = c.get("seed");
-        yield new Dropout(JsonFields.getDouble(c, "rate", path))
-            .seed(seed == null ? null : JsonFields.getLong(c, "seed", path));
-      }
-      case "Activation" -> {
-        JsonFields.requireOnlyKeys(c, union(COMMON, "activation"), path);
-        yield new ActivationLayer(JsonFields.getString(c, "activation", path));
-      }
-      default -> throw new JsonException(path + ": " + ErrorText.of("unsupported layer type",
-          "\"" + cls + "\"", "one of " + SUPPORTED, null));
-    };
+    Layer layer =
+        switch (cls) {
+          case "Conv2D" -> conv2d(c, path);
+          case "MaxPooling2D" -> pooling(new MaxPooling2D(1), c, path);
+          case "AveragePooling2D" -> pooling(new AveragePooling2D(1), c, path);
+          case "Dense" -> dense(c, path);
+          case "Flatten" -> {
+            JsonFields.requireOnlyKeys(c, union(COMMON, "data_format"), path);
+            channelsLast(c, path);
+            yield new Flatten();
+          }
+          case "Dropout" -> {
+            JsonFields.requireOnlyKeys(c, union(COMMON, "rate", "noise_shape", "seed"), path);
+            if (c.get("noise_shape") != null) {
+              throw unsupported(path, "noise_shape", c.get("noise_shape"), "null");
+            }
+            Object seed = c.get("seed");
+            yield new Dropout(JsonFields.getDouble(c, "rate", path))
+                .seed(seed == null ? null : JsonFields.getLong(c, "seed", path));
+          }
+          case "Activation" -> {
+            JsonFields.requireOnlyKeys(c, union(COMMON, "activation"), path);
+            yield new ActivationLayer(JsonFields.getString(c, "activation", path));
+          }
+          default ->
+              throw new JsonException(
+                  path
+                      + ": "
+                      + ErrorText.of(
+                          "unsupported layer type",
+                          "\"" + cls + "\"",
+                          "one of " + SUPPORTED,
+                          null));
+        };
     common(c, path);
     String name = JsonFields.getOptionalString(c, "name", path, null);
     if (name != null) {
@@ -211,28 +281,29 @@ public final class ModelSpec {
     if (JsonFields.getOptionalInt(c, "groups", path, 1) != 1) {
       throw unsupported(path, "groups", c.get("groups"), "1");
     }
-    Conv2D conv = new Conv2D(JsonFields.getPositiveInt(c, "filters", path), kernel[0], kernel[1])
-        .strides(strides[0], strides[1])
-        .padding(JsonFields.getOptionalString(c, "padding", path, "valid"))
-        .activation(activation(c, path))
-        .useBias(JsonFields.getOptionalBoolean(c, "use_bias", path, true))
-        .kernelInitializer(initializer(c, "kernel_initializer", path, "glorot_uniform"));
+    Conv2D conv =
+        new Conv2D(JsonFields.getPositiveInt(c, "filters", path), kernel[0], kernel[1])
+            .strides(strides[0], strides[1])
+            .padding(JsonFields.getOptionalString(c, "padding", path, "valid"))
+            .activation(activation(c, path))
+            .useBias(JsonFields.getOptionalBoolean(c, "use_bias", path, true))
+            .kernelInitializer(initializer(c, "kernel_initializer", path, "glorot_uniform"));
     weightExtras(c, path);
     return conv;
   }
 
   private static Dense dense(Map<String, Object> c, String path) {
     JsonFields.requireOnlyKeys(c, DENSE_KEYS, path);
-    Dense dense = new Dense(JsonFields.getPositiveInt(c, "units", path))
-        .activation(activation(c, path))
-        .useBias(JsonFields.getOptionalBoolean(c, "use_bias", path, true))
-        .kernelInitializer(initializer(c, "kernel_initializer", path, "glorot_uniform"));
+    Dense dense =
+        new Dense(JsonFields.getPositiveInt(c, "units", path))
+            .activation(activation(c, path))
+            .useBias(JsonFields.getOptionalBoolean(c, "use_bias", path, true))
+            .kernelInitializer(initializer(c, "kernel_initializer", path, "glorot_uniform"));
     weightExtras(c, path);
     return dense;
   }
 
-  private static <T extends Pooling2D<T>> T pooling(T layer, Map<String, Object> c,
-      String path) {
+  private static <T extends Pooling2D<T>> T pooling(T layer, Map<String, Object> c, String path) {
     JsonFields.requireOnlyKeys(c, POOL_KEYS, path);
     channelsLast(c, path);
     int[] pool = JsonFields.getOptionalPositiveIntPair(c, "pool_size", path, new int[] {2, 2});
@@ -249,8 +320,8 @@ public final class ModelSpec {
   }
 
   /** An initializer as a string ("glorot_uniform") or Keras' {"class_name": ..} object. */
-  private static String initializer(Map<String, Object> c, String key, String path,
-      String fallback) {
+  private static String initializer(
+      Map<String, Object> c, String key, String path, String fallback) {
     Object v = c.get(key);
     if (v == null) {
       return fallback;
@@ -267,8 +338,13 @@ public final class ModelSpec {
     if (!bias.equals("zeros") && !bias.equals("Zeros")) {
       throw unsupported(path, "bias_initializer", c.get("bias_initializer"), "Zeros");
     }
-    for (String key : List.of("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-        "kernel_constraint", "bias_constraint")) {
+    for (String key :
+        List.of(
+            "kernel_regularizer",
+            "bias_regularizer",
+            "activity_regularizer",
+            "kernel_constraint",
+            "bias_constraint")) {
       if (c.get(key) != null) {
         throw unsupported(path, key, c.get(key), "null");
       }
@@ -292,10 +368,15 @@ public final class ModelSpec {
     }
   }
 
-  private static JsonException unsupported(String path, String key, Object received,
-      String expected) {
-    return new JsonException(path + " field '" + key + "': " + ErrorText.of(
-        "not supported by spark-cnn", ErrorText.describe(received), expected, null));
+  private static JsonException unsupported(
+      String path, String key, Object received, String expected) {
+    return new JsonException(
+        path
+            + " field '"
+            + key
+            + "': "
+            + ErrorText.of(
+                "not supported by spark-cnn", ErrorText.describe(received), expected, null));
   }
 
   private static Set<String> union(Set<String> base, String... more) {

@@ -10,18 +10,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The validated JSON header of a safetensors file: where each tensor lies in the data buffer,
- * and the free-form string metadata. Every rule of the reference implementation is checked here,
- * before a single tensor byte is read or allocated:
+ * The validated JSON header of a safetensors file: where each tensor lies in the data buffer, and
+ * the free-form string metadata. Every rule of the reference implementation is checked here, before
+ * a single tensor byte is read or allocated:
+ *
  * <ul>
- *   <li>the header is a JSON object; each tensor entry has exactly {@code dtype}, {@code shape}
- *       and {@code data_offsets}; {@code __metadata__}, if present, maps strings to strings;</li>
- *   <li>the dtype is one we load (F32);</li>
- *   <li>shape dimensions are non-negative integers whose product, times 4 bytes, equals
- *       {@code end - begin}, computed without overflow;</li>
- *   <li>{@code 0 ≤ begin ≤ end ≤} data buffer length;</li>
+ *   <li>the header is a JSON object; each tensor entry has exactly {@code dtype}, {@code shape} and
+ *       {@code data_offsets}; {@code __metadata__}, if present, maps strings to strings;
+ *   <li>the dtype is one we load (F32);
+ *   <li>shape dimensions are non-negative integers whose product, times 4 bytes, equals {@code end
+ *       - begin}, computed without overflow;
+ *   <li>{@code 0 ≤ begin ≤ end ≤} data buffer length;
  *   <li>the tensors, in offset order, cover the data buffer exactly: no gap, no overlap, no
- *       trailing bytes.</li>
+ *       trailing bytes.
  * </ul>
  */
 final class SafetensorsHeader {
@@ -53,6 +54,7 @@ final class SafetensorsHeader {
 
   /** Tensors in data-buffer order (which is also the order the reference writer uses). */
   final List<Entry> entries;
+
   final Map<String, String> metadata;
 
   private SafetensorsHeader(List<Entry> entries, Map<String, String> metadata) {
@@ -61,7 +63,7 @@ final class SafetensorsHeader {
   }
 
   /**
-   * @param headerBytes  the N header bytes (UTF-8 JSON, possibly padded with spaces)
+   * @param headerBytes the N header bytes (UTF-8 JSON, possibly padded with spaces)
    * @param bufferLength bytes in the data buffer: file length − 8 − N
    */
   static SafetensorsHeader parse(byte[] headerBytes, long bufferLength, String source)
@@ -79,8 +81,8 @@ final class SafetensorsHeader {
     // Sorting by (begin, end) puts empty tensors before a non-empty one at the same offset.
     entries.sort(Comparator.<Entry>comparingLong(e -> e.begin).thenComparingLong(e -> e.end));
     checkCoverage(entries, bufferLength, source);
-    return new SafetensorsHeader(Collections.unmodifiableList(entries),
-        Collections.unmodifiableMap(metadata));
+    return new SafetensorsHeader(
+        Collections.unmodifiableList(entries), Collections.unmodifiableMap(metadata));
   }
 
   private static Map<String, Object> parseJsonObject(byte[] headerBytes, String source)
@@ -93,10 +95,13 @@ final class SafetensorsHeader {
       throw new InvalidModelFileException(e.getMessage(), e);
     }
     if (!(json instanceof Map)) {
-      throw new InvalidModelFileException(source, "the header is not a JSON object",
+      throw new InvalidModelFileException(
+          source,
+          "the header is not a JSON object",
           ErrorText.describe(json),
           "a JSON object {\"tensor name\": {\"dtype\": …, \"shape\": …, "
-              + "\"data_offsets\": …}, …}", null);
+              + "\"data_offsets\": …}, …}",
+          null);
     }
     return JsonFields.asObject(json, source);
   }
@@ -104,15 +109,21 @@ final class SafetensorsHeader {
   private static Map<String, String> parseMetadata(Object value, String source)
       throws InvalidModelFileException {
     if (!(value instanceof Map)) {
-      throw new InvalidModelFileException(source, "'" + METADATA_KEY + "' is not an object",
-          ErrorText.describe(value), "an object of string values", null);
+      throw new InvalidModelFileException(
+          source,
+          "'" + METADATA_KEY + "' is not an object",
+          ErrorText.describe(value),
+          "an object of string values",
+          null);
     }
     Map<String, String> metadata = new LinkedHashMap<>();
     for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
       if (!(e.getValue() instanceof String)) {
-        throw new InvalidModelFileException(source,
+        throw new InvalidModelFileException(
+            source,
             "'" + METADATA_KEY + "' entry '" + e.getKey() + "' is not a string",
-            ErrorText.describe(e.getValue()), "a string value",
+            ErrorText.describe(e.getValue()),
+            "a string value",
             "the format allows only string metadata; encode other values as text");
       }
       metadata.put((String) e.getKey(), (String) e.getValue());
@@ -124,7 +135,9 @@ final class SafetensorsHeader {
       throws InvalidModelFileException {
     String tensor = "tensor '" + name + "'";
     if (!(value instanceof Map) || !((Map<?, ?>) value).keySet().equals(ENTRY_KEYS)) {
-      throw new InvalidModelFileException(source, tensor + " has a malformed header entry",
+      throw new InvalidModelFileException(
+          source,
+          tensor + " has a malformed header entry",
           ErrorText.describe(value),
           "an object with exactly the fields 'dtype', 'shape' and 'data_offsets'",
           null);
@@ -132,8 +145,11 @@ final class SafetensorsHeader {
     Map<?, ?> fields = (Map<?, ?>) value;
     Object dtype = fields.get("dtype");
     if (!DTYPE.equals(dtype)) {
-      throw new InvalidModelFileException(source, tensor + " has an unsupported dtype",
-          ErrorText.describe(dtype), "\"" + DTYPE + "\" (float32)",
+      throw new InvalidModelFileException(
+          source,
+          tensor + " has an unsupported dtype",
+          ErrorText.describe(dtype),
+          "\"" + DTYPE + "\" (float32)",
           "convert the weights to float32 before saving, e.g. "
               + "{k: v.float() for k, v in state_dict.items()}");
     }
@@ -141,12 +157,17 @@ final class SafetensorsHeader {
     long[] offsets = parseOffsets(tensor, fields.get("data_offsets"), bufferLength, source);
     long bytes = byteCount(tensor, shape, source);
     if (offsets[1] - offsets[0] != bytes) {
-      throw new InvalidModelFileException(source,
+      throw new InvalidModelFileException(
+          source,
           tensor + " has data_offsets that disagree with its shape",
-          (offsets[1] - offsets[0]) + " bytes (data_offsets " + offsets[0] + ".."
-              + offsets[1] + ")",
-          bytes + " bytes (shape " + Arrays.toString(shape) + " × "
-              + BYTES_PER_VALUE + " bytes)", null);
+          (offsets[1] - offsets[0])
+              + " bytes (data_offsets "
+              + offsets[0]
+              + ".."
+              + offsets[1]
+              + ")",
+          bytes + " bytes (shape " + Arrays.toString(shape) + " × " + BYTES_PER_VALUE + " bytes)",
+          null);
     }
     return new Entry(name, shape, offsets[0], offsets[1]);
   }
@@ -155,39 +176,45 @@ final class SafetensorsHeader {
       throws InvalidModelFileException {
     String expected = "an array of integers in [0, " + Integer.MAX_VALUE + "]";
     if (!(value instanceof List)) {
-      throw new InvalidModelFileException(source, tensor + " has an invalid shape",
-          ErrorText.describe(value), expected, null);
+      throw new InvalidModelFileException(
+          source, tensor + " has an invalid shape", ErrorText.describe(value), expected, null);
     }
     List<?> dims = (List<?>) value;
     int[] shape = new int[dims.size()];
     for (int i = 0; i < shape.length; i++) {
       Object dim = dims.get(i);
       if (!(dim instanceof Long) || (Long) dim < 0 || (Long) dim > Integer.MAX_VALUE) {
-        throw new InvalidModelFileException(source,
+        throw new InvalidModelFileException(
+            source,
             tensor + " has an invalid shape (dimension " + i + ")",
-            ErrorText.describe(value), expected, null);
+            ErrorText.describe(value),
+            expected,
+            null);
       }
       shape[i] = (int) (long) (Long) dim;
     }
     return shape;
   }
 
-  private static long[] parseOffsets(String tensor, Object value, long bufferLength,
-      String source) throws InvalidModelFileException {
-    String expected = "[begin, end] with 0 ≤ begin ≤ end ≤ " + bufferLength
-        + " (the data buffer's length)";
-    if (!(value instanceof List) || ((List<?>) value).size() != 2
+  private static long[] parseOffsets(String tensor, Object value, long bufferLength, String source)
+      throws InvalidModelFileException {
+    String expected =
+        "[begin, end] with 0 ≤ begin ≤ end ≤ " + bufferLength + " (the data buffer's length)";
+    if (!(value instanceof List)
+        || ((List<?>) value).size() != 2
         || !(((List<?>) value).get(0) instanceof Long)
         || !(((List<?>) value).get(1) instanceof Long)) {
-      throw new InvalidModelFileException(source, tensor + " has invalid data_offsets",
-          ErrorText.describe(value), expected, null);
+      throw new InvalidModelFileException(
+          source, tensor + " has invalid data_offsets", ErrorText.describe(value), expected, null);
     }
     long begin = (Long) ((List<?>) value).get(0);
     long end = (Long) ((List<?>) value).get(1);
     if (begin < 0 || begin > end || end > bufferLength) {
-      throw new InvalidModelFileException(source,
+      throw new InvalidModelFileException(
+          source,
           tensor + " has data_offsets outside the data buffer",
-          "[" + begin + ", " + end + "]", expected,
+          "[" + begin + ", " + end + "]",
+          expected,
           end > bufferLength ? "the file may be truncated" : null);
     }
     return new long[] {begin, end};
@@ -208,9 +235,12 @@ final class SafetensorsHeader {
     } catch (ArithmeticException overflow) {
       // Reported below, with the shape.
     }
-    throw new InvalidModelFileException(source, tensor + " is too large",
+    throw new InvalidModelFileException(
+        source,
+        tensor + " is too large",
         "shape " + Arrays.toString(shape),
-        "at most " + (Integer.MAX_VALUE - 8) + " values (one Java array)", null);
+        "at most " + (Integer.MAX_VALUE - 8) + " values (one Java array)",
+        null);
   }
 
   private static void checkCoverage(List<Entry> entries, long bufferLength, String source)
@@ -219,29 +249,33 @@ final class SafetensorsHeader {
     Entry previous = null;
     for (Entry e : entries) {
       if (e.begin < covered) {
-        throw new InvalidModelFileException(source,
+        throw new InvalidModelFileException(
+            source,
             "tensors '" + previous.name + "' and '" + e.name + "' overlap",
-            "'" + e.name + "' begins at byte " + e.begin
-                + " of the data buffer",
+            "'" + e.name + "' begins at byte " + e.begin + " of the data buffer",
             "byte " + covered + ", where '" + previous.name + "' ends",
             "each byte of the data buffer belongs to exactly one tensor");
       }
       if (e.begin > covered) {
-        throw new InvalidModelFileException(source,
+        throw new InvalidModelFileException(
+            source,
             "gap in the data buffer before tensor '" + e.name + "'",
             "'" + e.name + "' begins at byte " + e.begin,
-            "byte " + covered + (previous == null ? ", the buffer's start"
-                : ", where '" + previous.name + "' ends"),
+            "byte "
+                + covered
+                + (previous == null
+                    ? ", the buffer's start"
+                    : ", where '" + previous.name + "' ends"),
             "each byte of the data buffer belongs to exactly one tensor");
       }
       covered = e.end;
       previous = e;
     }
     if (covered != bufferLength) {
-      throw new InvalidModelFileException(source,
+      throw new InvalidModelFileException(
+          source,
           "trailing bytes after the last tensor",
-          "a data buffer of " + bufferLength + " bytes, of which the tensors cover "
-              + covered,
+          "a data buffer of " + bufferLength + " bytes, of which the tensors cover " + covered,
           "tensors covering the data buffer exactly",
           "the file may have been appended to, or its header is damaged");
     }

@@ -3,8 +3,8 @@ package org.sparkcnn.core.io;
 import java.util.Arrays;
 
 /**
- * A float32 tensor as stored in a weights file: a shape and its values in row-major (C) order,
- * the last dimension varying fastest, as numpy and safetensors lay them out.
+ * A float32 tensor as stored in a weights file: a shape and its values in row-major (C) order, the
+ * last dimension varying fastest, as numpy and safetensors lay them out.
  *
  * <p>The shape is copied; the values are <em>not</em>, so that a large tensor exists once in
  * memory. Do not modify the array while another holder may read it.
@@ -16,7 +16,7 @@ public final class TensorData {
 
   /**
    * @param shape dimensions, each ≥ 0; an empty shape is a scalar holding one value
-   * @param data  exactly product(shape) values
+   * @param data exactly product(shape) values
    * @throws IllegalArgumentException when a dimension is negative or the sizes disagree
    */
   public TensorData(int[] shape, float[] data) {
@@ -25,8 +25,9 @@ public final class TensorData {
     boolean empty = false;
     for (int dim : this.shape) {
       if (dim < 0) {
-        throw new IllegalArgumentException(ErrorText.of("negative dimension in shape",
-            Arrays.toString(shape), "dimensions ≥ 0", null));
+        throw new IllegalArgumentException(
+            ErrorText.of(
+                "negative dimension in shape", Arrays.toString(shape), "dimensions ≥ 0", null));
       }
       empty |= dim == 0;
     }
@@ -35,14 +36,21 @@ public final class TensorData {
       // No overflow: count < 2^31 before this product and each dimension is < 2^31.
       count *= this.shape[i];
       if (count > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(ErrorText.of("shape too large for one array",
-            Arrays.toString(shape), "at most " + Integer.MAX_VALUE + " values", null));
+        throw new IllegalArgumentException(
+            ErrorText.of(
+                "shape too large for one array",
+                Arrays.toString(shape),
+                "at most " + Integer.MAX_VALUE + " values",
+                null));
       }
     }
     if (count != data.length) {
-      throw new IllegalArgumentException(ErrorText.of("shape and data sizes disagree",
-          data.length + " values for shape " + Arrays.toString(shape),
-          count + " values (the product of the shape)", null));
+      throw new IllegalArgumentException(
+          ErrorText.of(
+              "shape and data sizes disagree",
+              data.length + " values for shape " + Arrays.toString(shape),
+              count + " values (the product of the shape)",
+              null));
     }
   }
 

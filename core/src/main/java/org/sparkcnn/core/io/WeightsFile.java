@@ -24,7 +24,8 @@ public final class WeightsFile {
   public static byte[] encode(Sequential model, float[] params) {
     Map<String, TensorData> tensors = new LinkedHashMap<>();
     for (ParamSpec p : model.weightTensors()) {
-      tensors.put(p.name(),
+      tensors.put(
+          p.name(),
           new TensorData(p.shape(), Arrays.copyOfRange(params, p.offset(), p.offset() + p.size())));
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -63,9 +64,12 @@ public final class WeightsFile {
       if (t == null) {
         missing.add(p.name() + Arrays.toString(p.shape()));
       } else if (!Arrays.equals(t.shape(), p.shape())) {
-        throw new InvalidModelFileException(source, "tensor '" + p.name()
-            + "' has the wrong shape", Arrays.toString(t.shape()), Arrays.toString(p.shape())
-            + " for " + model.describe(), "the weights belong to a different model spec");
+        throw new InvalidModelFileException(
+            source,
+            "tensor '" + p.name() + "' has the wrong shape",
+            Arrays.toString(t.shape()),
+            Arrays.toString(p.shape()) + " for " + model.describe(),
+            "the weights belong to a different model spec");
       }
     }
     List<String> extra = new ArrayList<>();
@@ -75,7 +79,9 @@ public final class WeightsFile {
       }
     }
     if (!missing.isEmpty() || !extra.isEmpty()) {
-      throw new InvalidModelFileException(source, "the weights do not match the model's tensors",
+      throw new InvalidModelFileException(
+          source,
+          "the weights do not match the model's tensors",
           "missing " + missing + ", unexpected " + extra,
           "exactly " + expected.stream().map(p -> p.name() + Arrays.toString(p.shape())).toList(),
           "the weights belong to a different model spec, or its layers were renamed");
@@ -85,9 +91,12 @@ public final class WeightsFile {
       float[] data = file.tensors().get(p.name()).data();
       for (int i = 0; i < data.length; i++) {
         if (!Float.isFinite(data[i])) {
-          throw new InvalidModelFileException(source, "tensor '" + p.name()
-              + "' holds a value that is not finite", data[i] + " at index " + i,
-              "finite weights", "the model diverged before it was saved");
+          throw new InvalidModelFileException(
+              source,
+              "tensor '" + p.name() + "' holds a value that is not finite",
+              data[i] + " at index " + i,
+              "finite weights",
+              "the model diverged before it was saved");
         }
       }
     }

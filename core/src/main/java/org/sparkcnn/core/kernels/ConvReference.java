@@ -7,15 +7,19 @@ import org.sparkcnn.core.tensor.Window2D;
  * kernels are tested against and that the gradient checks differentiate.
  *
  * <p>Shapes: x (N, H, W, C), kernel (KH, KW, C, F), bias (F), y (N, OH, OW, F).
- * <pre>y[n, oh, ow, f] = bias[f] + sum_{i, j, c} x[n, oh*SH - PT + i, ow*SW - PL + j, c] * kernel[i, j, c, f]</pre>
+ *
+ * <pre>
+ * y[n, oh, ow, f] = bias[f] + sum_{i, j, c} x[n, oh*SH - PT + i, ow*SW - PL + j, c] * kernel[i, j, c, f]
+ * </pre>
+ *
  * Input positions outside (H, W) are zero padding.
  */
 public final class ConvReference {
   private ConvReference() {}
 
   /** y = conv(x, kernel) + bias; bias may be null. */
-  public static void forward(Window2D g, int filters, int n, double[] x, double[] kernel,
-      double[] bias, double[] y) {
+  public static void forward(
+      Window2D g, int filters, int n, double[] x, double[] kernel, double[] bias, double[] y) {
     for (int b = 0; b < n; b++) {
       for (int oh = 0; oh < g.outH(); oh++) {
         for (int ow = 0; ow < g.outW(); ow++) {
@@ -47,41 +51,46 @@ public final class ConvReference {
   }
 
   /**
-   * dx = d(loss)/dx from dy (N, OH, OW, F). Differentiates
-   * {@code y[n,oh,ow,f] += x[n,h,w,c] * kernel[i,j,c,f]}: dx[n,h,w,c] += dy[n,oh,ow,f] * kernel[i,j,c,f].
-   * Overwrites dx.
+   * dx = d(loss)/dx from dy (N, OH, OW, F). Differentiates {@code y[n,oh,ow,f] += x[n,h,w,c] *
+   * kernel[i,j,c,f]}: dx[n,h,w,c] += dy[n,oh,ow,f] * kernel[i,j,c,f]. Overwrites dx.
    */
-  public static void backwardInput(Window2D g, int filters, int n, double[] dy, double[] kernel,
-      double[] dx) {
+  public static void backwardInput(
+      Window2D g, int filters, int n, double[] dy, double[] kernel, double[] dx) {
     java.util.Arrays.fill(dx, 0, n * g.inputSize(), 0);
-    forEachTap(g, n, (b, oh, ow, i, j, xo) -> {
-      int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
-      int ko = (i * g.kernelW() + j) * g.channels() * filters;
-      for (int c = 0; c < g.channels(); c++) {
-        double sum = 0;
-        for (int f = 0; f < filters; f++) {
-          sum += dy[yo + f] * kernel[ko + c * filters + f];
-        }
-        dx[xo + c] += sum;
-      }
-    });
+    forEachTap(
+        g,
+        n,
+        (b, oh, ow, i, j, xo) -> {
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
+          int ko = (i * g.kernelW() + j) * g.channels() * filters;
+          for (int c = 0; c < g.channels(); c++) {
+            double sum = 0;
+            for (int f = 0; f < filters; f++) {
+              sum += dy[yo + f] * kernel[ko + c * filters + f];
+            }
+            dx[xo + c] += sum;
+          }
+        });
   }
 
   /**
    * dKernel += sum over taps of x[n,h,w,c] * dy[n,oh,ow,f]; dBias[f] += sum dy[n,oh,ow,f].
    * Accumulates, so gradients of several batches can be summed; dBias may be null.
    */
-  public static void backwardParams(Window2D g, int filters, int n, double[] x, double[] dy,
-      double[] dKernel, double[] dBias) {
-    forEachTap(g, n, (b, oh, ow, i, j, xo) -> {
-      int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
-      int ko = (i * g.kernelW() + j) * g.channels() * filters;
-      for (int c = 0; c < g.channels(); c++) {
-        for (int f = 0; f < filters; f++) {
-          dKernel[ko + c * filters + f] += x[xo + c] * dy[yo + f];
-        }
-      }
-    });
+  public static void backwardParams(
+      Window2D g, int filters, int n, double[] x, double[] dy, double[] dKernel, double[] dBias) {
+    forEachTap(
+        g,
+        n,
+        (b, oh, ow, i, j, xo) -> {
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
+          int ko = (i * g.kernelW() + j) * g.channels() * filters;
+          for (int c = 0; c < g.channels(); c++) {
+            for (int f = 0; f < filters; f++) {
+              dKernel[ko + c * filters + f] += x[xo + c] * dy[yo + f];
+            }
+          }
+        });
     if (dBias != null) {
       for (int p = 0; p < n * g.outputPixels(); p++) {
         for (int f = 0; f < filters; f++) {

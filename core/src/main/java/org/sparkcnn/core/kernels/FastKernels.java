@@ -5,33 +5,36 @@ import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.tensor.Window2D;
 
 /**
- * The fast kernels in float: convolutions and dense layers as {@link Gemm} products (the Vector
- * API one in {@link VectorKernels}, the plain-Java one in {@link ScalarKernels}), pooling and
+ * The fast kernels in float: convolutions and dense layers as {@link Gemm} products (the Vector API
+ * one in {@link VectorKernels}, the plain-Java one in {@link ScalarKernels}), pooling and
  * activations as single passes over channels-last rows. Nothing is allocated per call: packed
  * weights, padded inputs and row offsets live in per-thread {@link Scratch}.
  *
- * <p>Convolution as matrices (shape letters of {@link Window2D}; P = N * OH * OW output pixels,
- * K = KH * KW * C, F filters): the kernel (KH, KW, C, F) is already a row-major (K, F) matrix W,
- * and the im2col matrix X (P, K) holds in row p the input patch of output pixel p (zeros where
- * the window covers padding), in (KH, KW, C) order. Then
+ * <p>Convolution as matrices (shape letters of {@link Window2D}; P = N * OH * OW output pixels, K =
+ * KH * KW * C, F filters): the kernel (KH, KW, C, F) is already a row-major (K, F) matrix W, and
+ * the im2col matrix X (P, K) holds in row p the input patch of output pixel p (zeros where the
+ * window covers padding), in (KH, KW, C) order. Then
+ *
  * <pre>
  *   forward         y (P, F)  = X W + bias
  *   backwardParams  dW (K, F) += X^T dy,  dbias += column sums of dy
  *   backwardInput   dX (P, K) = dy W^T, each row of dX added back onto its patch (col2im)
  * </pre>
- * X is never written out: the products read each patch in place from the input (or its padded
- * copy, see {@link PatchSource}), and the input gradient's product adds its tiles straight onto
- * the patches. An im2col of a 3x3 kernel writes and reads nine times the input; on the seed
- * model that pass cost as much as a fifth of the convolution. W (or W^T) is packed once per call.
+ *
+ * X is never written out: the products read each patch in place from the input (or its padded copy,
+ * see {@link PatchSource}), and the input gradient's product adds its tiles straight onto the
+ * patches. An im2col of a 3x3 kernel writes and reads nine times the input; on the seed model that
+ * pass cost as much as a fifth of the convolution. W (or W^T) is packed once per call.
  */
 abstract class FastKernels implements Kernels {
   /**
-   * Patch floats (pixels x K) per block of a convolution product: 128 KiB, a quarter of L2.
-   * Within a block each strip of packed weights is read from L1 by every panel of pixels and the
-   * block's patches once per strip, so they should stay in L2; blocks as large as that keep the
-   * per-block costs (accumulating the weight gradient, row offsets) small when K is small.
+   * Patch floats (pixels x K) per block of a convolution product: 128 KiB, a quarter of L2. Within
+   * a block each strip of packed weights is read from L1 by every panel of pixels and the block's
+   * patches once per strip, so they should stay in L2; blocks as large as that keep the per-block
+   * costs (accumulating the weight gradient, row offsets) small when K is small.
    */
   private static final int BLOCK_FLOATS = 32 * 1024;
+
   private final Gemm gemm;
 
   FastKernels(Gemm gemm) {
@@ -43,14 +46,29 @@ abstract class FastKernels implements Kernels {
   }
 
   @Override
-  public void conv2dForward(Window2D g, int filters, int n, float[] x, float[] params,
-      int kernelOffset, int biasOffset, float[] y) {
+  public void conv2dForward(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      float[] y) {
     conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, false, y);
   }
 
   @Override
-  public void conv2dForwardActivation(Window2D g, int filters, int n, float[] x, float[] params,
-      int kernelOffset, int biasOffset, Activation a, float[] y) {
+  public void conv2dForwardActivation(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      Activation a,
+      float[] y) {
     conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
     if (a != Activation.RELU) {
       activationForward(a, n * g.outputPixels(), filters, y, y);
@@ -58,8 +76,16 @@ abstract class FastKernels implements Kernels {
   }
 
   /** conv2dForward, then max(., 0) if relu, fused into the product's store. */
-  void conv2dForward(Window2D g, int filters, int n, float[] x, float[] params, int kernelOffset,
-      int biasOffset, boolean relu, float[] y) {
+  void conv2dForward(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      boolean relu,
+      float[] y) {
     int k = g.kernelH() * g.kernelW() * g.channels();
     int rows = n * g.outputPixels();
     int block = blockRows(g, rows);
@@ -72,15 +98,27 @@ abstract class FastKernels implements Kernels {
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
       PatchSource.rowBases(g, r0, m, bases);
-      gemm.multiplyPatches(m, filters, g.kernelH(), PatchSource.runLength(g),
-          PatchSource.runStride(g), src, bases, bp, bias, biasOffset, relu, y, r0 * filters,
+      gemm.multiplyPatches(
+          m,
+          filters,
+          g.kernelH(),
+          PatchSource.runLength(g),
+          PatchSource.runStride(g),
+          src,
+          bases,
+          bp,
+          bias,
+          biasOffset,
+          relu,
+          y,
+          r0 * filters,
           filters);
     }
   }
 
   @Override
-  public void conv2dBackwardInput(Window2D g, int filters, int n, float[] dy, float[] params,
-      int kernelOffset, float[] dx) {
+  public void conv2dBackwardInput(
+      Window2D g, int filters, int n, float[] dy, float[] params, int kernelOffset, float[] dx) {
     int k = g.kernelH() * g.kernelW() * g.channels();
     int rows = n * g.outputPixels();
     int block = blockRows(g, rows);
@@ -96,8 +134,18 @@ abstract class FastKernels implements Kernels {
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
       PatchSource.rowBases(g, r0, m, bases);
-      gemm.multiplyAddToPatches(m, g.kernelH(), PatchSource.runLength(g),
-          PatchSource.runStride(g), filters, dy, r0 * filters, filters, bp, target, bases);
+      gemm.multiplyAddToPatches(
+          m,
+          g.kernelH(),
+          PatchSource.runLength(g),
+          PatchSource.runStride(g),
+          filters,
+          dy,
+          r0 * filters,
+          filters,
+          bp,
+          target,
+          bases);
     }
     if (padded) {
       PatchSource.crop(g, n, target, dx);
@@ -105,8 +153,15 @@ abstract class FastKernels implements Kernels {
   }
 
   @Override
-  public void conv2dBackwardParams(Window2D g, int filters, int n, float[] x, float[] dy,
-      float[] grads, int kernelOffset, int biasOffset) {
+  public void conv2dBackwardParams(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] grads,
+      int kernelOffset,
+      int biasOffset) {
     int rows = n * g.outputPixels();
     int block = blockRows(g, rows);
     Scratch s = Scratch.get();
@@ -115,9 +170,20 @@ abstract class FastKernels implements Kernels {
     for (int r0 = 0; r0 < rows; r0 += block) {
       int m = Math.min(block, rows - r0);
       PatchSource.rowBases(g, r0, m, bases);
-      gemm.multiplyTransposedPatchesAccumulate(m, filters, g.kernelH(),
-          PatchSource.runLength(g), PatchSource.runStride(g), src, bases, dy, r0 * filters,
-          filters, grads, kernelOffset, filters);
+      gemm.multiplyTransposedPatchesAccumulate(
+          m,
+          filters,
+          g.kernelH(),
+          PatchSource.runLength(g),
+          PatchSource.runStride(g),
+          src,
+          bases,
+          dy,
+          r0 * filters,
+          filters,
+          grads,
+          kernelOffset,
+          filters);
     }
     if (biasOffset >= 0) {
       columnSums(rows, filters, dy, grads, biasOffset);
@@ -125,8 +191,8 @@ abstract class FastKernels implements Kernels {
   }
 
   /**
-   * Output pixels per block: as many as keep the block's patches within {@link #BLOCK_FLOATS},
-   * a multiple of the panel height, at least one panel, at most all rows.
+   * Output pixels per block: as many as keep the block's patches within {@link #BLOCK_FLOATS}, a
+   * multiple of the panel height, at least one panel, at most all rows.
    */
   static int blockRows(Window2D g, int rows) {
     int k = g.kernelH() * g.kernelW() * g.channels();
@@ -164,8 +230,11 @@ abstract class FastKernels implements Kernels {
           int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
           int from = 0;
           if (isFull2x2(g, oh, ow)) {
-            int x0 = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
-                + ow * g.strideW() - g.padLeft()) * c;
+            int x0 =
+                ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
+                        + ow * g.strideW()
+                        - g.padLeft())
+                    * c;
             from = maxPool2x2Forward(c, x, x0, g.inW() * c, y, yo);
           }
           maxPoolForward(g, b, oh, ow, x, y, yo, from);
@@ -178,7 +247,11 @@ abstract class FastKernels implements Kernels {
   static boolean isFull2x2(Window2D g, int oh, int ow) {
     int h = oh * g.strideH() - g.padTop();
     int w = ow * g.strideW() - g.padLeft();
-    return g.kernelH() == 2 && g.kernelW() == 2 && h >= 0 && w >= 0 && h + 2 <= g.inH()
+    return g.kernelH() == 2
+        && g.kernelW() == 2
+        && h >= 0
+        && w >= 0
+        && h + 2 <= g.inH()
         && w + 2 <= g.inW();
   }
 
@@ -188,22 +261,30 @@ abstract class FastKernels implements Kernels {
   }
 
   /**
-   * Lanes of the vectorized 2x2 windows, which handle channels [0, C - C % lanes); 0 if there
-   * are none.
+   * Lanes of the vectorized 2x2 windows, which handle channels [0, C - C % lanes); 0 if there are
+   * none.
    */
   int poolLanes() {
     return 0;
   }
 
   /** A vectorized 2x2 window's backward on a prefix of the channels; returns where it stopped. */
-  int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
-      float[] dx, boolean overlap, boolean relu) {
+  int maxPool2x2Backward(
+      int c,
+      float[] x,
+      int x0,
+      int rowStride,
+      float[] dy,
+      int yo,
+      float[] dx,
+      boolean overlap,
+      boolean relu) {
     return 0;
   }
 
   /** Max pooling forward of output pixel (b, oh, ow), channels [from, C). */
-  static void maxPoolForward(Window2D g, int b, int oh, int ow, float[] x, float[] y, int yo,
-      int from) {
+  static void maxPoolForward(
+      Window2D g, int b, int oh, int ow, float[] x, float[] y, int yo, int from) {
     int c = g.channels();
     int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
     int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
@@ -236,15 +317,24 @@ abstract class FastKernels implements Kernels {
   }
 
   /** With relu, a window's gradient is dropped when its maximum is not positive. */
-  private void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx,
-      boolean relu) {
+  private void maxPool2dBackward(
+      Window2D g, int n, float[] x, float[] dy, float[] dx, boolean relu) {
     int c = g.channels();
     boolean overlap = g.strideH() < g.kernelH() || g.strideW() < g.kernelW();
     // Vectorized 2x2 windows that tile the input exactly store every element of dx: then the
     // zero fill (a pass over the largest activations) is not needed.
-    boolean tiles = !overlap && g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2
-        && g.strideW() == 2 && g.padTop() == 0 && g.padLeft() == 0 && g.inH() == 2 * g.outH()
-        && g.inW() == 2 * g.outW() && poolLanes() > 0 && c % poolLanes() == 0;
+    boolean tiles =
+        !overlap
+            && g.kernelH() == 2
+            && g.kernelW() == 2
+            && g.strideH() == 2
+            && g.strideW() == 2
+            && g.padTop() == 0
+            && g.padLeft() == 0
+            && g.inH() == 2 * g.outH()
+            && g.inW() == 2 * g.outW()
+            && poolLanes() > 0
+            && c % poolLanes() == 0;
     if (!tiles) {
       Arrays.fill(dx, 0, n * g.inputSize(), 0f);
     }
@@ -254,8 +344,11 @@ abstract class FastKernels implements Kernels {
           int yo = ((b * g.outH() + oh) * g.outW() + ow) * c;
           int from = 0;
           if (isFull2x2(g, oh, ow)) {
-            int x0 = ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
-                + ow * g.strideW() - g.padLeft()) * c;
+            int x0 =
+                ((b * g.inH() + oh * g.strideH() - g.padTop()) * g.inW()
+                        + ow * g.strideW()
+                        - g.padLeft())
+                    * c;
             from = maxPool2x2Backward(c, x, x0, g.inW() * c, dy, yo, dx, overlap, relu);
           }
           maxPoolBackward(g, b, oh, ow, x, dy, yo, dx, from, relu);
@@ -265,8 +358,17 @@ abstract class FastKernels implements Kernels {
   }
 
   /** Max pooling backward of output pixel (b, oh, ow), channels [from, C), adding into dx. */
-  static void maxPoolBackward(Window2D g, int b, int oh, int ow, float[] x, float[] dy, int yo,
-      float[] dx, int from, boolean relu) {
+  static void maxPoolBackward(
+      Window2D g,
+      int b,
+      int oh,
+      int ow,
+      float[] x,
+      float[] dy,
+      int yo,
+      float[] dx,
+      int from,
+      boolean relu) {
     int c = g.channels();
     int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
     int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
@@ -347,14 +449,29 @@ abstract class FastKernels implements Kernels {
   }
 
   @Override
-  public void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
-      int biasOffset, float[] y) {
+  public void denseForward(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      float[] y) {
     denseForward(n, in, out, x, params, kernelOffset, biasOffset, false, y);
   }
 
   @Override
-  public void denseForwardActivation(int n, int in, int out, float[] x, float[] params,
-      int kernelOffset, int biasOffset, Activation a, float[] y) {
+  public void denseForwardActivation(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      Activation a,
+      float[] y) {
     denseForward(n, in, out, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
     if (a != Activation.RELU) {
       activationForward(a, n, out, y, y);
@@ -362,25 +479,53 @@ abstract class FastKernels implements Kernels {
   }
 
   /** denseForward, then max(., 0) if relu, fused into the product's store. */
-  void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
-      int biasOffset, boolean relu, float[] y) {
+  void denseForward(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      boolean relu,
+      float[] y) {
     float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(in, out));
     gemm.packB(in, out, params, kernelOffset, out, false, bp);
-    gemm.multiply(n, out, in, x, 0, in, false, bp, biasOffset < 0 ? null : params, biasOffset,
-        relu, y, 0, out);
+    gemm.multiply(
+        n,
+        out,
+        in,
+        x,
+        0,
+        in,
+        false,
+        bp,
+        biasOffset < 0 ? null : params,
+        biasOffset,
+        relu,
+        y,
+        0,
+        out);
   }
 
   @Override
-  public void denseBackwardInput(int n, int in, int out, float[] dy, float[] params,
-      int kernelOffset, float[] dx) {
+  public void denseBackwardInput(
+      int n, int in, int out, float[] dy, float[] params, int kernelOffset, float[] dx) {
     float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(out, in));
     gemm.packB(out, in, params, kernelOffset, out, true, bp);
     gemm.multiply(n, in, out, dy, 0, out, false, bp, null, 0, false, dx, 0, in);
   }
 
   @Override
-  public void denseBackwardParams(int n, int in, int out, float[] x, float[] dy, float[] grads,
-      int kernelOffset, int biasOffset) {
+  public void denseBackwardParams(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] dy,
+      float[] grads,
+      int kernelOffset,
+      int biasOffset) {
     gemm.multiplyTransposedAccumulate(n, out, in, x, 0, in, dy, 0, out, grads, kernelOffset, out);
     if (biasOffset >= 0) {
       columnSums(n, out, dy, grads, biasOffset);
@@ -429,8 +574,8 @@ abstract class FastKernels implements Kernels {
   }
 
   @Override
-  public void activationBackward(Activation a, int rows, int width, float[] y, float[] dy,
-      float[] dx) {
+  public void activationBackward(
+      Activation a, int rows, int width, float[] y, float[] dy, float[] dx) {
     int count = rows * width;
     switch (a) {
       case LINEAR -> System.arraycopy(dy, 0, dx, 0, count);

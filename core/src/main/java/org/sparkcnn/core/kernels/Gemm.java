@@ -18,9 +18,9 @@ package org.sparkcnn.core.kernels;
  *
  * <p>Patches: the convolution products take their im2col matrix implicitly, as a gather from the
  * image ({@link PatchSource}): row i is {@code segs} runs of {@code runLength} floats of x, run s
- * starting at {@code x[rowBase[i] + s * runStride]} (K = segs * runLength). The default methods
- * are the plain versions: they materialize the rows in {@link Scratch#COLUMNS} and call the
- * products above; a fast implementation reads x in place.
+ * starting at {@code x[rowBase[i] + s * runStride]} (K = segs * runLength). The default methods are
+ * the plain versions: they materialize the rows in {@link Scratch#COLUMNS} and call the products
+ * above; a fast implementation reads x in place.
  */
 interface Gemm {
   /** Rows per panel of packed A, and of the register tile. */
@@ -33,29 +33,65 @@ interface Gemm {
   int packedBSize(int k, int n);
 
   /**
-   * Packs B (K, N) into dst: B(p, j) is {@code b[bOff + p * ldb + j]}, or with
-   * {@code transposed} {@code b[bOff + j * ldb + p]} (so W^T is packed straight from W).
+   * Packs B (K, N) into dst: B(p, j) is {@code b[bOff + p * ldb + j]}, or with {@code transposed}
+   * {@code b[bOff + j * ldb + p]} (so W^T is packed straight from W).
    */
   void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed, float[] dst);
 
   /**
-   * C (M, N) = A (M, K) B (K, N) + bias (N), then max(., 0) if relu; overwrites C. A is packed
-   * from {@code a[aOff]} if {@code aPacked}, else row-major with leading dimension lda; B packed
-   * by {@link #packB}. bias may be null; it is read from {@code bias[biasOff, biasOff + N)}.
+   * C (M, N) = A (M, K) B (K, N) + bias (N), then max(., 0) if relu; overwrites C. A is packed from
+   * {@code a[aOff]} if {@code aPacked}, else row-major with leading dimension lda; B packed by
+   * {@link #packB}. bias may be null; it is read from {@code bias[biasOff, biasOff + N)}.
    */
-  void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aPacked, float[] bp,
-      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc);
+  void multiply(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      boolean aPacked,
+      float[] bp,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int cOff,
+      int ldc);
 
   /** C (K, N) += A (M, K)^T B (M, N): the weight-gradient product; accumulates into C. */
-  void multiplyTransposedAccumulate(int m, int n, int k, float[] a, int aOff, int lda, float[] b,
-      int bOff, int ldb, float[] c, int cOff, int ldc);
+  void multiplyTransposedAccumulate(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc);
 
   /**
-   * C (M, N) = X (M, K) B (K, N) + bias, then max(., 0) if relu, X gathered from patches of x
-   * (see the class comment): the convolution forward.
+   * C (M, N) = X (M, K) B (K, N) + bias, then max(., 0) if relu, X gathered from patches of x (see
+   * the class comment): the convolution forward.
    */
-  default void multiplyPatches(int m, int n, int segs, int runLength, int runStride, float[] x,
-      int[] rowBase, float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff,
+  default void multiplyPatches(
+      int m,
+      int n,
+      int segs,
+      int runLength,
+      int runStride,
+      float[] x,
+      int[] rowBase,
+      float[] bp,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int cOff,
       int ldc) {
     int k = segs * runLength;
     float[] col = Scratch.get().floats(Scratch.COLUMNS, (m + MR - 1) / MR * MR * k);
@@ -71,11 +107,21 @@ interface Gemm {
 
   /**
    * Adds A (M, F) B (F, K) onto the patches of dx, row i onto the patch at rowBase[i] (K = segs *
-   * runLength): the convolution's input gradient with col2im fused in. B is packed by
-   * {@link #packB}, A row-major with leading dimension lda.
+   * runLength): the convolution's input gradient with col2im fused in. B is packed by {@link
+   * #packB}, A row-major with leading dimension lda.
    */
-  default void multiplyAddToPatches(int m, int segs, int runLength, int runStride, int f,
-      float[] a, int aOff, int lda, float[] bp, float[] dx, int[] rowBase) {
+  default void multiplyAddToPatches(
+      int m,
+      int segs,
+      int runLength,
+      int runStride,
+      int f,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] bp,
+      float[] dx,
+      int[] rowBase) {
     int k = segs * runLength;
     float[] col = Scratch.get().floats(Scratch.COLUMNS, m * k);
     multiply(m, k, f, a, aOff, lda, false, bp, null, 0, false, col, 0, k);
@@ -92,8 +138,19 @@ interface Gemm {
    * C (K, N) += X (M, K)^T B (M, N), X gathered from patches of x: the convolution's weight
    * gradient.
    */
-  default void multiplyTransposedPatchesAccumulate(int m, int n, int segs, int runLength,
-      int runStride, float[] x, int[] rowBase, float[] b, int bOff, int ldb, float[] c, int cOff,
+  default void multiplyTransposedPatchesAccumulate(
+      int m,
+      int n,
+      int segs,
+      int runLength,
+      int runStride,
+      float[] x,
+      int[] rowBase,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
       int ldc) {
     int k = segs * runLength;
     float[] col = Scratch.get().floats(Scratch.COLUMNS, m * k);

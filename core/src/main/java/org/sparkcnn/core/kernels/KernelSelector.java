@@ -5,9 +5,10 @@ import java.util.logging.Logger;
 /**
  * Chooses the {@link Kernels} implementation once per JVM and logs the choice in one line. The
  * system property {@code sparkcnn.kernels} selects one:
+ *
  * <ul>
- *   <li>{@code auto} (default): {@link VectorKernels} when the JVM has the Vector API module,
- *       else {@link ScalarKernels}, with one line saying how to enable the fast path;
+ *   <li>{@code auto} (default): {@link VectorKernels} when the JVM has the Vector API module, else
+ *       {@link ScalarKernels}, with one line saying how to enable the fast path;
  *   <li>{@code vector}: {@link VectorKernels}, failing if the module is absent;
  *   <li>{@code scalar}: {@link ScalarKernels}, the plain-Java fast path;
  *   <li>{@code reference}: {@link ReferenceKernels}, the double-precision oracle (slow).
@@ -15,8 +16,10 @@ import java.util.logging.Logger;
  */
 public final class KernelSelector {
   public static final String PROPERTY = "sparkcnn.kernels";
+
   /** The JVM option that makes the Vector API available. */
   public static final String ENABLE_FLAG = "--add-modules=jdk.incubator.vector";
+
   private static final Logger LOG = Logger.getLogger(KernelSelector.class.getName());
   private static volatile Kernels chosen;
 
@@ -49,23 +52,35 @@ public final class KernelSelector {
       case "vector" -> {
         Kernels v = vectorOrNull();
         if (v == null) {
-          throw new IllegalStateException("-D" + PROPERTY + "=vector needs the Vector API "
-              + "module; received a JVM without it, expected one started with " + ENABLE_FLAG);
+          throw new IllegalStateException(
+              "-D"
+                  + PROPERTY
+                  + "=vector needs the Vector API "
+                  + "module; received a JVM without it, expected one started with "
+                  + ENABLE_FLAG);
         }
         yield v;
       }
       case "auto" -> {
         Kernels v = vectorOrNull();
         if (v == null) {
-          LOG.warning("spark-cnn: the Vector API is not available, using the slower scalar "
-              + "kernels; start the JVM with " + ENABLE_FLAG + " (for Spark, in "
-              + "spark.driver.extraJavaOptions and spark.executor.extraJavaOptions)");
+          LOG.warning(
+              "spark-cnn: the Vector API is not available, using the slower scalar "
+                  + "kernels; start the JVM with "
+                  + ENABLE_FLAG
+                  + " (for Spark, in "
+                  + "spark.driver.extraJavaOptions and spark.executor.extraJavaOptions)");
           yield new ScalarKernels();
         }
         yield v;
       }
-      default -> throw new IllegalArgumentException("unknown -D" + PROPERTY + "; received \""
-          + setting + "\", expected \"auto\", \"vector\", \"scalar\" or \"reference\"");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown -D"
+                  + PROPERTY
+                  + "; received \""
+                  + setting
+                  + "\", expected \"auto\", \"vector\", \"scalar\" or \"reference\"");
     };
   }
 

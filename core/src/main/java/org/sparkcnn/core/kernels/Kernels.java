@@ -5,38 +5,60 @@ import org.sparkcnn.core.tensor.Window2D;
 
 /**
  * The hot loops of the engine, on flat float arrays. Layers call these and never index tensors
- * themselves, so a faster implementation can replace {@link ReferenceKernels} without touching
- * any layer. Parameters are read from, and gradients added into, the model's flat arrays at the
- * given offsets; a bias offset of -1 means "no bias".
+ * themselves, so a faster implementation can replace {@link ReferenceKernels} without touching any
+ * layer. Parameters are read from, and gradients added into, the model's flat arrays at the given
+ * offsets; a bias offset of -1 means "no bias".
  *
  * <p>Contract for every implementation: "forward" and "backwardInput" overwrite their output;
  * "backwardParams" adds into the gradient array (gradients of several batches are summed). Shapes
  * follow {@link Window2D}'s letters; x and y hold n examples each, starting at index 0.
- * Implementations are stateless or thread-confined: one instance may be used by several threads
- * at once.
+ * Implementations are stateless or thread-confined: one instance may be used by several threads at
+ * once.
  */
 public interface Kernels {
   /** A short name for logs, e.g. "reference" or "vector-512". */
   String name();
 
   /** y (N, OH, OW, F) = conv(x (N, H, W, C), kernel (KH, KW, C, F)) + bias (F). */
-  void conv2dForward(Window2D g, int filters, int n, float[] x, float[] params, int kernelOffset,
-      int biasOffset, float[] y);
+  void conv2dForward(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      float[] y);
 
   /**
-   * y = a(conv(x) + bias): conv2dForward followed by activationForward on y. Fast kernels fuse
-   * relu into the product's store, saving a pass over the largest activations of a CNN.
+   * y = a(conv(x) + bias): conv2dForward followed by activationForward on y. Fast kernels fuse relu
+   * into the product's store, saving a pass over the largest activations of a CNN.
    */
-  void conv2dForwardActivation(Window2D g, int filters, int n, float[] x, float[] params,
-      int kernelOffset, int biasOffset, Activation a, float[] y);
+  void conv2dForwardActivation(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      Activation a,
+      float[] y);
 
   /** dx (N, H, W, C) from dy (N, OH, OW, F). */
-  void conv2dBackwardInput(Window2D g, int filters, int n, float[] dy, float[] params,
-      int kernelOffset, float[] dx);
+  void conv2dBackwardInput(
+      Window2D g, int filters, int n, float[] dy, float[] params, int kernelOffset, float[] dx);
 
   /** grads[kernel] += x (*) dy; grads[bias] += sum of dy over N, OH, OW. */
-  void conv2dBackwardParams(Window2D g, int filters, int n, float[] x, float[] dy, float[] grads,
-      int kernelOffset, int biasOffset);
+  void conv2dBackwardParams(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] grads,
+      int kernelOffset,
+      int biasOffset);
 
   /** y (N, OH, OW, C) = max over each window of x (N, H, W, C). */
   void maxPool2dForward(Window2D g, int n, float[] x, float[] y);
@@ -45,9 +67,9 @@ public interface Kernels {
   void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx);
 
   /**
-   * maxPool2dBackward, then relu's backward, for a pool whose input x is the output of a relu:
-   * dx = (x > 0) * maxPool2dBackward(dy). Fast kernels mask dy as they route it, saving a pass
-   * over the pool's input (the largest activations of a CNN).
+   * maxPool2dBackward, then relu's backward, for a pool whose input x is the output of a relu: dx =
+   * (x > 0) * maxPool2dBackward(dy). Fast kernels mask dy as they route it, saving a pass over the
+   * pool's input (the largest activations of a CNN).
    */
   default void maxPool2dBackwardRelu(Window2D g, int n, float[] x, float[] dy, float[] dx) {
     maxPool2dBackward(g, n, x, dy, dx);
@@ -61,20 +83,42 @@ public interface Kernels {
   void averagePool2dBackward(Window2D g, int n, float[] dy, float[] dx);
 
   /** y (N, O) = x (N, I) kernel (I, O) + bias (O). */
-  void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
-      int biasOffset, float[] y);
+  void denseForward(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      float[] y);
 
   /** y = a(x kernel + bias): denseForward followed by activationForward on y. */
-  void denseForwardActivation(int n, int in, int out, float[] x, float[] params,
-      int kernelOffset, int biasOffset, Activation a, float[] y);
+  void denseForwardActivation(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      Activation a,
+      float[] y);
 
   /** dx (N, I) = dy (N, O) kernel^T. */
-  void denseBackwardInput(int n, int in, int out, float[] dy, float[] params, int kernelOffset,
-      float[] dx);
+  void denseBackwardInput(
+      int n, int in, int out, float[] dy, float[] params, int kernelOffset, float[] dx);
 
   /** grads[kernel] += x^T dy; grads[bias] += sum of dy over N. */
-  void denseBackwardParams(int n, int in, int out, float[] x, float[] dy, float[] grads,
-      int kernelOffset, int biasOffset);
+  void denseBackwardParams(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] dy,
+      float[] grads,
+      int kernelOffset,
+      int biasOffset);
 
   /** y = f(x) over {@code rows} rows of {@code width} (softmax normalises each row). */
   void activationForward(Activation a, int rows, int width, float[] x, float[] y);

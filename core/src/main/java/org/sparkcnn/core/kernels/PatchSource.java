@@ -4,15 +4,14 @@ import java.util.Arrays;
 import org.sparkcnn.core.tensor.Window2D;
 
 /**
- * A convolution's input as the implicit-im2col products of {@link Gemm} read it, without an
- * im2col matrix: row p of im2col, the patch of output pixel (b, oh, ow), is KH runs of KW * C
- * contiguous floats of the source, run kh starting at {@code base + kh * W' * C} with
- * {@code base = ((b * H' + oh * SH) * W' + ow * SW) * C}.
+ * A convolution's input as the implicit-im2col products of {@link Gemm} read it, without an im2col
+ * matrix: row p of im2col, the patch of output pixel (b, oh, ow), is KH runs of KW * C contiguous
+ * floats of the source, run kh starting at {@code base + kh * W' * C} with {@code base = ((b * H' +
+ * oh * SH) * W' + ow * SW) * C}.
  *
  * <p>The source is x itself (H' = H, W' = W) when every window lies inside the input, else a
- * zero-padded copy of height H' and width W' holding x at (PT, PL), so that the products never
- * test for padding. The copy costs one pass over x, a ninth of what an im2col of a 3x3 kernel
- * writes.
+ * zero-padded copy of height H' and width W' holding x at (PT, PL), so that the products never test
+ * for padding. The copy costs one pass over x, a ninth of what an im2col of a 3x3 kernel writes.
  */
 final class PatchSource {
   private PatchSource() {}
@@ -68,8 +67,12 @@ final class PatchSource {
     int row = g.inW() * c;
     for (int b = 0; b < n; b++) {
       for (int h = 0; h < g.inH(); h++) {
-        System.arraycopy(x, (b * g.inH() + h) * row, dst,
-            b * size + ((g.padTop() + h) * w + g.padLeft()) * c, row);
+        System.arraycopy(
+            x,
+            (b * g.inH() + h) * row,
+            dst,
+            b * size + ((g.padTop() + h) * w + g.padLeft()) * c,
+            row);
       }
     }
     return dst;
@@ -83,15 +86,19 @@ final class PatchSource {
     int row = g.inW() * c;
     for (int b = 0; b < n; b++) {
       for (int h = 0; h < g.inH(); h++) {
-        System.arraycopy(padded, b * size + ((g.padTop() + h) * w + g.padLeft()) * c, dx,
-            (b * g.inH() + h) * row, row);
+        System.arraycopy(
+            padded,
+            b * size + ((g.padTop() + h) * w + g.padLeft()) * c,
+            dx,
+            (b * g.inH() + h) * row,
+            row);
       }
     }
   }
 
   /**
-   * bases[i] = the source offset of the patch of output pixel r0 + i, for i in [0, m); the
-   * pixel (b, oh, ow) is advanced incrementally, divisions only for the first.
+   * bases[i] = the source offset of the patch of output pixel r0 + i, for i in [0, m); the pixel
+   * (b, oh, ow) is advanced incrementally, divisions only for the first.
    */
   static void rowBases(Window2D g, int r0, int m, int[] bases) {
     int h = height(g);

@@ -7,8 +7,8 @@ import org.sparkcnn.core.tensor.Window2D;
  * Reference max and average pooling in double precision. Shapes: x (N, H, W, C), y (N, OH, OW, C);
  * each channel is pooled on its own over the window described by {@link Window2D}.
  *
- * <p>Padding never contributes: a max ignores padded positions and an average divides by the
- * number of input positions inside the window (Keras' "same" average pooling).
+ * <p>Padding never contributes: a max ignores padded positions and an average divides by the number
+ * of input positions inside the window (Keras' "same" average pooling).
  */
 public final class PoolReference {
   private PoolReference() {}
@@ -27,8 +27,8 @@ public final class PoolReference {
   }
 
   /**
-   * dx: the whole of dy[n, oh, ow, c] goes to the window's maximum. Ties go to the first maximum
-   * in row-major window order, as TensorFlow's CPU kernel does. Overwrites dx.
+   * dx: the whole of dy[n, oh, ow, c] goes to the window's maximum. Ties go to the first maximum in
+   * row-major window order, as TensorFlow's CPU kernel does. Overwrites dx.
    */
   public static void maxBackward(Window2D g, int n, double[] x, double[] dy, double[] dx) {
     Arrays.fill(dx, 0, n * g.inputSize(), 0);
@@ -67,7 +67,9 @@ public final class PoolReference {
     }
   }
 
-  /** dx[n, h, w, c] += dy[n, oh, ow, c] / count for every window containing (h, w). Overwrites dx. */
+  /**
+   * dx[n, h, w, c] += dy[n, oh, ow, c] / count for every window containing (h, w). Overwrites dx.
+   */
   public static void averageBackward(Window2D g, int n, double[] dy, double[] dx) {
     Arrays.fill(dx, 0, n * g.inputSize(), 0);
     for (int b = 0; b < n; b++) {

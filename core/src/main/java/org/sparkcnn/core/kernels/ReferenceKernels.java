@@ -4,10 +4,10 @@ import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.tensor.Window2D;
 
 /**
- * {@link Kernels} on the double-precision reference math: each call widens its float inputs,
- * runs the plain loops of {@link ConvReference}, {@link PoolReference}, {@link DenseReference} or
- * {@link Activation}, and rounds the result once. Slow and allocating by design; it is the oracle
- * the fast kernels are compared with, and the path forced by {@code -Dsparkcnn.kernels=reference}.
+ * {@link Kernels} on the double-precision reference math: each call widens its float inputs, runs
+ * the plain loops of {@link ConvReference}, {@link PoolReference}, {@link DenseReference} or {@link
+ * Activation}, and rounds the result once. Slow and allocating by design; it is the oracle the fast
+ * kernels are compared with, and the path forced by {@code -Dsparkcnn.kernels=reference}.
  */
 public final class ReferenceKernels implements Kernels {
   @Override
@@ -16,39 +16,77 @@ public final class ReferenceKernels implements Kernels {
   }
 
   @Override
-  public void conv2dForward(Window2D g, int filters, int n, float[] x, float[] params,
-      int kernelOffset, int biasOffset, float[] y) {
+  public void conv2dForward(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      float[] y) {
     double[] out = new double[n * g.outputPixels() * filters];
-    ConvReference.forward(g, filters, n, widen(x, 0, n * g.inputSize()),
-        widen(params, kernelOffset, kernelSize(g, filters)), bias(params, biasOffset, filters),
+    ConvReference.forward(
+        g,
+        filters,
+        n,
+        widen(x, 0, n * g.inputSize()),
+        widen(params, kernelOffset, kernelSize(g, filters)),
+        bias(params, biasOffset, filters),
         out);
     narrow(out, y);
   }
 
   /** The composition: {@link #conv2dForward}, then {@link #activationForward} on y. */
   @Override
-  public void conv2dForwardActivation(Window2D g, int filters, int n, float[] x, float[] params,
-      int kernelOffset, int biasOffset, Activation a, float[] y) {
+  public void conv2dForwardActivation(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      Activation a,
+      float[] y) {
     conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, y);
     activationForward(a, n * g.outputPixels(), filters, y, y);
   }
 
   @Override
-  public void conv2dBackwardInput(Window2D g, int filters, int n, float[] dy, float[] params,
-      int kernelOffset, float[] dx) {
+  public void conv2dBackwardInput(
+      Window2D g, int filters, int n, float[] dy, float[] params, int kernelOffset, float[] dx) {
     double[] out = new double[n * g.inputSize()];
-    ConvReference.backwardInput(g, filters, n, widen(dy, 0, n * g.outputPixels() * filters),
-        widen(params, kernelOffset, kernelSize(g, filters)), out);
+    ConvReference.backwardInput(
+        g,
+        filters,
+        n,
+        widen(dy, 0, n * g.outputPixels() * filters),
+        widen(params, kernelOffset, kernelSize(g, filters)),
+        out);
     narrow(out, dx);
   }
 
   @Override
-  public void conv2dBackwardParams(Window2D g, int filters, int n, float[] x, float[] dy,
-      float[] grads, int kernelOffset, int biasOffset) {
+  public void conv2dBackwardParams(
+      Window2D g,
+      int filters,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] grads,
+      int kernelOffset,
+      int biasOffset) {
     double[] dKernel = new double[kernelSize(g, filters)];
     double[] dBias = biasOffset < 0 ? null : new double[filters];
-    ConvReference.backwardParams(g, filters, n, widen(x, 0, n * g.inputSize()),
-        widen(dy, 0, n * g.outputPixels() * filters), dKernel, dBias);
+    ConvReference.backwardParams(
+        g,
+        filters,
+        n,
+        widen(x, 0, n * g.inputSize()),
+        widen(dy, 0, n * g.outputPixels() * filters),
+        dKernel,
+        dBias);
     accumulate(dKernel, grads, kernelOffset);
     if (dBias != null) {
       accumulate(dBias, grads, biasOffset);
@@ -65,8 +103,12 @@ public final class ReferenceKernels implements Kernels {
   @Override
   public void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
     double[] out = new double[n * g.inputSize()];
-    PoolReference.maxBackward(g, n, widen(x, 0, n * g.inputSize()),
-        widen(dy, 0, n * g.outputPixels() * g.channels()), out);
+    PoolReference.maxBackward(
+        g,
+        n,
+        widen(x, 0, n * g.inputSize()),
+        widen(dy, 0, n * g.outputPixels() * g.channels()),
+        out);
     narrow(out, dx);
   }
 
@@ -85,38 +127,66 @@ public final class ReferenceKernels implements Kernels {
   }
 
   @Override
-  public void denseForward(int n, int in, int out, float[] x, float[] params, int kernelOffset,
-      int biasOffset, float[] y) {
+  public void denseForward(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      float[] y) {
     double[] result = new double[n * out];
-    DenseReference.forward(n, in, out, widen(x, 0, n * in),
-        widen(params, kernelOffset, in * out), bias(params, biasOffset, out), result);
+    DenseReference.forward(
+        n,
+        in,
+        out,
+        widen(x, 0, n * in),
+        widen(params, kernelOffset, in * out),
+        bias(params, biasOffset, out),
+        result);
     narrow(result, y);
   }
 
   /** The composition: {@link #denseForward}, then {@link #activationForward} on y. */
   @Override
-  public void denseForwardActivation(int n, int in, int out, float[] x, float[] params,
-      int kernelOffset, int biasOffset, Activation a, float[] y) {
+  public void denseForwardActivation(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] params,
+      int kernelOffset,
+      int biasOffset,
+      Activation a,
+      float[] y) {
     denseForward(n, in, out, x, params, kernelOffset, biasOffset, y);
     activationForward(a, n, out, y, y);
   }
 
   @Override
-  public void denseBackwardInput(int n, int in, int out, float[] dy, float[] params,
-      int kernelOffset, float[] dx) {
+  public void denseBackwardInput(
+      int n, int in, int out, float[] dy, float[] params, int kernelOffset, float[] dx) {
     double[] result = new double[n * in];
-    DenseReference.backwardInput(n, in, out, widen(dy, 0, n * out),
-        widen(params, kernelOffset, in * out), result);
+    DenseReference.backwardInput(
+        n, in, out, widen(dy, 0, n * out), widen(params, kernelOffset, in * out), result);
     narrow(result, dx);
   }
 
   @Override
-  public void denseBackwardParams(int n, int in, int out, float[] x, float[] dy, float[] grads,
-      int kernelOffset, int biasOffset) {
+  public void denseBackwardParams(
+      int n,
+      int in,
+      int out,
+      float[] x,
+      float[] dy,
+      float[] grads,
+      int kernelOffset,
+      int biasOffset) {
     double[] dKernel = new double[in * out];
     double[] dBias = biasOffset < 0 ? null : new double[out];
-    DenseReference.backwardParams(n, in, out, widen(x, 0, n * in), widen(dy, 0, n * out),
-        dKernel, dBias);
+    DenseReference.backwardParams(
+        n, in, out, widen(x, 0, n * in), widen(dy, 0, n * out), dKernel, dBias);
     accumulate(dKernel, grads, kernelOffset);
     if (dBias != null) {
       accumulate(dBias, grads, biasOffset);
@@ -131,8 +201,8 @@ public final class ReferenceKernels implements Kernels {
   }
 
   @Override
-  public void activationBackward(Activation a, int rows, int width, float[] y, float[] dy,
-      float[] dx) {
+  public void activationBackward(
+      Activation a, int rows, int width, float[] y, float[] dy, float[] dx) {
     double[] out = new double[rows * width];
     a.backward(rows, width, widen(y, 0, rows * width), widen(dy, 0, rows * width), out);
     narrow(out, dx);

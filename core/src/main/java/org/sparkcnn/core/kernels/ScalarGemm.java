@@ -3,8 +3,8 @@ package org.sparkcnn.core.kernels;
 import java.util.Arrays;
 
 /**
- * {@link Gemm} in plain Java: register blocks of scalar FMAs for the product, saxpy sweeps for
- * the edges and the weight gradient. The path used when the Vector API module is absent.
+ * {@link Gemm} in plain Java: register blocks of scalar FMAs for the product, saxpy sweeps for the
+ * edges and the weight gradient. The path used when the Vector API module is absent.
  */
 final class ScalarGemm implements Gemm {
   @Override
@@ -19,8 +19,7 @@ final class ScalarGemm implements Gemm {
   }
 
   @Override
-  public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed,
-      float[] dst) {
+  public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed, float[] dst) {
     for (int p = 0; p < k; p++) {
       for (int j = 0; j < n; j++) {
         dst[p * n + j] = transposed ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
@@ -29,13 +28,26 @@ final class ScalarGemm implements Gemm {
   }
 
   /**
-   * Blocks of 3 rows x 4 columns of C held in 12 scalar accumulators (12 independent FMA chains
-   * per step of K, 7 loads): ~3x the saxpy sweeps, which HotSpot 17 does not vectorize here.
-   * Leftover rows take the saxpy sweeps, leftover columns a dot product per element.
+   * Blocks of 3 rows x 4 columns of C held in 12 scalar accumulators (12 independent FMA chains per
+   * step of K, 7 loads): ~3x the saxpy sweeps, which HotSpot 17 does not vectorize here. Leftover
+   * rows take the saxpy sweeps, leftover columns a dot product per element.
    */
   @Override
-  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aPacked,
-      float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
+  public void multiply(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      boolean aPacked,
+      float[] bp,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int cOff,
+      int ldc) {
     int step = aPacked ? MR : 1;
     int i = 0;
     for (; i + 3 <= m; i += 3) {
@@ -44,8 +56,7 @@ final class ScalarGemm implements Gemm {
       int a2 = aPacked ? aOff + Gemm.packedIndex(i + 2, 0, k) : a1 + lda;
       int j = 0;
       for (; j + 4 <= n; j += 4) {
-        block3x4(k, a, a0, a1, a2, step, bp, j, n, bias, biasOff, relu, c,
-            cOff + i * ldc + j, ldc);
+        block3x4(k, a, a0, a1, a2, step, bp, j, n, bias, biasOff, relu, c, cOff + i * ldc + j, ldc);
       }
       for (; j < n; j++) {
         float b = bias == null ? 0f : bias[biasOff + j];
@@ -70,8 +81,22 @@ final class ScalarGemm implements Gemm {
     }
   }
 
-  private static void block3x4(int k, float[] a, int a0, int a1, int a2, int step, float[] b,
-      int j, int ldb, float[] bias, int biasOff, boolean relu, float[] c, int c0, int ldc) {
+  private static void block3x4(
+      int k,
+      float[] a,
+      int a0,
+      int a1,
+      int a2,
+      int step,
+      float[] b,
+      int j,
+      int ldb,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int c0,
+      int ldc) {
     float s00 = bias == null ? 0f : bias[biasOff + j];
     float s01 = bias == null ? 0f : bias[biasOff + j + 1];
     float s02 = bias == null ? 0f : bias[biasOff + j + 2];
@@ -134,8 +159,20 @@ final class ScalarGemm implements Gemm {
   }
 
   /** C row = sum_p A(p) B[p, :] (+ bias, relu), A(p) = a[ai + p * step]. */
-  private static void row(int n, int k, float[] a, int ai, int step, float[] b, int bOff, int ldb,
-      float[] bias, int biasOff, boolean relu, float[] c, int ci) {
+  private static void row(
+      int n,
+      int k,
+      float[] a,
+      int ai,
+      int step,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int ci) {
     if (bias == null) {
       Arrays.fill(c, ci, ci + n, 0f);
     } else {
@@ -170,8 +207,19 @@ final class ScalarGemm implements Gemm {
   }
 
   @Override
-  public void multiplyTransposedAccumulate(int m, int n, int k, float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+  public void multiplyTransposedAccumulate(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     // C[p, :] += sum_i A[i, p] B[i, :], four rows i per sweep.
     int i = 0;
     for (; i + 4 <= m; i += 4) {
@@ -184,8 +232,11 @@ final class ScalarGemm implements Gemm {
         float x3 = a[a0 + 3 * lda + p];
         int cp = cOff + p * ldc;
         for (int j = 0; j < n; j++) {
-          c[cp + j] += x0 * b[b0 + j] + x1 * b[b0 + ldb + j] + x2 * b[b0 + 2 * ldb + j]
-              + x3 * b[b0 + 3 * ldb + j];
+          c[cp + j] +=
+              x0 * b[b0 + j]
+                  + x1 * b[b0 + ldb + j]
+                  + x2 * b[b0 + 2 * ldb + j]
+                  + x3 * b[b0 + 3 * ldb + j];
         }
       }
     }

@@ -5,17 +5,17 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link Gemm} on the JDK Vector API: a register-tiled micro-kernel of 6 rows x 2 vectors of C
- * (12 accumulators, 2 loads of B and 1 broadcast of A per step of K: 15 registers, which fits the
- * 16 of AVX2 and leaves AVX-512's 32 half free). Each step of K issues 12 independent FMAs, more
- * than the FMA latency (4-5 cycles) times the 2 FMA ports, so the tile runs at the FMA
- * throughput as long as B's 2 vectors come from L1.
+ * {@link Gemm} on the JDK Vector API: a register-tiled micro-kernel of 6 rows x 2 vectors of C (12
+ * accumulators, 2 loads of B and 1 broadcast of A per step of K: 15 registers, which fits the 16 of
+ * AVX2 and leaves AVX-512's 32 half free). Each step of K issues 12 independent FMAs, more than the
+ * FMA latency (4-5 cycles) times the 2 FMA ports, so the tile runs at the FMA throughput as long as
+ * B's 2 vectors come from L1.
  *
  * <p>Columns beyond the last full pair of vectors take a 1-vector tile, then a scalar tail; rows
- * beyond the last multiple of 6 take a 1-row tile. A is read from packed panels (see
- * {@link Gemm}): one contiguous stream of broadcasts made the tile ~40% faster than six row
- * streams on the conv2 shape. This class is the only one that touches
- * {@code jdk.incubator.vector}; it is loaded only when the module is present.
+ * beyond the last multiple of 6 take a 1-row tile. A is read from packed panels (see {@link Gemm}):
+ * one contiguous stream of broadcasts made the tile ~40% faster than six row streams on the conv2
+ * shape. This class is the only one that touches {@code jdk.incubator.vector}; it is loaded only
+ * when the module is present.
  */
 final class VectorGemm implements Gemm {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -31,8 +31,8 @@ final class VectorGemm implements Gemm {
 
   /**
    * Packed B: strips of NR columns, strip s holding B[:, s*NR, s*NR + NR) as K rows of NR
-   * contiguous floats (zeros past N). A strip of conv2's weights is 18 KiB read sequentially;
-   * read in place, its rows 256 bytes apart fell into a sixteenth of L1's sets and missed.
+   * contiguous floats (zeros past N). A strip of conv2's weights is 18 KiB read sequentially; read
+   * in place, its rows 256 bytes apart fell into a sixteenth of L1's sets and missed.
    */
   @Override
   public int packedBSize(int k, int n) {
@@ -40,8 +40,7 @@ final class VectorGemm implements Gemm {
   }
 
   @Override
-  public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed,
-      float[] dst) {
+  public void packB(int k, int n, float[] b, int bOff, int ldb, boolean transposed, float[] dst) {
     for (int j0 = 0, d = 0; j0 < n; j0 += NR) {
       int cols = Math.min(NR, n - j0);
       for (int p = 0; p < k; p++, d += NR) {
@@ -61,12 +60,24 @@ final class VectorGemm implements Gemm {
 
   /**
    * Strips of B outer, panels of A inner: the strip (K x NR floats) stays in L1 while the panels
-   * stream from L2. Tiles cut by the edge of C are computed whole into a scratch tile and
-   * copied.
+   * stream from L2. Tiles cut by the edge of C are computed whole into a scratch tile and copied.
    */
   @Override
-  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aPacked,
-      float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc) {
+  public void multiply(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      boolean aPacked,
+      float[] bp,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int cOff,
+      int ldc) {
     float[] ap = a;
     int apOff = aOff;
     if (!aPacked) {
@@ -79,8 +90,8 @@ final class VectorGemm implements Gemm {
       for (int i = 0; i < m; i += MR) {
         int rows = Math.min(MR, m - i);
         if (rows == MR && cols == NR) {
-          tile6x2(k, ap, apOff + i * k, bp, b0, bias, biasOff + j0, relu, c,
-              cOff + i * ldc + j0, ldc);
+          tile6x2(
+              k, ap, apOff + i * k, bp, b0, bias, biasOff + j0, relu, c, cOff + i * ldc + j0, ldc);
         } else {
           float[] t = Scratch.get().floats(Scratch.TILE, MR * NR);
           tile6x2(k, ap, apOff + i * k, bp, b0, null, 0, false, t, 0, NR);
@@ -95,8 +106,18 @@ final class VectorGemm implements Gemm {
     }
   }
 
-  private static void tile6x2(int k, float[] ap, int a0, float[] b, int b0, float[] bias,
-      int biasOff, boolean relu, float[] c, int c0, int ldc) {
+  private static void tile6x2(
+      int k,
+      float[] ap,
+      int a0,
+      float[] b,
+      int b0,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int c0,
+      int ldc) {
     FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     if (bias == null) {
       c00 = c01 = FloatVector.zero(S);
@@ -157,19 +178,31 @@ final class VectorGemm implements Gemm {
   }
 
   /**
-   * Runs of at least this many floats take one call of the tile per run; shorter ones one loop
-   * over the whole patch. Measured on the seed model: conv2's runs of 96 ran ~20% faster per
-   * run, conv1's runs of 3 ~40% slower.
+   * Runs of at least this many floats take one call of the tile per run; shorter ones one loop over
+   * the whole patch. Measured on the seed model: conv2's runs of 96 ran ~20% faster per run,
+   * conv1's runs of 3 ~40% slower.
    */
   private static final int LONG_RUN = 16;
 
   /**
-   * Strips of B outer, panels of six patches inner, like {@link #multiply}; the tile reads its
-   * six rows of X in place from x (six broadcasts per step of K from a few KiB of the image).
+   * Strips of B outer, panels of six patches inner, like {@link #multiply}; the tile reads its six
+   * rows of X in place from x (six broadcasts per step of K from a few KiB of the image).
    */
   @Override
-  public void multiplyPatches(int m, int n, int segs, int runLength, int runStride, float[] x,
-      int[] rowBase, float[] bp, float[] bias, int biasOff, boolean relu, float[] c, int cOff,
+  public void multiplyPatches(
+      int m,
+      int n,
+      int segs,
+      int runLength,
+      int runStride,
+      float[] x,
+      int[] rowBase,
+      float[] bp,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int cOff,
       int ldc) {
     int k = segs * runLength;
     for (int j0 = 0, b0 = 0; j0 < n; j0 += NR, b0 += k * NR) {
@@ -177,22 +210,63 @@ final class VectorGemm implements Gemm {
       for (int i = 0; i < m; i += MR) {
         int rows = Math.min(MR, m - i);
         if (rows == MR && cols == NR && runLength < LONG_RUN) {
-          tileShortRuns6x2(k, runLength, runStride, x, rowBase[i], rowBase[i + 1],
-              rowBase[i + 2], rowBase[i + 3], rowBase[i + 4], rowBase[i + 5], bp, b0, bias,
-              biasOff + j0, relu, c, cOff + i * ldc + j0, ldc);
+          tileShortRuns6x2(
+              k,
+              runLength,
+              runStride,
+              x,
+              rowBase[i],
+              rowBase[i + 1],
+              rowBase[i + 2],
+              rowBase[i + 3],
+              rowBase[i + 4],
+              rowBase[i + 5],
+              bp,
+              b0,
+              bias,
+              biasOff + j0,
+              relu,
+              c,
+              cOff + i * ldc + j0,
+              ldc);
         } else if (rows == MR && cols == NR && segs == 3) {
-          tile3Runs6x2(runLength, runStride, bias == null ? NO_BIAS : bias,
-              bias == null ? 0 : biasOff + j0, relu ? 0f : Float.NEGATIVE_INFINITY, x,
-              rowBase[i], rowBase[i + 1], rowBase[i + 2], rowBase[i + 3], rowBase[i + 4],
-              rowBase[i + 5], bp, b0, c, cOff + i * ldc + j0, ldc);
+          tile3Runs6x2(
+              runLength,
+              runStride,
+              bias == null ? NO_BIAS : bias,
+              bias == null ? 0 : biasOff + j0,
+              relu ? 0f : Float.NEGATIVE_INFINITY,
+              x,
+              rowBase[i],
+              rowBase[i + 1],
+              rowBase[i + 2],
+              rowBase[i + 3],
+              rowBase[i + 4],
+              rowBase[i + 5],
+              bp,
+              b0,
+              c,
+              cOff + i * ldc + j0,
+              ldc);
         } else if (rows == MR && cols == NR) {
           int c0 = cOff + i * ldc + j0;
           fillTile(MR, bias, biasOff + j0, c, c0, ldc);
           for (int s = 0; s < segs; s++) {
             int o = s * runStride;
-            tilePatches6x2(runLength, relu && s == segs - 1 ? 0f : Float.NEGATIVE_INFINITY, x,
-                rowBase[i] + o, rowBase[i + 1] + o, rowBase[i + 2] + o, rowBase[i + 3] + o,
-                rowBase[i + 4] + o, rowBase[i + 5] + o, bp, b0 + s * runLength * NR, c, c0,
+            tilePatches6x2(
+                runLength,
+                relu && s == segs - 1 ? 0f : Float.NEGATIVE_INFINITY,
+                x,
+                rowBase[i] + o,
+                rowBase[i + 1] + o,
+                rowBase[i + 2] + o,
+                rowBase[i + 3] + o,
+                rowBase[i + 4] + o,
+                rowBase[i + 5] + o,
+                bp,
+                b0 + s * runLength * NR,
+                c,
+                c0,
                 ldc);
           }
         } else {
@@ -202,10 +276,21 @@ final class VectorGemm implements Gemm {
           fillTile(MR, null, 0, t, 0, NR);
           for (int s = 0; s < segs; s++) {
             int o = s * runStride;
-            tilePatches6x2(runLength, Float.NEGATIVE_INFINITY, x, rowBase[i] + o,
-                rowBase[Math.min(i + 1, last)] + o, rowBase[Math.min(i + 2, last)] + o,
-                rowBase[Math.min(i + 3, last)] + o, rowBase[Math.min(i + 4, last)] + o,
-                rowBase[Math.min(i + 5, last)] + o, bp, b0 + s * runLength * NR, t, 0, NR);
+            tilePatches6x2(
+                runLength,
+                Float.NEGATIVE_INFINITY,
+                x,
+                rowBase[i] + o,
+                rowBase[Math.min(i + 1, last)] + o,
+                rowBase[Math.min(i + 2, last)] + o,
+                rowBase[Math.min(i + 3, last)] + o,
+                rowBase[Math.min(i + 4, last)] + o,
+                rowBase[Math.min(i + 5, last)] + o,
+                bp,
+                b0 + s * runLength * NR,
+                t,
+                0,
+                NR);
           }
           for (int r = 0; r < rows; r++) {
             for (int j = 0; j < cols; j++) {
@@ -219,16 +304,31 @@ final class VectorGemm implements Gemm {
   }
 
   /**
-   * The 6x2 tile over six 3-run patches (3-row kernels, the common case): three loops one after
-   * the other, one per run, so that within each the offset is the loop index (C2 hoists the six
-   * broadcasts' bounds checks) and the accumulators stay in registers across all three. They
-   * start from init (the bias, or zeros) and end as max(., floor): floor 0 for relu, else
-   * -infinity (which keeps every value, NaN included). Not "if (relu) c00 = c00.max(0)": a vector
-   * assigned in a branch made JDK 17's C2 run this tile at half speed.
+   * The 6x2 tile over six 3-run patches (3-row kernels, the common case): three loops one after the
+   * other, one per run, so that within each the offset is the loop index (C2 hoists the six
+   * broadcasts' bounds checks) and the accumulators stay in registers across all three. They start
+   * from init (the bias, or zeros) and end as max(., floor): floor 0 for relu, else -infinity
+   * (which keeps every value, NaN included). Not "if (relu) c00 = c00.max(0)": a vector assigned in
+   * a branch made JDK 17's C2 run this tile at half speed.
    */
-  private static void tile3Runs6x2(int runLength, int runStride, float[] init, int initOff,
-      float floorValue, float[] x, int a0, int a1, int a2, int a3, int a4, int a5, float[] b,
-      int b0, float[] c, int c0, int ldc) {
+  private static void tile3Runs6x2(
+      int runLength,
+      int runStride,
+      float[] init,
+      int initOff,
+      float floorValue,
+      float[] x,
+      int a0,
+      int a1,
+      int a2,
+      int a3,
+      int a4,
+      int a5,
+      float[] b,
+      int b0,
+      float[] c,
+      int c0,
+      int ldc) {
     FloatVector floor = FloatVector.broadcast(S, floorValue);
     FloatVector c00 = FloatVector.fromArray(S, init, initOff);
     FloatVector c01 = FloatVector.fromArray(S, init, initOff + L);
@@ -333,14 +433,26 @@ final class VectorGemm implements Gemm {
    * The 6x2 tile over six patches at x[a0..a5], one run of each patch per call (the caller loops
    * over the runs and has put the bias, or zeros, into C first): within a run the offset is the
    * loop index, so C2 hoists the bounds checks of the six broadcasts out of the loop, which it
-   * cannot do for an offset that jumps between runs inside one loop. The accumulators come from
-   * C and go back to C as max(., floor): floor is 0 for relu after the last run, else -infinity
-   * (max with -infinity keeps every value, NaN included). No branch assigns a vector: with
-   * "if (relu) c00 = c00.max(0)" JDK 17's C2 boxed the accumulators and the tile ran at half
-   * speed.
+   * cannot do for an offset that jumps between runs inside one loop. The accumulators come from C
+   * and go back to C as max(., floor): floor is 0 for relu after the last run, else -infinity (max
+   * with -infinity keeps every value, NaN included). No branch assigns a vector: with "if (relu)
+   * c00 = c00.max(0)" JDK 17's C2 boxed the accumulators and the tile ran at half speed.
    */
-  private static void tilePatches6x2(int runLength, float floorValue, float[] x, int a0,
-      int a1, int a2, int a3, int a4, int a5, float[] b, int b0, float[] c, int c0, int ldc) {
+  private static void tilePatches6x2(
+      int runLength,
+      float floorValue,
+      float[] x,
+      int a0,
+      int a1,
+      int a2,
+      int a3,
+      int a4,
+      int a5,
+      float[] b,
+      int b0,
+      float[] c,
+      int c0,
+      int ldc) {
     FloatVector floor = FloatVector.broadcast(S, floorValue);
     FloatVector c00 = FloatVector.fromArray(S, c, c0);
     FloatVector c01 = FloatVector.fromArray(S, c, c0 + L);
@@ -403,15 +515,31 @@ final class VectorGemm implements Gemm {
   }
 
   /**
-   * The 6x2 tile over six patches at x[a0..a5] for short runs (conv1's are 3 floats), all runs
-   * in one loop: step p of K reads offset o of each patch, o advancing by 1 within a run and
-   * jumping to the next run after runLength steps. Per-run calls would reload the accumulators
-   * every few steps; one loop per run inside one method makes C2 box the vectors (measured 10x
-   * slower on JDK 17).
+   * The 6x2 tile over six patches at x[a0..a5] for short runs (conv1's are 3 floats), all runs in
+   * one loop: step p of K reads offset o of each patch, o advancing by 1 within a run and jumping
+   * to the next run after runLength steps. Per-run calls would reload the accumulators every few
+   * steps; one loop per run inside one method makes C2 box the vectors (measured 10x slower on JDK
+   * 17).
    */
-  private static void tileShortRuns6x2(int k, int runLength, int runStride, float[] x, int a0,
-      int a1, int a2, int a3, int a4, int a5, float[] b, int b0, float[] bias, int biasOff,
-      boolean relu, float[] c, int c0, int ldc) {
+  private static void tileShortRuns6x2(
+      int k,
+      int runLength,
+      int runStride,
+      float[] x,
+      int a0,
+      int a1,
+      int a2,
+      int a3,
+      int a4,
+      int a5,
+      float[] b,
+      int b0,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int c0,
+      int ldc) {
     FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     if (bias == null) {
       c00 = c01 = FloatVector.zero(S);
@@ -479,16 +607,26 @@ final class VectorGemm implements Gemm {
   }
 
   /**
-   * Tiles of A B (six rows of A by two vectors of columns of B) added onto the patches of dx;
-   * a strip of NR columns lies within one run when runLength is a multiple of NR (else the plain
+   * Tiles of A B (six rows of A by two vectors of columns of B) added onto the patches of dx; a
+   * strip of NR columns lies within one run when runLength is a multiple of NR (else the plain
    * version does it).
    */
   @Override
-  public void multiplyAddToPatches(int m, int segs, int runLength, int runStride, int f,
-      float[] a, int aOff, int lda, float[] bp, float[] dx, int[] rowBase) {
+  public void multiplyAddToPatches(
+      int m,
+      int segs,
+      int runLength,
+      int runStride,
+      int f,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] bp,
+      float[] dx,
+      int[] rowBase) {
     if (runLength % NR != 0) {
-      Gemm.super.multiplyAddToPatches(m, segs, runLength, runStride, f, a, aOff, lda, bp, dx,
-          rowBase);
+      Gemm.super.multiplyAddToPatches(
+          m, segs, runLength, runStride, f, a, aOff, lda, bp, dx, rowBase);
       return;
     }
     int k = segs * runLength;
@@ -502,8 +640,17 @@ final class VectorGemm implements Gemm {
     }
   }
 
-  private static void tileAddToPatches6x2(int k, float[] ap, int a0, float[] b, int b0,
-      float[] dx, int[] rowBase, int i, int rows, int offset) {
+  private static void tileAddToPatches6x2(
+      int k,
+      float[] ap,
+      int a0,
+      float[] b,
+      int b0,
+      float[] dx,
+      int[] rowBase,
+      int i,
+      int rows,
+      int offset) {
     FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
     for (int p = 0, bp = b0, a = a0; p < k; p++, bp += NR, a += MR) {
@@ -553,22 +700,33 @@ final class VectorGemm implements Gemm {
   }
 
   /**
-   * Tiles of six rows p of dW by two vectors of filters, summed over all pixels of the block;
-   * the six p of a tile are six consecutive floats of one run when runLength is a multiple of
-   * MR (else the plain version does it).
+   * Tiles of six rows p of dW by two vectors of filters, summed over all pixels of the block; the
+   * six p of a tile are six consecutive floats of one run when runLength is a multiple of MR (else
+   * the plain version does it).
    */
   @Override
-  public void multiplyTransposedPatchesAccumulate(int m, int n, int segs, int runLength,
-      int runStride, float[] x, int[] rowBase, float[] b, int bOff, int ldb, float[] c, int cOff,
+  public void multiplyTransposedPatchesAccumulate(
+      int m,
+      int n,
+      int segs,
+      int runLength,
+      int runStride,
+      float[] x,
+      int[] rowBase,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
       int ldc) {
     if (runLength % MR != 0 && runLength % 3 == 0 && n % (2 * NR) == 0) {
-      shortRunsTransposedPatchesAccumulate(m, n, segs, runLength, runStride, x, rowBase, b, bOff,
-          ldb, c, cOff, ldc);
+      shortRunsTransposedPatchesAccumulate(
+          m, n, segs, runLength, runStride, x, rowBase, b, bOff, ldb, c, cOff, ldc);
       return;
     }
     if (runLength % MR != 0) {
-      Gemm.super.multiplyTransposedPatchesAccumulate(m, n, segs, runLength, runStride, x,
-          rowBase, b, bOff, ldb, c, cOff, ldc);
+      Gemm.super.multiplyTransposedPatchesAccumulate(
+          m, n, segs, runLength, runStride, x, rowBase, b, bOff, ldb, c, cOff, ldc);
       return;
     }
     int k = segs * runLength;
@@ -591,13 +749,24 @@ final class VectorGemm implements Gemm {
   }
 
   /**
-   * The weight gradient for runs of a multiple of 3 floats but not of 6 (conv1 of the seed
-   * model: C = 1, runs of 3) and filters a multiple of 4 vectors: tiles of 3 rows p of dW by 4
-   * vectors of filters (12 accumulators), instead of materializing the patches for the 6x2 tile.
+   * The weight gradient for runs of a multiple of 3 floats but not of 6 (conv1 of the seed model: C
+   * = 1, runs of 3) and filters a multiple of 4 vectors: tiles of 3 rows p of dW by 4 vectors of
+   * filters (12 accumulators), instead of materializing the patches for the 6x2 tile.
    */
-  private static void shortRunsTransposedPatchesAccumulate(int m, int n, int segs,
-      int runLength, int runStride, float[] x, int[] rowBase, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+  private static void shortRunsTransposedPatchesAccumulate(
+      int m,
+      int n,
+      int segs,
+      int runLength,
+      int runStride,
+      float[] x,
+      int[] rowBase,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     int k = segs * runLength;
     for (int p = 0; p < k; p += 3) {
       int offset = p / runLength * runStride + p % runLength;
@@ -607,8 +776,17 @@ final class VectorGemm implements Gemm {
     }
   }
 
-  private static void tileTPatches3x4(int m, float[] x, int[] rowBase, int offset, float[] b,
-      int b0, int ldb, float[] c, int c0, int ldc) {
+  private static void tileTPatches3x4(
+      int m,
+      float[] x,
+      int[] rowBase,
+      int offset,
+      float[] b,
+      int b0,
+      int ldb,
+      float[] c,
+      int c0,
+      int ldc) {
     FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
     c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = FloatVector.zero(S);
     for (int i = 0, bi = b0; i < m; i++, bi += ldb) {
@@ -648,8 +826,17 @@ final class VectorGemm implements Gemm {
     c23.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + 3 * L)).intoArray(c, c0 + 2 * ldc + 3 * L);
   }
 
-  private static void tileTPatches6x2(int m, float[] x, int[] rowBase, int offset, float[] b,
-      int b0, int ldb, float[] c, int c0, int ldc) {
+  private static void tileTPatches6x2(
+      int m,
+      float[] x,
+      int[] rowBase,
+      int offset,
+      float[] b,
+      int b0,
+      int ldb,
+      float[] c,
+      int c0,
+      int ldc) {
     FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
     for (int i = 0, bi = b0; i < m; i++, bi += ldb) {
@@ -691,8 +878,19 @@ final class VectorGemm implements Gemm {
   }
 
   @Override
-  public void multiplyTransposedAccumulate(int m, int n, int k, float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+  public void multiplyTransposedAccumulate(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     // C[p, j] += sum_i A[i, p] B[i, j]: tiles of 6 rows p x 2 vectors j, summed over all i.
     int p = 0;
     for (; p + MR <= k; p += MR) {
@@ -720,8 +918,8 @@ final class VectorGemm implements Gemm {
     }
   }
 
-  private static void tileT3x2(int m, float[] a, int a0, int lda, float[] b, int b0, int ldb,
-      float[] c, int c0, int ldc) {
+  private static void tileT3x2(
+      int m, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int c0, int ldc) {
     FloatVector c00, c01, c10, c11, c20, c21;
     c00 = c01 = c10 = c11 = c20 = c21 = FloatVector.zero(S);
     for (int i = 0, ai = a0, bi = b0; i < m; i++, ai += lda, bi += ldb) {
@@ -745,8 +943,8 @@ final class VectorGemm implements Gemm {
     c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
   }
 
-  private static void tileT6x2(int m, float[] a, int a0, int lda, float[] b, int b0, int ldb,
-      float[] c, int c0, int ldc) {
+  private static void tileT6x2(
+      int m, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int c0, int ldc) {
     FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
     for (int i = 0, ai = a0, bi = b0; i < m; i++, ai += lda, bi += ldb) {
@@ -786,21 +984,34 @@ final class VectorGemm implements Gemm {
   }
 
   /** Row p of C from column j: C[p, j..] += sum_i A[i, p] B[i, j..]. */
-  private static void rowTailT(int j, int n, int m, float[] a, int ap, int lda, float[] b,
-      int bOff, int ldb, float[] c, int cp) {
+  private static void rowTailT(
+      int j,
+      int n,
+      int m,
+      float[] a,
+      int ap,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cp) {
     for (; j + L <= n; j += L) {
       FloatVector s0 = FloatVector.zero(S);
       FloatVector s1 = FloatVector.zero(S);
       int i = 0;
       for (; i + 2 <= m; i += 2) {
-        s0 = FloatVector.broadcast(S, a[ap + i * lda]).fma(FloatVector.fromArray(S, b,
-            bOff + i * ldb + j), s0);
-        s1 = FloatVector.broadcast(S, a[ap + (i + 1) * lda]).fma(FloatVector.fromArray(S, b,
-            bOff + (i + 1) * ldb + j), s1);
+        s0 =
+            FloatVector.broadcast(S, a[ap + i * lda])
+                .fma(FloatVector.fromArray(S, b, bOff + i * ldb + j), s0);
+        s1 =
+            FloatVector.broadcast(S, a[ap + (i + 1) * lda])
+                .fma(FloatVector.fromArray(S, b, bOff + (i + 1) * ldb + j), s1);
       }
       if (i < m) {
-        s0 = FloatVector.broadcast(S, a[ap + i * lda]).fma(FloatVector.fromArray(S, b,
-            bOff + i * ldb + j), s0);
+        s0 =
+            FloatVector.broadcast(S, a[ap + i * lda])
+                .fma(FloatVector.fromArray(S, b, bOff + i * ldb + j), s0);
       }
       s0.add(s1).add(FloatVector.fromArray(S, c, cp + j)).intoArray(c, cp + j);
     }

@@ -3,11 +3,10 @@ package org.sparkcnn.core.kernels;
 import org.sparkcnn.core.activations.Activation;
 
 /**
- * The fast kernels with their matrix products ({@link VectorGemm}), max pooling and relu
- * ({@link VectorOps}) on the JDK Vector API. Needs the incubator module
- * ({@code --add-modules jdk.incubator.vector}); without it, constructing this class fails with a
- * {@link LinkageError}, which {@link KernelSelector} turns into a fallback to
- * {@link ScalarKernels}.
+ * The fast kernels with their matrix products ({@link VectorGemm}), max pooling and relu ({@link
+ * VectorOps}) on the JDK Vector API. Needs the incubator module ({@code --add-modules
+ * jdk.incubator.vector}); without it, constructing this class fails with a {@link LinkageError},
+ * which {@link KernelSelector} turns into a fallback to {@link ScalarKernels}.
  */
 public final class VectorKernels extends FastKernels {
   public VectorKernels() {
@@ -25,8 +24,16 @@ public final class VectorKernels extends FastKernels {
   }
 
   @Override
-  int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
-      float[] dx, boolean overlap, boolean relu) {
+  int maxPool2x2Backward(
+      int c,
+      float[] x,
+      int x0,
+      int rowStride,
+      float[] dy,
+      int yo,
+      float[] dx,
+      boolean overlap,
+      boolean relu) {
     return VectorOps.maxPool2x2Backward(c, x, x0, rowStride, dy, yo, dx, overlap, relu);
   }
 
@@ -52,8 +59,8 @@ public final class VectorKernels extends FastKernels {
   }
 
   @Override
-  public void activationBackward(Activation a, int rows, int width, float[] y, float[] dy,
-      float[] dx) {
+  public void activationBackward(
+      Activation a, int rows, int width, float[] y, float[] dy, float[] dx) {
     if (a == Activation.RELU) {
       VectorOps.reluBackward(rows * width, y, dy, dx);
     } else {

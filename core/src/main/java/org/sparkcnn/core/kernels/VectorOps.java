@@ -4,16 +4,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.sparkcnn.core.tensor.Window2D;
 
 /**
- * The element-wise and pooling loops of {@link VectorKernels} on the Vector API: the same
- * results as {@link FastKernels}' scalar loops, but branch-free. Relu's backward and max
- * pooling's comparisons depend on the data, so scalar code mispredicts about every other
- * branch (~3 ns per element, as much as the convolutions' FLOPs on the seed model); as vector
- * masks they cost nothing. Channels-last layout puts C contiguous values at each pixel, so
- * pooling works on vectors of channels; channels beyond the last full vector go to the scalar
- * loops.
+ * The element-wise and pooling loops of {@link VectorKernels} on the Vector API: the same results
+ * as {@link FastKernels}' scalar loops, but branch-free. Relu's backward and max pooling's
+ * comparisons depend on the data, so scalar code mispredicts about every other branch (~3 ns per
+ * element, as much as the convolutions' FLOPs on the seed model); as vector masks they cost
+ * nothing. Channels-last layout puts C contiguous values at each pixel, so pooling works on vectors
+ * of channels; channels beyond the last full vector go to the scalar loops.
  */
 final class VectorOps {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -52,11 +50,11 @@ final class VectorOps {
   }
 
   /**
-   * Max pooling forward of one 2x2 window lying wholly inside the input, channels
-   * [0, C - C % L): the first value, then each strictly greater one in row-major order (the
-   * reference's order, so ties and NaN behave alike). x0 is the offset of the window's top-left
-   * pixel, rowStride the offset of the pixel below it. Straight-line code on purpose: a vector
-   * carried through loops of variable length is boxed on the heap by JDK 17's C2.
+   * Max pooling forward of one 2x2 window lying wholly inside the input, channels [0, C - C % L):
+   * the first value, then each strictly greater one in row-major order (the reference's order, so
+   * ties and NaN behave alike). x0 is the offset of the window's top-left pixel, rowStride the
+   * offset of the pixel below it. Straight-line code on purpose: a vector carried through loops of
+   * variable length is boxed on the heap by JDK 17's C2.
    *
    * @return the first channel left to the scalar loop
    */
@@ -76,16 +74,24 @@ final class VectorOps {
   }
 
   /**
-   * Max pooling backward of one 2x2 window wholly inside the input, channels [0, C - C % L):
-   * each lane's dy goes to the first position holding the window's maximum (a NaN maximum can
-   * only come from the first position, which the reference then picks). With {@code overlap}
-   * false the positions belong to no other window, so dx is stored; otherwise added to. With
-   * {@code relu} (x is a relu's output) lanes whose maximum is not positive get no gradient.
+   * Max pooling backward of one 2x2 window wholly inside the input, channels [0, C - C % L): each
+   * lane's dy goes to the first position holding the window's maximum (a NaN maximum can only come
+   * from the first position, which the reference then picks). With {@code overlap} false the
+   * positions belong to no other window, so dx is stored; otherwise added to. With {@code relu} (x
+   * is a relu's output) lanes whose maximum is not positive get no gradient.
    *
    * @return the first channel left to the scalar loop
    */
-  static int maxPool2x2Backward(int c, float[] x, int x0, int rowStride, float[] dy, int yo,
-      float[] dx, boolean overlap, boolean relu) {
+  static int maxPool2x2Backward(
+      int c,
+      float[] x,
+      int x0,
+      int rowStride,
+      float[] dy,
+      int yo,
+      float[] dx,
+      boolean overlap,
+      boolean relu) {
     int vc = c - c % L;
     // All lanes pass without relu. A mask made here, not "if (relu)" in the loop: JDK 17's C2
     // boxes a vector that two branches assign (measured: 30 MB allocated per training step).
@@ -104,8 +110,8 @@ final class VectorOps {
       best = best.blend(v3, v3.compare(VectorOperators.GT, best));
       FloatVector grad = FloatVector.fromArray(S, dy, yo + ch);
       grad = ZERO.blend(grad, best.compare(VectorOperators.GT, 0f).or(unmasked));
-      VectorMask<Float> m0 = v0.compare(VectorOperators.EQ, best)
-          .or(best.test(VectorOperators.IS_NAN));
+      VectorMask<Float> m0 =
+          v0.compare(VectorOperators.EQ, best).or(best.test(VectorOperators.IS_NAN));
       VectorMask<Float> m1 = v1.compare(VectorOperators.EQ, best).and(m0.not());
       VectorMask<Float> taken = m0.or(m1);
       VectorMask<Float> m2 = v2.compare(VectorOperators.EQ, best).and(taken.not());
@@ -129,10 +135,10 @@ final class VectorOps {
   }
 
   /**
-   * out[off + j] += sum over rows of a[row * cols + j] when cols is a multiple of the vector
-   * length (conv and dense bias gradients: 32, 64 filters); false, doing nothing, otherwise.
-   * Blocks of 64 rows are summed per vector of columns in one loop (two accumulators), then
-   * added to out: a vector kept across the loop over blocks would be boxed by JDK 17's C2.
+   * out[off + j] += sum over rows of a[row * cols + j] when cols is a multiple of the vector length
+   * (conv and dense bias gradients: 32, 64 filters); false, doing nothing, otherwise. Blocks of 64
+   * rows are summed per vector of columns in one loop (two accumulators), then added to out: a
+   * vector kept across the loop over blocks would be boxed by JDK 17's C2.
    */
   static boolean columnSums(int rows, int cols, float[] a, float[] out, int off) {
     if (cols % L != 0) {
@@ -147,8 +153,8 @@ final class VectorOps {
     return true;
   }
 
-  private static void addColumnBlock(float[] a, int cols, int j, int r0, int r1, float[] out,
-      int at) {
+  private static void addColumnBlock(
+      float[] a, int cols, int j, int r0, int r1, float[] out, int at) {
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = FloatVector.zero(S);
     int r = r0;

@@ -26,8 +26,11 @@ abstract class BaseLayer implements Layer {
   public void setName(String name) {
     requireUnbuilt();
     if (name == null || name.isEmpty() || name.contains("/")) {
-      throw new IllegalArgumentException("a layer name must be non-empty and contain no '/' "
-          + "(it prefixes weight names); received \"" + name + "\"");
+      throw new IllegalArgumentException(
+          "a layer name must be non-empty and contain no '/' "
+              + "(it prefixes weight names); received \""
+              + name
+              + "\"");
     }
     this.name = name;
   }
@@ -40,16 +43,23 @@ abstract class BaseLayer implements Layer {
   @Override
   public final Shape build(String name, Shape input) {
     if (outputShape != null) {
-      throw new IllegalStateException(describe() + " is already part of a model; "
-          + "create a new layer object for each model");
+      throw new IllegalStateException(
+          describe()
+              + " is already part of a model; "
+              + "create a new layer object for each model");
     }
     if (this.name == null) {
       this.name = name;
     }
     if (declaredInputShape != null && !declaredInputShape.equals(input)) {
-      throw new IllegalArgumentException(describe() + " declares input_shape "
-          + declaredInputShape + " but receives " + input + " from the previous layer; "
-          + "remove input_shape from every layer but the first");
+      throw new IllegalArgumentException(
+          describe()
+              + " declares input_shape "
+              + declaredInputShape
+              + " but receives "
+              + input
+              + " from the previous layer; "
+              + "remove input_shape from every layer but the first");
     }
     this.inputShape = input;
     this.outputShape = computeOutputShape(input);
@@ -75,8 +85,8 @@ abstract class BaseLayer implements Layer {
 
   protected void requireUnbuilt() {
     if (outputShape != null) {
-      throw new IllegalStateException(describe() + " is already built; configure layers "
-          + "before adding them to a model");
+      throw new IllegalStateException(
+          describe() + " is already built; configure layers " + "before adding them to a model");
     }
   }
 
@@ -91,10 +101,17 @@ abstract class BaseLayer implements Layer {
     return kerasClassName() + (name == null ? "" : " '" + name + "'");
   }
 
-  protected IllegalArgumentException shapeError(String rule, Shape received, String expected,
-      String hint) {
-    return new IllegalArgumentException(describe() + " " + rule + "; received input shape "
-        + received + ", expected " + expected + (hint == null ? "" : ". " + hint));
+  protected IllegalArgumentException shapeError(
+      String rule, Shape received, String expected, String hint) {
+    return new IllegalArgumentException(
+        describe()
+            + " "
+            + rule
+            + "; received input shape "
+            + received
+            + ", expected "
+            + expected
+            + (hint == null ? "" : ". " + hint));
   }
 
   /** The keys every Keras layer config starts with. */
@@ -108,8 +125,7 @@ abstract class BaseLayer implements Layer {
 
   protected static void requirePositive(String field, int value) {
     if (value <= 0) {
-      throw new IllegalArgumentException(
-          field + " must be a positive integer; received " + value);
+      throw new IllegalArgumentException(field + " must be a positive integer; received " + value);
     }
   }
 }

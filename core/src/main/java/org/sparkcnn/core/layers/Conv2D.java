@@ -120,14 +120,21 @@ public final class Conv2D extends BaseLayer {
   @Override
   protected Shape computeOutputShape(Shape input) {
     if (input.rank() != 3) {
-      throw shapeError("expects input of rank 3 (height, width, channels) per example", input,
+      throw shapeError(
+          "expects input of rank 3 (height, width, channels) per example",
+          input,
           "(height, width, channels)",
           "Did you forget the input_shape, or put a Flatten or Dense before this layer?");
     }
     window = Window2D.of(input, kernelH, kernelW, strideH, strideW, padding);
     if (window.outH() == 0 || window.outW() == 0) {
-      throw shapeError("with padding \"valid\" needs the input to be at least as large as the "
-              + "kernel " + kernelH + "x" + kernelW, input,
+      throw shapeError(
+          "with padding \"valid\" needs the input to be at least as large as the "
+              + "kernel "
+              + kernelH
+              + "x"
+              + kernelW,
+          input,
           "height >= " + kernelH + " and width >= " + kernelW,
           "Use padding=\"same\" or a smaller kernel or fewer pooling layers before it");
     }
@@ -148,8 +155,13 @@ public final class Conv2D extends BaseLayer {
   @Override
   public void initialize(float[] params, int offset, Random rng) {
     int receptive = kernelH * kernelW;
-    kernelInitializer.fill(params, offset, receptive * window.channels() * filters,
-        receptive * window.channels(), receptive * filters, rng);
+    kernelInitializer.fill(
+        params,
+        offset,
+        receptive * window.channels() * filters,
+        receptive * window.channels(),
+        receptive * filters,
+        rng);
     if (useBias) {
       Initializer.ZEROS.fill(params, offset + params().get(1).offset(), filters, 0, 0, rng);
     }
@@ -161,20 +173,43 @@ public final class Conv2D extends BaseLayer {
   }
 
   @Override
-  public void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y,
-      float[] scratch, StepContext step) {
+  public void forward(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
+      StepContext step) {
     k.conv2dForward(window, filters, n, x, params, offset, biasOffset(offset), y);
   }
 
   @Override
-  public void forwardActivated(Kernels k, float[] params, int offset, int n, float[] x,
-      float[] y, float[] scratch, StepContext step, Activation a) {
+  public void forwardActivated(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
+      StepContext step,
+      Activation a) {
     k.conv2dForwardActivation(window, filters, n, x, params, offset, biasOffset(offset), a, y);
   }
 
   @Override
-  public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
-      float[] dy, float[] dx, float[] scratch) {
+  public void backward(
+      Kernels k,
+      float[] params,
+      float[] grads,
+      int offset,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] dx,
+      float[] scratch) {
     k.conv2dBackwardParams(window, filters, n, x, dy, grads, offset, biasOffset(offset));
     if (dx != null) {
       k.conv2dBackwardInput(window, filters, n, dy, params, offset, dx);

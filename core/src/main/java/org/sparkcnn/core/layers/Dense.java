@@ -77,8 +77,11 @@ public final class Dense extends BaseLayer {
   protected Shape computeOutputShape(Shape input) {
     if (input.rank() != 1) {
       // Keras would apply Dense to the last axis; we keep the engine to flat features.
-      throw shapeError("expects a flat input of rank 1 (features) per example", input,
-          "(features,)", "Add a Flatten layer before this Dense layer");
+      throw shapeError(
+          "expects a flat input of rank 1 (features) per example",
+          input,
+          "(features,)",
+          "Add a Flatten layer before this Dense layer");
     }
     in = input.dim(0);
     return Shape.of(units);
@@ -106,20 +109,43 @@ public final class Dense extends BaseLayer {
   }
 
   @Override
-  public void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y,
-      float[] scratch, StepContext step) {
+  public void forward(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
+      StepContext step) {
     k.denseForward(n, in, units, x, params, offset, biasOffset(offset), y);
   }
 
   @Override
-  public void forwardActivated(Kernels k, float[] params, int offset, int n, float[] x,
-      float[] y, float[] scratch, StepContext step, Activation a) {
+  public void forwardActivated(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
+      StepContext step,
+      Activation a) {
     k.denseForwardActivation(n, in, units, x, params, offset, biasOffset(offset), a, y);
   }
 
   @Override
-  public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
-      float[] dy, float[] dx, float[] scratch) {
+  public void backward(
+      Kernels k,
+      float[] params,
+      float[] grads,
+      int offset,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] dx,
+      float[] scratch) {
     k.denseBackwardParams(n, in, units, x, dy, grads, offset, biasOffset(offset));
     if (dx != null) {
       k.denseBackwardInput(n, in, units, dy, params, offset, dx);

@@ -5,10 +5,9 @@ import org.sparkcnn.core.kernels.Kernels;
 import org.sparkcnn.core.tensor.Shape;
 
 /**
- * Inverted dropout: in training each element is kept with probability 1 - rate and scaled by
- * 1 / (1 - rate), so inference is the identity. The mask is a pure function of (step seed,
- * example id, element index), so splitting a batch across threads or Spark partitions does not
- * change it.
+ * Inverted dropout: in training each element is kept with probability 1 - rate and scaled by 1 / (1
+ * - rate), so inference is the identity. The mask is a pure function of (step seed, example id,
+ * element index), so splitting a batch across threads or Spark partitions does not change it.
  */
 public final class Dropout extends BaseLayer {
   private final double rate;
@@ -16,8 +15,7 @@ public final class Dropout extends BaseLayer {
 
   public Dropout(double rate) {
     if (!(rate >= 0 && rate < 1)) {
-      throw new IllegalArgumentException(
-          "Dropout rate must be in [0, 1); received " + rate);
+      throw new IllegalArgumentException("Dropout rate must be in [0, 1); received " + rate);
     }
     this.rate = rate;
   }
@@ -64,8 +62,15 @@ public final class Dropout extends BaseLayer {
   }
 
   @Override
-  public void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y,
-      float[] mask, StepContext step) {
+  public void forward(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] mask,
+      StepContext step) {
     int size = outputShape().size();
     long layerSeed = DropoutMask.mix(step.seed(), seed == null ? 0 : seed, name().hashCode());
     for (int b = 0; b < n; b++) {
@@ -75,8 +80,16 @@ public final class Dropout extends BaseLayer {
   }
 
   @Override
-  public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
-      float[] dy, float[] dx, float[] mask) {
+  public void backward(
+      Kernels k,
+      float[] params,
+      float[] grads,
+      int offset,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] dx,
+      float[] mask) {
     if (dx != null) {
       k.multiply(n * outputShape().size(), dy, mask, dx);
     }

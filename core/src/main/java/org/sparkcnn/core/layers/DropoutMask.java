@@ -2,8 +2,8 @@ package org.sparkcnn.core.layers;
 
 /**
  * Counter-based random masks for {@link Dropout}: element e of example id gets a uniform number
- * from a hash of (seed, id, e), so masks need no shared generator state between threads or
- * Spark partitions and are reproducible from the seed alone.
+ * from a hash of (seed, id, e), so masks need no shared generator state between threads or Spark
+ * partitions and are reproducible from the seed alone.
  */
 final class DropoutMask {
   private DropoutMask() {}

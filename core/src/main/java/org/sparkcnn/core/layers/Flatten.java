@@ -40,14 +40,29 @@ public final class Flatten extends BaseLayer {
   }
 
   @Override
-  public void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y,
-      float[] scratch, StepContext step) {
+  public void forward(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
+      StepContext step) {
     System.arraycopy(x, 0, y, 0, n * outputShape().size());
   }
 
   @Override
-  public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
-      float[] dy, float[] dx, float[] scratch) {
+  public void backward(
+      Kernels k,
+      float[] params,
+      float[] grads,
+      int offset,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] dx,
+      float[] scratch) {
     if (dx != null) {
       System.arraycopy(dy, 0, dx, 0, n * outputShape().size());
     }

@@ -12,8 +12,8 @@ public enum Initializer {
   /** Uniform on [-limit, limit] with limit = sqrt(6 / (fanIn + fanOut)). Keras' kernel default. */
   GLOROT_UNIFORM("glorot_uniform", "GlorotUniform"),
   /**
-   * Truncated normal (re-drawn beyond 2 standard deviations) with stddev sqrt(2 / fanIn), scaled
-   * by 1/0.8796 so the truncated distribution keeps that variance, as Keras' VarianceScaling does.
+   * Truncated normal (re-drawn beyond 2 standard deviations) with stddev sqrt(2 / fanIn), scaled by
+   * 1/0.8796 so the truncated distribution keeps that variance, as Keras' VarianceScaling does.
    */
   HE_NORMAL("he_normal", "HeNormal"),
   ZEROS("zeros", "Zeros");
@@ -38,14 +38,17 @@ public enum Initializer {
   /** Accepts the snake_case name ("glorot_uniform") or the class name ("GlorotUniform"). */
   public static Initializer fromKeras(String name) {
     for (Initializer i : values()) {
-      if (i.kerasName.equals(name) || i.kerasClassName.equals(name)
+      if (i.kerasName.equals(name)
+          || i.kerasClassName.equals(name)
           || i.name().equals(name.toUpperCase(Locale.ROOT))) {
         return i;
       }
     }
-    throw new IllegalArgumentException("unknown initializer; received \"" + name
-        + "\", expected one of " + Arrays.toString(
-            Arrays.stream(values()).map(Initializer::kerasName).toArray()));
+    throw new IllegalArgumentException(
+        "unknown initializer; received \""
+            + name
+            + "\", expected one of "
+            + Arrays.toString(Arrays.stream(values()).map(Initializer::kerasName).toArray()));
   }
 
   /** Fills {@code count} floats of {@code params} from {@code offset}. */

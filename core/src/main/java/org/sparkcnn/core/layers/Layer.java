@@ -13,9 +13,9 @@ import org.sparkcnn.core.tensor.Shape;
  * per-thread workspace, so one layer object serves every thread.
  *
  * <p>Order of calls: configure (constructor and fluent setters) → {@link #build} once, by the
- * model, with the input shape → {@link #initialize} → any number of {@link #forward} /
- * {@link #backward} pairs. Layers with a fused activation (Conv2D, Dense) compute the linear part
- * here; the model applies {@link #activation()} after it, so losses can fuse with softmax/sigmoid.
+ * model, with the input shape → {@link #initialize} → any number of {@link #forward} / {@link
+ * #backward} pairs. Layers with a fused activation (Conv2D, Dense) compute the linear part here;
+ * the model applies {@link #activation()} after it, so losses can fuse with softmax/sigmoid.
  */
 public interface Layer {
   /** The layer's name, unique in its model ("conv2d", "conv2d_1", ...). */
@@ -69,30 +69,53 @@ public interface Layer {
   }
 
   /**
-   * y = layer(x) for n examples. {@code step} carries the training flag and the randomness of
-   * this step; params holds this layer's weights from {@code offset}.
+   * y = layer(x) for n examples. {@code step} carries the training flag and the randomness of this
+   * step; params holds this layer's weights from {@code offset}.
    */
-  void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y, float[] scratch,
+  void forward(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
       StepContext step);
 
   /**
    * forward, then activation {@code a} on y: what the model runs when an activation directly
-   * follows this layer. Conv2D and Dense hand it to their kernel, which fuses relu into the
-   * store of the product; other layers run the two steps.
+   * follows this layer. Conv2D and Dense hand it to their kernel, which fuses relu into the store
+   * of the product; other layers run the two steps.
    */
-  default void forwardActivated(Kernels k, float[] params, int offset, int n, float[] x,
-      float[] y, float[] scratch, StepContext step, Activation a) {
+  default void forwardActivated(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
+      StepContext step,
+      Activation a) {
     forward(k, params, offset, n, x, y, scratch, step);
     int width = outputShape().lastDim();
     k.activationForward(a, n * outputShape().size() / width, width, y, y);
   }
 
   /**
-   * dx from dy, and this layer's weight gradients added into {@code grads} from {@code offset}.
-   * dx is null when the caller does not need it (the first layer during training).
+   * dx from dy, and this layer's weight gradients added into {@code grads} from {@code offset}. dx
+   * is null when the caller does not need it (the first layer during training).
    */
-  void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
-      float[] dy, float[] dx, float[] scratch);
+  void backward(
+      Kernels k,
+      float[] params,
+      float[] grads,
+      int offset,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] dx,
+      float[] scratch);
 
   /** Keras' get_config(): the layer's arguments under Keras' names. */
   Map<String, Object> config();

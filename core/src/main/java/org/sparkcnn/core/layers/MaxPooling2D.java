@@ -32,22 +32,37 @@ public final class MaxPooling2D extends Pooling2D<MaxPooling2D> {
   }
 
   @Override
-  public void forward(Kernels k, float[] params, int offset, int n, float[] x, float[] y,
-      float[] scratch, StepContext step) {
+  public void forward(
+      Kernels k,
+      float[] params,
+      int offset,
+      int n,
+      float[] x,
+      float[] y,
+      float[] scratch,
+      StepContext step) {
     k.maxPool2dForward(window, n, x, y);
   }
 
   @Override
-  public void backward(Kernels k, float[] params, float[] grads, int offset, int n, float[] x,
-      float[] dy, float[] dx, float[] scratch) {
+  public void backward(
+      Kernels k,
+      float[] params,
+      float[] grads,
+      int offset,
+      int n,
+      float[] x,
+      float[] dy,
+      float[] dx,
+      float[] scratch) {
     if (dx != null) {
       k.maxPool2dBackward(window, n, x, dy, dx);
     }
   }
 
   /**
-   * backward, then the backward of the relu whose output x is (the node before this one): dx is
-   * the gradient at the relu's input. The model calls this instead of the two.
+   * backward, then the backward of the relu whose output x is (the node before this one): dx is the
+   * gradient at the relu's input. The model calls this instead of the two.
    */
   public void backwardThroughRelu(Kernels k, int n, float[] x, float[] dy, float[] dx) {
     k.maxPool2dBackwardRelu(window, n, x, dy, dx);

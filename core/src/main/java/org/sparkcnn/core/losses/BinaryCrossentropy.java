@@ -22,7 +22,10 @@ public final class BinaryCrossentropy implements Loss {
     for (int i = 0; i < outputWidth; i++) {
       float t = targets[offset + i];
       if (!(t >= 0 && t <= 1)) {
-        return "binary target out of range at output " + i + "; received " + t
+        return "binary target out of range at output "
+            + i
+            + "; received "
+            + t
             + ", expected a value in [0, 1]";
       }
     }

@@ -19,7 +19,10 @@ public final class CategoricalCrossentropy implements Loss {
     for (int i = 0; i < outputWidth; i++) {
       float t = targets[offset + i];
       if (!(t >= 0 && t <= 1)) {
-        return "target probability out of range at class " + i + "; received " + t
+        return "target probability out of range at class "
+            + i
+            + "; received "
+            + t
             + ", expected a value in [0, 1] (one-hot or soft labels)";
       }
     }

@@ -18,8 +18,7 @@ final class LogSumExp {
   }
 
   /** Keras' categorical cross-entropy from probabilities: normalise, clip, -sum t log q. */
-  static double fromProbabilities(double[] p, int o, int width, double[] t, int to,
-      double[] dp) {
+  static double fromProbabilities(double[] p, int o, int width, double[] t, int to, double[] dp) {
     double s = 0;
     double targetSum = 0;
     for (int i = 0; i < width; i++) {
@@ -38,7 +37,8 @@ final class LogSumExp {
       }
     }
     if (dp != null) {
-      // L = -sum_i t_i log(p_i / S): dL/dp_j = (-t_j / q_j [j unclipped] + sum_i t_i [i unclipped]) / S
+      // L = -sum_i t_i log(p_i / S): dL/dp_j = (-t_j / q_j [j unclipped] + sum_i t_i [i unclipped])
+      // / S
       for (int j = 0; j < width; j++) {
         double q = p[o + j] / s;
         boolean clipped = q < Loss.EPSILON || q > 1 - Loss.EPSILON;

@@ -7,10 +7,10 @@ import org.sparkcnn.core.activations.Activation;
  * width; targets (N, T) with T = {@link #targetWidth(int)}. Methods return the SUM of the
  * per-example losses (Keras reports their mean: divide by N) and write the gradient of that sum.
  *
- * <p>When the model's last activation is one this loss {@link #fusesWith}, the model calls
- * {@link #fromLogits} on the pre-activation values instead: cross-entropy is then computed with
- * log-sum-exp, so it stays finite for any logits and for probabilities of exactly 0 or 1, as
- * Keras does when it finds the logits behind a softmax or sigmoid output.
+ * <p>When the model's last activation is one this loss {@link #fusesWith}, the model calls {@link
+ * #fromLogits} on the pre-activation values instead: cross-entropy is then computed with
+ * log-sum-exp, so it stays finite for any logits and for probabilities of exactly 0 or 1, as Keras
+ * does when it finds the logits behind a softmax or sigmoid output.
  */
 public interface Loss {
   /** Keras' name, e.g. "sparse_categorical_crossentropy". */
@@ -27,8 +27,8 @@ public interface Loss {
   String checkTarget(float[] targets, int offset, int outputWidth);
 
   /** Sum of losses from probabilities; dPredictions (may be null) gets d(sum)/d(prediction). */
-  double fromPredictions(int n, int width, double[] predictions, double[] targets,
-      double[] dPredictions);
+  double fromPredictions(
+      int n, int width, double[] predictions, double[] targets, double[] dPredictions);
 
   /** True if {@link #fromLogits} handles this output activation. */
   default boolean fusesWith(Activation activation) {
@@ -36,8 +36,7 @@ public interface Loss {
   }
 
   /** Sum of losses of activation(logits); dLogits (may be null) gets d(sum)/d(logits). */
-  default double fromLogits(int n, int width, double[] logits, double[] targets,
-      double[] dLogits) {
+  default double fromLogits(int n, int width, double[] logits, double[] targets, double[] dLogits) {
     throw new UnsupportedOperationException(kerasName() + " does not fuse with an activation");
   }
 
@@ -50,9 +49,12 @@ public interface Loss {
       case "categorical_crossentropy" -> new CategoricalCrossentropy();
       case "binary_crossentropy" -> new BinaryCrossentropy();
       case "mse", "mean_squared_error" -> new MeanSquaredError();
-      default -> throw new IllegalArgumentException("unknown loss; received \"" + name
-          + "\", expected one of sparse_categorical_crossentropy, categorical_crossentropy, "
-          + "binary_crossentropy, mse");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown loss; received \""
+                  + name
+                  + "\", expected one of sparse_categorical_crossentropy, categorical_crossentropy, "
+                  + "binary_crossentropy, mse");
     };
   }
 }

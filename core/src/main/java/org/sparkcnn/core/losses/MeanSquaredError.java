@@ -16,7 +16,10 @@ public final class MeanSquaredError implements Loss {
   public String checkTarget(float[] targets, int offset, int outputWidth) {
     for (int i = 0; i < outputWidth; i++) {
       if (!Float.isFinite(targets[offset + i])) {
-        return "target is not finite at output " + i + "; received " + targets[offset + i]
+        return "target is not finite at output "
+            + i
+            + "; received "
+            + targets[offset + i]
             + ", expected a finite number";
       }
     }

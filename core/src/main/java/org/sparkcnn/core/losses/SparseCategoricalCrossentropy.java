@@ -18,8 +18,13 @@ public final class SparseCategoricalCrossentropy implements Loss {
   public String checkTarget(float[] targets, int offset, int outputWidth) {
     float label = targets[offset];
     if (label != Math.rint(label) || label < 0 || label >= outputWidth) {
-      return "label out of range; received " + label + ", expected an integer class index in [0, "
-          + (outputWidth - 1) + "] for a model with " + outputWidth + " outputs";
+      return "label out of range; received "
+          + label
+          + ", expected an integer class index in [0, "
+          + (outputWidth - 1)
+          + "] for a model with "
+          + outputWidth
+          + " outputs";
     }
     return null;
   }

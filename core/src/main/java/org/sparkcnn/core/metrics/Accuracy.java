@@ -5,12 +5,14 @@ import org.sparkcnn.core.losses.Loss;
 import org.sparkcnn.core.losses.SparseCategoricalCrossentropy;
 
 /**
- * Keras' "accuracy", resolved the way Keras resolves it from the loss and output width:
- * sparse categorical (argmax equals the class index), categorical (argmax equals the target's
- * argmax), or binary (prediction > 0.5 equals target, averaged over the outputs).
+ * Keras' "accuracy", resolved the way Keras resolves it from the loss and output width: sparse
+ * categorical (argmax equals the class index), categorical (argmax equals the target's argmax), or
+ * binary (prediction > 0.5 equals target, averaged over the outputs).
  */
 public enum Accuracy {
-  SPARSE_CATEGORICAL, CATEGORICAL, BINARY;
+  SPARSE_CATEGORICAL,
+  CATEGORICAL,
+  BINARY;
 
   public static Accuracy forLoss(Loss loss, int outputWidth) {
     if (loss instanceof SparseCategoricalCrossentropy) {
@@ -22,15 +24,18 @@ public enum Accuracy {
     return CATEGORICAL;
   }
 
-  /** Sum over the n examples of each one's accuracy (0 or 1; a fraction for multi-output binary). */
+  /**
+   * Sum over the n examples of each one's accuracy (0 or 1; a fraction for multi-output binary).
+   */
   public double correct(int n, int width, float[] predictions, float[] targets) {
     double correct = 0;
     for (int b = 0; b < n; b++) {
       int o = b * width;
       switch (this) {
-        case SPARSE_CATEGORICAL -> correct += argmax(predictions, o, width) == (int) targets[b] ? 1 : 0;
-        case CATEGORICAL -> correct +=
-            argmax(predictions, o, width) == argmax(targets, o, width) ? 1 : 0;
+        case SPARSE_CATEGORICAL ->
+            correct += argmax(predictions, o, width) == (int) targets[b] ? 1 : 0;
+        case CATEGORICAL ->
+            correct += argmax(predictions, o, width) == argmax(targets, o, width) ? 1 : 0;
         case BINARY -> {
           int hits = 0;
           for (int i = 0; i < width; i++) {

@@ -45,9 +45,7 @@ public final class FitOptions {
     return this;
   }
 
-  /**
-   * Holds out the LAST fraction of the examples (before shuffling), as Keras does.
-   */
+  /** Holds out the LAST fraction of the examples (before shuffling), as Keras does. */
   public FitOptions validationSplit(double fraction) {
     if (!(fraction >= 0 && fraction < 1)) {
       throw new IllegalArgumentException(

@@ -11,8 +11,15 @@ public final class History {
    * One epoch: training loss and accuracy averaged over the epoch's examples (as Keras reports
    * them, while the weights change), validation figures (NaN without validation data), time.
    */
-  public record Epoch(int epoch, int epochs, double loss, double accuracy, double valLoss,
-      double valAccuracy, long examples, double seconds) {
+  public record Epoch(
+      int epoch,
+      int epochs,
+      double loss,
+      double accuracy,
+      double valLoss,
+      double valAccuracy,
+      long examples,
+      double seconds) {
     public double imagesPerSecond() {
       return examples / seconds;
     }
@@ -20,9 +27,16 @@ public final class History {
     /** Keras-style progress line, e.g. "Epoch 1/5 - 12.3s - loss: 0.4512 - accuracy: 0.8391". */
     @Override
     public String toString() {
-      StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
-          "Epoch %d/%d - %.1fs - %.0f images/s - loss: %.4f", epoch, epochs, seconds,
-          imagesPerSecond(), loss));
+      StringBuilder s =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "Epoch %d/%d - %.1fs - %.0f images/s - loss: %.4f",
+                  epoch,
+                  epochs,
+                  seconds,
+                  imagesPerSecond(),
+                  loss));
       if (!Double.isNaN(accuracy)) {
         s.append(String.format(Locale.ROOT, " - accuracy: %.4f", accuracy));
       }
@@ -52,13 +66,20 @@ public final class History {
 
   /** A metric across epochs by Keras' key: loss, accuracy, val_loss, val_accuracy. */
   public double[] get(String key) {
-    return epochs.stream().mapToDouble(e -> switch (key) {
-      case "loss" -> e.loss();
-      case "accuracy" -> e.accuracy();
-      case "val_loss" -> e.valLoss();
-      case "val_accuracy" -> e.valAccuracy();
-      default -> throw new IllegalArgumentException("unknown history key; received \"" + key
-          + "\", expected loss, accuracy, val_loss or val_accuracy");
-    }).toArray();
+    return epochs.stream()
+        .mapToDouble(
+            e ->
+                switch (key) {
+                  case "loss" -> e.loss();
+                  case "accuracy" -> e.accuracy();
+                  case "val_loss" -> e.valLoss();
+                  case "val_accuracy" -> e.valAccuracy();
+                  default ->
+                      throw new IllegalArgumentException(
+                          "unknown history key; received \""
+                              + key
+                              + "\", expected loss, accuracy, val_loss or val_accuracy");
+                })
+        .toArray();
   }
 }

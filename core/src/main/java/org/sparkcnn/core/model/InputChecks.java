@@ -6,8 +6,8 @@ import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Tensor;
 
 /**
- * Checks a batch against the model before any work: shapes, non-finite inputs, targets. Every
- * error names the model, the example index, what was received and what was expected.
+ * Checks a batch against the model before any work: shapes, non-finite inputs, targets. Every error
+ * names the model, the example index, what was received and what was expected.
  */
 final class InputChecks {
   private InputChecks() {}
@@ -15,16 +15,26 @@ final class InputChecks {
   static void inputs(String model, Shape inputShape, Tensor x) {
     int[] s = x.shape();
     int[] expected = inputShape.dims();
-    boolean ok = s.length == expected.length + 1
-        && Arrays.equals(Arrays.copyOfRange(s, 1, s.length), expected);
+    boolean ok =
+        s.length == expected.length + 1
+            && Arrays.equals(Arrays.copyOfRange(s, 1, s.length), expected);
     if (!ok) {
-      throw new IllegalArgumentException(model + " expects input of shape (batch, "
-          + inputShape.toString().substring(1) + "; received shape " + Arrays.toString(s)
-          + (s.length != expected.length + 1
-              ? ". The input has rank " + s.length + " but the model needs rank "
-                  + (expected.length + 1) + " (batch first); reshape it, e.g. to ["
-                  + s[0] + ", " + inputShape.toString().substring(1).replace(")", "]")
-              : ""));
+      throw new IllegalArgumentException(
+          model
+              + " expects input of shape (batch, "
+              + inputShape.toString().substring(1)
+              + "; received shape "
+              + Arrays.toString(s)
+              + (s.length != expected.length + 1
+                  ? ". The input has rank "
+                      + s.length
+                      + " but the model needs rank "
+                      + (expected.length + 1)
+                      + " (batch first); reshape it, e.g. to ["
+                      + s[0]
+                      + ", "
+                      + inputShape.toString().substring(1).replace(")", "]")
+                  : ""));
     }
     finite(model, x.data(), x.batchSize(), inputShape.size(), 0);
   }
@@ -33,10 +43,17 @@ final class InputChecks {
   static void finite(String model, float[] data, int n, int exampleSize, long firstExample) {
     for (int i = 0; i < n * exampleSize; i++) {
       if (!Float.isFinite(data[i])) {
-        throw new IllegalArgumentException(model + " input is not finite at example "
-            + (firstExample + i / exampleSize) + ", element " + (i % exampleSize) + " (of "
-            + exampleSize + " per example); received " + data[i]
-            + ", expected a finite number. Check the data source or its normalisation");
+        throw new IllegalArgumentException(
+            model
+                + " input is not finite at example "
+                + (firstExample + i / exampleSize)
+                + ", element "
+                + (i % exampleSize)
+                + " (of "
+                + exampleSize
+                + " per example); received "
+                + data[i]
+                + ", expected a finite number. Check the data source or its normalisation");
       }
     }
   }
@@ -47,16 +64,25 @@ final class InputChecks {
     boolean ok = s[0] == n && y.exampleSize() == t && (s.length == 2 || (s.length == 1 && t == 1));
     if (!ok) {
       String expected = t == 1 ? "(" + n + ",) or (" + n + ", 1)" : "(" + n + ", " + t + ")";
-      throw new IllegalArgumentException(model + " with loss " + loss.kerasName()
-          + " needs targets of shape " + expected + " for " + n + " inputs and " + outputWidth
-          + " outputs; received shape " + Arrays.toString(s)
-          + (t == 1 ? "" : ". Use sparse_categorical_crossentropy for integer class labels"));
+      throw new IllegalArgumentException(
+          model
+              + " with loss "
+              + loss.kerasName()
+              + " needs targets of shape "
+              + expected
+              + " for "
+              + n
+              + " inputs and "
+              + outputWidth
+              + " outputs; received shape "
+              + Arrays.toString(s)
+              + (t == 1 ? "" : ". Use sparse_categorical_crossentropy for integer class labels"));
     }
     targets(model, loss, outputWidth, y.data(), n, 0);
   }
 
-  static void targets(String model, Loss loss, int outputWidth, float[] y, int n,
-      long firstExample) {
+  static void targets(
+      String model, Loss loss, int outputWidth, float[] y, int n, long firstExample) {
     int t = loss.targetWidth(outputWidth);
     for (int b = 0; b < n; b++) {
       String problem = loss.checkTarget(y, b * t, outputWidth);

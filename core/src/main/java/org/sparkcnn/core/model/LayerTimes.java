@@ -6,10 +6,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Optional per-step timing of every node of a model's plan (forward and backward), summed over
- * threads, for benchmarks. Off by default; {@code -Dsparkcnn.profile=true} turns it on. The flag
- * is a static final, so when it is off the JIT folds the timing code away and it costs nothing.
- * Nodes are named after their layer ("conv2d"), activations after the layer they follow
- * ("conv2d.relu"), the loss "loss"; models with the same layer names share entries.
+ * threads, for benchmarks. Off by default; {@code -Dsparkcnn.profile=true} turns it on. The flag is
+ * a static final, so when it is off the JIT folds the timing code away and it costs nothing. Nodes
+ * are named after their layer ("conv2d"), activations after the layer they follow ("conv2d.relu"),
+ * the loss "loss"; models with the same layer names share entries.
  */
 public final class LayerTimes {
   public static final String PROPERTY = "sparkcnn.profile";
@@ -35,9 +35,12 @@ public final class LayerTimes {
   }
 
   public static synchronized void reset() {
-    TIMES.values().forEach(v -> {
-      v[0].reset();
-      v[1].reset();
-    });
+    TIMES
+        .values()
+        .forEach(
+            v -> {
+              v[0].reset();
+              v[1].reset();
+            });
   }
 }

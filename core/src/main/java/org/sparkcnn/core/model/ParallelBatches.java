@@ -10,21 +10,23 @@ import java.util.function.IntFunction;
 import org.sparkcnn.core.tensor.Tensor;
 
 /**
- * Runs work over a batch on several threads. A batch of n examples is split into
- * {@code threads} contiguous slices [t*n/T, (t+1)*n/T); results are combined in slice order, so
- * the outcome depends on the thread count only, never on timing.
+ * Runs work over a batch on several threads. A batch of n examples is split into {@code threads}
+ * contiguous slices [t*n/T, (t+1)*n/T); results are combined in slice order, so the outcome depends
+ * on the thread count only, never on timing.
  *
  * <p>Slice 0 runs on the calling thread, slice t on the JVM-wide {@link SpinWorker} t (or, when
  * another call holds it, on a JVM-wide pool of daemon threads). Both outlive each fit or predict
- * call: the per-thread workspaces and kernel scratch then stay allocated (and their pages
- * touched) from one call to the next, instead of being rebuilt by fresh threads every time.
+ * call: the per-thread workspaces and kernel scratch then stay allocated (and their pages touched)
+ * from one call to the next, instead of being rebuilt by fresh threads every time.
  */
 final class ParallelBatches implements AutoCloseable {
-  private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "spark-cnn-worker");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService POOL =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "spark-cnn-worker");
+            t.setDaemon(true);
+            return t;
+          });
   private final ExecutorService pool;
   private final int threads;
 
@@ -141,18 +143,20 @@ final class ParallelBatches implements AutoCloseable {
       for (int start = 0; start < n; start += batchSize) {
         int count = Math.min(batchSize, n - start);
         int from = start;
-        for (BatchStats s : workers.run(t -> {
-          int a = from + sliceStart(count, workers.threads, t);
-          int b = from + sliceStart(count, workers.threads, t + 1);
-          if (a == b) {
-            return BatchStats.EMPTY;
-          }
-          Workspace ws = model.workspace();
-          ws.ensureCapacity(b - a);
-          System.arraycopy(x.data(), a * inSize, ws.batchX, 0, (b - a) * inSize);
-          System.arraycopy(y.data(), a * tSize, ws.batchY, 0, (b - a) * tSize);
-          return model.lossUnchecked(ws, params, ws.batchX, ws.batchY, b - a);
-        })) {
+        for (BatchStats s :
+            workers.run(
+                t -> {
+                  int a = from + sliceStart(count, workers.threads, t);
+                  int b = from + sliceStart(count, workers.threads, t + 1);
+                  if (a == b) {
+                    return BatchStats.EMPTY;
+                  }
+                  Workspace ws = model.workspace();
+                  ws.ensureCapacity(b - a);
+                  System.arraycopy(x.data(), a * inSize, ws.batchX, 0, (b - a) * inSize);
+                  System.arraycopy(y.data(), a * tSize, ws.batchY, 0, (b - a) * tSize);
+                  return model.lossUnchecked(ws, params, ws.batchX, ws.batchY, b - a);
+                })) {
           total = total.plus(s);
         }
       }
@@ -171,17 +175,18 @@ final class ParallelBatches implements AutoCloseable {
       for (int start = 0; start < n; start += batchSize) {
         int count = Math.min(batchSize, n - start);
         int from = start;
-        workers.run(t -> {
-          int a = from + sliceStart(count, workers.threads, t);
-          int b = from + sliceStart(count, workers.threads, t + 1);
-          if (a < b) {
-            Workspace ws = model.workspace();
-            ws.ensureCapacity(b - a);
-            System.arraycopy(x.data(), a * inSize, ws.batchX, 0, (b - a) * inSize);
-            model.predictUnchecked(ws, params, ws.batchX, b - a, out, a * outSize);
-          }
-          return null;
-        });
+        workers.run(
+            t -> {
+              int a = from + sliceStart(count, workers.threads, t);
+              int b = from + sliceStart(count, workers.threads, t + 1);
+              if (a < b) {
+                Workspace ws = model.workspace();
+                ws.ensureCapacity(b - a);
+                System.arraycopy(x.data(), a * inSize, ws.batchX, 0, (b - a) * inSize);
+                model.predictUnchecked(ws, params, ws.batchX, b - a, out, a * outSize);
+              }
+              return null;
+            });
       }
     }
     int[] shape = model.outputShape().dims();

@@ -25,18 +25,20 @@ import org.sparkcnn.core.tensor.Tensor;
  * A linear stack of layers, like Keras' Sequential. All weights live in one flat float array
  * ({@link #parameters()}), each layer owning a slice; gradients use the same layout.
  *
- * <p>Order of calls: {@link #add} layers (the first declares the input shape, or call
- * {@link #input} first) → optionally {@link #seed} → {@link #compile} → {@link #fit},
- * {@link #evaluate}, {@link #predict}. Weights are initialised from the seed when first needed.
- * Layers are built as they are added, so a shape error names the layer that caused it.
+ * <p>Order of calls: {@link #add} layers (the first declares the input shape, or call {@link
+ * #input} first) → optionally {@link #seed} → {@link #compile} → {@link #fit}, {@link #evaluate},
+ * {@link #predict}. Weights are initialised from the seed when first needed. Layers are built as
+ * they are added, so a shape error names the layer that caused it.
  *
  * <p>Thread safety: {@link #computeGradient}, {@link #evaluate} and {@link #predict} may run on
  * several threads at once (each thread gets its own workspace); fit and setters may not.
  */
 public final class Sequential {
   private final String name;
+
   /** describe(), built once: computeGradient names the model on every call. */
   private final String description;
+
   private final List<Layer> layers = new ArrayList<>();
   private final List<Node> plan = new ArrayList<>();
   private final Map<String, Integer> nameCounters = new HashMap<>();
@@ -76,16 +78,21 @@ public final class Sequential {
 
   public Sequential add(Layer layer) {
     if (params != null) {
-      throw new IllegalStateException(describe() + " already has weights; add every layer "
-          + "before compiling, training or loading weights");
+      throw new IllegalStateException(
+          describe()
+              + " already has weights; add every layer "
+              + "before compiling, training or loading weights");
     }
     Shape in = layers.isEmpty() ? inputShape : outputShape;
     if (in == null) {
       in = layer.declaredInputShape();
       if (in == null) {
-        throw new IllegalArgumentException(describe() + ": the first layer, " + layer
-            .kerasClassName() + ", needs an input shape; received none, expected e.g. "
-            + "inputShape(28, 28, 1) on the layer or model.input(28, 28, 1)");
+        throw new IllegalArgumentException(
+            describe()
+                + ": the first layer, "
+                + layer.kerasClassName()
+                + ", needs an input shape; received none, expected e.g. "
+                + "inputShape(28, 28, 1) on the layer or model.input(28, 28, 1)");
       }
       inputShape = in;
     }
@@ -108,8 +115,11 @@ public final class Sequential {
     String given = layer.name();
     if (given != null) {
       if (!names.add(given)) {
-        throw new IllegalArgumentException(describe() + " already has a layer named '" + given
-            + "'; layer names must be unique because weights are stored under them");
+        throw new IllegalArgumentException(
+            describe()
+                + " already has a layer named '"
+                + given
+                + "'; layer names must be unique because weights are stored under them");
       }
       return given;
     }
@@ -143,9 +153,9 @@ public final class Sequential {
   }
 
   /**
-   * compile(loss, optimizer, metrics): loss by Keras name; metrics may be empty or "accuracy".
-   * The optimizer may be null where only gradients are computed (a Spark executor: the
-   * optimizer lives on the driver); fit then refuses to run.
+   * compile(loss, optimizer, metrics): loss by Keras name; metrics may be empty or "accuracy". The
+   * optimizer may be null where only gradients are computed (a Spark executor: the optimizer lives
+   * on the driver); fit then refuses to run.
    */
   public Sequential compile(String lossName, Optimizer optimizer, String... metrics) {
     return compile(Loss.fromKeras(lossName), optimizer, metrics);
@@ -158,8 +168,8 @@ public final class Sequential {
     this.accuracyMetric = false;
     for (String m : metrics) {
       if (!m.equals("accuracy") && !m.equals("acc")) {
-        throw new IllegalArgumentException("unknown metric; received \"" + m
-            + "\", expected \"accuracy\"");
+        throw new IllegalArgumentException(
+            "unknown metric; received \"" + m + "\", expected \"accuracy\"");
       }
       accuracyMetric = true;
     }
@@ -210,8 +220,8 @@ public final class Sequential {
   /** Copies {@code values} into the flat parameter array. */
   public void setParameters(float[] values) {
     if (values.length != paramCount) {
-      throw new IllegalArgumentException(describe() + " has " + paramCount
-          + " parameters; received an array of " + values.length);
+      throw new IllegalArgumentException(
+          describe() + " has " + paramCount + " parameters; received an array of " + values.length);
     }
     System.arraycopy(values, 0, parameters(), 0, paramCount);
   }
@@ -255,8 +265,8 @@ public final class Sequential {
 
   /**
    * The summed gradient of a batch: runs forward and backward on n examples and ADDS d(sum of
-   * per-example losses)/d(params) into {@code gradSum} (dividing by the count is the caller's
-   * job, so sums from several partitions or threads can be added first). This is what each Spark
+   * per-example losses)/d(params) into {@code gradSum} (dividing by the count is the caller's job,
+   * so sums from several partitions or threads can be added first). This is what each Spark
    * partition runs on its share of the global batch.
    *
    * @param params flat weights (e.g. a broadcast copy), laid out like {@link #parameters()}
@@ -265,15 +275,19 @@ public final class Sequential {
    * @param step training flag, step seed and global example ids (for dropout)
    * @param gradSum the flat gradient array to add into
    */
-  public BatchStats computeGradient(float[] params, float[] x, float[] targets, int n,
-      StepContext step, float[] gradSum) {
+  public BatchStats computeGradient(
+      float[] params, float[] x, float[] targets, int n, StepContext step, float[] gradSum) {
     requireCompiled();
     checkArrays(params, x, targets, n);
     InputChecks.finite(describe(), x, n, inputShape.size(), 0);
     InputChecks.targets(describe(), loss, outputShape.size(), targets, n, 0);
     if (gradSum.length != paramCount) {
-      throw new IllegalArgumentException(describe() + " has " + paramCount
-          + " parameters; received a gradient array of " + gradSum.length);
+      throw new IllegalArgumentException(
+          describe()
+              + " has "
+              + paramCount
+              + " parameters; received a gradient array of "
+              + gradSum.length);
     }
     return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, null);
   }
@@ -291,32 +305,60 @@ public final class Sequential {
   }
 
   /**
-   * Model outputs (N, K) of n examples into {@code out} from {@code outOffset}, inference mode,
-   * on the calling thread: what a Spark partition runs to score a batch of rows.
+   * Model outputs (N, K) of n examples into {@code out} from {@code outOffset}, inference mode, on
+   * the calling thread: what a Spark partition runs to score a batch of rows.
    */
   public void predictBatch(float[] params, float[] x, int n, float[] out, int outOffset) {
     requireLayers();
-    if (params.length != paramCount || x.length < n * inputShape.size()
+    if (params.length != paramCount
+        || x.length < n * inputShape.size()
         || out.length < outOffset + n * outputShape.size()) {
-      throw new IllegalArgumentException(describe() + " needs " + paramCount + " parameters, "
-          + n + " x " + inputShape.size() + " input floats and room for " + n + " x "
-          + outputShape.size() + " outputs; received " + params.length + ", " + x.length
-          + " and " + (out.length - outOffset));
+      throw new IllegalArgumentException(
+          describe()
+              + " needs "
+              + paramCount
+              + " parameters, "
+              + n
+              + " x "
+              + inputShape.size()
+              + " input floats and room for "
+              + n
+              + " x "
+              + outputShape.size()
+              + " outputs; received "
+              + params.length
+              + ", "
+              + x.length
+              + " and "
+              + (out.length - outOffset));
     }
     InputChecks.finite(describe(), x, n, inputShape.size(), 0);
     predictUnchecked(workspaces.get(), params, x, n, out, outOffset);
   }
 
   /** As {@link #computeGradient}, also writing d(loss sum)/dx into dx; for gradient checks. */
-  public BatchStats computeInputGradient(float[] params, float[] x, float[] targets, int n,
-      StepContext step, float[] gradSum, float[] dx) {
+  public BatchStats computeInputGradient(
+      float[] params,
+      float[] x,
+      float[] targets,
+      int n,
+      StepContext step,
+      float[] gradSum,
+      float[] dx) {
     requireCompiled();
     checkArrays(params, x, targets, n);
     return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, dx);
   }
 
-  BatchStats gradientUnchecked(Workspace ws, float[] params, float[] x, float[] targets, int n,
-      StepContext step, float[] gradSum, float[] dx) {
+  BatchStats gradientUnchecked(
+      Workspace ws,
+      float[] params,
+      float[] x,
+      float[] targets,
+      int n,
+      StepContext step,
+      float[] gradSum,
+      float[] dx) {
     boolean fused = isLossFused();
     ws.forward(kernels, params, x, n, fused ? plan.size() - 1 : plan.size(), step);
     BatchStats stats = ws.loss(kernels, targets, n, loss, fused, accuracy(), true);
@@ -327,14 +369,13 @@ public final class Sequential {
   /** Loss sums and accuracy counts of n examples, forward only (inference mode). */
   BatchStats lossUnchecked(Workspace ws, float[] params, float[] x, float[] targets, int n) {
     boolean fused = isLossFused();
-    ws.forward(kernels, params, x, n, fused ? plan.size() - 1 : plan.size(),
-        StepContext.INFERENCE);
+    ws.forward(kernels, params, x, n, fused ? plan.size() - 1 : plan.size(), StepContext.INFERENCE);
     return ws.loss(kernels, targets, n, loss, fused, accuracy(), false);
   }
 
   /** Model outputs of n examples into out (N, K) from outOffset, inference mode. */
-  void predictUnchecked(Workspace ws, float[] params, float[] x, int n, float[] out,
-      int outOffset) {
+  void predictUnchecked(
+      Workspace ws, float[] params, float[] x, int n, float[] out, int outOffset) {
     float[] y = ws.forward(kernels, params, x, n, plan.size(), StepContext.INFERENCE);
     System.arraycopy(y, 0, out, outOffset, n * outputShape.size());
   }
@@ -342,7 +383,9 @@ public final class Sequential {
   /** True when the loss takes the logits before the final softmax/sigmoid (stable path). */
   public boolean isLossFused() {
     Node last = plan.get(plan.size() - 1);
-    return loss != null && last.isActivation() && plan.size() > 1
+    return loss != null
+        && last.isActivation()
+        && plan.size() > 1
         && loss.fusesWith(last.activation());
   }
 
@@ -357,14 +400,16 @@ public final class Sequential {
 
   /**
    * Trains like Keras' fit. Uses {@link FitOptions#threads} threads: each step's batch is split
-   * into that many contiguous slices whose gradients are summed in a fixed order, so the same
-   * seed and thread count give the same weights.
+   * into that many contiguous slices whose gradients are summed in a fixed order, so the same seed
+   * and thread count give the same weights.
    */
   public History fit(Tensor x, Tensor y, FitOptions options) {
     requireCompiled();
     if (optimizer == null) {
-      throw new IllegalStateException(describe() + " was compiled without an optimizer; "
-          + "compile it with SGD or Adam before fit");
+      throw new IllegalStateException(
+          describe()
+              + " was compiled without an optimizer; "
+              + "compile it with SGD or Adam before fit");
     }
     return new Trainer(this, options).fit(x, y);
   }
@@ -390,12 +435,30 @@ public final class Sequential {
 
   private void checkArrays(float[] params, float[] x, float[] targets, int n) {
     int t = loss.targetWidth(outputShape.size());
-    if (params.length != paramCount || x.length < n * inputShape.size()
-        || targets.length < n * t || n <= 0) {
-      throw new IllegalArgumentException(describe() + " needs " + paramCount
-          + " parameters, " + n + " x " + inputShape.size() + " input floats and " + n + " x " + t
-          + " targets for n=" + n + "; received " + params.length + ", " + x.length + " and "
-          + targets.length);
+    if (params.length != paramCount
+        || x.length < n * inputShape.size()
+        || targets.length < n * t
+        || n <= 0) {
+      throw new IllegalArgumentException(
+          describe()
+              + " needs "
+              + paramCount
+              + " parameters, "
+              + n
+              + " x "
+              + inputShape.size()
+              + " input floats and "
+              + n
+              + " x "
+              + t
+              + " targets for n="
+              + n
+              + "; received "
+              + params.length
+              + ", "
+              + x.length
+              + " and "
+              + targets.length);
     }
   }
 
@@ -407,8 +470,10 @@ public final class Sequential {
 
   private void requireCompiled() {
     if (loss == null) {
-      throw new IllegalStateException(describe() + " is not compiled; call compile(loss, "
-          + "optimizer, \"accuracy\") before fit, evaluate or computeGradient");
+      throw new IllegalStateException(
+          describe()
+              + " is not compiled; call compile(loss, "
+              + "optimizer, \"accuracy\") before fit, evaluate or computeGradient");
     }
   }
 

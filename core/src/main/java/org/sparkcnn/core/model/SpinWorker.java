@@ -3,12 +3,12 @@ package org.sparkcnn.core.model;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A worker thread that stays awake for a moment after each job, for the slices of
- * {@link ParallelBatches}: a training step hands it a slice every few milliseconds, and waking a
- * parked thread costs tens of microseconds on bare metal but up to milliseconds on a virtual
- * machine whose idle vCPU the host has descheduled (measured: 1-3 ms of a 9-15 ms step at batch
- * 32 on 2 threads). OpenMP runtimes spin-wait between parallel regions for the same reason.
- * After {@link #SPIN_NANOS} without work it parks, so an idle JVM burns no CPU.
+ * A worker thread that stays awake for a moment after each job, for the slices of {@link
+ * ParallelBatches}: a training step hands it a slice every few milliseconds, and waking a parked
+ * thread costs tens of microseconds on bare metal but up to milliseconds on a virtual machine whose
+ * idle vCPU the host has descheduled (measured: 1-3 ms of a 9-15 ms step at batch 32 on 2 threads).
+ * OpenMP runtimes spin-wait between parallel regions for the same reason. After {@link #SPIN_NANOS}
+ * without work it parks, so an idle JVM burns no CPU.
  *
  * <p>One job at a time: {@link #tryStart} claims the worker or returns false if another caller
  * holds it (the caller then uses the ordinary pool).
@@ -16,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 final class SpinWorker extends Thread {
   /** How long an idle worker keeps polling before it parks: longer than a step's serial part. */
   static final long SPIN_NANOS = 2_000_000;
+
   private final java.util.concurrent.atomic.AtomicBoolean claimed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile Runnable job;

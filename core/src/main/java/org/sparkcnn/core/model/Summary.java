@@ -21,8 +21,13 @@ final class Summary {
     s.append("=".repeat(total)).append('\n');
     for (int i = 0; i < model.layers().size(); i++) {
       Layer l = model.layers().get(i);
-      s.append(String.format(Locale.ROOT, format, l.name() + " (" + l.kerasClassName() + ")",
-          l.outputShape().withBatch(), String.format(Locale.ROOT, "%,d", l.paramCount())));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              l.name() + " (" + l.kerasClassName() + ")",
+              l.outputShape().withBatch(),
+              String.format(Locale.ROOT, "%,d", l.paramCount())));
       if (i < model.layers().size() - 1) {
         s.append(" ".repeat(total)).append('\n');
       }

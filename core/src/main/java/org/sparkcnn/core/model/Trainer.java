@@ -7,9 +7,9 @@ import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.tensor.Tensor;
 
 /**
- * Single-JVM mini-batch training: per epoch a seeded shuffle, then per step every thread
- * gathers its slice of the batch, computes its gradient sum, and the slices' sums are added in
- * slice order, divided by the batch size and handed to the optimizer.
+ * Single-JVM mini-batch training: per epoch a seeded shuffle, then per step every thread gathers
+ * its slice of the batch, computes its gradient sum, and the slices' sums are added in slice order,
+ * divided by the batch size and handed to the optimizer.
  */
 final class Trainer {
   private final Sequential model;
@@ -30,15 +30,23 @@ final class Trainer {
     Tensor valY = o.validationY;
     if (valX != null) {
       InputChecks.inputs(name + " validation_data", model.inputShape(), valX);
-      InputChecks.targets(name + " validation_data", model.loss(), model.outputShape().size(),
-          valY, valX.batchSize());
+      InputChecks.targets(
+          name + " validation_data",
+          model.loss(),
+          model.outputShape().size(),
+          valY,
+          valX.batchSize());
     } else if (o.validationSplit > 0) {
       // Keras holds out the last fraction, before shuffling.
       int n = x.batchSize();
       int split = n - (int) (n * o.validationSplit);
       if (split <= 0 || split >= n) {
-        throw new IllegalArgumentException(name + " validation_split " + o.validationSplit
-            + " leaves no training or no validation examples out of " + n);
+        throw new IllegalArgumentException(
+            name
+                + " validation_split "
+                + o.validationSplit
+                + " leaves no training or no validation examples out of "
+                + n);
       }
       trainX = x.rows(0, split);
       trainY = y.rows(0, split);
@@ -64,8 +72,18 @@ final class Trainer {
         for (int start = 0; start < n; start += o.batchSize) {
           int count = Math.min(o.batchSize, n - start);
           long stepSeed = mix(o.seed, model.optimizer().iterations());
-          BatchStats step = step(workers, params, threadGrads, grads, trainX, trainY, order,
-              start, count, stepSeed);
+          BatchStats step =
+              step(
+                  workers,
+                  params,
+                  threadGrads,
+                  grads,
+                  trainX,
+                  trainY,
+                  order,
+                  start,
+                  count,
+                  stepSeed);
           epochStats = epochStats.plus(step);
         }
         double valLoss = Double.NaN;
@@ -75,9 +93,16 @@ final class Trainer {
           valLoss = v.loss();
           valAcc = v.accuracy();
         }
-        History.Epoch e = new History.Epoch(epoch + 1, o.epochs, epochStats.meanLoss(),
-            model.accuracy() == null ? Double.NaN : epochStats.accuracy(), valLoss, valAcc, n,
-            (System.nanoTime() - started) / 1e9);
+        History.Epoch e =
+            new History.Epoch(
+                epoch + 1,
+                o.epochs,
+                epochStats.meanLoss(),
+                model.accuracy() == null ? Double.NaN : epochStats.accuracy(),
+                valLoss,
+                valAcc,
+                n,
+                (System.nanoTime() - started) / 1e9);
         history.add(e);
         if (o.onEpochEnd != null) {
           o.onEpochEnd.accept(e);
@@ -87,29 +112,40 @@ final class Trainer {
     return history;
   }
 
-  private BatchStats step(ParallelBatches workers, float[] params, float[][] threadGrads,
-      float[] grads, Tensor x, Tensor y, int[] order, int start, int count, long stepSeed) {
+  private BatchStats step(
+      ParallelBatches workers,
+      float[] params,
+      float[][] threadGrads,
+      float[] grads,
+      Tensor x,
+      Tensor y,
+      int[] order,
+      int start,
+      int count,
+      long stepSeed) {
     int inSize = x.exampleSize();
     int tSize = y.exampleSize();
-    List<BatchStats> parts = workers.run(t -> {
-      int a = ParallelBatches.sliceStart(count, workers.threads(), t);
-      int b = ParallelBatches.sliceStart(count, workers.threads(), t + 1);
-      Arrays.fill(threadGrads[t], 0f);
-      if (a == b) {
-        return BatchStats.EMPTY;
-      }
-      Workspace ws = model.workspace();
-      ws.ensureCapacity(b - a);
-      for (int i = a; i < b; i++) {
-        int row = order[start + i];
-        System.arraycopy(x.data(), row * inSize, ws.batchX, (i - a) * inSize, inSize);
-        System.arraycopy(y.data(), row * tSize, ws.batchY, (i - a) * tSize, tSize);
-        ws.batchIds[i - a] = row;
-      }
-      StepContext ctx = new StepContext(true, stepSeed, ws.batchIds);
-      return model.gradientUnchecked(ws, params, ws.batchX, ws.batchY, b - a, ctx,
-          threadGrads[t], null);
-    });
+    List<BatchStats> parts =
+        workers.run(
+            t -> {
+              int a = ParallelBatches.sliceStart(count, workers.threads(), t);
+              int b = ParallelBatches.sliceStart(count, workers.threads(), t + 1);
+              Arrays.fill(threadGrads[t], 0f);
+              if (a == b) {
+                return BatchStats.EMPTY;
+              }
+              Workspace ws = model.workspace();
+              ws.ensureCapacity(b - a);
+              for (int i = a; i < b; i++) {
+                int row = order[start + i];
+                System.arraycopy(x.data(), row * inSize, ws.batchX, (i - a) * inSize, inSize);
+                System.arraycopy(y.data(), row * tSize, ws.batchY, (i - a) * tSize, tSize);
+                ws.batchIds[i - a] = row;
+              }
+              StepContext ctx = new StepContext(true, stepSeed, ws.batchIds);
+              return model.gradientUnchecked(
+                  ws, params, ws.batchX, ws.batchY, b - a, ctx, threadGrads[t], null);
+            });
     BatchStats total = BatchStats.EMPTY;
     System.arraycopy(threadGrads[0], 0, grads, 0, grads.length);
     for (int t = 1; t < threadGrads.length; t++) {

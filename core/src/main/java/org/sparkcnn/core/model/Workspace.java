@@ -10,16 +10,16 @@ import org.sparkcnn.core.losses.Loss;
 import org.sparkcnn.core.metrics.Accuracy;
 
 /**
- * One thread's buffers for forward and backward passes over a model's plan, sized for the
- * largest batch seen and reused, so steady-state steps allocate nothing.
+ * One thread's buffers for forward and backward passes over a model's plan, sized for the largest
+ * batch seen and reused, so steady-state steps allocate nothing.
  *
  * <p>Order of calls per batch: {@link #forward} then, in training, {@link #lossAndBackward}.
- * Activations are kept per node for backward; identity nodes (Flatten, Dropout in inference)
- * reuse their input array instead of copying it.
+ * Activations are kept per node for backward; identity nodes (Flatten, Dropout in inference) reuse
+ * their input array instead of copying it.
  *
  * <p>Buffers are allocated on first use, not all at once: a layer whose activation is fused into
- * its kernel never writes its own output, and inference never needs the two gradient buffers.
- * On the seed model at batch 256 that is ~70 MiB per scoring thread never allocated.
+ * its kernel never writes its own output, and inference never needs the two gradient buffers. On
+ * the seed model at batch 256 that is ~70 MiB per scoring thread never allocated.
  */
 final class Workspace {
   private final List<Node> plan;
@@ -32,16 +32,22 @@ final class Workspace {
   private final float[][] used;
   private float[] gradA;
   private float[] gradB;
+
   /** Floats per example of the largest activation (or input): the gradient buffers' width. */
   private int largest;
+
   private double[] lossIn;
   private double[] lossTargets;
   private double[] lossGrad;
+
   /** Per node {forward, backward} time counters, when {@link LayerTimes} is enabled. */
   private final LongAdder[][] times;
+
   private final LongAdder[] lossTime;
+
   /** Per-thread batch buffers the trainer gathers examples into. */
   float[] batchX;
+
   float[] batchY;
   long[] batchIds;
 
@@ -55,9 +61,10 @@ final class Workspace {
     String previous = "";
     for (int i = 0; i < plan.size() && LayerTimes.ENABLED; i++) {
       Node node = plan.get(i);
-      previous = node.isActivation()
-          ? previous + "." + node.activation().kerasName()
-          : node.layer().name();
+      previous =
+          node.isActivation()
+              ? previous + "." + node.activation().kerasName()
+              : node.layer().name();
       times[i] = LayerTimes.counters(previous);
     }
   }
@@ -97,9 +104,7 @@ final class Workspace {
     return outputs[i];
   }
 
-  /**
-   * Runs nodes [0, end) on n examples of x and returns the array holding the last one's output.
-   */
+  /** Runs nodes [0, end) on n examples of x and returns the array holding the last one's output. */
   float[] forward(Kernels k, float[] params, float[] x, int n, int end, StepContext step) {
     ensureCapacity(n);
     lastTraining = step.training();
@@ -111,16 +116,29 @@ final class Workspace {
       float[] out;
       if (node.isActivation()) {
         out = output(i);
-        k.activationForward(node.activation(), n * node.output().size() / node.output().lastDim(),
-            node.output().lastDim(), in, out);
+        k.activationForward(
+            node.activation(),
+            n * node.output().size() / node.output().lastDim(),
+            node.output().lastDim(),
+            in,
+            out);
       } else if (node.isIdentity(step.training())) {
         out = in;
       } else if (i + 1 < end && plan.get(i + 1).isActivation()) {
         // The activation that follows is fused into the layer's kernel: node i's own output
         // (before the activation) is never stored, and nothing reads it.
         out = output(i + 1);
-        node.layer().forwardActivated(k, params, node.paramOffset(), n, in, out, scratch[i],
-            step, plan.get(i + 1).activation());
+        node.layer()
+            .forwardActivated(
+                k,
+                params,
+                node.paramOffset(),
+                n,
+                in,
+                out,
+                scratch[i],
+                step,
+                plan.get(i + 1).activation());
         used[i] = null;
         i++;
       } else {
@@ -138,11 +156,17 @@ final class Workspace {
 
   /**
    * After {@link #forward} over the whole plan ({@code fused} false) or all but the final
-   * activation ({@code fused} true): the loss sum and accuracy count of the n examples. With
-   * {@code keepGradient} the loss gradient is kept for {@link #backward}.
+   * activation ({@code fused} true): the loss sum and accuracy count of the n examples. With {@code
+   * keepGradient} the loss gradient is kept for {@link #backward}.
    */
-  BatchStats loss(Kernels k, float[] targets, int n, Loss loss, boolean fused,
-      Accuracy accuracy, boolean keepGradient) {
+  BatchStats loss(
+      Kernels k,
+      float[] targets,
+      int n,
+      Loss loss,
+      boolean fused,
+      Accuracy accuracy,
+      boolean keepGradient) {
     long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
     int last = plan.size() - 1;
     int width = plan.get(last).output().size();
@@ -155,9 +179,10 @@ final class Workspace {
       lossTargets[i] = targets[i];
     }
     double[] grad = keepGradient ? lossGrad : null;
-    double lossSum = fused
-        ? loss.fromLogits(n, width, lossIn, lossTargets, grad)
-        : loss.fromPredictions(n, width, lossIn, lossTargets, grad);
+    double lossSum =
+        fused
+            ? loss.fromLogits(n, width, lossIn, lossTargets, grad)
+            : loss.fromPredictions(n, width, lossIn, lossTargets, grad);
     if (fused) {
       // Accuracy and predict need the probabilities: apply the activation the loss fused away.
       k.activationForward(plan.get(last).activation(), n, width, top, output(last));
@@ -174,8 +199,8 @@ final class Workspace {
    * Back-propagates the gradient kept by {@link #loss}: adds every layer's weight gradients into
    * grads and, if dx is not null, writes d(loss sum)/dx there.
    */
-  void backward(Kernels k, float[] params, float[] grads, float[] x, int n, boolean fused,
-      float[] dx) {
+  void backward(
+      Kernels k, float[] params, float[] grads, float[] x, int n, boolean fused, float[] dx) {
     int last = plan.size() - 1;
     int width = plan.get(last).output().size();
     int end = fused ? last : last + 1;
@@ -198,7 +223,9 @@ final class Workspace {
         continue;
       }
       float[] out = first ? dx : (dy == gradA ? gradB : gradA);
-      if (i >= 2 && node.layer() instanceof MaxPooling2D pool && plan.get(i - 1).isActivation()
+      if (i >= 2
+          && node.layer() instanceof MaxPooling2D pool
+          && plan.get(i - 1).isActivation()
           && plan.get(i - 1).activation() == Activation.RELU) {
         // Max pooling after a relu: one pass routes and masks dy (the relu's node is skipped).
         pool.backwardThroughRelu(k, n, used[i - 1], dy, out);
@@ -212,8 +239,8 @@ final class Workspace {
       if (node.isActivation()) {
         if (out != null) {
           int rowWidth = node.output().lastDim();
-          k.activationBackward(node.activation(), n * node.output().size() / rowWidth, rowWidth,
-              used[i], dy, out);
+          k.activationBackward(
+              node.activation(), n * node.output().size() / rowWidth, rowWidth, used[i], dy, out);
         }
       } else {
         float[] in = first ? x : used[i - 1];

@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Keras' Adam. At step t: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
- * p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon). (Keras folds the bias
- * corrections into the step size, so epsilon is not bias-corrected; we do the same.)
+ * Keras' Adam. At step t: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr sqrt(1 - b2^t) /
+ * (1 - b1^t) * m / (sqrt(v) + epsilon). (Keras folds the bias corrections into the step size, so
+ * epsilon is not bias-corrected; we do the same.)
  */
 public final class Adam implements Optimizer {
   private final double learningRate;
@@ -28,11 +28,20 @@ public final class Adam implements Optimizer {
   }
 
   public Adam(double learningRate, double beta1, double beta2, double epsilon) {
-    if (!(learningRate > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
+    if (!(learningRate > 0)
+        || !(beta1 >= 0 && beta1 < 1)
+        || !(beta2 >= 0 && beta2 < 1)
         || !(epsilon > 0)) {
-      throw new IllegalArgumentException("Adam needs learning_rate > 0, beta_1 and beta_2 in "
-          + "[0, 1), epsilon > 0; received learning_rate=" + learningRate + ", beta_1=" + beta1
-          + ", beta_2=" + beta2 + ", epsilon=" + epsilon);
+      throw new IllegalArgumentException(
+          "Adam needs learning_rate > 0, beta_1 and beta_2 in "
+              + "[0, 1), epsilon > 0; received learning_rate="
+              + learningRate
+              + ", beta_1="
+              + beta1
+              + ", beta_2="
+              + beta2
+              + ", epsilon="
+              + epsilon);
     }
     this.learningRate = learningRate;
     this.beta1 = beta1;
@@ -41,13 +50,14 @@ public final class Adam implements Optimizer {
   }
 
   static Adam fromConfig(Map<String, ?> c) {
-    OptimizerConfig.requireOnly("adam", c,
-        Set.of("name", "learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"));
+    OptimizerConfig.requireOnly(
+        "adam", c, Set.of("name", "learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"));
     if (OptimizerConfig.flag("adam", c, "amsgrad", false)) {
-      throw new IllegalArgumentException("adam setting 'amsgrad' is not supported; received "
-          + "true, expected false");
+      throw new IllegalArgumentException(
+          "adam setting 'amsgrad' is not supported; received " + "true, expected false");
     }
-    return new Adam(OptimizerConfig.number("adam", c, "learning_rate", 0.001, 1e-12, 1e6),
+    return new Adam(
+        OptimizerConfig.number("adam", c, "learning_rate", 0.001, 1e-12, 1e6),
         OptimizerConfig.number("adam", c, "beta_1", 0.9, 0, 0.999999999),
         OptimizerConfig.number("adam", c, "beta_2", 0.999, 0, 0.999999999),
         OptimizerConfig.number("adam", c, "epsilon", 1e-7, 1e-30, 1));
@@ -65,8 +75,11 @@ public final class Adam implements Optimizer {
       v = new float[params.length];
     }
     iterations++;
-    float alpha = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, iterations))
-        / (1 - Math.pow(beta1, iterations)));
+    float alpha =
+        (float)
+            (learningRate
+                * Math.sqrt(1 - Math.pow(beta2, iterations))
+                / (1 - Math.pow(beta1, iterations)));
     float b1 = (float) beta1;
     float b2 = (float) beta2;
     float eps = (float) epsilon;

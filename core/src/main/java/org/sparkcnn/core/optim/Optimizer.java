@@ -4,8 +4,8 @@ import java.util.Map;
 
 /**
  * A Keras optimizer over the model's flat parameter array. Its state (momentum, moments, step
- * count) is sized on the first {@link #apply} and lives with the optimizer; in distributed
- * training that is on the driver.
+ * count) is sized on the first {@link #apply} and lives with the optimizer; in distributed training
+ * that is on the driver.
  */
 public interface Optimizer {
   /** Keras' name: "sgd" or "adam". */
@@ -25,8 +25,9 @@ public interface Optimizer {
     return switch (name.toLowerCase(java.util.Locale.ROOT)) {
       case "sgd" -> Sgd.fromConfig(config);
       case "adam" -> Adam.fromConfig(config);
-      default -> throw new IllegalArgumentException(
-          "unknown optimizer; received \"" + name + "\", expected \"sgd\" or \"adam\"");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown optimizer; received \"" + name + "\", expected \"sgd\" or \"adam\"");
     };
   }
 }

@@ -21,8 +21,12 @@ public final class Sgd implements Optimizer {
 
   public Sgd(double learningRate, double momentum, boolean nesterov) {
     if (!(learningRate > 0) || !(momentum >= 0 && momentum < 1)) {
-      throw new IllegalArgumentException("SGD needs learning_rate > 0 and momentum in [0, 1); "
-          + "received learning_rate=" + learningRate + ", momentum=" + momentum);
+      throw new IllegalArgumentException(
+          "SGD needs learning_rate > 0 and momentum in [0, 1); "
+              + "received learning_rate="
+              + learningRate
+              + ", momentum="
+              + momentum);
     }
     this.learningRate = (float) learningRate;
     this.momentum = (float) momentum;
@@ -30,9 +34,9 @@ public final class Sgd implements Optimizer {
   }
 
   static Sgd fromConfig(Map<String, ?> c) {
-    OptimizerConfig.requireOnly("sgd", c,
-        Set.of("name", "learning_rate", "momentum", "nesterov"));
-    return new Sgd(OptimizerConfig.number("sgd", c, "learning_rate", 0.01, 1e-12, 1e6),
+    OptimizerConfig.requireOnly("sgd", c, Set.of("name", "learning_rate", "momentum", "nesterov"));
+    return new Sgd(
+        OptimizerConfig.number("sgd", c, "learning_rate", 0.01, 1e-12, 1e6),
         OptimizerConfig.number("sgd", c, "momentum", 0, 0, 0.999999),
         OptimizerConfig.flag("sgd", c, "nesterov", false));
   }

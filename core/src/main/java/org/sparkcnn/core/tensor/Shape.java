@@ -3,8 +3,8 @@ package org.sparkcnn.core.tensor;
 import java.util.Arrays;
 
 /**
- * The shape of one example, without the batch dimension; channels-last, so an image is
- * (height, width, channels) and a dense activation is (units).
+ * The shape of one example, without the batch dimension; channels-last, so an image is (height,
+ * width, channels) and a dense activation is (units).
  */
 public final class Shape {
   private final int[] dims;

@@ -24,8 +24,12 @@ public final class Tensor {
     }
     if (size != data.length) {
       throw new IllegalArgumentException(
-          "tensor data does not match its shape; received " + data.length + " floats for shape "
-              + Arrays.toString(shape) + ", expected " + size);
+          "tensor data does not match its shape; received "
+              + data.length
+              + " floats for shape "
+              + Arrays.toString(shape)
+              + ", expected "
+              + size);
     }
     this.data = data;
     this.shape = shape.clone();

@@ -22,16 +22,18 @@ class JsonParseTest {
   private static String error(String text, String... fragments) {
     JsonException e = assertThrows(JsonException.class, () -> parse(text));
     for (String fragment : fragments) {
-      assertTrue(e.getMessage().contains(fragment),
-          "message lacks <" + fragment + ">: " + e.getMessage());
+      assertTrue(
+          e.getMessage().contains(fragment), "message lacks <" + fragment + ">: " + e.getMessage());
     }
     return e.getMessage();
   }
 
   @Test
   void mapsValuesToJavaTypes() {
-    Object v = parse(" {\"s\": \"x\", \"i\": 7, \"d\": 1.5, \"t\": true, \"f\": false,"
-        + " \"n\": null, \"a\": [1, [], {}], \"o\": {\"k\": -2}} ");
+    Object v =
+        parse(
+            " {\"s\": \"x\", \"i\": 7, \"d\": 1.5, \"t\": true, \"f\": false,"
+                + " \"n\": null, \"a\": [1, [], {}], \"o\": {\"k\": -2}} ");
     Map<?, ?> map = assertInstanceOf(LinkedHashMap.class, v);
     assertEquals(List.of("s", "i", "d", "t", "f", "n", "a", "o"), List.copyOf(map.keySet()));
     assertEquals("x", map.get("s"));
@@ -62,10 +64,10 @@ class JsonParseTest {
 
   @Test
   void negativeZeroKeepsItsSign() {
-    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(
-        (Double) parse("-0")));
-    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(
-        (Double) parse("-0.0")));
+    assertEquals(
+        Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) parse("-0")));
+    assertEquals(
+        Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) parse("-0.0")));
   }
 
   @Test
@@ -112,8 +114,9 @@ class JsonParseTest {
   @Test
   void reportsLineColumnFoundAndExpected() {
     String text = "{\n  \"a\": 1,\n  \"b\": 2 x\n}";
-    assertEquals("t.json:3:10: unexpected character in object; received: 'x';"
-        + " expected: ',' or '}'", error(text));
+    assertEquals(
+        "t.json:3:10: unexpected character in object; received: 'x';" + " expected: ',' or '}'",
+        error(text));
     error("{\"a\" 1}", "t.json:1:6:", "missing ':'", "'1'");
     error("{\"a\": 1,}", "t.json:1:9:", "'}'", "no comma after the last member");
     error("[1,]", "t.json:1:4:", "trailing comma");
@@ -129,8 +132,7 @@ class JsonParseTest {
 
   @Test
   void rejectsTrailingContent() {
-    error("{} {}", "t.json:1:4:", "unexpected content after the JSON value", "'{'",
-        "end of input");
+    error("{} {}", "t.json:1:4:", "unexpected content after the JSON value", "'{'", "end of input");
     error("1 2", "unexpected content after the JSON value");
     error("nullx", "t.json:1:5:", "'x'");
     assertEquals(1L, parse(" \t\r\n1 \t\r\n"));
@@ -155,8 +157,7 @@ class JsonParseTest {
     assertEquals("é", Json.parse("\"é\"".getBytes(StandardCharsets.UTF_8), "b.json"));
     byte[] bad = {'[', '1', ',', (byte) 0xC3, ']'};
     JsonException e = assertThrows(JsonException.class, () -> Json.parse(bad, "b.json"));
-    assertTrue(e.getMessage().startsWith("b.json:1:4: text is not valid UTF-8"),
-        e.getMessage());
+    assertTrue(e.getMessage().startsWith("b.json:1:4: text is not valid UTF-8"), e.getMessage());
     assertTrue(e.getMessage().contains("byte offset 3"), e.getMessage());
     byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '1'};
     e = assertThrows(JsonException.class, () -> Json.parse(bom, "b.json"));
@@ -166,10 +167,10 @@ class JsonParseTest {
   @Test
   void parseObjectRequiresAnObject() {
     assertEquals(Map.of(), Json.parseObject("{}", "c.json"));
-    JsonException e = assertThrows(JsonException.class,
-        () -> Json.parseObject("[1]", "c.json"));
-    assertEquals("c.json: not a JSON object; received: [1] (an array);"
-        + " expected: a JSON object {…}", e.getMessage());
+    JsonException e = assertThrows(JsonException.class, () -> Json.parseObject("[1]", "c.json"));
+    assertEquals(
+        "c.json: not a JSON object; received: [1] (an array);" + " expected: a JSON object {…}",
+        e.getMessage());
   }
 
   /** Random damage to a real spec must parse or fail with a JsonException, nothing else. */

@@ -24,8 +24,8 @@ class JsonWriteTest {
   }
 
   /**
-   * The golden file was written by Python 3.11 from the seed spec:
-   * {@code json.dumps(json.load(f), indent=2, ensure_ascii=False)}, without a final newline.
+   * The golden file was written by Python 3.11 from the seed spec: {@code json.dumps(json.load(f),
+   * indent=2, ensure_ascii=False)}, without a final newline.
    */
   @Test
   void seedSpecRoundTripsAndPrintsLikePython() throws IOException {
@@ -44,8 +44,9 @@ class JsonWriteTest {
     value.put("z", 1);
     value.put("a", Arrays.asList(1L, null, List.of()));
     value.put("e", Map.of());
-    assertEquals("{\n  \"z\": 1,\n  \"a\": [\n    1,\n    null,\n    []\n  ],\n"
-        + "  \"e\": {}\n}", Json.write(value));
+    assertEquals(
+        "{\n  \"z\": 1,\n  \"a\": [\n    1,\n    null,\n    []\n  ],\n" + "  \"e\": {}\n}",
+        Json.write(value));
     assertEquals("{\"z\":1,\"a\":[1,null,[]],\"e\":{}}", Json.writeCompact(value));
     assertEquals("[]", Json.write(List.of()));
     assertEquals("\"x\"", Json.write("x"));
@@ -54,25 +55,26 @@ class JsonWriteTest {
 
   @Test
   void numbersKeepTheirValueAndType() {
-    assertEquals("[1,-2,3,4,true,false]",
+    assertEquals(
+        "[1,-2,3,4,true,false]",
         Json.writeCompact(List.of(1, -2L, (short) 3, (byte) 4, true, false)));
-    assertEquals("[0.001,1.0E-4,32.0,-0.0,1.0E300]",
+    assertEquals(
+        "[0.001,1.0E-4,32.0,-0.0,1.0E300]",
         Json.writeCompact(List.of(0.001, 1e-4, 32.0, -0.0, 1e300)));
     // Floats are written from their own digits, not widened to double's 0.0010000000474974513.
     assertEquals("[0.001,0.1]", Json.writeCompact(List.of(0.001f, 0.1f)));
     List<Object> values = List.of(0.1, 1e-4, 32.0, 5e-324, Double.MAX_VALUE, 123456789L);
     assertEquals(values, Json.parse(Json.write(values), "w"));
     Object negativeZero = ((List<?>) Json.parse(Json.write(List.of(-0.0)), "w")).get(0);
-    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(
-        (Double) negativeZero));
+    assertEquals(
+        Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) negativeZero));
   }
 
   @Test
   void escapesOnlyWhatJsonRequires() {
     String s = "q\" b\\ s/ \b\f\n\r\t \u0001 \u001f \u007f é 😀 \u2028";
     String written = Json.writeCompact(s);
-    assertEquals("\"q\\\" b\\\\ s/ \\b\\f\\n\\r\\t \\u0001 \\u001f \u007f é 😀 \u2028\"",
-        written);
+    assertEquals("\"q\\\" b\\\\ s/ \\b\\f\\n\\r\\t \\u0001 \\u001f \u007f é 😀 \u2028\"", written);
     assertEquals(s, Json.parse(written, "w"));
   }
 

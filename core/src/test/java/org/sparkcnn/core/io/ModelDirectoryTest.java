@@ -25,8 +25,7 @@ import org.sparkcnn.core.tensor.Tensor;
 
 /** Model directories: round trips, and every way a stored model can be wrong. */
 class ModelDirectoryTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private static Sequential model(int units, long seed) {
     return new Sequential()
@@ -49,8 +48,8 @@ class ModelDirectoryTest {
   @Test
   void roundTripGivesIdenticalWeightsPredictionsAndSettings() throws IOException {
     Sequential m = model(3, 1);
-    ModelInfo info = new ModelInfo(List.of("a", "b", "c"), ModelInfo.UNIT_RANGE,
-        Map.of("epochs", 5L));
+    ModelInfo info =
+        new ModelInfo(List.of("a", "b", "c"), ModelInfo.UNIT_RANGE, Map.of("epochs", 5L));
     Path dir = tmp.resolve("model");
     ModelDirectory.save(m, info, dir);
     ModelDirectory.Loaded loaded = ModelDirectory.load(dir);
@@ -72,8 +71,8 @@ class ModelDirectoryTest {
   }
 
   private static void assertInvalid(Map<String, byte[]> files, String... parts) {
-    Exception e = assertThrows(InvalidModelFileException.class,
-        () -> ModelDirectory.decode(files, "runs/m"));
+    Exception e =
+        assertThrows(InvalidModelFileException.class, () -> ModelDirectory.decode(files, "runs/m"));
     for (String p : parts) {
       assertTrue(e.getMessage().contains(p), "message lacks \"" + p + "\": " + e.getMessage());
     }
@@ -86,7 +85,11 @@ class ModelDirectoryTest {
     Map<String, byte[]> truncated = new LinkedHashMap<>(good);
     byte[] w = good.get("weights.safetensors");
     truncated.put("weights.safetensors", Arrays.copyOf(w, w.length - 10));
-    assertInvalid(truncated, "runs/m/weights.safetensors", "checksum", (w.length - 10) + " bytes",
+    assertInvalid(
+        truncated,
+        "runs/m/weights.safetensors",
+        "checksum",
+        (w.length - 10) + " bytes",
         w.length + " bytes");
 
     Map<String, byte[]> flipped = new LinkedHashMap<>(good);
@@ -110,32 +113,44 @@ class ModelDirectoryTest {
     Sequential big = model(5, 1);
     byte[] bytes = WeightsFile.encode(small, small.parameters());
     float[] before = big.parameters().clone();
-    Exception e = assertThrows(InvalidModelFileException.class,
-        () -> WeightsFile.decodeInto(big, bytes, "w.safetensors"));
-    assertTrue(e.getMessage().contains("'dense/kernel'") && e.getMessage().contains("[36, 3]")
-        && e.getMessage().contains("[36, 5]"), e.getMessage());
+    Exception e =
+        assertThrows(
+            InvalidModelFileException.class,
+            () -> WeightsFile.decodeInto(big, bytes, "w.safetensors"));
+    assertTrue(
+        e.getMessage().contains("'dense/kernel'")
+            && e.getMessage().contains("[36, 3]")
+            && e.getMessage().contains("[36, 5]"),
+        e.getMessage());
     assertArrayEquals(before, big.parameters(), "nothing loaded from a rejected file");
 
-    Sequential renamed = new Sequential()
-        .add(new Conv2D(4, 3).activation("relu").inputShape(8, 8, 1))
-        .add(new MaxPooling2D(2))
-        .add(new Flatten())
-        .add(new Dense(3, "softmax").name("head"));
-    e = assertThrows(InvalidModelFileException.class,
-        () -> WeightsFile.decodeInto(renamed, bytes, "w.safetensors"));
-    assertTrue(e.getMessage().contains("missing [head/kernel[36, 3], head/bias[3]]")
-        && e.getMessage().contains("unexpected [dense/kernel, dense/bias]"), e.getMessage());
+    Sequential renamed =
+        new Sequential()
+            .add(new Conv2D(4, 3).activation("relu").inputShape(8, 8, 1))
+            .add(new MaxPooling2D(2))
+            .add(new Flatten())
+            .add(new Dense(3, "softmax").name("head"));
+    e =
+        assertThrows(
+            InvalidModelFileException.class,
+            () -> WeightsFile.decodeInto(renamed, bytes, "w.safetensors"));
+    assertTrue(
+        e.getMessage().contains("missing [head/kernel[36, 3], head/bias[3]]")
+            && e.getMessage().contains("unexpected [dense/kernel, dense/bias]"),
+        e.getMessage());
 
-    e = assertThrows(InvalidModelFileException.class,
-        () -> WeightsFile.decodeInto(small, Arrays.copyOf(bytes, 20), "w.safetensors"));
+    e =
+        assertThrows(
+            InvalidModelFileException.class,
+            () -> WeightsFile.decodeInto(small, Arrays.copyOf(bytes, 20), "w.safetensors"));
     assertTrue(e.getMessage().startsWith("w.safetensors"), e.getMessage());
   }
 
   @Test
   void loadingAMissingPathSaysWhatWasExpected() {
     Exception e = assertThrows(IOException.class, () -> ModelDirectory.load(tmp.resolve("nope")));
-    assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("model.json"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("nope") && e.getMessage().contains("model.json"), e.getMessage());
     assertFalse(Files.exists(tmp.resolve("nope")));
   }
 }

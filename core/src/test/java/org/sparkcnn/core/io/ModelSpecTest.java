@@ -27,8 +27,16 @@ class ModelSpecTest {
     Sequential m = ModelSpec.fromJson(seedSpec(), "seed-cnn.keras.json");
     assertEquals(121_930, m.paramCount());
     assertEquals(Shape.of(28, 28, 1), m.inputShape());
-    assertEquals(List.of("conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten",
-        "dense", "dense_1"), m.layers().stream().map(Layer::name).toList());
+    assertEquals(
+        List.of(
+            "conv2d",
+            "max_pooling2d",
+            "conv2d_1",
+            "max_pooling2d_1",
+            "flatten",
+            "dense",
+            "dense_1"),
+        m.layers().stream().map(Layer::name).toList());
     assertEquals(Shape.of(10), m.outputShape());
   }
 
@@ -42,8 +50,8 @@ class ModelSpecTest {
   }
 
   private static void assertRejected(String json, String... parts) {
-    Exception e = assertThrows(IllegalArgumentException.class,
-        () -> ModelSpec.fromJson(json, "spec.json"));
+    Exception e =
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.fromJson(json, "spec.json"));
     for (String p : parts) {
       assertTrue(e.getMessage().contains(p), "message lacks \"" + p + "\": " + e.getMessage());
     }
@@ -52,42 +60,69 @@ class ModelSpecTest {
   private static String oneLayer(String cls, String config) {
     return "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": ["
         + "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 8, 8, 1]}},"
-        + "{\"class_name\": \"" + cls + "\", \"config\": " + config + "}]}}";
+        + "{\"class_name\": \""
+        + cls
+        + "\", \"config\": "
+        + config
+        + "}]}}";
   }
 
   @Test
   void rejectsUnknownLayersArgumentsAndUnsupportedValues() {
-    assertRejected(oneLayer("LSTM", "{\"units\": 4}"), "unsupported layer type", "\"LSTM\"",
-        "Conv2D", "MaxPooling2D");
-    assertRejected(oneLayer("Conv2D", "{\"name\": \"c\", \"filters\": 4, \"kernel_size\": 3, "
-        + "\"filter\": 4}"), "layer 1 'c' (Conv2D)", "filter");
-    assertRejected(oneLayer("Conv2D", "{\"filters\": 4, \"kernel_size\": 3, "
-        + "\"dilation_rate\": [2, 2]}"), "dilation_rate", "not supported", "[1, 1]");
-    assertRejected(oneLayer("Conv2D", "{\"filters\": 4.5, \"kernel_size\": 3}"), "filters",
-        "4.5");
-    assertRejected(oneLayer("Conv2D", "{\"filters\": 4, \"kernel_size\": 3, "
-        + "\"data_format\": \"channels_first\"}"), "data_format", "channels_last");
+    assertRejected(
+        oneLayer("LSTM", "{\"units\": 4}"),
+        "unsupported layer type",
+        "\"LSTM\"",
+        "Conv2D",
+        "MaxPooling2D");
+    assertRejected(
+        oneLayer(
+            "Conv2D", "{\"name\": \"c\", \"filters\": 4, \"kernel_size\": 3, " + "\"filter\": 4}"),
+        "layer 1 'c' (Conv2D)",
+        "filter");
+    assertRejected(
+        oneLayer("Conv2D", "{\"filters\": 4, \"kernel_size\": 3, " + "\"dilation_rate\": [2, 2]}"),
+        "dilation_rate",
+        "not supported",
+        "[1, 1]");
+    assertRejected(oneLayer("Conv2D", "{\"filters\": 4.5, \"kernel_size\": 3}"), "filters", "4.5");
+    assertRejected(
+        oneLayer(
+            "Conv2D",
+            "{\"filters\": 4, \"kernel_size\": 3, " + "\"data_format\": \"channels_first\"}"),
+        "data_format",
+        "channels_last");
     assertRejected(oneLayer("Dense", "{\"units\": 4}"), "Dense", "(8, 8, 1)", "Flatten");
-    assertRejected(oneLayer("Dense", "{\"units\": 4, \"kernel_regularizer\": {\"class_name\":"
-        + " \"L2\"}}"), "kernel_regularizer", "not supported");
-    assertRejected(oneLayer("Conv2D", "{\"filters\": 4, \"kernel_size\": 3, "
-        + "\"activation\": \"swish\"}"), "\"swish\"", "relu");
-    assertRejected("{\"class_name\": \"Functional\", \"config\": {}}", "\"Functional\"",
-        "Sequential");
-    assertRejected("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\":"
-        + " \"Flatten\", \"config\": {}}]}}", "no input shape", "batch_input_shape");
+    assertRejected(
+        oneLayer("Dense", "{\"units\": 4, \"kernel_regularizer\": {\"class_name\":" + " \"L2\"}}"),
+        "kernel_regularizer",
+        "not supported");
+    assertRejected(
+        oneLayer("Conv2D", "{\"filters\": 4, \"kernel_size\": 3, " + "\"activation\": \"swish\"}"),
+        "\"swish\"",
+        "relu");
+    assertRejected(
+        "{\"class_name\": \"Functional\", \"config\": {}}", "\"Functional\"", "Sequential");
+    assertRejected(
+        "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\":"
+            + " \"Flatten\", \"config\": {}}]}}",
+        "no input shape",
+        "batch_input_shape");
     assertRejected("[1, 2", "spec.json:1:");
   }
 
   @Test
   void acceptsKerasShorthands() {
     // kernel_size as one int, initializer as a string, input shape on the first layer.
-    Sequential m = ModelSpec.fromJson("{\"class_name\": \"Sequential\", \"config\": {\"layers\":"
-        + " [{\"class_name\": \"Conv2D\", \"config\": {\"batch_input_shape\": [null, 9, 9, 2],"
-        + " \"filters\": 3, \"kernel_size\": 3, \"strides\": 2, \"padding\": \"same\","
-        + " \"kernel_initializer\": \"he_normal\"}}, {\"class_name\": \"Flatten\", \"config\":"
-        + " {}}, {\"class_name\": \"Dropout\", \"config\": {\"rate\": 0.5}}, {\"class_name\":"
-        + " \"Dense\", \"config\": {\"units\": 2, \"activation\": \"sigmoid\"}}]}}", "short");
+    Sequential m =
+        ModelSpec.fromJson(
+            "{\"class_name\": \"Sequential\", \"config\": {\"layers\":"
+                + " [{\"class_name\": \"Conv2D\", \"config\": {\"batch_input_shape\": [null, 9, 9, 2],"
+                + " \"filters\": 3, \"kernel_size\": 3, \"strides\": 2, \"padding\": \"same\","
+                + " \"kernel_initializer\": \"he_normal\"}}, {\"class_name\": \"Flatten\", \"config\":"
+                + " {}}, {\"class_name\": \"Dropout\", \"config\": {\"rate\": 0.5}}, {\"class_name\":"
+                + " \"Dense\", \"config\": {\"units\": 2, \"activation\": \"sigmoid\"}}]}}",
+            "short");
     assertEquals(Shape.of(5, 5, 3), m.layers().get(0).outputShape());
     assertEquals(3 * 3 * 2 * 3 + 3 + 75 * 2 + 2, m.paramCount());
   }

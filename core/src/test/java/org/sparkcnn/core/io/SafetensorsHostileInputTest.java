@@ -26,8 +26,15 @@ class SafetensorsHostileInputTest {
   }
 
   private static String entry(String name, String shape, long begin, long end) {
-    return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + shape
-        + ",\"data_offsets\":[" + begin + "," + end + "]}";
+    return "\""
+        + name
+        + "\":{\"dtype\":\"F32\",\"shape\":"
+        + shape
+        + ",\"data_offsets\":["
+        + begin
+        + ","
+        + end
+        + "]}";
   }
 
   private static String error(byte[] file, String... fragments) {
@@ -35,20 +42,24 @@ class SafetensorsHostileInputTest {
   }
 
   private static String error(byte[] file, long declaredLength, String... fragments) {
-    InvalidModelFileException e = assertThrows(InvalidModelFileException.class,
-        () -> Safetensors.read(new ByteArrayInputStream(file), declaredLength, SOURCE));
+    InvalidModelFileException e =
+        assertThrows(
+            InvalidModelFileException.class,
+            () -> Safetensors.read(new ByteArrayInputStream(file), declaredLength, SOURCE));
     assertTrue(e.getMessage().startsWith(SOURCE), e.getMessage());
     for (String fragment : fragments) {
-      assertTrue(e.getMessage().contains(fragment),
-          "message lacks <" + fragment + ">: " + e.getMessage());
+      assertTrue(
+          e.getMessage().contains(fragment), "message lacks <" + fragment + ">: " + e.getMessage());
     }
     return e.getMessage();
   }
 
   @Test
   void truncatedAtEveryPointIsAnError() throws IOException {
-    byte[] good = SafetensorsTest.write(Map.of("a", new TensorData(new int[] {2, 2},
-        new float[] {1, 2, 3, 4})), Map.of("k", "v"));
+    byte[] good =
+        SafetensorsTest.write(
+            Map.of("a", new TensorData(new int[] {2, 2}, new float[] {1, 2, 3, 4})),
+            Map.of("k", "v"));
     int dataStart = good.length - 16;
     for (int cut = 0; cut < good.length; cut++) {
       byte[] truncated = Arrays.copyOf(good, cut);
@@ -57,7 +68,10 @@ class SafetensorsHostileInputTest {
       // The storage reports the full length but the stream stops short, in one of three
       // parts: the length prefix, the header, or the tensor's data.
       int receivedOfPart = cut < 8 ? cut : cut < dataStart ? cut - 8 : cut - dataStart;
-      error(truncated, good.length, "file ends early",
+      error(
+          truncated,
+          good.length,
+          "file ends early",
           "received: " + receivedOfPart + " of its ",
           "the file is truncated");
     }
@@ -65,10 +79,14 @@ class SafetensorsHostileInputTest {
 
   @Test
   void truncationFactsNameThePartAndTheCounts() throws IOException {
-    byte[] good = SafetensorsTest.write(Map.of("dense/kernel", new TensorData(new int[] {4},
-        new float[] {1, 2, 3, 4})), null);
-    error(Arrays.copyOf(good, good.length - 3), good.length,
-        "file ends early, in tensor 'dense/kernel'", "received: 13 of its 16 bytes",
+    byte[] good =
+        SafetensorsTest.write(
+            Map.of("dense/kernel", new TensorData(new int[] {4}, new float[] {1, 2, 3, 4})), null);
+    error(
+        Arrays.copyOf(good, good.length - 3),
+        good.length,
+        "file ends early, in tensor 'dense/kernel'",
+        "received: 13 of its 16 bytes",
         "expected: 16 bytes");
     error(Arrays.copyOf(good, 20), good.length, "in the header", "received: 12 of its ");
     error(new byte[5], "file too short", "received: 5 bytes", "at least 8 bytes");
@@ -77,16 +95,22 @@ class SafetensorsHostileInputTest {
 
   @Test
   void hugeHeaderLengthsAreRefusedBeforeAllocating() {
-    error(bytes(1L << 63, "{}", ""), "header length too large",
-        "received: 9223372036854775808 bytes", "at most 100000000 bytes");
+    error(
+        bytes(1L << 63, "{}", ""),
+        "header length too large",
+        "received: 9223372036854775808 bytes",
+        "at most 100000000 bytes");
     error(bytes(-1L, "{}", ""), "received: 18446744073709551615 bytes");
     error(bytes(100_000_001L, "{}", ""), "header length too large");
   }
 
   @Test
   void headerLongerThanTheFileIsRefused() {
-    error(bytes(64, "{}", ""), "header length exceeds the file",
-        "64 bytes of header in a file of 10 bytes", "at most 2 bytes");
+    error(
+        bytes(64, "{}", ""),
+        "header length exceeds the file",
+        "64 bytes of header in a file of 10 bytes",
+        "at most 2 bytes");
     // A lying declared length: the stream itself ends early.
     error(bytes(64, "{}", ""), 1000, "file ends early, in the header", "received: 2 of its 64");
   }
@@ -97,8 +121,10 @@ class SafetensorsHostileInputTest {
     error(file("not json", 0), "header:1:1:", "'not'");
     error(file("", 0), "unexpected end of input");
     error(file("[]      ", 0), "the header is not a JSON object", "received: [] (an array)");
-    error(file("{" + entry("a", "[1]", 0, 4) + "," + entry("a", "[1]", 4, 8) + "}", 8),
-        "duplicate key", "\"a\"");
+    error(
+        file("{" + entry("a", "[1]", 0, 4) + "," + entry("a", "[1]", 4, 8) + "}", 8),
+        "duplicate key",
+        "\"a\"");
     byte[] badUtf8 = file("{\"\u00e9\":1}", 0);
     badUtf8[10] = (byte) 0xFF;
     error(badUtf8, "not valid UTF-8");
@@ -106,36 +132,50 @@ class SafetensorsHostileInputTest {
 
   @Test
   void entriesHaveExactlyTheThreeFields() {
-    error(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4),
+    error(
+        file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4),
         "tensor 'a' has a malformed header entry",
         "exactly the fields 'dtype', 'shape' and 'data_offsets'");
-    error(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":1}}", 4),
+    error(
+        file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":1}}", 4),
         "tensor 'a' has a malformed header entry");
     error(file("{\"a\":[1]}", 0), "tensor 'a' has a malformed header entry");
   }
 
   @Test
   void onlyFloat32IsLoaded() {
-    error(file("{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4),
-        "tensor 'w' has an unsupported dtype", "received: \"F16\"",
-        "expected: \"F32\"", "convert the weights to float32");
-    error(file("{\"w\":{\"dtype\":\"WHAT\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
-        "tensor 'w'", "\"WHAT\"");
-    error(file("{\"w\":{\"dtype\":32,\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
-        "unsupported dtype", "received: 32 (a number)");
+    error(
+        file("{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4),
+        "tensor 'w' has an unsupported dtype",
+        "received: \"F16\"",
+        "expected: \"F32\"",
+        "convert the weights to float32");
+    error(
+        file("{\"w\":{\"dtype\":\"WHAT\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+        "tensor 'w'",
+        "\"WHAT\"");
+    error(
+        file("{\"w\":{\"dtype\":32,\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+        "unsupported dtype",
+        "received: 32 (a number)");
   }
 
   @Test
   void shapesAreNonNegativeIntegersWhoseSizeMatchesTheOffsets() {
-    error(file("{" + entry("a", "[-1]", 0, 4) + "}", 4),
-        "tensor 'a' has an invalid shape (dimension 0)", "[-1]");
+    error(
+        file("{" + entry("a", "[-1]", 0, 4) + "}", 4),
+        "tensor 'a' has an invalid shape (dimension 0)",
+        "[-1]");
     error(file("{" + entry("a", "[2.0]", 0, 8) + "}", 8), "invalid shape");
     error(file("{" + entry("a", "\"2\"", 0, 8) + "}", 8), "invalid shape");
-    error(file("{" + entry("a", "[3]", 0, 8) + "}", 8),
+    error(
+        file("{" + entry("a", "[3]", 0, 8) + "}", 8),
         "tensor 'a' has data_offsets that disagree with its shape",
-        "received: 8 bytes", "expected: 12 bytes");
+        "received: 8 bytes",
+        "expected: 12 bytes");
     // 2^31 × 2^31 × 2^31 × 4 overflows a long; 2^30 × 4 fits a long but not an array.
-    error(file("{" + entry("a", "[2147483647,2147483647,2147483647]", 0, 4) + "}", 4),
+    error(
+        file("{" + entry("a", "[2147483647,2147483647,2147483647]", 0, 4) + "}", 4),
         "tensor 'a' is too large");
     error(file("{" + entry("a", "[1073741824,4]", 0, 4) + "}", 4), "tensor 'a' is too large");
     error(file("{" + entry("a", "[4294967296]", 0, 4) + "}", 4), "invalid shape");
@@ -143,31 +183,47 @@ class SafetensorsHostileInputTest {
 
   @Test
   void offsetsStayInsideTheDataBuffer() {
-    error(file("{" + entry("a", "[1]", 4, 8) + "}", 4),
-        "tensor 'a' has data_offsets outside the data buffer", "received: [4, 8]",
+    error(
+        file("{" + entry("a", "[1]", 4, 8) + "}", 4),
+        "tensor 'a' has data_offsets outside the data buffer",
+        "received: [4, 8]",
         "end ≤ 4");
     error(file("{" + entry("a", "[1]", -4, 0) + "}", 4), "outside the data buffer");
     error(file("{" + entry("a", "[1]", 4, 0) + "}", 4), "outside the data buffer");
     // A claim of 4 GiB in a tiny file is refused from the header alone.
-    error(file("{" + entry("a", "[1073741823]", 0, 4294967292L) + "}", 8),
-        "outside the data buffer");
-    error(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 4),
+    error(
+        file("{" + entry("a", "[1073741823]", 0, 4294967292L) + "}", 8), "outside the data buffer");
+    error(
+        file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 4),
         "invalid data_offsets");
-    error(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}", 4),
+    error(
+        file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}", 4),
         "invalid data_offsets");
-    error(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":"
-        + "[0,18446744073709551616]}}", 4), "invalid data_offsets");
+    error(
+        file(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":"
+                + "[0,18446744073709551616]}}",
+            4),
+        "invalid data_offsets");
   }
 
   @Test
   void tensorsCoverTheBufferWithoutGapOverlapOrTrailingBytes() {
-    error(file("{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 4, 12) + "}", 12),
-        "tensors 'a' and 'b' overlap", "'b' begins at byte 4", "byte 8, where 'a' ends");
-    error(file("{" + entry("a", "[1]", 0, 4) + "," + entry("b", "[1]", 8, 12) + "}", 12),
-        "gap in the data buffer before tensor 'b'", "begins at byte 8", "byte 4");
+    error(
+        file("{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 4, 12) + "}", 12),
+        "tensors 'a' and 'b' overlap",
+        "'b' begins at byte 4",
+        "byte 8, where 'a' ends");
+    error(
+        file("{" + entry("a", "[1]", 0, 4) + "," + entry("b", "[1]", 8, 12) + "}", 12),
+        "gap in the data buffer before tensor 'b'",
+        "begins at byte 8",
+        "byte 4");
     error(file("{" + entry("a", "[1]", 4, 8) + "}", 8), "gap", "byte 0, the buffer's start");
-    error(file("{" + entry("a", "[1]", 0, 4) + "}", 12),
-        "trailing bytes after the last tensor", "12 bytes, of which the tensors cover 4");
+    error(
+        file("{" + entry("a", "[1]", 0, 4) + "}", 12),
+        "trailing bytes after the last tensor",
+        "12 bytes, of which the tensors cover 4");
     error(file("{}", 3), "trailing bytes");
   }
 
@@ -180,8 +236,10 @@ class SafetensorsHostileInputTest {
 
   @Test
   void metadataHoldsOnlyStrings() {
-    error(file("{\"__metadata__\":{\"epochs\":5}}", 0),
-        "'__metadata__' entry 'epochs' is not a string", "received: 5 (a number)");
+    error(
+        file("{\"__metadata__\":{\"epochs\":5}}", 0),
+        "'__metadata__' entry 'epochs' is not a string",
+        "received: 5 (a number)");
     error(file("{\"__metadata__\":[]}", 0), "'__metadata__' is not an object");
   }
 

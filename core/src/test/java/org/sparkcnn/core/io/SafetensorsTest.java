@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Writing, reading, and byte-for-byte agreement with the reference implementation.
  *
  * <p>The golden files below were made with the reference library (safetensors 0.8.0, numpy):
+ *
  * <pre>
  * from safetensors.numpy import save
  * save({'a': np.array([1.0, 2.0], dtype=np.float32)})
@@ -63,9 +64,11 @@ class SafetensorsTest {
   @Test
   void oneTensorIsByteIdenticalToTheReference() throws IOException {
     // 54 bytes of JSON + 2 spaces = 56 = 0x38, a multiple of 8; then 1.0f and 2.0f.
-    byte[] expected = bytes(56,
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}  ",
-        "0000803f" + "00000040");
+    byte[] expected =
+        bytes(
+            56,
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}  ",
+            "0000803f" + "00000040");
     byte[] written = write(Map.of("a", tensor(new int[] {2}, 1f, 2f)), null);
     assertArrayEquals(expected, written);
 
@@ -76,19 +79,24 @@ class SafetensorsTest {
 
   @Test
   void emptyMetadataIsWrittenAsTheReferenceDoes() throws IOException {
-    byte[] expected = bytes(72, "{\"__metadata__\":{},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
-        + "\"data_offsets\":[0,4]}}", "0000803f");
+    byte[] expected =
+        bytes(
+            72,
+            "{\"__metadata__\":{},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+                + "\"data_offsets\":[0,4]}}",
+            "0000803f");
     assertArrayEquals(expected, write(Map.of("a", tensor(new int[] {1}, 1f)), Map.of()));
   }
 
   @Test
   void metadataAndSeveralTensorsAreByteIdenticalToTheReference() throws IOException {
-    String referenceHex = "98000000000000007b225f5f6d657461646174615f5f223a7b22666f726d6174"
-        + "223a227074227d2c22622f62696173223a7b226474797065223a22463332222c227368617065"
-        + "223a5b325d2c22646174615f6f666673657473223a5b302c385d7d2c227a223a7b2264747970"
-        + "65223a22463332222c227368617065223a5b322c335d2c22646174615f6f666673657473223a"
-        + "5b382c33325d7d7d202020202020000000bf00005040000000000000803f00000040000040400000"
-        + "80400000a040";
+    String referenceHex =
+        "98000000000000007b225f5f6d657461646174615f5f223a7b22666f726d6174"
+            + "223a227074227d2c22622f62696173223a7b226474797065223a22463332222c227368617065"
+            + "223a5b325d2c22646174615f6f666673657473223a5b302c385d7d2c227a223a7b2264747970"
+            + "65223a22463332222c227368617065223a5b322c335d2c22646174615f6f666673657473223a"
+            + "5b382c33325d7d7d202020202020000000bf00005040000000000000803f00000040000040400000"
+            + "80400000a040";
     byte[] reference = HexFormat.of().parseHex(referenceHex);
     Map<String, TensorData> tensors = new LinkedHashMap<>();
     tensors.put("b/bias", tensor(new int[] {2}, -0.5f, 3.25f));
@@ -107,8 +115,15 @@ class SafetensorsTest {
     tensors.put("conv2d/kernel", tensor(new int[] {3, 3, 1, 2}, ramp(18)));
     tensors.put("empty", tensor(new int[] {0, 5}));
     tensors.put("scalar", tensor(new int[] {}, 42f));
-    tensors.put("specials", tensor(new int[] {5}, Float.NaN, Float.POSITIVE_INFINITY,
-        -0f, Float.MIN_VALUE, -Float.MAX_VALUE));
+    tensors.put(
+        "specials",
+        tensor(
+            new int[] {5},
+            Float.NaN,
+            Float.POSITIVE_INFINITY,
+            -0f,
+            Float.MIN_VALUE,
+            -Float.MAX_VALUE));
     tensors.put("dense/kernel", tensor(new int[] {100, 200}, ramp(20_000))); // > one chunk
     tensors.put("é \"quoted\" \\ name", tensor(new int[] {1}, 7f));
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -144,8 +159,9 @@ class SafetensorsTest {
 
   @Test
   void aTensorCannotBeNamedLikeTheMetadata() {
-    assertThrows(IllegalArgumentException.class, () -> write(
-        Map.of("__metadata__", tensor(new int[] {1}, 1f)), null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> write(Map.of("__metadata__", tensor(new int[] {1}, 1f)), null));
   }
 
   private static float[] ramp(int n) {

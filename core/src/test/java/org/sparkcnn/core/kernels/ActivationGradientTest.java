@@ -30,10 +30,14 @@ class ActivationGradientTest {
     double[] dx = new double[x.length];
     a.backward(rows, width, y, r, dx);
     double[] out = new double[x.length];
-    check(a.kerasName(), x, dx, v -> {
-      a.forward(rows, width, v, out);
-      return dot(r, out);
-    });
+    check(
+        a.kerasName(),
+        x,
+        dx,
+        v -> {
+          a.forward(rows, width, v, out);
+          return dot(r, out);
+        });
   }
 
   @Test

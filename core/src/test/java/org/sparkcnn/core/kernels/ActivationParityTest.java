@@ -5,9 +5,9 @@ import org.sparkcnn.core.activations.Activation;
 
 /**
  * Fast activations against the reference, rows of width 1, 3, 7, 13, 31. The element-wise ones
- * compute the same double expression on the same float input and round once, so they must
- * match exactly; softmax's forward too (it stays in double). Softmax backward sums a row of
- * products in float: {@link Parity}'s bound with T = width.
+ * compute the same double expression on the same float input and round once, so they must match
+ * exactly; softmax's forward too (it stays in double). Softmax backward sums a row of products in
+ * float: {@link Parity}'s bound with T = width.
  */
 class ActivationParityTest {
   @Test
@@ -31,8 +31,8 @@ class ActivationParityTest {
             fast.activationBackward(a, rows, width, yr, dy, dxf);
             ref.activationBackward(a, rows, width, yr, dy, dxr);
             if (a == Activation.SOFTMAX) {
-              Parity.within(what + " backward", dxf, dxr, softmaxAbs(rows, width, yr, dy),
-                  width + 2, count);
+              Parity.within(
+                  what + " backward", dxf, dxr, softmaxAbs(rows, width, yr, dy), width + 2, count);
             } else if (a == Activation.RELU || a == Activation.LINEAR) {
               Parity.exact(what + " backward", dxf, dxr, count);
             } else {

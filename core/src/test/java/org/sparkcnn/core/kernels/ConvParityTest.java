@@ -8,10 +8,10 @@ import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Window2D;
 
 /**
- * Fast convolution kernels against the reference on awkward sizes: widths 1, 3, 7, 13, 31;
- * channels 1..5; strides 1 and 2; both paddings; batches 1 and 17; filter counts below, at and
- * past the vector tile widths (8/16 lanes, 2 vectors per tile); square and non-square kernels.
- * Tolerance: {@link Parity} (T = products per output).
+ * Fast convolution kernels against the reference on awkward sizes: widths 1, 3, 7, 13, 31; channels
+ * 1..5; strides 1 and 2; both paddings; batches 1 and 17; filter counts below, at and past the
+ * vector tile widths (8/16 lanes, 2 vectors per tile); square and non-square kernels. Tolerance:
+ * {@link Parity} (T = products per output).
  */
 class ConvParityTest {
   private static final int[] WIDTHS = {1, 3, 7, 13, 31};
@@ -34,8 +34,8 @@ class ConvParityTest {
             if (padding == Padding.VALID && (h < kernel[0] || w < kernel[1])) {
               continue;
             }
-            Window2D g = Window2D.of(Shape.of(h, w, c), kernel[0], kernel[1], stride, stride,
-                padding);
+            Window2D g =
+                Window2D.of(Shape.of(h, w, c), kernel[0], kernel[1], stride, stride, padding);
             for (Kernels fast : Parity.fast()) {
               check(fast, g, filters, n, index);
             }
@@ -108,8 +108,8 @@ class ConvParityTest {
       fast.conv2dForward(g, filters, n, x, params, kOff, bias, yf);
       ref.conv2dForward(g, filters, n, x, params, kOff, bias, yr);
       double[] absSum = new double[out];
-      ConvReference.forward(g, filters, n, Parity.abs(x), absKernel, bias < 0 ? null : absBias,
-          absSum);
+      ConvReference.forward(
+          g, filters, n, Parity.abs(x), absKernel, bias < 0 ? null : absBias, absSum);
       Parity.within(what + " forward bias=" + (bias >= 0), yf, yr, absSum, kSize + 1, out);
       // Fused relu: |relu(a) - relu(b)| <= |a - b|, so the same bound holds.
       fast.conv2dForwardActivation(g, filters, n, x, params, kOff, bias, Activation.RELU, yf);
@@ -124,8 +124,8 @@ class ConvParityTest {
     ref.conv2dBackwardInput(g, filters, n, dy, params, kOff, dxr);
     double[] absDx = new double[in];
     ConvReference.backwardInput(g, filters, n, Parity.abs(dy), absKernel, absDx);
-    Parity.within(what + " backwardInput", dxf, dxr, absDx,
-        g.kernelH() * g.kernelW() * filters, in);
+    Parity.within(
+        what + " backwardInput", dxf, dxr, absDx, g.kernelH() * g.kernelW() * filters, in);
 
     // backwardParams accumulates into a non-zero gradient array
     float[] g0 = Parity.random(params.length, seed + 4);
@@ -144,7 +144,6 @@ class ConvParityTest {
       absG[bOff + i] += absDb[i];
     }
     // +1 term: the value accumulated into.
-    Parity.within(what + " backwardParams", gf, gr, absG, n * g.outputPixels() + 1,
-        params.length);
+    Parity.within(what + " backwardParams", gf, gr, absG, n * g.outputPixels() + 1, params.length);
   }
 }

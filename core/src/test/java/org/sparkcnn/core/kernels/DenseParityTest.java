@@ -5,9 +5,9 @@ import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.activations.Activation;
 
 /**
- * Fast dense kernels against the reference: inputs and outputs of 1, 3, 7, 13, 31 (below and
- * past the tile widths), 64 and the seed model's 1600, batches 1, 5 and 17 (below, at and past the
- * 6-row tile). Tolerance: {@link Parity} (T = products per output).
+ * Fast dense kernels against the reference: inputs and outputs of 1, 3, 7, 13, 31 (below and past
+ * the tile widths), 64 and the seed model's 1600, batches 1, 5 and 17 (below, at and past the 6-row
+ * tile). Tolerance: {@link Parity} (T = products per output).
  */
 class DenseParityTest {
   private static final int[] SIZES = {1, 3, 7, 13, 31, 64};

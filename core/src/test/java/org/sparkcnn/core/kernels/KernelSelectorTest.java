@@ -26,8 +26,15 @@ class KernelSelectorTest {
   void withoutTheVectorModuleTheScalarPathRunsAndSaysHowToEnableTheFastOne()
       throws IOException, InterruptedException {
     String java = System.getProperty("java.home") + "/bin/java";
-    Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-        KernelSelector.class.getName())).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    KernelSelector.class.getName()))
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);
     assertTrue(out.strip().endsWith("scalar"), out);

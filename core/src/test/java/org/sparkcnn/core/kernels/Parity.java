@@ -9,16 +9,18 @@ import java.util.Random;
  * Shared pieces of the fast-vs-reference parity tests: the implementations under test, random
  * inputs, and the error bound.
  *
- * <p>The bound. The reference computes each output in double and rounds once, so it is within
- * u|s| of the exact sum s (u = 2^-24, float's unit roundoff). A fast kernel sums the same T
- * products in float, in some order, with or without FMA; the classical bound for any summation
- * order (Higham, Accuracy and Stability of Numerical Algorithms, 3.1) is
- * |fl(s) - s| <= gamma_T * sum|terms|, gamma_T = T u / (1 - T u). Together:
+ * <p>The bound. The reference computes each output in double and rounds once, so it is within u|s|
+ * of the exact sum s (u = 2^-24, float's unit roundoff). A fast kernel sums the same T products in
+ * float, in some order, with or without FMA; the classical bound for any summation order (Higham,
+ * Accuracy and Stability of Numerical Algorithms, 3.1) is |fl(s) - s| <= gamma_T * sum|terms|,
+ * gamma_T = T u / (1 - T u). Together:
+ *
  * <pre>|fast - reference| <= (T + 2) u * sum_i |a_i b_i|</pre>
- * with the sum of absolute terms computed exactly by running the double-precision reference on
- * |a| and |b|. This is a worst-case bound, not a loose guess: it scales with the size of the
- * problem (sqrt(T) u is the typical error, T u the worst) and with the cancellation in the sum,
- * and a wrong index or a missing term exceeds it by orders of magnitude.
+ *
+ * with the sum of absolute terms computed exactly by running the double-precision reference on |a|
+ * and |b|. This is a worst-case bound, not a loose guess: it scales with the size of the problem
+ * (sqrt(T) u is the typical error, T u the worst) and with the cancellation in the sum, and a wrong
+ * index or a missing term exceeds it by orders of magnitude.
  */
 final class Parity {
   static final double U = Math.scalb(1.0, -24);
@@ -50,18 +52,20 @@ final class Parity {
   }
 
   /**
-   * Checks |fast[i] - ref[i]| <= (terms + 2) u absSum[i] for i in [0, count); absSum holds the
-   * sum of absolute terms of each output (including any value accumulated into).
+   * Checks |fast[i] - ref[i]| <= (terms + 2) u absSum[i] for i in [0, count); absSum holds the sum
+   * of absolute terms of each output (including any value accumulated into).
    */
-  static void within(String what, float[] fast, float[] ref, double[] absSum, int terms,
-      int count) {
+  static void within(
+      String what, float[] fast, float[] ref, double[] absSum, int terms, int count) {
     for (int i = 0; i < count; i++) {
       double diff = Math.abs((double) fast[i] - ref[i]);
       double bound = (terms + 2) * U * absSum[i];
       if (!(diff <= bound)) {
-        fail(String.format("%s: output %d of %d differs: fast %.9g, reference %.9g, |diff| %.3g "
-            + "> bound %.3g = (%d terms + 2) * 2^-24 * sum|terms| %.4g", what, i, count,
-            fast[i], ref[i], diff, bound, terms, absSum[i]));
+        fail(
+            String.format(
+                "%s: output %d of %d differs: fast %.9g, reference %.9g, |diff| %.3g "
+                    + "> bound %.3g = (%d terms + 2) * 2^-24 * sum|terms| %.4g",
+                what, i, count, fast[i], ref[i], diff, bound, terms, absSum[i]));
       }
     }
   }
@@ -70,8 +74,10 @@ final class Parity {
   static void exact(String what, float[] fast, float[] ref, int count) {
     for (int i = 0; i < count; i++) {
       if (Float.floatToIntBits(fast[i]) != Float.floatToIntBits(ref[i])) {
-        fail(String.format("%s: output %d of %d differs: fast %.9g, reference %.9g", what, i,
-            count, fast[i], ref[i]));
+        fail(
+            String.format(
+                "%s: output %d of %d differs: fast %.9g, reference %.9g",
+                what, i, count, fast[i], ref[i]));
       }
     }
   }

@@ -7,11 +7,11 @@ import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Window2D;
 
 /**
- * Fast pooling against the reference on awkward sizes (widths 1, 3, 7, 13, 31; channels 1..5;
- * pools 2x2, 3x3, 1x2; strides 1 and 2, so windows overlap or not; both paddings; batches 1 and
- * 17). Max pooling forward only selects values, so it must match exactly, ties included (inputs
- * drawn from {-1, 0, 1} make ties common); max backward sums the gradients routed to one input
- * and average pooling sums a window, so they get {@link Parity}'s bound.
+ * Fast pooling against the reference on awkward sizes (widths 1, 3, 7, 13, 31; channels 1..5; pools
+ * 2x2, 3x3, 1x2; strides 1 and 2, so windows overlap or not; both paddings; batches 1 and 17). Max
+ * pooling forward only selects values, so it must match exactly, ties included (inputs drawn from
+ * {-1, 0, 1} make ties common); max backward sums the gradients routed to one input and average
+ * pooling sums a window, so they get {@link Parity}'s bound.
  */
 class PoolParityTest {
   private static final int[] WIDTHS = {1, 3, 7, 13, 31};
@@ -31,8 +31,7 @@ class PoolParityTest {
             if (padding == Padding.VALID && (h < pool[0] || w < pool[1])) {
               continue;
             }
-            Window2D g = Window2D.of(Shape.of(h, w, c), pool[0], pool[1], stride, stride,
-                padding);
+            Window2D g = Window2D.of(Shape.of(h, w, c), pool[0], pool[1], stride, stride, padding);
             for (Kernels fast : Parity.fast()) {
               check(fast, g, n, index, index % 3 == 0);
             }
@@ -43,9 +42,9 @@ class PoolParityTest {
   }
 
   /**
-   * 2x2 windows that tile the input exactly, where the vector kernels skip zeroing dx because
-   * they store every element (dx starts dirty in {@link #check}); with a channel remainder and
-   * an odd size they must not.
+   * 2x2 windows that tile the input exactly, where the vector kernels skip zeroing dx because they
+   * store every element (dx starts dirty in {@link #check}); with a channel remainder and an odd
+   * size they must not.
    */
   @Test
   void exactlyTiledInputsOverwriteAllOfDx() {
@@ -68,8 +67,7 @@ class PoolParityTest {
         for (int stride = 1; stride <= 2; stride++) {
           for (Padding padding : Padding.values()) {
             index++;
-            Window2D g = Window2D.of(Shape.of(7, 13, c), pool[0], pool[1], stride, stride,
-                padding);
+            Window2D g = Window2D.of(Shape.of(7, 13, c), pool[0], pool[1], stride, stride, padding);
             for (Kernels fast : Parity.fast()) {
               check(fast, g, index % 2 == 0 ? 1 : 3, index, index % 3 == 0);
             }

@@ -15,8 +15,8 @@ import org.sparkcnn.core.tensor.Window2D;
 /**
  * Finite-difference checks, in double precision, of the reference convolution, pooling and dense
  * math with respect to inputs and parameters, on awkward shapes: odd sizes, stride 2, both
- * paddings, several channels, batch > 1. The objective is L = sum(r * y) for a random r, so
- * dL/dy = r is the upstream gradient fed to backward.
+ * paddings, several channels, batch > 1. The objective is L = sum(r * y) for a random r, so dL/dy =
+ * r is the upstream gradient fed to backward.
  */
 class ReferenceGradientTest {
 
@@ -31,15 +31,14 @@ class ReferenceGradientTest {
         Arguments.of(2, 6, 5, 2, 4, 4, 3, 2, Padding.SAME, 2));
   }
 
-  private static Window2D window(int h, int w, int c, int kh, int kw, int sh, int sw,
-      Padding p) {
+  private static Window2D window(int h, int w, int c, int kh, int kw, int sh, int sw, Padding p) {
     return Window2D.of(Shape.of(h, w, c), kh, kw, sh, sw, p);
   }
 
   @ParameterizedTest(name = "conv n={0} {1}x{2}x{3} k={4}x{5} s={6}x{7} {8} f={9}")
   @MethodSource("windows")
-  void convolution(int n, int h, int w, int c, int kh, int kw, int sh, int sw, Padding p,
-      int filters) {
+  void convolution(
+      int n, int h, int w, int c, int kh, int kw, int sh, int sw, Padding p, int filters) {
     Window2D g = window(h, w, c, kh, kw, sh, sw, p);
     double[] x = random(n * g.inputSize(), 1);
     double[] kernel = random(kh * kw * c * filters, 2);
@@ -54,24 +53,36 @@ class ReferenceGradientTest {
     ConvReference.backwardParams(g, filters, n, x, r, dKernel, dBias);
 
     double[] y = new double[outSize];
-    check("conv dx", x, dx, v -> {
-      ConvReference.forward(g, filters, n, v, kernel, bias, y);
-      return dot(r, y);
-    });
-    check("conv dKernel", kernel, dKernel, v -> {
-      ConvReference.forward(g, filters, n, x, v, bias, y);
-      return dot(r, y);
-    });
-    check("conv dBias", bias, dBias, v -> {
-      ConvReference.forward(g, filters, n, x, kernel, v, y);
-      return dot(r, y);
-    });
+    check(
+        "conv dx",
+        x,
+        dx,
+        v -> {
+          ConvReference.forward(g, filters, n, v, kernel, bias, y);
+          return dot(r, y);
+        });
+    check(
+        "conv dKernel",
+        kernel,
+        dKernel,
+        v -> {
+          ConvReference.forward(g, filters, n, x, v, bias, y);
+          return dot(r, y);
+        });
+    check(
+        "conv dBias",
+        bias,
+        dBias,
+        v -> {
+          ConvReference.forward(g, filters, n, x, kernel, v, y);
+          return dot(r, y);
+        });
   }
 
   @ParameterizedTest(name = "pool n={0} {1}x{2}x{3} k={4}x{5} s={6}x{7} {8}")
   @MethodSource("windows")
-  void maxPooling(int n, int h, int w, int c, int kh, int kw, int sh, int sw, Padding p,
-      int unused) {
+  void maxPooling(
+      int n, int h, int w, int c, int kh, int kw, int sh, int sw, Padding p, int unused) {
     Window2D g = window(h, w, c, kh, kw, sh, sw, p);
     // Distinct values spaced far wider than the step h, so no perturbation changes a window's max.
     double[] x = distinct(n * g.inputSize(), 5);
@@ -79,26 +90,34 @@ class ReferenceGradientTest {
     double[] dx = new double[x.length];
     PoolReference.maxBackward(g, n, x, r, dx);
     double[] y = new double[r.length];
-    check("max pool dx", x, dx, v -> {
-      PoolReference.maxForward(g, n, v, y);
-      return dot(r, y);
-    });
+    check(
+        "max pool dx",
+        x,
+        dx,
+        v -> {
+          PoolReference.maxForward(g, n, v, y);
+          return dot(r, y);
+        });
   }
 
   @ParameterizedTest(name = "avg pool n={0} {1}x{2}x{3} k={4}x{5} s={6}x{7} {8}")
   @MethodSource("windows")
-  void averagePooling(int n, int h, int w, int c, int kh, int kw, int sh, int sw, Padding p,
-      int unused) {
+  void averagePooling(
+      int n, int h, int w, int c, int kh, int kw, int sh, int sw, Padding p, int unused) {
     Window2D g = window(h, w, c, kh, kw, sh, sw, p);
     double[] x = random(n * g.inputSize(), 7);
     double[] r = random(n * g.outputPixels() * c, 8);
     double[] dx = new double[x.length];
     PoolReference.averageBackward(g, n, r, dx);
     double[] y = new double[r.length];
-    check("average pool dx", x, dx, v -> {
-      PoolReference.averageForward(g, n, v, y);
-      return dot(r, y);
-    });
+    check(
+        "average pool dx",
+        x,
+        dx,
+        v -> {
+          PoolReference.averageForward(g, n, v, y);
+          return dot(r, y);
+        });
   }
 
   @ParameterizedTest(name = "dense n={0} in={1} out={2}")
@@ -114,18 +133,30 @@ class ReferenceGradientTest {
     DenseReference.backwardInput(n, in, out, r, kernel, dx);
     DenseReference.backwardParams(n, in, out, x, r, dKernel, dBias);
     double[] y = new double[n * out];
-    check("dense dx", x, dx, v -> {
-      DenseReference.forward(n, in, out, v, kernel, bias, y);
-      return dot(r, y);
-    });
-    check("dense dKernel", kernel, dKernel, v -> {
-      DenseReference.forward(n, in, out, x, v, bias, y);
-      return dot(r, y);
-    });
-    check("dense dBias", bias, dBias, v -> {
-      DenseReference.forward(n, in, out, x, kernel, v, y);
-      return dot(r, y);
-    });
+    check(
+        "dense dx",
+        x,
+        dx,
+        v -> {
+          DenseReference.forward(n, in, out, v, kernel, bias, y);
+          return dot(r, y);
+        });
+    check(
+        "dense dKernel",
+        kernel,
+        dKernel,
+        v -> {
+          DenseReference.forward(n, in, out, x, v, bias, y);
+          return dot(r, y);
+        });
+    check(
+        "dense dBias",
+        bias,
+        dBias,
+        v -> {
+          DenseReference.forward(n, in, out, x, kernel, v, y);
+          return dot(r, y);
+        });
   }
 
   static Stream<Arguments> denseSizes() {

@@ -74,11 +74,15 @@ class KerasSemanticsTest {
     // 3x3 input, pool 2 stride 2 "same": windows {0,1}x{0,1}, {0,1}x{2}, {2}x{0,1}, {2}x{2}.
     float[] x = {-1, -2, -3, -4, -5, -6, -7, -8, -9};
     Sequential max = model(new MaxPooling2D(2).padding("same").inputShape(3, 3, 1));
-    assertArrayEquals(new float[] {-1, -3, -7, -9},
-        max.predict(new Tensor(x, 1, 3, 3, 1), 1).data(), "padding must not act as 0");
+    assertArrayEquals(
+        new float[] {-1, -3, -7, -9},
+        max.predict(new Tensor(x, 1, 3, 3, 1), 1).data(),
+        "padding must not act as 0");
     Sequential avg = model(new AveragePooling2D(2).padding("same").inputShape(3, 3, 1));
-    assertArrayEquals(new float[] {-3, -4.5f, -7.5f, -9},
-        avg.predict(new Tensor(x, 1, 3, 3, 1), 1).data(), "average over valid elements only");
+    assertArrayEquals(
+        new float[] {-3, -4.5f, -7.5f, -9},
+        avg.predict(new Tensor(x, 1, 3, 3, 1), 1).data(),
+        "average over valid elements only");
 
     // Backward of "same" average pooling: the corner output's window holds one element.
     ReferenceKernels k = new ReferenceKernels();

@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.activations.Activation;
 
 /**
- * Finite-difference checks of every loss, in double precision: from probabilities (away from
- * the clipping bounds) and, for the cross-entropies, fused with their softmax/sigmoid from
- * logits; plus the stability Keras promises on extreme logits and probabilities 0 and 1.
+ * Finite-difference checks of every loss, in double precision: from probabilities (away from the
+ * clipping bounds) and, for the cross-entropies, fused with their softmax/sigmoid from logits; plus
+ * the stability Keras promises on extreme logits and probabilities 0 and 1.
  */
 class LossGradientTest {
   private static final int N = 4;
@@ -43,7 +43,10 @@ class LossGradientTest {
   private static void checkFromPredictions(Loss loss, double[] p, double[] t) {
     double[] grad = new double[p.length];
     loss.fromPredictions(N, K, p, t, grad);
-    check(loss.kerasName() + " from predictions", p, grad,
+    check(
+        loss.kerasName() + " from predictions",
+        p,
+        grad,
         v -> loss.fromPredictions(N, K, v, t, null));
   }
 
@@ -89,12 +92,16 @@ class LossGradientTest {
     double[] p = new double[z.length];
     Activation.SOFTMAX.forward(N, K, z, p);
     Loss sparse = new SparseCategoricalCrossentropy();
-    assertEquals(sparse.fromPredictions(N, K, p, sparseLabels(), null),
-        sparse.fromLogits(N, K, z, sparseLabels(), null), 1e-12);
+    assertEquals(
+        sparse.fromPredictions(N, K, p, sparseLabels(), null),
+        sparse.fromLogits(N, K, z, sparseLabels(), null),
+        1e-12);
     Activation.SIGMOID.forward(N, K, z, p);
     Loss binary = new BinaryCrossentropy();
-    assertEquals(binary.fromPredictions(N, K, p, binaryTargets(), null),
-        binary.fromLogits(N, K, z, binaryTargets(), null), 1e-12);
+    assertEquals(
+        binary.fromPredictions(N, K, p, binaryTargets(), null),
+        binary.fromLogits(N, K, z, binaryTargets(), null),
+        1e-12);
   }
 
   @Test
@@ -120,14 +127,15 @@ class LossGradientTest {
   void probabilitiesOfExactlyZeroAndOneAreClippedNotNaN() {
     double[] p = {0, 1, 0, 0, 0};
     double[] grad = new double[5];
-    double loss = new SparseCategoricalCrossentropy()
-        .fromPredictions(1, 5, p, new double[] {0}, grad);
+    double loss =
+        new SparseCategoricalCrossentropy().fromPredictions(1, 5, p, new double[] {0}, grad);
     assertEquals(-Math.log(Loss.EPSILON), loss, 1e-9);
     for (double g : grad) {
       assertTrue(Double.isFinite(g));
     }
-    double bLoss = new BinaryCrossentropy()
-        .fromPredictions(1, 2, new double[] {0, 1}, new double[] {1, 0}, grad);
+    double bLoss =
+        new BinaryCrossentropy()
+            .fromPredictions(1, 2, new double[] {0, 1}, new double[] {1, 0}, grad);
     assertEquals(-Math.log(Loss.EPSILON), bLoss, 1e-6);
   }
 }

@@ -31,26 +31,35 @@ class BadInputTest {
   void wrongInputRankOrShape() {
     Sequential m = compiledSeed();
     Tensor flat = new Tensor(new float[2 * 784], 2, 784);
-    assertMessage(() -> m.predict(flat, 2), "Sequential 'sequential'",
-        "expects input of shape (batch, 28, 28, 1)", "received shape [2, 784]", "rank 2");
+    assertMessage(
+        () -> m.predict(flat, 2),
+        "Sequential 'sequential'",
+        "expects input of shape (batch, 28, 28, 1)",
+        "received shape [2, 784]",
+        "rank 2");
     Tensor wrongSize = new Tensor(new float[2 * 32 * 32], 2, 32, 32, 1);
-    assertMessage(() -> m.fit(wrongSize, Tensor.labels(1, 2), new FitOptions()),
-        "(batch, 28, 28, 1)", "[2, 32, 32, 1]");
+    assertMessage(
+        () -> m.fit(wrongSize, Tensor.labels(1, 2), new FitOptions()),
+        "(batch, 28, 28, 1)",
+        "[2, 32, 32, 1]");
   }
 
   @Test
   void layerThatCannotTakeItsInputNamesItself() {
-    assertMessage(() -> new Sequential()
-            .add(new Flatten().inputShape(28, 28, 1))
-            .add(new Conv2D(4, 3)),
-        "Conv2D 'conv2d'", "rank 3", "received input shape (784,)");
-    assertMessage(() -> new Sequential()
-            .add(new Conv2D(4, 5).inputShape(4, 4, 1)),
-        "Conv2D 'conv2d'", "received input shape (4, 4, 1)", "height >= 5");
-    assertMessage(() -> new Sequential()
-            .add(new Dense(3).inputShape(4))
-            .add(new MaxPooling2D(2)),
-        "MaxPooling2D 'max_pooling2d'", "(3,)");
+    assertMessage(
+        () -> new Sequential().add(new Flatten().inputShape(28, 28, 1)).add(new Conv2D(4, 3)),
+        "Conv2D 'conv2d'",
+        "rank 3",
+        "received input shape (784,)");
+    assertMessage(
+        () -> new Sequential().add(new Conv2D(4, 5).inputShape(4, 4, 1)),
+        "Conv2D 'conv2d'",
+        "received input shape (4, 4, 1)",
+        "height >= 5");
+    assertMessage(
+        () -> new Sequential().add(new Dense(3).inputShape(4)).add(new MaxPooling2D(2)),
+        "MaxPooling2D 'max_pooling2d'",
+        "(3,)");
     assertMessage(() -> new Sequential().add(new Dense(3)), "needs an input shape");
   }
 
@@ -58,11 +67,17 @@ class BadInputTest {
   void labelOutOfRange() {
     Sequential m = compiledSeed();
     Tensor x = new Tensor(new float[3 * 784], 3, 28, 28, 1);
-    assertMessage(() -> m.fit(x, Tensor.labels(1, 12, 3), new FitOptions()),
-        "example 1", "label out of range", "received 12.0", "[0, 9]");
+    assertMessage(
+        () -> m.fit(x, Tensor.labels(1, 12, 3), new FitOptions()),
+        "example 1",
+        "label out of range",
+        "received 12.0",
+        "[0, 9]");
     assertMessage(() -> m.evaluate(x, Tensor.labels(1, 2, -1), 3), "example 2", "-1.0");
-    assertMessage(() -> m.fit(x, Tensor.labels(1, 2), new FitOptions()),
-        "needs targets of shape (3,) or (3, 1)", "received shape [2]");
+    assertMessage(
+        () -> m.fit(x, Tensor.labels(1, 2), new FitOptions()),
+        "needs targets of shape (3,) or (3, 1)",
+        "received shape [2]");
   }
 
   @Test
@@ -71,12 +86,22 @@ class BadInputTest {
     float[] data = new float[3 * 784];
     data[2 * 784 + 17] = Float.NaN;
     Tensor x = new Tensor(data, 3, 28, 28, 1);
-    assertMessage(() -> m.fit(x, Tensor.labels(1, 2, 3), new FitOptions()),
-        "not finite at example 2, element 17", "received NaN");
+    assertMessage(
+        () -> m.fit(x, Tensor.labels(1, 2, 3), new FitOptions()),
+        "not finite at example 2, element 17",
+        "received NaN");
     data[2 * 784 + 17] = Float.POSITIVE_INFINITY;
-    assertMessage(() -> m.computeGradient(m.parameters(), data, new float[] {1, 2, 3}, 3,
-        org.sparkcnn.core.layers.StepContext.INFERENCE, new float[m.paramCount()]),
-        "example 2", "Infinity");
+    assertMessage(
+        () ->
+            m.computeGradient(
+                m.parameters(),
+                data,
+                new float[] {1, 2, 3},
+                3,
+                org.sparkcnn.core.layers.StepContext.INFERENCE,
+                new float[m.paramCount()]),
+        "example 2",
+        "Infinity");
   }
 
   @Test

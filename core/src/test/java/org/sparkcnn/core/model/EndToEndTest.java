@@ -33,8 +33,10 @@ class EndToEndTest {
   }
 
   private static History train(Sequential m) {
-    return m.fit(TRAIN.x, TRAIN.y, new FitOptions().batchSize(32).epochs(4).seed(3).threads(2)
-        .validationData(TEST.x, TEST.y));
+    return m.fit(
+        TRAIN.x,
+        TRAIN.y,
+        new FitOptions().batchSize(32).epochs(4).seed(3).threads(2).validationData(TEST.x, TEST.y));
   }
 
   @Test
@@ -42,8 +44,9 @@ class EndToEndTest {
     Sequential first = seedLikeModel(11);
     History h = train(first);
     Evaluation test = first.evaluate(TEST.x, TEST.y, 64);
-    assertTrue(test.accuracy() > 0.9, "test accuracy " + test.accuracy() + ", chance is 0.25; "
-        + "history " + h.epochs());
+    assertTrue(
+        test.accuracy() > 0.9,
+        "test accuracy " + test.accuracy() + ", chance is 0.25; " + "history " + h.epochs());
     assertEquals(test.accuracy(), h.last().valAccuracy(), 1e-12);
     assertTrue(h.get("loss")[3] < h.get("loss")[0], "loss should fall: " + h.epochs());
 

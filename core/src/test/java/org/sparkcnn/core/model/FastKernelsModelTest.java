@@ -17,13 +17,13 @@ import org.sparkcnn.core.optim.Sgd;
 
 /**
  * The whole seed model's gradient with the fast kernels against the reference kernels, weight
- * tensor by weight tensor: ||fast - ref|| <= 1e-4 ||ref|| (Euclidean norms). Why 1e-4: each
- * float kernel is within (T + 2) 2^-24 of the sum of its absolute terms (see the parity
- * tests), typically sqrt(T) 2^-24 ~ 3e-6 for the model's largest T (2,704 products per conv1
- * weight gradient); the backward pass chains about six such kernels, each relative error
- * carried forward roughly additively (~2e-5). 1e-4 leaves a factor of 5 for it, while a
- * misplaced index, a missing term or a wrong fusion gives errors of order 1. Inputs are
- * continuous random values, so no max-pooling window is tied to within float rounding.
+ * tensor by weight tensor: ||fast - ref|| <= 1e-4 ||ref|| (Euclidean norms). Why 1e-4: each float
+ * kernel is within (T + 2) 2^-24 of the sum of its absolute terms (see the parity tests), typically
+ * sqrt(T) 2^-24 ~ 3e-6 for the model's largest T (2,704 products per conv1 weight gradient); the
+ * backward pass chains about six such kernels, each relative error carried forward roughly
+ * additively (~2e-5). 1e-4 leaves a factor of 5 for it, while a misplaced index, a missing term or
+ * a wrong fusion gives errors of order 1. Inputs are continuous random values, so no max-pooling
+ * window is tied to within float rounding.
  */
 class FastKernelsModelTest {
   private static final double REL = 1e-4;
@@ -44,7 +44,8 @@ class FastKernelsModelTest {
     Gradient ref = gradient(new ReferenceKernels(), x, labels, n);
     for (Kernels k : fast) {
       Gradient g = gradient(k, x, labels, n);
-      assertTrue(Math.abs(g.loss - ref.loss) <= REL * Math.abs(ref.loss),
+      assertTrue(
+          Math.abs(g.loss - ref.loss) <= REL * Math.abs(ref.loss),
           k.name() + ": loss " + g.loss + " vs reference " + ref.loss);
       for (ParamSpec t : ref.tensors) {
         double diff = 0;
@@ -54,8 +55,7 @@ class FastKernelsModelTest {
           norm += Math.pow(ref.grads[i], 2);
         }
         double rel = Math.sqrt(diff / norm);
-        assertTrue(rel <= REL, k.name() + " " + t.name() + ": relative error " + rel
-            + " > " + REL);
+        assertTrue(rel <= REL, k.name() + " " + t.name() + ": relative error " + rel + " > " + REL);
       }
     }
   }
@@ -71,8 +71,8 @@ class FastKernelsModelTest {
       params[i] += 0.01f * (float) Math.sin(i);
     }
     float[] grads = new float[params.length];
-    double loss = m.computeGradient(params, x, labels, n, new StepContext(true, 1, null), grads)
-        .lossSum();
+    double loss =
+        m.computeGradient(params, x, labels, n, new StepContext(true, 1, null), grads).lossSum();
     return new Gradient(loss, grads, m.weightTensors());
   }
 }

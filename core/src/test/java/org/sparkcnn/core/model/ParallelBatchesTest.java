@@ -25,21 +25,29 @@ class ParallelBatchesTest {
   @Test
   void aFailingSliceFailsTheCallAndTheWorkersStayUsable() {
     try (ParallelBatches workers = new ParallelBatches(2)) {
-      IllegalStateException onWorker = assertThrows(IllegalStateException.class,
-          () -> workers.run(t -> {
-            if (t == 1) {
-              throw new IllegalStateException("slice 1 failed");
-            }
-            return t;
-          }));
+      IllegalStateException onWorker =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  workers.run(
+                      t -> {
+                        if (t == 1) {
+                          throw new IllegalStateException("slice 1 failed");
+                        }
+                        return t;
+                      }));
       assertEquals("slice 1 failed", onWorker.getMessage());
-      IllegalArgumentException onCaller = assertThrows(IllegalArgumentException.class,
-          () -> workers.run(t -> {
-            if (t == 0) {
-              throw new IllegalArgumentException("slice 0 failed");
-            }
-            return t;
-          }));
+      IllegalArgumentException onCaller =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  workers.run(
+                      t -> {
+                        if (t == 0) {
+                          throw new IllegalArgumentException("slice 0 failed");
+                        }
+                        return t;
+                      }));
       assertEquals("slice 0 failed", onCaller.getMessage());
       assertEquals(List.of(0, 1), workers.run(t -> t));
     }
@@ -52,18 +60,21 @@ class ParallelBatchesTest {
       List<Future<Boolean>> done = new java.util.ArrayList<>();
       for (int c = 0; c < 3; c++) {
         int caller = c;
-        done.add(callers.submit(() -> {
-          try (ParallelBatches workers = new ParallelBatches(2)) {
-            for (int round = 0; round < 300; round++) {
-              int r = round;
-              List<Integer> results = workers.run(t -> caller * 100000 + t * 1000 + r);
-              if (!results.equals(List.of(caller * 100000 + r, caller * 100000 + 1000 + r))) {
-                return false;
-              }
-            }
-          }
-          return true;
-        }));
+        done.add(
+            callers.submit(
+                () -> {
+                  try (ParallelBatches workers = new ParallelBatches(2)) {
+                    for (int round = 0; round < 300; round++) {
+                      int r = round;
+                      List<Integer> results = workers.run(t -> caller * 100000 + t * 1000 + r);
+                      if (!results.equals(
+                          List.of(caller * 100000 + r, caller * 100000 + 1000 + r))) {
+                        return false;
+                      }
+                    }
+                  }
+                  return true;
+                }));
       }
       for (Future<Boolean> f : done) {
         assertEquals(true, f.get());

@@ -68,13 +68,17 @@ class OptimizerTest {
     assertEquals(0.8, (Double) a.config().get("beta_1"), 1e-12);
     Optimizer again = Optimizer.fromConfig("adam", a.config());
     assertEquals(a.config(), again.config());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Optimizer.fromConfig("sgd", Map.of("lr", 0.1)));
-    assertTrue(e.getMessage().contains("\"lr\"") && e.getMessage().contains("learning_rate"),
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Optimizer.fromConfig("sgd", Map.of("lr", 0.1)));
+    assertTrue(
+        e.getMessage().contains("\"lr\"") && e.getMessage().contains("learning_rate"),
         e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> Optimizer.fromConfig("adam", Map.of("learning_rate", -1)));
-    assertTrue(e.getMessage().contains("learning_rate") && e.getMessage().contains("-1"),
-        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Optimizer.fromConfig("adam", Map.of("learning_rate", -1)));
+    assertTrue(
+        e.getMessage().contains("learning_rate") && e.getMessage().contains("-1"), e.getMessage());
   }
 }

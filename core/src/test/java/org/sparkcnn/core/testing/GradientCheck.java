@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The one finite-difference gradient checker every layer, activation and loss test uses:
- * central differences, f(x + h) - f(x - h) / 2h, compared with the analytic gradient by relative
- * error with an absolute floor: |a - n| <= absTol, or |a - n| / max(|a|, |n|) <= relTol.
+ * The one finite-difference gradient checker every layer, activation and loss test uses: central
+ * differences, f(x + h) - f(x - h) / 2h, compared with the analytic gradient by relative error with
+ * an absolute floor: |a - n| <= absTol, or |a - n| / max(|a|, |n|) <= relTol.
  */
 public final class GradientCheck {
   /** Double precision: h = 1e-6 gives ~1e-10 truncation + rounding error for smooth f. */
   public static final double H = 1e-6;
+
   public static final double REL_TOL = 1e-6;
   public static final double ABS_TOL = 1e-8;
 
@@ -21,13 +22,19 @@ public final class GradientCheck {
    * Checks every coordinate of {@code point}: {@code f} is evaluated at perturbed copies of it,
    * {@code analytic} is the claimed gradient at the unperturbed point.
    */
-  public static void check(String what, double[] point, double[] analytic,
-      ToDoubleFunction<double[]> f) {
+  public static void check(
+      String what, double[] point, double[] analytic, ToDoubleFunction<double[]> f) {
     check(what, point, analytic, f, H, REL_TOL, ABS_TOL);
   }
 
-  public static void check(String what, double[] point, double[] analytic,
-      ToDoubleFunction<double[]> f, double h, double relTol, double absTol) {
+  public static void check(
+      String what,
+      double[] point,
+      double[] analytic,
+      ToDoubleFunction<double[]> f,
+      double h,
+      double relTol,
+      double absTol) {
     double worst = 0;
     for (int i = 0; i < point.length; i++) {
       double saved = point[i];
@@ -40,9 +47,11 @@ public final class GradientCheck {
       double diff = Math.abs(numeric - analytic[i]);
       double rel = diff / Math.max(Math.abs(numeric), Math.abs(analytic[i]));
       if (diff > absTol && rel > relTol) {
-        fail(String.format("%s: gradient mismatch at index %d of %d: analytic %.10g, numeric "
-            + "%.10g, relative error %.3g (tolerance %.1g, absolute floor %.1g)", what, i,
-            point.length, analytic[i], numeric, rel, relTol, absTol));
+        fail(
+            String.format(
+                "%s: gradient mismatch at index %d of %d: analytic %.10g, numeric "
+                    + "%.10g, relative error %.3g (tolerance %.1g, absolute floor %.1g)",
+                what, i, point.length, analytic[i], numeric, rel, relTol, absTol));
       }
       if (diff > absTol) {
         worst = Math.max(worst, rel);

@@ -40,34 +40,34 @@ import org.sparkcnn.spark.ml.CnnFunctions;
  * Benchmark of batch scoring (scripts/bench-score): images/second of
  *
  * <ul>
- *   <li>single-JVM inference: {@code Sequential.predict} at batch 256 on all cores (the
- *       baseline), {@code predictBatch} at batch 256 on one thread, and one thread per core each
- *       running {@code predictBatch} over its own share of the images (what Spark's tasks do,
- *       without Spark);
+ *   <li>single-JVM inference: {@code Sequential.predict} at batch 256 on all cores (the baseline),
+ *       {@code predictBatch} at batch 256 on one thread, and one thread per core each running
+ *       {@code predictBatch} over its own share of the images (what Spark's tasks do, without
+ *       Spark);
  *   <li>{@code CnnClassificationModel.transform} on the Spark master (local[2]) over a cached
  *       DataFrame of the same images, written to Spark's "noop" sink so every output column is
- *       produced: image column array&lt;float&gt;, Spark's image struct (raw bytes) and binary
- *       PNG (includes PNG decoding);
+ *       produced: image column array&lt;float&gt;, Spark's image struct (raw bytes) and binary PNG
+ *       (includes PNG decoding);
  *   <li>the SQL function ({@link CnnFunctions}) on the array&lt;float&gt; table, in a projection
  *       (batched by its optimizer rule);
  *   <li>for reference, reading the cached array&lt;float&gt; table alone (the source's cost).
  * </ul>
  *
- * <p>Each measurement is repeated round-robin (so the machine's load hits all of them alike)
- * after one warm-up round, and the medians are reported with their ratio to single-JVM
- * inference, and with the median of the per-round ratios (steadier when the machine's speed
- * drifts between rounds). Images: the first rows of Fashion-MNIST t10k when found, else random pixels; the
- * model is the seed CNN (conf/models/fashion-mnist-cnn.json) with random weights. The last line
- * is one JSON object with every figure.
+ * <p>Each measurement is repeated round-robin (so the machine's load hits all of them alike) after
+ * one warm-up round, and the medians are reported with their ratio to single-JVM inference, and
+ * with the median of the per-round ratios (steadier when the machine's speed drifts between
+ * rounds). Images: the first rows of Fashion-MNIST t10k when found, else random pixels; the model
+ * is the seed CNN (conf/models/fashion-mnist-cnn.json) with random weights. The last line is one
+ * JSON object with every figure.
  *
  * <p>{@code --generate PATH --rows N} instead writes a generated N-row Parquet table (id long,
- * image array&lt;int&gt; of 784 pixels, computed by a SQL expression on the executors, never
- * held on the driver) for the memory test of scripts/bench-score.
+ * image array&lt;int&gt; of 784 pixels, computed by a SQL expression on the executors, never held
+ * on the driver) for the memory test of scripts/bench-score.
  *
  * <p>{@code --save-model DIR} writes the seed CNN with random weights as a model directory.
  *
- * <p>Usage: ScoreBench [--rows 20000] [--repeats 5] [--batch 256] [--spec FILE] |
- * --generate PATH [--rows 1000000] [--partitions 16] | --save-model DIR
+ * <p>Usage: ScoreBench [--rows 20000] [--repeats 5] [--batch 256] [--spec FILE] | --generate PATH
+ * [--rows 1000000] [--partitions 16] | --save-model DIR
  */
 public final class ScoreBench {
   private static final int H = 28;
@@ -92,26 +92,34 @@ public final class ScoreBench {
         case "--spec" -> spec = args[++i];
         case "--generate" -> generate = args[++i];
         case "--save-model" -> saveModel = args[++i];
-        default -> throw new IllegalArgumentException("unknown argument; received \"" + args[i]
-            + "\"; expected --rows N, --repeats N, --batch N, --spec FILE, --generate PATH, "
-            + "--partitions N or --save-model DIR");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument; received \""
+                    + args[i]
+                    + "\"; expected --rows N, --repeats N, --batch N, --spec FILE, --generate PATH, "
+                    + "--partitions N or --save-model DIR");
       }
     }
     if (saveModel != null) {
-      ModelDirectory.save(seedModel(Files.readString(Path.of(spec))),
-          ModelInfo.defaults().withClassNames(FashionMnist.CLASS_NAMES), Path.of(saveModel));
+      ModelDirectory.save(
+          seedModel(Files.readString(Path.of(spec))),
+          ModelInfo.defaults().withClassNames(FashionMnist.CLASS_NAMES),
+          Path.of(saveModel));
       System.out.println("saved the seed CNN (random weights) to " + saveModel);
       return;
     }
-    SparkSession spark = SparkSession.builder().appName("spark-cnn score bench")
-        .config("spark.ui.enabled", "false").getOrCreate();
+    SparkSession spark =
+        SparkSession.builder()
+            .appName("spark-cnn score bench")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     try {
       if (generate != null) {
         generate(spark, generate, rows < 0 ? 1_000_000 : rows, partitions);
       } else {
-        throughput(spark, Files.readString(Path.of(spec)), rows < 0 ? 20_000 : rows, repeats,
-            batch);
+        throughput(
+            spark, Files.readString(Path.of(spec)), rows < 0 ? 20_000 : rows, repeats, batch);
       }
     } finally {
       spark.stop();
@@ -121,12 +129,25 @@ public final class ScoreBench {
   /** Writes id, image (array<int> of 784 pixels) for ids 0..rows-1 as Parquet. */
   static void generate(SparkSession spark, String path, long rows, int partitions) {
     long started = System.nanoTime();
-    spark.range(0, rows, 1, partitions)
-        .select(col("id"), expr("transform(sequence(0, " + (SIZE - 1) + "), "
-            + "k -> CAST((id * 7 + k * 13 + (k DIV 28) * (id % 5)) % 256 AS INT))").as("image"))
-        .write().mode(SaveMode.Overwrite).parquet(path);
-    System.out.printf(Locale.ROOT, "generated %,d rows (id, image array<int>[%d]) into %s in "
-        + "%.1f s%n", rows, SIZE, path, (System.nanoTime() - started) / 1e9);
+    spark
+        .range(0, rows, 1, partitions)
+        .select(
+            col("id"),
+            expr("transform(sequence(0, "
+                    + (SIZE - 1)
+                    + "), "
+                    + "k -> CAST((id * 7 + k * 13 + (k DIV 28) * (id % 5)) % 256 AS INT))")
+                .as("image"))
+        .write()
+        .mode(SaveMode.Overwrite)
+        .parquet(path);
+    System.out.printf(
+        Locale.ROOT,
+        "generated %,d rows (id, image array<int>[%d]) into %s in " + "%.1f s%n",
+        rows,
+        SIZE,
+        path,
+        (System.nanoTime() - started) / 1e9);
   }
 
   static void throughput(SparkSession spark, String spec, int n, int repeats, int batch) {
@@ -139,51 +160,70 @@ public final class ScoreBench {
       x[k] = (pixels[k] & 0xFF) / 255f;
     }
     Tensor input = new Tensor(x, n, H, H, 1);
-    CnnClassificationModel model = new CnnClassificationModel(net,
-        ModelInfo.defaults().withClassNames(FashionMnist.CLASS_NAMES)).setBatchSize(batch);
+    CnnClassificationModel model =
+        new CnnClassificationModel(
+                net, ModelInfo.defaults().withClassNames(FashionMnist.CLASS_NAMES))
+            .setBatchSize(batch);
     CnnFunctions.register(spark, "fm", model);
 
-    Dataset<Row> floats = cached(spark, jsc, n, cores, DataTypes.createArrayType(
-        DataTypes.FloatType), i -> {
-          // A primitive array: boxed Float[] rows cost ~1 ms each to Java-deserialize when
-          // Spark recomputes a partition, which would make the source the bottleneck.
-          float[] v = new float[SIZE];
-          for (int k = 0; k < SIZE; k++) {
-            v[k] = (pixels[i * SIZE + k] & 0xFF) / 255f;
-          }
-          return v;
-        });
-    Dataset<Row> structs = cached(spark, jsc, n, cores, ImageSchema.columnSchema(),
-        i -> RowFactory.create(null, H, H, 1, 0,
-            Arrays.copyOfRange(pixels, i * SIZE, (i + 1) * SIZE)));
-    Dataset<Row> pngs = cached(spark, jsc, n, cores, DataTypes.BinaryType,
-        i -> png(pixels, i));
+    Dataset<Row> floats =
+        cached(
+            spark,
+            jsc,
+            n,
+            cores,
+            DataTypes.createArrayType(DataTypes.FloatType),
+            i -> {
+              // A primitive array: boxed Float[] rows cost ~1 ms each to Java-deserialize when
+              // Spark recomputes a partition, which would make the source the bottleneck.
+              float[] v = new float[SIZE];
+              for (int k = 0; k < SIZE; k++) {
+                v[k] = (pixels[i * SIZE + k] & 0xFF) / 255f;
+              }
+              return v;
+            });
+    Dataset<Row> structs =
+        cached(
+            spark,
+            jsc,
+            n,
+            cores,
+            ImageSchema.columnSchema(),
+            i ->
+                RowFactory.create(
+                    null, H, H, 1, 0, Arrays.copyOfRange(pixels, i * SIZE, (i + 1) * SIZE)));
+    Dataset<Row> pngs = cached(spark, jsc, n, cores, DataTypes.BinaryType, i -> png(pixels, i));
 
     Map<String, DoubleSupplier> cases = new LinkedHashMap<>();
-    cases.put("single_jvm_predict_" + cores + "_threads", () -> time(n, () ->
-        net.predict(input, batch)));
-    cases.put("single_jvm_predictBatch_1_thread", () -> {
-      float[] out = new float[batch * 10];
-      int m = Math.min(n, 8 * batch);
-      float[] params = net.parameters();
-      return time(m, () -> {
-        for (int s = 0; s + batch <= m; s += batch) {
-          net.predictBatch(params, Arrays.copyOfRange(x, s * SIZE, (s + batch) * SIZE), batch,
-              out, 0);
-        }
-      });
-    });
+    cases.put(
+        "single_jvm_predict_" + cores + "_threads", () -> time(n, () -> net.predict(input, batch)));
+    cases.put(
+        "single_jvm_predictBatch_1_thread",
+        () -> {
+          float[] out = new float[batch * 10];
+          int m = Math.min(n, 8 * batch);
+          float[] params = net.parameters();
+          return time(
+              m,
+              () -> {
+                for (int s = 0; s + batch <= m; s += batch) {
+                  net.predictBatch(
+                      params, Arrays.copyOfRange(x, s * SIZE, (s + batch) * SIZE), batch, out, 0);
+                }
+              });
+        });
     // What Spark's tasks do, without Spark: `cores` threads, each scoring its own share of the
     // images with predictBatch on one thread, batch by batch (the ceiling for transform).
-    cases.put("single_jvm_predictBatch_" + cores + "_tasks", () -> time(n, () ->
-        independentTasks(net, x, n, batch, cores)));
+    cases.put(
+        "single_jvm_predictBatch_" + cores + "_tasks",
+        () -> time(n, () -> independentTasks(net, x, n, batch, cores)));
     cases.put("spark_scan_only_array_float", () -> time(n, () -> noop(floats)));
     cases.put("spark_transform_array_float", () -> time(n, () -> noop(model.transform(floats))));
-    cases.put("spark_transform_image_struct", () -> time(n, () ->
-        noop(model.transform(structs))));
+    cases.put("spark_transform_image_struct", () -> time(n, () -> noop(model.transform(structs))));
     cases.put("spark_transform_png", () -> time(n, () -> noop(model.transform(pngs))));
-    cases.put("spark_sql_function_array_float", () -> time(n, () ->
-        noop(floats.select(col("id"), call_udf("fm", col("image"))))));
+    cases.put(
+        "spark_sql_function_array_float",
+        () -> time(n, () -> noop(floats.select(col("id"), call_udf("fm", col("image"))))));
 
     Map<String, List<Double>> figures = new LinkedHashMap<>();
     for (int round = 0; round <= repeats; round++) {
@@ -193,8 +233,8 @@ public final class ScoreBench {
           figures.computeIfAbsent(c.getKey(), k -> new ArrayList<>()).add(ips);
         }
       }
-      System.out.println(round == 0 ? "warm-up round done" : "round " + round + " of "
-          + repeats + " done");
+      System.out.println(
+          round == 0 ? "warm-up round done" : "round " + round + " of " + repeats + " done");
     }
 
     Map<String, Object> json = new LinkedHashMap<>();
@@ -206,19 +246,30 @@ public final class ScoreBench {
     json.put("java", System.getProperty("java.version"));
     List<Double> baseRuns = figures.get("single_jvm_predict_" + cores + "_threads");
     double base = median(baseRuns);
-    System.out.printf(Locale.ROOT, "== scoring throughput, seed CNN, %,d images, batch %d, "
-        + "%s, medians of %d ==%n", n, batch, spark.sparkContext().master(), repeats);
-    System.out.println("  (ratio: of the medians; per round: median of each round's ratio to "
-        + "that round's single-JVM predict, steadier when the machine's speed drifts)");
+    System.out.printf(
+        Locale.ROOT,
+        "== scoring throughput, seed CNN, %,d images, batch %d, " + "%s, medians of %d ==%n",
+        n,
+        batch,
+        spark.sparkContext().master(),
+        repeats);
+    System.out.println(
+        "  (ratio: of the medians; per round: median of each round's ratio to "
+            + "that round's single-JVM predict, steadier when the machine's speed drifts)");
     for (Map.Entry<String, List<Double>> f : figures.entrySet()) {
       double m = median(f.getValue());
       List<Double> ratios = new ArrayList<>();
       for (int r = 0; r < f.getValue().size(); r++) {
         ratios.add(f.getValue().get(r) / baseRuns.get(r));
       }
-      System.out.printf(Locale.ROOT, "%-34s %8.0f images/s  ratio %.2f  per round %.2f  "
-          + "runs %s%n", f.getKey(), m, m / base, median(ratios), f.getValue().stream()
-          .map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
+      System.out.printf(
+          Locale.ROOT,
+          "%-34s %8.0f images/s  ratio %.2f  per round %.2f  " + "runs %s%n",
+          f.getKey(),
+          m,
+          m / base,
+          median(ratios),
+          f.getValue().stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("images_per_second", Math.round(m));
       r.put("ratio_to_single_jvm", Math.round(m / base * 1000) / 1000.0);
@@ -229,19 +280,29 @@ public final class ScoreBench {
   }
 
   private static Sequential seedModel(String spec) {
-    return ModelSpec.fromJson(spec, "model spec").seed(0)
+    return ModelSpec.fromJson(spec, "model spec")
+        .seed(0)
         .compile("sparse_categorical_crossentropy", null);
   }
 
   /** n rows of (id, image) in `cores` partitions, cached and materialised. */
-  private static Dataset<Row> cached(SparkSession spark, JavaSparkContext jsc, int n, int cores,
-      DataType type, java.util.function.IntFunction<Object> image) {
+  private static Dataset<Row> cached(
+      SparkSession spark,
+      JavaSparkContext jsc,
+      int n,
+      int cores,
+      DataType type,
+      java.util.function.IntFunction<Object> image) {
     List<Row> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       rows.add(RowFactory.create((long) i, image.apply(i)));
     }
-    Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, cores),
-        new StructType().add("id", DataTypes.LongType).add("image", type)).cache();
+    Dataset<Row> df =
+        spark
+            .createDataFrame(
+                jsc.parallelize(rows, cores),
+                new StructType().add("id", DataTypes.LongType).add("image", type))
+            .cache();
     df.count();
     return df;
   }
@@ -252,15 +313,17 @@ public final class ScoreBench {
     for (int t = 0; t < tasks; t++) {
       int from = (int) ((long) n * t / tasks);
       int to = (int) ((long) n * (t + 1) / tasks);
-      threads.add(new Thread(() -> {
-        float[] chunk = new float[batch * SIZE];
-        float[] out = new float[batch * 10];
-        for (int s = from; s < to; s += batch) {
-          int m = Math.min(batch, to - s);
-          System.arraycopy(x, s * SIZE, chunk, 0, m * SIZE);
-          net.predictBatch(params, chunk, m, out, 0);
-        }
-      }));
+      threads.add(
+          new Thread(
+              () -> {
+                float[] chunk = new float[batch * SIZE];
+                float[] out = new float[batch * 10];
+                for (int s = from; s < to; s += batch) {
+                  int m = Math.min(batch, to - s);
+                  System.arraycopy(x, s * SIZE, chunk, 0, m * SIZE);
+                  net.predictBatch(params, chunk, m, out, 0);
+                }
+              }));
     }
     threads.forEach(Thread::start);
     for (Thread th : threads) {
@@ -310,10 +373,10 @@ public final class ScoreBench {
   }
 
   private static byte[] png(byte[] pixels, int i) {
-    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(H, H,
-        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-    img.getRaster().setDataElements(0, 0, H, H, Arrays.copyOfRange(pixels, i * SIZE,
-        (i + 1) * SIZE));
+    java.awt.image.BufferedImage img =
+        new java.awt.image.BufferedImage(H, H, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    img.getRaster()
+        .setDataElements(0, 0, H, H, Arrays.copyOfRange(pixels, i * SIZE, (i + 1) * SIZE));
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try {
       javax.imageio.ImageIO.write(img, "png", out);

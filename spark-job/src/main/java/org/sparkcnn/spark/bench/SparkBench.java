@@ -26,11 +26,11 @@ import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.TrainerOptions;
 
 /**
- * Benchmark of distributed training on Spark (scripts/bench --section spark): the per-step
- * overhead (step wall time minus the slowest partition's compute) against model size, partition
- * count and sync mode, and throughput against global batch size next to single-JVM fit on the
- * same cores. Random Fashion-MNIST-shaped data; each figure is the median of the timed epochs
- * after a warm-up epoch. The last line printed is one JSON object with every figure.
+ * Benchmark of distributed training on Spark (scripts/bench --section spark): the per-step overhead
+ * (step wall time minus the slowest partition's compute) against model size, partition count and
+ * sync mode, and throughput against global batch size next to single-JVM fit on the same cores.
+ * Random Fashion-MNIST-shaped data; each figure is the median of the timed epochs after a warm-up
+ * epoch. The last line printed is one JSON object with every figure.
  *
  * <p>Usage: SparkBench [--master local[2]] [--steps 30] [--quick]
  */
@@ -46,15 +46,21 @@ public final class SparkBench {
         case "--master" -> master = args[++i];
         case "--steps" -> steps = Integer.parseInt(args[++i]);
         case "--quick" -> quick = true;
-        default -> throw new IllegalArgumentException("unknown argument; received \"" + args[i]
-            + "\", expected --master URL, --steps N or --quick");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument; received \""
+                    + args[i]
+                    + "\", expected --master URL, --steps N or --quick");
       }
     }
-    SparkSession spark = SparkSession.builder().master(master).appName("spark-cnn bench")
-        .config("spark.ui.enabled", "false")
-        .config("spark.task.maxDirectResultSize", String.valueOf(256 << 20))
-        .config("spark.broadcast.compress", "false")
-        .getOrCreate();
+    SparkSession spark =
+        SparkSession.builder()
+            .master(master)
+            .appName("spark-cnn bench")
+            .config("spark.ui.enabled", "false")
+            .config("spark.task.maxDirectResultSize", String.valueOf(256 << 20))
+            .config("spark.broadcast.compress", "false")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int cores = jsc.defaultParallelism();
@@ -63,8 +69,8 @@ public final class SparkBench {
     json.put("cores", cores);
     json.put("java", System.getProperty("java.version"));
 
-    System.out.println("== per-step overhead by model size (batch 32, " + cores
-        + " partitions) ==");
+    System.out.println(
+        "== per-step overhead by model size (batch 32, " + cores + " partitions) ==");
     List<Object> bySize = new ArrayList<>();
     for (String model : List.of("tiny", "seed", "wide")) {
       for (String sync : List.of("driver-sync", "jobs")) {
@@ -81,8 +87,13 @@ public final class SparkBench {
     }
     json.put("overhead_by_partitions", byPartitions);
 
-    System.out.println("== throughput by global batch (seed model, " + cores + " partitions)"
-        + " vs single-JVM fit with " + cores + " threads ==");
+    System.out.println(
+        "== throughput by global batch (seed model, "
+            + cores
+            + " partitions)"
+            + " vs single-JVM fit with "
+            + cores
+            + " threads ==");
     List<Object> byBatch = new ArrayList<>();
     for (int batch : quick ? List.of(32, 512) : List.of(32, 64, 128, 256, 512, 1024)) {
       int s = Math.max(6, Math.min(steps, 12_000 / batch));
@@ -90,8 +101,12 @@ public final class SparkBench {
       double single = singleJvm(batch, s, cores);
       r.put("single_jvm_images_per_s", round(single));
       r.put("ratio_to_single_jvm", round((Double) r.get("images_per_s") / single));
-      System.out.printf(Locale.ROOT, "   single JVM %d threads: %.0f images/s; Spark/single = "
-          + "%.2f%n", cores, single, (Double) r.get("images_per_s") / single);
+      System.out.printf(
+          Locale.ROOT,
+          "   single JVM %d threads: %.0f images/s; Spark/single = " + "%.2f%n",
+          cores,
+          single,
+          (Double) r.get("images_per_s") / single);
       byBatch.add(r);
     }
     json.put("throughput_by_batch", byBatch);
@@ -100,12 +115,12 @@ public final class SparkBench {
   }
 
   /** Trains a warm-up epoch and timed epochs; returns median figures of the timed ones. */
-  static Map<String, Object> run(JavaSparkContext jsc, String modelName, String sync,
-      int partitions, int batch, int steps) {
+  static Map<String, Object> run(
+      JavaSparkContext jsc, String modelName, String sync, int partitions, int batch, int steps) {
     JavaRDD<ImageBlock> data = randomBlocks(jsc, partitions, batch * steps);
     Sequential model = model(modelName);
-    TrainerOptions options = TrainerOptions.defaults().withBatchSize(batch).withEpochs(3)
-        .withSync(sync).withSeed(1);
+    TrainerOptions options =
+        TrainerOptions.defaults().withBatchSize(batch).withEpochs(3).withSync(sync).withSeed(1);
     List<EpochReport> h = new DistributedTrainer(jsc, model, options).fit(data, null, null);
     data.unpersist();
     List<EpochReport> timed = h.subList(1, h.size());
@@ -119,14 +134,25 @@ public final class SparkBench {
         median(timed.stream().mapToDouble(EpochReport::steadyImagesPerSecond).toArray());
     double teardown =
         median(timed.stream().mapToDouble(EpochReport::epochTeardownMillis).toArray());
-    double startup =
-        median(timed.stream().mapToDouble(EpochReport::epochStartupMillis).toArray());
+    double startup = median(timed.stream().mapToDouble(EpochReport::epochStartupMillis).toArray());
     String used = h.get(0).sync();
-    System.out.printf(Locale.ROOT, "%-5s params %,9d  %-11s partitions %d  batch %4d: "
+    System.out.printf(
+        Locale.ROOT,
+        "%-5s params %,9d  %-11s partitions %d  batch %4d: "
             + "%7.2f ms/step = %7.2f compute + %6.2f overhead; epoch start %5.1f ms, end %5.1f "
-            + "ms; %6.0f images/s (steady state %6.0f)%n", modelName,
-        model.paramCount(), used, partitions, batch, ms, compute, overhead, startup, teardown,
-        ips, steady);
+            + "ms; %6.0f images/s (steady state %6.0f)%n",
+        modelName,
+        model.paramCount(),
+        used,
+        partitions,
+        batch,
+        ms,
+        compute,
+        overhead,
+        startup,
+        teardown,
+        ips,
+        steady);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", modelName);
     r.put("params", model.paramCount());
@@ -156,10 +182,13 @@ public final class SparkBench {
       labels[i] = r.nextInt(10);
     }
     Sequential m = model("seed");
-    History h = m.fit(new Tensor(x, n, 28, 28, 1), Tensor.labels(labels),
-        new FitOptions().batchSize(batch).epochs(3).threads(threads).seed(1));
-    return median(h.epochs().subList(1, 3).stream()
-        .mapToDouble(History.Epoch::imagesPerSecond).toArray());
+    History h =
+        m.fit(
+            new Tensor(x, n, 28, 28, 1),
+            Tensor.labels(labels),
+            new FitOptions().batchSize(batch).epochs(3).threads(threads).seed(1));
+    return median(
+        h.epochs().subList(1, 3).stream().mapToDouble(History.Epoch::imagesPerSecond).toArray());
   }
 
   /**
@@ -187,20 +216,24 @@ public final class SparkBench {
     for (int p = 0; p < partitions; p++) {
       ids.add(p);
     }
-    JavaRDD<ImageBlock> blocks = jsc.parallelize(ids, partitions).map(p -> {
-      int from = (int) ((long) total * p / partitions);
-      int n = (int) ((long) total * (p + 1) / partitions) - from;
-      Random r = new Random(p);
-      byte[] pixels = new byte[n * 784];
-      r.nextBytes(pixels);
-      int[] labels = new int[n];
-      long[] rowIds = new long[n];
-      for (int i = 0; i < n; i++) {
-        labels[i] = r.nextInt(10);
-        rowIds[i] = from + i;
-      }
-      return new ImageBlock(28, 28, 1, pixels, labels, rowIds);
-    }).persist(StorageLevel.MEMORY_ONLY());
+    JavaRDD<ImageBlock> blocks =
+        jsc.parallelize(ids, partitions)
+            .map(
+                p -> {
+                  int from = (int) ((long) total * p / partitions);
+                  int n = (int) ((long) total * (p + 1) / partitions) - from;
+                  Random r = new Random(p);
+                  byte[] pixels = new byte[n * 784];
+                  r.nextBytes(pixels);
+                  int[] labels = new int[n];
+                  long[] rowIds = new long[n];
+                  for (int i = 0; i < n; i++) {
+                    labels[i] = r.nextInt(10);
+                    rowIds[i] = from + i;
+                  }
+                  return new ImageBlock(28, 28, 1, pixels, labels, rowIds);
+                })
+            .persist(StorageLevel.MEMORY_ONLY());
     blocks.count();
     return blocks;
   }

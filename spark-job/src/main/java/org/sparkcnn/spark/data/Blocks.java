@@ -11,23 +11,31 @@ public final class Blocks {
 
   /** An empty block of the model's image size (a partition with no rows). */
   public static ImageBlock empty(ModelInput in) {
-    return new ImageBlock(in.height(), in.width(), in.channels(), new byte[0], new int[0],
-        new long[0]);
+    return new ImageBlock(
+        in.height(), in.width(), in.channels(), new byte[0], new int[0], new long[0]);
   }
 
   /**
-   * Rows [from, to) of {@code source} as cached blocks, decoded now: every decoding error
-   * (bad image, wrong size, label out of range) surfaces here, before training starts.
+   * Rows [from, to) of {@code source} as cached blocks, decoded now: every decoding error (bad
+   * image, wrong size, label out of range) surfaces here, before training starts.
    */
-  public static JavaRDD<ImageBlock> cached(ImageSource source, long from, long to,
-      int partitions, String name) {
-    JavaRDD<ImageBlock> blocks = source.blocks(from, to, partitions)
-        .setName(name + ": " + source.describe() + " rows " + from + ".." + (to - 1))
-        .persist(StorageLevel.MEMORY_ONLY());
+  public static JavaRDD<ImageBlock> cached(
+      ImageSource source, long from, long to, int partitions, String name) {
+    JavaRDD<ImageBlock> blocks =
+        source
+            .blocks(from, to, partitions)
+            .setName(name + ": " + source.describe() + " rows " + from + ".." + (to - 1))
+            .persist(StorageLevel.MEMORY_ONLY());
     long n = blocks.map(b -> (long) b.size()).fold(0L, Long::sum);
     if (n != to - from) {
-      throw new IllegalStateException(name + " data: decoded " + n + " rows of " + source.describe()
-          + ", expected " + (to - from));
+      throw new IllegalStateException(
+          name
+              + " data: decoded "
+              + n
+              + " rows of "
+              + source.describe()
+              + ", expected "
+              + (to - from));
     }
     return blocks;
   }
@@ -36,9 +44,12 @@ public final class Blocks {
   public static long requireRows(ImageSource source, String role) {
     long n = source.count();
     if (n == 0) {
-      throw DatasetException.in(source.describe()).problem("The " + role + " data is empty")
-          .received("0 rows").expected("at least one labelled image")
-          .hint("check the path, the filter or the table name.").build();
+      throw DatasetException.in(source.describe())
+          .problem("The " + role + " data is empty")
+          .received("0 rows")
+          .expected("at least one labelled image")
+          .hint("check the path, the filter or the table name.")
+          .build();
     }
     return n;
   }
@@ -50,15 +61,24 @@ public final class Blocks {
    */
   public static long splitAt(long n, double fraction, String sourceName) {
     if (!(fraction > 0 && fraction < 1)) {
-      throw new IllegalArgumentException("validation_split must be in (0, 1); received "
-          + fraction);
+      throw new IllegalArgumentException(
+          "validation_split must be in (0, 1); received " + fraction);
     }
     long at = (long) Math.ceil(n * (1.0 - fraction));
     if (at <= 0 || at >= n) {
-      throw DatasetException.in(sourceName).problem("validation_split leaves a side empty")
-          .received(fraction + " of " + n + " rows: " + at + " for training, " + (n - at)
-              + " for validation")
-          .expected("at least one row on each side").build();
+      throw DatasetException.in(sourceName)
+          .problem("validation_split leaves a side empty")
+          .received(
+              fraction
+                  + " of "
+                  + n
+                  + " rows: "
+                  + at
+                  + " for training, "
+                  + (n - at)
+                  + " for validation")
+          .expected("at least one row on each side")
+          .build();
     }
     return at;
   }

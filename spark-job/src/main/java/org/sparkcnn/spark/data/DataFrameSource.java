@@ -13,13 +13,13 @@ import org.sparkcnn.spark.ImageBlock;
 import scala.Tuple2;
 
 /**
- * A DataFrame (table, Parquet files, anything Spark reads) with an image column and a label
- * column; see {@link ImageColumns} for the column types. Row ids follow the DataFrame's order:
- * partition by partition, row by row within each.
+ * A DataFrame (table, Parquet files, anything Spark reads) with an image column and a label column;
+ * see {@link ImageColumns} for the column types. Row ids follow the DataFrame's order: partition by
+ * partition, row by row within each.
  *
  * <p>Rows are decoded where they are read, then moved to their partition by id range, so the
- * shuffle carries uint8 pixels, never boxed rows of floats; each target partition is assembled
- * into one {@link ImageBlock} in id order.
+ * shuffle carries uint8 pixels, never boxed rows of floats; each target partition is assembled into
+ * one {@link ImageBlock} in id order.
  */
 public final class DataFrameSource implements ImageSource {
   private final Dataset<Row> df;
@@ -34,15 +34,14 @@ public final class DataFrameSource implements ImageSource {
   }
 
   /**
-   * Checks the columns against the schema now (missing column, unsupported type) and leaves
-   * the data unread.
+   * Checks the columns against the schema now (missing column, unsupported type) and leaves the
+   * data unread.
    *
    * @param name how logs and errors name the data, e.g. the table name or path
    */
-  public static DataFrameSource open(Dataset<Row> df, String imageCol, String labelCol,
-      ModelInput input, String name) {
-    return new DataFrameSource(df, ImageColumns.of(df.schema(), imageCol, labelCol, input),
-        name);
+  public static DataFrameSource open(
+      Dataset<Row> df, String imageCol, String labelCol, ModelInput input, String name) {
+    return new DataFrameSource(df, ImageColumns.of(df.schema(), imageCol, labelCol, input), name);
   }
 
   @Override
@@ -63,13 +62,17 @@ public final class DataFrameSource implements ImageSource {
 
   private long[] offsets() {
     if (offsets == null) {
-      List<Long> sizes = df.javaRDD().mapPartitions(it -> {
-        long n = 0;
-        for (; it.hasNext(); it.next()) {
-          n++;
-        }
-        return Collections.singletonList(n).iterator();
-      }).collect();
+      List<Long> sizes =
+          df.javaRDD()
+              .mapPartitions(
+                  it -> {
+                    long n = 0;
+                    for (; it.hasNext(); it.next()) {
+                      n++;
+                    }
+                    return Collections.singletonList(n).iterator();
+                  })
+              .collect();
       long[] o = new long[sizes.size() + 1];
       for (int p = 0; p < sizes.size(); p++) {
         o[p + 1] = o[p] + sizes.get(p);
@@ -92,13 +95,15 @@ public final class DataFrameSource implements ImageSource {
         .mapPartitionsWithIndex((p, rows) -> decoded(rows, start[p], from, to, cols), true)
         .mapToPair(r -> new Tuple2<>(r.id(), r))
         .partitionBy(new IdRangePartitioner(bounds))
-        .mapPartitionsWithIndex((p, it) -> Collections.singletonList(
-            assemble(it, bounds[p], bounds[p + 1], in)).iterator(), true);
+        .mapPartitionsWithIndex(
+            (p, it) ->
+                Collections.singletonList(assemble(it, bounds[p], bounds[p + 1], in)).iterator(),
+            true);
   }
 
   /** Lazily decodes the rows whose id is in [from, to); the others are skipped unread. */
-  private static Iterator<LabeledPixels> decoded(Iterator<Row> rows, long firstId, long from,
-      long to, ImageColumns cols) {
+  private static Iterator<LabeledPixels> decoded(
+      Iterator<Row> rows, long firstId, long from, long to, ImageColumns cols) {
     return new Iterator<>() {
       long id = firstId;
       LabeledPixels next;
@@ -129,8 +134,8 @@ public final class DataFrameSource implements ImageSource {
     };
   }
 
-  private static ImageBlock assemble(Iterator<Tuple2<Long, LabeledPixels>> it, long start,
-      long end, ModelInput in) {
+  private static ImageBlock assemble(
+      Iterator<Tuple2<Long, LabeledPixels>> it, long start, long end, ModelInput in) {
     int n = (int) (end - start);
     int size = in.imageSize();
     byte[] pixels = new byte[n * size];
@@ -146,9 +151,17 @@ public final class DataFrameSource implements ImageSource {
       filled++;
     }
     if (filled != n) {
-      throw new IllegalStateException("rows " + start + ".." + (end - 1) + ": received "
-          + filled + " rows, expected " + n + "; the DataFrame changed between two reads "
-          + "(cache it, or read a fixed snapshot)");
+      throw new IllegalStateException(
+          "rows "
+              + start
+              + ".."
+              + (end - 1)
+              + ": received "
+              + filled
+              + " rows, expected "
+              + n
+              + "; the DataFrame changed between two reads "
+              + "(cache it, or read a fixed snapshot)");
     }
     return new ImageBlock(in.height(), in.width(), in.channels(), pixels, labels, ids);
   }
@@ -174,8 +187,7 @@ public final class DataFrameSource implements ImageSource {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof IdRangePartitioner other
-          && java.util.Arrays.equals(bounds, other.bounds);
+      return o instanceof IdRangePartitioner other && java.util.Arrays.equals(bounds, other.bounds);
     }
 
     @Override

@@ -26,8 +26,8 @@ import org.sparkcnn.spark.ImageBlock;
  * the prefix ({@code data/fashion-mnist/train}) or the images file itself.
  *
  * <p>The driver reads the labels (4 bytes each) with {@link IdxReader} and the images header only,
- * and checks both against the model; each task then reads just its own rows' pixels, so neither
- * the driver nor a task ever holds the whole image file.
+ * and checks both against the model; each task then reads just its own rows' pixels, so neither the
+ * driver nor a task ever holds the whole image file.
  */
 public final class IdxSource implements ImageSource {
   static final String IMAGES = "-images-idx3-ubyte";
@@ -41,7 +41,11 @@ public final class IdxSource implements ImageSource {
   private final ModelInput input;
   private final List<String> classNames;
 
-  private IdxSource(JavaSparkContext jsc, String images, int[] labels, ModelInput input,
+  private IdxSource(
+      JavaSparkContext jsc,
+      String images,
+      int[] labels,
+      ModelInput input,
       List<String> classNames) {
     this.jsc = jsc;
     this.images = images;
@@ -55,8 +59,8 @@ public final class IdxSource implements ImageSource {
    *
    * @param classNames names of the label values, or null
    */
-  public static IdxSource open(JavaSparkContext jsc, String path, ModelInput input,
-      List<String> classNames) {
+  public static IdxSource open(
+      JavaSparkContext jsc, String path, ModelInput input, List<String> classNames) {
     Configuration conf = jsc.hadoopConfiguration();
     String imagesFile;
     String labelsFile;
@@ -71,30 +75,44 @@ public final class IdxSource implements ImageSource {
     try (InputStream in = open(conf, labelsFile)) {
       labels = IdxReader.readLabels(in, labelsFile);
     } catch (IOException e) {
-      throw DatasetException.in(labelsFile).problem("Cannot read IDX labels")
-          .received(e.toString()).cause(e).build();
+      throw DatasetException.in(labelsFile)
+          .problem("Cannot read IDX labels")
+          .received(e.toString())
+          .cause(e)
+          .build();
     }
     int[] header = readHeader(conf, imagesFile);
     if (header[0] != labels.length) {
-      throw DatasetException.in(imagesFile).problem("Image and label counts differ")
-          .received(header[0] + " images, but " + labels.length + " labels in '" + labelsFile
-              + "'")
+      throw DatasetException.in(imagesFile)
+          .problem("Image and label counts differ")
+          .received(header[0] + " images, but " + labels.length + " labels in '" + labelsFile + "'")
           .expected("one label per image")
-          .hint("the two files come from different splits (train vs t10k) or data sets.").build();
+          .hint("the two files come from different splits (train vs t10k) or data sets.")
+          .build();
     }
     if (header[1] != input.height() || header[2] != input.width() || input.channels() != 1) {
-      throw DatasetException.in(imagesFile).at("header")
+      throw DatasetException.in(imagesFile)
+          .at("header")
           .problem("Image size differs from the model input")
           .received(header[1] + " x " + header[2] + " x 1 (H x W x C)")
           .expected(input.shapeText())
-          .hint("IDX images are grayscale; the model's input_shape must be [" + header[1] + ", "
-              + header[2] + ", 1].").build();
+          .hint(
+              "IDX images are grayscale; the model's input_shape must be ["
+                  + header[1]
+                  + ", "
+                  + header[2]
+                  + ", 1].")
+          .build();
     }
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] >= input.classes()) {
-        throw DatasetException.in(labelsFile).at("label " + i).problem("Label out of range")
-            .received(Integer.toString(labels[i])).expected(input.labelRangeText())
-            .hint("the model's last layer has fewer units than the data has classes.").build();
+        throw DatasetException.in(labelsFile)
+            .at("label " + i)
+            .problem("Label out of range")
+            .received(Integer.toString(labels[i]))
+            .expected(input.labelRangeText())
+            .hint("the model's last layer has fewer units than the data has classes.")
+            .build();
       }
     }
     return new IdxSource(jsc, imagesFile, labels, input, classNames);
@@ -128,14 +146,17 @@ public final class IdxSource implements ImageSource {
         SerializableConfiguration.broadcast(jsc.sc(), jsc.hadoopConfiguration());
     String file = images;
     ModelInput in = input;
-    return jsc.parallelize(slices, partitions).mapPartitions(it -> {
-      List<ImageBlock> out = new ArrayList<>(1);
-      while (it.hasNext()) {
-        out.add(readSlice(conf.value().value(), file, it.next(), in));
-      }
-      return out.isEmpty() ? Collections.singletonList(Blocks.empty(in)).iterator()
-          : out.iterator();
-    });
+    return jsc.parallelize(slices, partitions)
+        .mapPartitions(
+            it -> {
+              List<ImageBlock> out = new ArrayList<>(1);
+              while (it.hasNext()) {
+                out.add(readSlice(conf.value().value(), file, it.next(), in));
+              }
+              return out.isEmpty()
+                  ? Collections.singletonList(Blocks.empty(in)).iterator()
+                  : out.iterator();
+            });
   }
 
   private static ImageBlock readSlice(Configuration conf, String file, Slice s, ModelInput in)
@@ -152,18 +173,29 @@ public final class IdxSource implements ImageSource {
         stream.skipNBytes(HEADER_BYTES + s.start() * size);
         int got = stream.readNBytes(pixels, 0, pixels.length);
         if (got < pixels.length) {
-          throw DatasetException.in(file).at("image " + (s.start() + got / size))
+          throw DatasetException.in(file)
+              .at("image " + (s.start() + got / size))
               .problem("IDX file is truncated")
               .received("the data ends inside image " + (s.start() + got / size))
-              .expected("images " + s.start() + ".." + (s.start() + n - 1) + " of " + size
-                  + " bytes each, as the header declares")
-              .hint("the download or copy was interrupted; fetch the file again.").build();
+              .expected(
+                  "images "
+                      + s.start()
+                      + ".."
+                      + (s.start() + n - 1)
+                      + " of "
+                      + size
+                      + " bytes each, as the header declares")
+              .hint("the download or copy was interrupted; fetch the file again.")
+              .build();
         }
       } catch (java.io.EOFException e) {
-        throw DatasetException.in(file).problem("IDX file is truncated")
+        throw DatasetException.in(file)
+            .problem("IDX file is truncated")
             .received("the data ends before image " + s.start())
             .expected("the image count the header declares")
-            .hint("the download or copy was interrupted; fetch the file again.").cause(e).build();
+            .hint("the download or copy was interrupted; fetch the file again.")
+            .cause(e)
+            .build();
       }
     }
     return new ImageBlock(in.height(), in.width(), 1, pixels, s.labels(), ids);
@@ -174,28 +206,41 @@ public final class IdxSource implements ImageSource {
     try (InputStream in = open(conf, file)) {
       byte[] h = in.readNBytes(HEADER_BYTES);
       if (h.length < HEADER_BYTES) {
-        throw DatasetException.in(file).at("header").problem("IDX file ends inside its header")
-            .received(h.length + " bytes").expected(HEADER_BYTES + " header bytes")
-            .hint("the file is truncated or empty.").build();
+        throw DatasetException.in(file)
+            .at("header")
+            .problem("IDX file ends inside its header")
+            .received(h.length + " bytes")
+            .expected(HEADER_BYTES + " header bytes")
+            .hint("the file is truncated or empty.")
+            .build();
       }
       int magic = intAt(h, 0);
       if (magic != IMAGES_MAGIC) {
-        throw DatasetException.in(file).at("header bytes 0-3")
+        throw DatasetException.in(file)
+            .at("header bytes 0-3")
             .problem("Not an idx3 images file: the magic number is wrong")
             .received(String.format("0x%08X", magic))
             .expected(String.format("0x%08X (idx3 unsigned bytes)", IMAGES_MAGIC))
-            .hint(magic == 0x00000801 ? "this is a labels file; name the images file or the "
-                + "prefix." : "this is not an MNIST-style images file.").build();
+            .hint(
+                magic == 0x00000801
+                    ? "this is a labels file; name the images file or the " + "prefix."
+                    : "this is not an MNIST-style images file.")
+            .build();
       }
       return new int[] {intAt(h, 4), intAt(h, 8), intAt(h, 12)};
     } catch (IOException e) {
-      throw DatasetException.in(file).problem("Cannot read IDX images").received(e.toString())
-          .cause(e).build();
+      throw DatasetException.in(file)
+          .problem("Cannot read IDX images")
+          .received(e.toString())
+          .cause(e)
+          .build();
     }
   }
 
   private static int intAt(byte[] b, int o) {
-    return ((b[o] & 0xFF) << 24) | ((b[o + 1] & 0xFF) << 16) | ((b[o + 2] & 0xFF) << 8)
+    return ((b[o] & 0xFF) << 24)
+        | ((b[o + 1] & 0xFF) << 16)
+        | ((b[o + 2] & 0xFF) << 8)
         | (b[o + 3] & 0xFF);
   }
 
@@ -221,15 +266,23 @@ public final class IdxSource implements ImageSource {
       }
       Path p = new Path(prefix);
       boolean dir = p.getFileSystem(conf).isDirectory(p);
-      throw DatasetException.in(prefix).problem("IDX file is missing")
+      throw DatasetException.in(prefix)
+          .problem("IDX file is missing")
           .received("neither " + prefix + suffix + " nor " + prefix + suffix + ".gz")
           .expected("a path prefix P naming P" + IMAGES + "(.gz) and P" + LABELS + "(.gz)")
-          .hint(dir ? "this is a directory: add the split, e.g. " + prefix.replaceAll("/$", "")
-              + "/train or /t10k." : "run scripts/fetch-fashion-mnist for Fashion-MNIST.")
+          .hint(
+              dir
+                  ? "this is a directory: add the split, e.g. "
+                      + prefix.replaceAll("/$", "")
+                      + "/train or /t10k."
+                  : "run scripts/fetch-fashion-mnist for Fashion-MNIST.")
           .build();
     } catch (IOException e) {
-      throw DatasetException.in(prefix).problem("Cannot look for IDX files")
-          .received(e.toString()).cause(e).build();
+      throw DatasetException.in(prefix)
+          .problem("Cannot look for IDX files")
+          .received(e.toString())
+          .cause(e)
+          .build();
     }
   }
 }

@@ -21,8 +21,8 @@ import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.datasets.ImageDecoder;
 
 /**
- * Reads the image and label of a DataFrame row into uint8 pixels (H, W, C) and a class index,
- * after checking the column types once against the schema. The image column may hold:
+ * Reads the image and label of a DataFrame row into uint8 pixels (H, W, C) and a class index, after
+ * checking the column types once against the schema. The image column may hold:
  *
  * <ul>
  *   <li>{@code binary}: encoded PNG, JPEG, BMP or GIF bytes, decoded at exactly the model's size
@@ -30,18 +30,18 @@ import org.sparkcnn.datasets.ImageDecoder;
  *   <li>{@code array<int|long|short|byte>}: raw pixels 0..255, flattened (H, W, C) channels-last.
  *   <li>{@code array<float|double>}: model inputs, flattened (H, W, C); each value v must be a
  *       pixel times the model's rescale, v = k * rescale with k in 0..255 (with rescale 1/255:
- *       multiples of 1/255 in [0, 1]). Such values are stored as the byte k, which is lossless;
- *       any other value (0.5 with rescale 1/255, a normalised -0.42, NaN) is an error naming the
- *       row, because the compact cache holds one byte per pixel.
- *   <li>Spark's image struct ({@code origin, height, width, nChannels, mode, data}, as
- *       {@code spark.read.format("image")} writes it): data is row-major BGR(A) bytes; its height
- *       and width must be the model's, 1 channel for a 1-channel model, 1, 3 or 4 channels for a
+ *       multiples of 1/255 in [0, 1]). Such values are stored as the byte k, which is lossless; any
+ *       other value (0.5 with rescale 1/255, a normalised -0.42, NaN) is an error naming the row,
+ *       because the compact cache holds one byte per pixel.
+ *   <li>Spark's image struct ({@code origin, height, width, nChannels, mode, data}, as {@code
+ *       spark.read.format("image")} writes it): data is row-major BGR(A) bytes; its height and
+ *       width must be the model's, 1 channel for a 1-channel model, 1, 3 or 4 channels for a
  *       3-channel model (gray replicated, BGR reordered to RGB, alpha dropped).
  * </ul>
  *
  * <p>Labels: any integer column, or a float/double column holding whole numbers (Spark ML's
- * convention), in [0, classes). Nulls, NaN and out-of-range values are errors naming the row.
- * Row numbers in errors are global, counting from 0 in the DataFrame's order.
+ * convention), in [0, classes). Nulls, NaN and out-of-range values are errors naming the row. Row
+ * numbers in errors are global, counting from 0 in the DataFrame's order.
  */
 public final class ImageColumns implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -49,7 +49,12 @@ public final class ImageColumns implements Serializable {
       List.of("origin", "height", "width", "nChannels", "mode", "data");
 
   /** How the image column stores an image. */
-  public enum Kind { BINARY, INT_ARRAY, FLOAT_ARRAY, IMAGE_STRUCT }
+  public enum Kind {
+    BINARY,
+    INT_ARRAY,
+    FLOAT_ARRAY,
+    IMAGE_STRUCT
+  }
 
   private final String imageCol;
   private final String labelCol;
@@ -67,8 +72,15 @@ public final class ImageColumns implements Serializable {
   // Where image errors say the image came from.
   private String imageSource;
 
-  private ImageColumns(String imageCol, String labelCol, int imageIndex, int labelIndex,
-      Kind kind, DataType elementType, DataType labelType, ModelInput input,
+  private ImageColumns(
+      String imageCol,
+      String labelCol,
+      int imageIndex,
+      int labelIndex,
+      Kind kind,
+      DataType elementType,
+      DataType labelType,
+      ModelInput input,
       StructType struct) {
     this.imageCol = imageCol;
     this.labelCol = labelCol;
@@ -101,11 +113,11 @@ public final class ImageColumns implements Serializable {
   private static final int STRUCT_FIELDS = 5;
 
   /**
-   * Checks the schema: the image column exists and has a supported type; the label column (null
-   * for scoring) exists and is numeric. Fails before any job runs.
+   * Checks the schema: the image column exists and has a supported type; the label column (null for
+   * scoring) exists and is numeric. Fails before any job runs.
    */
-  public static ImageColumns of(StructType schema, String imageCol, String labelCol,
-      ModelInput input) {
+  public static ImageColumns of(
+      StructType schema, String imageCol, String labelCol, ModelInput input) {
     int imageIndex = fieldIndex(schema, imageCol, "image");
     DataType type = schema.fields()[imageIndex].dataType();
     Kind kind;
@@ -126,9 +138,12 @@ public final class ImageColumns implements Serializable {
       throw DatasetException.in("DataFrame column " + imageCol)
           .problem("Image column has an unsupported type")
           .received(type.simpleString())
-          .expected("binary (encoded PNG/JPEG), array<int|float|double> (flattened height x "
-              + "width x channels = " + input.imageSize() + " values), or Spark's image struct "
-              + "(origin, height, width, nChannels, mode, data)")
+          .expected(
+              "binary (encoded PNG/JPEG), array<int|float|double> (flattened height x "
+                  + "width x channels = "
+                  + input.imageSize()
+                  + " values), or Spark's image struct "
+                  + "(origin, height, width, nChannels, mode, data)")
           .hint("choose the column with image_col (imageCol in Spark ML).")
           .build();
     }
@@ -137,7 +152,8 @@ public final class ImageColumns implements Serializable {
     if (labelCol != null) {
       labelIndex = fieldIndex(schema, labelCol, "label");
       labelType = schema.fields()[labelIndex].dataType();
-      if (!isInteger(labelType) && !(labelType instanceof FloatType)
+      if (!isInteger(labelType)
+          && !(labelType instanceof FloatType)
           && !(labelType instanceof DoubleType)) {
         throw DatasetException.in("DataFrame column " + labelCol)
             .problem("Label column has an unsupported type")
@@ -147,17 +163,34 @@ public final class ImageColumns implements Serializable {
             .build();
       }
     }
-    return new ImageColumns(imageCol, labelCol, imageIndex, labelIndex, kind, element,
-        labelType, input, kind == Kind.IMAGE_STRUCT ? (StructType) type : null);
+    return new ImageColumns(
+        imageCol,
+        labelCol,
+        imageIndex,
+        labelIndex,
+        kind,
+        element,
+        labelType,
+        input,
+        kind == Kind.IMAGE_STRUCT ? (StructType) type : null);
   }
 
   /**
-   * The same columns with image errors naming {@code source} (e.g. "SQL function argument")
-   * instead of the DataFrame column, for a column the user did not name.
+   * The same columns with image errors naming {@code source} (e.g. "SQL function argument") instead
+   * of the DataFrame column, for a column the user did not name.
    */
   public ImageColumns withImageSource(String source) {
-    ImageColumns c = new ImageColumns(imageCol, labelCol, imageIndex, labelIndex, kind,
-        elementType, labelType, input, struct);
+    ImageColumns c =
+        new ImageColumns(
+            imageCol,
+            labelCol,
+            imageIndex,
+            labelIndex,
+            kind,
+            elementType,
+            labelType,
+            input,
+            struct);
     c.imageSource = source;
     return c;
   }
@@ -188,8 +221,9 @@ public final class ImageColumns implements Serializable {
       throw nullImage(entry);
     }
     switch (kind) {
-      case BINARY -> decoder().decodeInto((byte[]) row.get(imageIndex),
-          imageSource + ", " + entry, dest, offset);
+      case BINARY ->
+          decoder()
+              .decodeInto((byte[]) row.get(imageIndex), imageSource + ", " + entry, dest, offset);
       case INT_ARRAY -> intArray(row.getList(imageIndex), entry, dest, offset);
       case FLOAT_ARRAY -> floatArray(row.get(imageIndex), row, entry, dest, offset);
       case IMAGE_STRUCT -> imageStruct(row.getStruct(imageIndex), entry, dest, offset);
@@ -199,38 +233,47 @@ public final class ImageColumns implements Serializable {
 
   /**
    * As {@link #decodeImage(Row, Object, byte[], int)} for a row in Spark's internal format (the
-   * rows of {@code queryExecution().toRdd()}), read without converting it to a {@link Row}:
-   * the same rules and the same errors. {@code entry} names the row in errors; its {@code
-   * toString()} is only called when there is one.
+   * rows of {@code queryExecution().toRdd()}), read without converting it to a {@link Row}: the
+   * same rules and the same errors. {@code entry} names the row in errors; its {@code toString()}
+   * is only called when there is one.
    */
   public void decodeImage(InternalRow row, Object entry, byte[] dest, int offset) {
     if (row.isNullAt(imageIndex)) {
       throw nullImage(entry);
     }
     switch (kind) {
-      case BINARY -> decoder().decodeInto(row.getBinary(imageIndex),
-          imageSource + ", " + entry, dest, offset);
+      case BINARY ->
+          decoder().decodeInto(row.getBinary(imageIndex), imageSource + ", " + entry, dest, offset);
       case INT_ARRAY -> intArray(row.getArray(imageIndex), entry, dest, offset);
       case FLOAT_ARRAY -> floatArray(row.getArray(imageIndex), entry, dest, offset);
       case IMAGE_STRUCT -> {
         InternalRow s = row.getStruct(imageIndex, structSize);
         int[] at = structIndex;
-        String nullField = s.isNullAt(at[HEIGHT]) ? "height" : s.isNullAt(at[WIDTH]) ? "width"
-            : s.isNullAt(at[CHANNELS]) ? "nChannels" : null;
-        imageStruct(nullField, nullField != null ? 0 : s.getInt(at[HEIGHT]),
+        String nullField =
+            s.isNullAt(at[HEIGHT])
+                ? "height"
+                : s.isNullAt(at[WIDTH]) ? "width" : s.isNullAt(at[CHANNELS]) ? "nChannels" : null;
+        imageStruct(
+            nullField,
+            nullField != null ? 0 : s.getInt(at[HEIGHT]),
             nullField != null ? 0 : s.getInt(at[WIDTH]),
             nullField != null ? 0 : s.getInt(at[CHANNELS]),
             s.isNullAt(at[ORIGIN]) ? null : s.getUTF8String(at[ORIGIN]),
-            s.isNullAt(at[DATA]) ? null : s.getBinary(at[DATA]), entry, dest, offset);
+            s.isNullAt(at[DATA]) ? null : s.getBinary(at[DATA]),
+            entry,
+            dest,
+            offset);
       }
       default -> throw new IllegalStateException("unknown image kind " + kind);
     }
   }
 
   private DatasetException nullImage(Object entry) {
-    return imageError(entry, "Image is null").received("null")
+    return imageError(entry, "Image is null")
+        .received("null")
         .expected("an image of " + input.shapeText())
-        .hint("drop or fill rows with missing images first.").build();
+        .hint("drop or fill rows with missing images first.")
+        .build();
   }
 
   /** Row {@code row}'s label, checked against the model's classes. */
@@ -239,13 +282,16 @@ public final class ImageColumns implements Serializable {
       throw new IllegalStateException("no label column was given");
     }
     if (row.isNullAt(labelIndex)) {
-      throw error(labelCol, "row " + rowId, "Label is null").received("null")
-          .expected(input.labelRangeText()).build();
+      throw error(labelCol, "row " + rowId, "Label is null")
+          .received("null")
+          .expected(input.labelRangeText())
+          .build();
     }
     Object v = row.get(labelIndex);
     double d = ((Number) v).doubleValue();
     if (!(d >= 0 && d < input.classes() && d == Math.rint(d))) {
-      throw error(labelCol, "row " + rowId, "Label out of range").received(String.valueOf(v))
+      throw error(labelCol, "row " + rowId, "Label out of range")
+          .received(String.valueOf(v))
           .expected(input.labelRangeText())
           .hint("the data has more classes than the model outputs, or labels are not 0-based.")
           .build();
@@ -320,9 +366,9 @@ public final class ImageColumns implements Serializable {
   }
 
   /**
-   * A float/double array: read from the array under Spark's Scala sequence when there is one
-   * (a primitive float[] or double[], or boxed values), else through {@code Row.getList}, which
-   * boxes and wraps every element: the fast path matters when scoring at kernel speed.
+   * A float/double array: read from the array under Spark's Scala sequence when there is one (a
+   * primitive float[] or double[], or boxed values), else through {@code Row.getList}, which boxes
+   * and wraps every element: the fast path matters when scoring at kernel speed.
    */
   private void floatArray(Object value, Row row, Object entry, byte[] dest, int offset) {
     Object array = null;
@@ -345,16 +391,16 @@ public final class ImageColumns implements Serializable {
       checkLength(boxed.length, entry);
       for (int i = 0; i < boxed.length; i++) {
         Object o = boxed[i];
-        dest[offset + i] = floatPixel(o == null ? Double.NaN : ((Number) o).doubleValue(), o, i,
-            entry);
+        dest[offset + i] =
+            floatPixel(o == null ? Double.NaN : ((Number) o).doubleValue(), o, i, entry);
       }
     } else {
       List<Object> values = row.getList(imageIndex);
       checkLength(values.size(), entry);
       for (int i = 0; i < values.size(); i++) {
         Object o = values.get(i);
-        dest[offset + i] = floatPixel(o == null ? Double.NaN : ((Number) o).doubleValue(), o, i,
-            entry);
+        dest[offset + i] =
+            floatPixel(o == null ? Double.NaN : ((Number) o).doubleValue(), o, i, entry);
       }
     }
   }
@@ -368,26 +414,38 @@ public final class ImageColumns implements Serializable {
     if (!(k >= 0 && k <= 255 && Math.abs(v / rescale - k) <= tolerance)) {
       throw imageError(entry, "Image value is not a pixel times the model's rescale")
           .received(shown + " at index " + i + " (" + elementType.simpleString() + ")")
-          .expected("k * " + rescale + " for an integer k in 0..255 (rescale 1/255: "
-              + "multiples of 1/255 in [0, 1])")
-          .hint("pass raw pixels 0..255 as array<int>, or set rescale to the factor your "
-              + "floats were scaled by; normalised (mean/std) inputs are not supported.")
+          .expected(
+              "k * "
+                  + rescale
+                  + " for an integer k in 0..255 (rescale 1/255: "
+                  + "multiples of 1/255 in [0, 1])")
+          .hint(
+              "pass raw pixels 0..255 as array<int>, or set rescale to the factor your "
+                  + "floats were scaled by; normalised (mean/std) inputs are not supported.")
           .build();
     }
     return (byte) (int) k;
   }
 
-
   private void imageStruct(Row image, Object entry, byte[] dest, int offset) {
     // A Row carries its own schema (a SQL function sees structs of any field order).
     int[] at = image.schema() == null ? structIndex : structIndex(image.schema());
-    String nullField = image.isNullAt(at[HEIGHT]) ? "height" : image.isNullAt(at[WIDTH])
-        ? "width" : image.isNullAt(at[CHANNELS]) ? "nChannels" : null;
-    imageStruct(nullField, nullField != null ? 0 : image.getInt(at[HEIGHT]),
+    String nullField =
+        image.isNullAt(at[HEIGHT])
+            ? "height"
+            : image.isNullAt(at[WIDTH])
+                ? "width"
+                : image.isNullAt(at[CHANNELS]) ? "nChannels" : null;
+    imageStruct(
+        nullField,
+        nullField != null ? 0 : image.getInt(at[HEIGHT]),
         nullField != null ? 0 : image.getInt(at[WIDTH]),
         nullField != null ? 0 : image.getInt(at[CHANNELS]),
         image.isNullAt(at[ORIGIN]) ? null : image.getString(at[ORIGIN]),
-        (byte[]) image.get(at[DATA]), entry, dest, offset);
+        (byte[]) image.get(at[DATA]),
+        entry,
+        dest,
+        offset);
   }
 
   /**
@@ -396,36 +454,51 @@ public final class ImageColumns implements Serializable {
    * @param nullField the first of height, width, nChannels that is null, or null
    * @param originValue the origin (a String or UTF8String), or null; only shown in errors
    */
-  private void imageStruct(String nullField, int h, int w, int n, Object originValue,
-      byte[] data, Object entry, byte[] dest, int offset) {
+  private void imageStruct(
+      String nullField,
+      int h,
+      int w,
+      int n,
+      Object originValue,
+      byte[] data,
+      Object entry,
+      byte[] dest,
+      int offset) {
     if (nullField != null) {
-      throw imageError(entry, "Image struct field is null").received(nullField + " = null")
-          .expected("height, width and nChannels of the image, as spark.read.format(\"image\")"
-              + " writes them")
+      throw imageError(entry, "Image struct field is null")
+          .received(nullField + " = null")
+          .expected(
+              "height, width and nChannels of the image, as spark.read.format(\"image\")"
+                  + " writes them")
           .hint("the struct was built by hand or the image failed to load; drop such rows.")
           .build();
     }
     int c = input.channels();
     boolean sizeOk = h == input.height() && w == input.width();
     boolean channelsOk = c == 1 ? n == 1 : c == 3 && (n == 1 || n == 3 || n == 4);
-    String origin = sizeOk && channelsOk && data != null && data.length == h * w * n ? ""
-        : originValue == null ? "" : " (origin " + originValue + ")";
+    String origin =
+        sizeOk && channelsOk && data != null && data.length == h * w * n
+            ? ""
+            : originValue == null ? "" : " (origin " + originValue + ")";
     if (!sizeOk) {
       throw imageError(entry, "Image size differs from the model input")
           .received(h + " x " + w + " (H x W)" + origin)
           .expected(input.height() + " x " + input.width())
-          .hint("resize the images before training; the model's input size is fixed.").build();
+          .hint("resize the images before training; the model's input size is fixed.")
+          .build();
     }
     if (!channelsOk) {
       throw imageError(entry, "Image channels do not fit the model input")
           .received(n + " channels" + origin)
           .expected(c == 1 ? "1 channel (grayscale)" : "1, 3 or 4 channels for an RGB model")
-          .hint("convert the images to " + (c == 1 ? "grayscale" : "RGB") + " first.").build();
+          .hint("convert the images to " + (c == 1 ? "grayscale" : "RGB") + " first.")
+          .build();
     }
     if (data == null || data.length != h * w * n) {
       throw imageError(entry, "Image struct data has the wrong length")
           .received((data == null ? "null" : data.length + " bytes") + origin)
-          .expected(h + " x " + w + " x " + n + " = " + (h * w * n) + " bytes").build();
+          .expected(h + " x " + w + " x " + n + " = " + (h * w * n) + " bytes")
+          .build();
     }
     for (int p = 0; p < h * w; p++) {
       if (c == 1) {
@@ -445,8 +518,11 @@ public final class ImageColumns implements Serializable {
     if (length != input.imageSize()) {
       throw imageError(entry, "Image array has the wrong length")
           .received(length + " values")
-          .expected(input.imageSize() + " values: the model input " + input.shapeText()
-              + ", flattened channels-last")
+          .expected(
+              input.imageSize()
+                  + " values: the model input "
+                  + input.shapeText()
+                  + ", flattened channels-last")
           .hint("the images were made for another model, or flattened at another size.")
           .build();
     }
@@ -457,12 +533,15 @@ public final class ImageColumns implements Serializable {
   }
 
   private static DatasetException.Builder error(String column, Object entry, String problem) {
-    return DatasetException.in("DataFrame column " + column).at(String.valueOf(entry))
+    return DatasetException.in("DataFrame column " + column)
+        .at(String.valueOf(entry))
         .problem(problem);
   }
 
   private static boolean isInteger(DataType t) {
-    return t instanceof IntegerType || t instanceof LongType || t instanceof ShortType
+    return t instanceof IntegerType
+        || t instanceof LongType
+        || t instanceof ShortType
         || t instanceof ByteType;
   }
 
@@ -474,16 +553,23 @@ public final class ImageColumns implements Serializable {
     }
     StringBuilder present = new StringBuilder();
     for (StructField f : schema.fields()) {
-      present.append(present.length() == 0 ? "" : ", ").append(f.name()).append(' ')
+      present
+          .append(present.length() == 0 ? "" : ", ")
+          .append(f.name())
+          .append(' ')
           .append(f.dataType().simpleString());
     }
     throw DatasetException.in("DataFrame")
         .problem("The " + role + " column is missing")
-        .received("no column '" + column + "'; columns: " + (present.length() == 0 ? "none"
-            : present))
+        .received(
+            "no column '" + column + "'; columns: " + (present.length() == 0 ? "none" : present))
         .expected("a column '" + column + "' holding the " + role + "s")
-        .hint("name the column with " + role + "_col in the job config (" + role
-            + "Col in Spark ML).")
+        .hint(
+            "name the column with "
+                + role
+                + "_col in the job config ("
+                + role
+                + "Col in Spark ML).")
         .build();
   }
 }

@@ -22,11 +22,11 @@ import org.sparkcnn.datasets.ImageFolderReader;
 import org.sparkcnn.spark.ImageBlock;
 
 /**
- * An image folder {@code root/<class name>/<image file>} on any Hadoop file system, with the
- * layout rules and order of {@link ImageFolderReader}: class folders sorted by name give labels
- * 0, 1, ...; files sorted by name within a class; names starting with "." ignored; a file at the
- * top level, a folder inside a class folder or an empty class folder is an error. The driver
- * lists the files; each task reads and decodes its own, at exactly the model's size.
+ * An image folder {@code root/<class name>/<image file>} on any Hadoop file system, with the layout
+ * rules and order of {@link ImageFolderReader}: class folders sorted by name give labels 0, 1, ...;
+ * files sorted by name within a class; names starting with "." ignored; a file at the top level, a
+ * folder inside a class folder or an empty class folder is an error. The driver lists the files;
+ * each task reads and decodes its own, at exactly the model's size.
  */
 public final class ImageFolderSource implements ImageSource {
   private final JavaSparkContext jsc;
@@ -36,8 +36,13 @@ public final class ImageFolderSource implements ImageSource {
   private final int[] labels;
   private final ModelInput input;
 
-  private ImageFolderSource(JavaSparkContext jsc, String root, List<String> classNames,
-      String[] files, int[] labels, ModelInput input) {
+  private ImageFolderSource(
+      JavaSparkContext jsc,
+      String root,
+      List<String> classNames,
+      String[] files,
+      int[] labels,
+      ModelInput input) {
     this.jsc = jsc;
     this.root = root;
     this.classNames = classNames;
@@ -53,9 +58,11 @@ public final class ImageFolderSource implements ImageSource {
     try {
       FileSystem fs = rootPath.getFileSystem(conf);
       if (!fs.isDirectory(rootPath)) {
-        throw DatasetException.in(root).problem("Image folder does not exist")
+        throw DatasetException.in(root)
+            .problem("Image folder does not exist")
             .received(fs.exists(rootPath) ? "a file" : "nothing at that path")
-            .expected("a folder laid out as <root>/<class name>/<image file>").build();
+            .expected("a folder laid out as <root>/<class name>/<image file>")
+            .build();
       }
       List<String> classNames = new ArrayList<>();
       List<String> files = new ArrayList<>();
@@ -63,10 +70,13 @@ public final class ImageFolderSource implements ImageSource {
       for (FileStatus classDir : visible(fs, rootPath)) {
         if (!classDir.isDirectory()) {
           throw DatasetException.in(classDir.getPath().toString())
-              .problem("File at the top level of an image folder").received("a file")
+              .problem("File at the top level of an image folder")
+              .received("a file")
               .expected("a folder per class: <root>/<class name>/<image file>")
-              .hint("images directly under the root have no class; move them into a class "
-                  + "folder.").build();
+              .hint(
+                  "images directly under the root have no class; move them into a class "
+                      + "folder.")
+              .build();
         }
         int label = classNames.size();
         classNames.add(classDir.getPath().getName());
@@ -74,44 +84,67 @@ public final class ImageFolderSource implements ImageSource {
         for (FileStatus f : visible(fs, classDir.getPath())) {
           if (f.isDirectory()) {
             throw DatasetException.in(f.getPath().toString())
-                .problem("Folder inside a class folder").received("a folder")
+                .problem("Folder inside a class folder")
+                .received("a folder")
                 .expected("image files only, one level below the class folder")
-                .hint("nested folders are not read; move their images up or make them "
-                    + "classes.").build();
+                .hint(
+                    "nested folders are not read; move their images up or make them " + "classes.")
+                .build();
           }
           files.add(f.getPath().toString());
           labels.add(label);
         }
         if (files.size() == before) {
-          throw DatasetException.in(root).at("class '" + classDir.getPath().getName() + "'")
-              .problem("Class folder is empty").received("no files")
+          throw DatasetException.in(root)
+              .at("class '" + classDir.getPath().getName() + "'")
+              .problem("Class folder is empty")
+              .received("no files")
               .expected("at least one image")
-              .hint("remove the folder, or add its images; an empty class still takes a label "
-                  + "index.").build();
+              .hint(
+                  "remove the folder, or add its images; an empty class still takes a label "
+                      + "index.")
+              .build();
         }
       }
       if (classNames.isEmpty()) {
-        throw DatasetException.in(root).problem("Image folder has no class folders")
+        throw DatasetException.in(root)
+            .problem("Image folder has no class folders")
             .received("an empty folder")
-            .expected("at least one folder <root>/<class name>/ holding images").build();
+            .expected("at least one folder <root>/<class name>/ holding images")
+            .build();
       }
       if (classNames.size() != input.classes()) {
-        throw DatasetException.in(root).problem("Image folder classes do not match the model")
+        throw DatasetException.in(root)
+            .problem("Image folder classes do not match the model")
             .received(classNames.size() + " class folders " + abbreviate(classNames))
             .expected(input.classes() + " classes, one per model output")
-            .hint("change the last layer's units, or the folders.").build();
+            .hint("change the last layer's units, or the folders.")
+            .build();
       }
-      return new ImageFolderSource(jsc, root, classNames, files.toArray(new String[0]),
-          labels.stream().mapToInt(Integer::intValue).toArray(), input);
+      return new ImageFolderSource(
+          jsc,
+          root,
+          classNames,
+          files.toArray(new String[0]),
+          labels.stream().mapToInt(Integer::intValue).toArray(),
+          input);
     } catch (IOException e) {
-      throw DatasetException.in(root).problem("Cannot list image folder").received(e.toString())
-          .cause(e).build();
+      throw DatasetException.in(root)
+          .problem("Cannot list image folder")
+          .received(e.toString())
+          .cause(e)
+          .build();
     }
   }
 
   @Override
   public String describe() {
-    return "image folder " + root + " (" + files.length + " images, " + classNames.size()
+    return "image folder "
+        + root
+        + " ("
+        + files.length
+        + " images, "
+        + classNames.size()
         + " classes)";
   }
 
@@ -131,24 +164,29 @@ public final class ImageFolderSource implements ImageSource {
   public JavaRDD<ImageBlock> blocks(long from, long to, int partitions) {
     List<Slice> slices = new ArrayList<>();
     for (long[] r : RowRanges.pairs(from, to, partitions)) {
-      slices.add(new Slice(r[0], Arrays.copyOfRange(files, (int) r[0], (int) r[1]),
-          Arrays.copyOfRange(labels, (int) r[0], (int) r[1])));
+      slices.add(
+          new Slice(
+              r[0],
+              Arrays.copyOfRange(files, (int) r[0], (int) r[1]),
+              Arrays.copyOfRange(labels, (int) r[0], (int) r[1])));
     }
     Broadcast<SerializableConfiguration> conf =
         SerializableConfiguration.broadcast(jsc.sc(), jsc.hadoopConfiguration());
     ModelInput in = input;
-    return jsc.parallelize(slices, partitions).mapPartitions(it -> {
-      List<ImageBlock> out = new ArrayList<>(1);
-      while (it.hasNext()) {
-        out.add(decode(conf.value().value(), it.next(), in));
-      }
-      return out.isEmpty() ? Collections.singletonList(Blocks.empty(in)).iterator()
-          : out.iterator();
-    });
+    return jsc.parallelize(slices, partitions)
+        .mapPartitions(
+            it -> {
+              List<ImageBlock> out = new ArrayList<>(1);
+              while (it.hasNext()) {
+                out.add(decode(conf.value().value(), it.next(), in));
+              }
+              return out.isEmpty()
+                  ? Collections.singletonList(Blocks.empty(in)).iterator()
+                  : out.iterator();
+            });
   }
 
-  private static ImageBlock decode(Configuration conf, Slice s, ModelInput in)
-      throws IOException {
+  private static ImageBlock decode(Configuration conf, Slice s, ModelInput in) throws IOException {
     ImageDecoder decoder = ImageDecoder.exact(in.height(), in.width(), in.channels());
     int n = s.files().length;
     byte[] pixels = new byte[n * in.imageSize()];
@@ -158,9 +196,11 @@ public final class ImageFolderSource implements ImageSource {
       FileSystem fs = p.getFileSystem(conf);
       long length = fs.getFileStatus(p).getLen();
       if (length > ImageDecoder.MAX_ENCODED_BYTES) {
-        throw DatasetException.in(s.files()[i]).problem("File is too large to be read as one image")
-            .received(length + " bytes").expected("at most " + ImageDecoder.MAX_ENCODED_BYTES
-                + " bytes").build();
+        throw DatasetException.in(s.files()[i])
+            .problem("File is too large to be read as one image")
+            .received(length + " bytes")
+            .expected("at most " + ImageDecoder.MAX_ENCODED_BYTES + " bytes")
+            .build();
       }
       byte[] encoded;
       try (InputStream stream = fs.open(p)) {

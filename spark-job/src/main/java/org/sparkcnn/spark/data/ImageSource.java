@@ -21,8 +21,8 @@ public interface ImageSource {
   List<String> classNames();
 
   /**
-   * Rows [from, to) cut into {@code partitions} contiguous ranges ({@link RowRanges}), one
-   * {@link ImageBlock} per partition (possibly empty), rows in source order. Not cached.
+   * Rows [from, to) cut into {@code partitions} contiguous ranges ({@link RowRanges}), one {@link
+   * ImageBlock} per partition (possibly empty), rows in source order. Not cached.
    */
   JavaRDD<ImageBlock> blocks(long from, long to, int partitions);
 }

@@ -4,8 +4,8 @@ import java.io.Serializable;
 import org.sparkcnn.core.model.Sequential;
 
 /**
- * What a model accepts, as the data readers check it: images of (height, width, channels),
- * labels in [0, classes), and the factor that turns a uint8 pixel into a model input.
+ * What a model accepts, as the data readers check it: images of (height, width, channels), labels
+ * in [0, classes), and the factor that turns a uint8 pixel into a model input.
  *
  * @param rescale model input = pixel * rescale (1/255 for inputs in [0, 1])
  */
@@ -14,12 +14,20 @@ public record ModelInput(int height, int width, int channels, int classes, doubl
 
   public ModelInput {
     if (height <= 0 || width <= 0 || channels <= 0 || classes <= 0) {
-      throw new IllegalArgumentException("model input must have positive sizes; received "
-          + height + " x " + width + " x " + channels + " with " + classes + " classes");
+      throw new IllegalArgumentException(
+          "model input must have positive sizes; received "
+              + height
+              + " x "
+              + width
+              + " x "
+              + channels
+              + " with "
+              + classes
+              + " classes");
     }
     if (!(rescale > 0) || !Double.isFinite(rescale)) {
-      throw new IllegalArgumentException("rescale must be a positive finite number; received "
-          + rescale);
+      throw new IllegalArgumentException(
+          "rescale must be a positive finite number; received " + rescale);
     }
   }
 
@@ -27,8 +35,11 @@ public record ModelInput(int height, int width, int channels, int classes, doubl
   public static ModelInput of(Sequential model, double rescale) {
     int[] dims = model.inputShape().dims();
     if (dims.length != 3) {
-      throw new IllegalArgumentException(model.describe() + " takes input of shape "
-          + java.util.Arrays.toString(dims) + "; expected images (height, width, channels)");
+      throw new IllegalArgumentException(
+          model.describe()
+              + " takes input of shape "
+              + java.util.Arrays.toString(dims)
+              + "; expected images (height, width, channels)");
     }
     return new ModelInput(dims[0], dims[1], dims[2], model.outputShape().size(), rescale);
   }
@@ -43,7 +54,10 @@ public record ModelInput(int height, int width, int channels, int classes, doubl
   }
 
   public String labelRangeText() {
-    return "an integer class index in 0.." + (classes - 1) + " (the model has " + classes
+    return "an integer class index in 0.."
+        + (classes - 1)
+        + " (the model has "
+        + classes
         + " outputs)";
   }
 }

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How a range of global row ids [from, to) is cut into P contiguous partitions: partition p
- * holds ids [from + n * p / P, from + n * (p + 1) / P) with n = to - from. Sizes differ by at
- * most one; with fewer rows than partitions some partitions are empty, which the trainer
- * accepts (they contribute nothing to any step).
+ * How a range of global row ids [from, to) is cut into P contiguous partitions: partition p holds
+ * ids [from + n * p / P, from + n * (p + 1) / P) with n = to - from. Sizes differ by at most one;
+ * with fewer rows than partitions some partitions are empty, which the trainer accepts (they
+ * contribute nothing to any step).
  */
 public final class RowRanges {
   private RowRanges() {}

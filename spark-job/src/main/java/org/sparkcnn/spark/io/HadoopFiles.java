@@ -13,15 +13,15 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Whole-file reads and atomic writes on any Hadoop file system (file://, hdfs://, s3a://). A
- * path without a scheme is on the default file system, relative to its working directory (the
- * process's working directory for the local default).
+ * Whole-file reads and atomic writes on any Hadoop file system (file://, hdfs://, s3a://). A path
+ * without a scheme is on the default file system, relative to its working directory (the process's
+ * working directory for the local default).
  *
- * <p>Atomic means: a reader sees the old content or the complete new content, never a part.
- * Files: write a temporary sibling, hsync, {@code FileContext.rename(tmp, dst, OVERWRITE)}
- * (HDFS's FileSystem.rename refuses to overwrite). Directories: write a temporary sibling
- * directory, move the old one aside, rename the new one in, delete the old one. On object stores
- * without atomic rename (s3a) the rename is a copy, so the guarantee is only as good as theirs.
+ * <p>Atomic means: a reader sees the old content or the complete new content, never a part. Files:
+ * write a temporary sibling, hsync, {@code FileContext.rename(tmp, dst, OVERWRITE)} (HDFS's
+ * FileSystem.rename refuses to overwrite). Directories: write a temporary sibling directory, move
+ * the old one aside, rename the new one in, delete the old one. On object stores without atomic
+ * rename (s3a) the rename is a copy, so the guarantee is only as good as theirs.
  *
  * <p>On the local file system the raw form is used, so no ".crc" side files appear.
  */
@@ -38,8 +38,8 @@ public final class HadoopFiles {
     FileSystem fs = fs(p, conf);
     long length = fs.getFileStatus(p).getLen();
     if (length > maxBytes) {
-      throw new IOException(p + ": file too large; received " + length + " bytes, expected at "
-          + "most " + maxBytes);
+      throw new IOException(
+          p + ": file too large; received " + length + " bytes, expected at " + "most " + maxBytes);
     }
     try (InputStream in = fs.open(p)) {
       return in.readAllBytes();
@@ -51,8 +51,7 @@ public final class HadoopFiles {
   }
 
   /** Replaces {@code dst} with {@code data} atomically. */
-  public static void writeAtomically(Path dst, byte[] data, Configuration conf)
-      throws IOException {
+  public static void writeAtomically(Path dst, byte[] data, Configuration conf) throws IOException {
     FileSystem fs = fs(dst, conf);
     Path dir = dst.getParent();
     fs.mkdirs(dir);
@@ -68,11 +67,12 @@ public final class HadoopFiles {
   /**
    * Replaces directory {@code dst} with one holding {@code files} (name → bytes) atomically.
    *
-   * @param beforeCommit called with the temporary directory once the files are in it, to add
-   *     more (Spark ML metadata) or verify them; may be null
+   * @param beforeCommit called with the temporary directory once the files are in it, to add more
+   *     (Spark ML metadata) or verify them; may be null
    */
-  public static void writeDirectoryAtomically(Path dst, Map<String, byte[]> files,
-      Configuration conf, Consumer<Path> beforeCommit) throws IOException {
+  public static void writeDirectoryAtomically(
+      Path dst, Map<String, byte[]> files, Configuration conf, Consumer<Path> beforeCommit)
+      throws IOException {
     FileSystem fs = fs(dst, conf);
     Path parent = dst.getParent();
     fs.mkdirs(parent);
@@ -118,5 +118,4 @@ public final class HadoopFiles {
   private static FileContext fileContext(Path p, Configuration conf) throws IOException {
     return FileContext.getFileContext(p.getFileSystem(conf).getUri(), conf);
   }
-
 }

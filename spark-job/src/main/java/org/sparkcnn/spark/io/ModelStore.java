@@ -30,8 +30,9 @@ public final class ModelStore {
   }
 
   /** As {@link #save}, calling {@code beforeCommit} with the temporary directory. */
-  public static void save(Sequential model, ModelInfo info, String dir, Configuration conf,
-      Consumer<Path> beforeCommit) throws IOException {
+  public static void save(
+      Sequential model, ModelInfo info, String dir, Configuration conf, Consumer<Path> beforeCommit)
+      throws IOException {
     Map<String, byte[]> files = ModelDirectory.encode(model, info);
     ModelDirectory.decode(files, dir);
     HadoopFiles.writeDirectoryAtomically(new Path(dir), files, conf, beforeCommit);
@@ -40,13 +41,21 @@ public final class ModelStore {
   public static ModelDirectory.Loaded load(String dir, Configuration conf) throws IOException {
     Path root = new Path(dir);
     if (!HadoopFiles.fs(root, conf).isDirectory(root)) {
-      throw new FileNotFoundException(dir + ": no model directory here; expected a directory "
-          + "holding " + ModelDirectory.MODEL_FILE + ", " + ModelDirectory.WEIGHTS_FILE + " and "
-          + ModelDirectory.SETTINGS_FILE + " (e.g. the model/ folder a training job wrote)");
+      throw new FileNotFoundException(
+          dir
+              + ": no model directory here; expected a directory "
+              + "holding "
+              + ModelDirectory.MODEL_FILE
+              + ", "
+              + ModelDirectory.WEIGHTS_FILE
+              + " and "
+              + ModelDirectory.SETTINGS_FILE
+              + " (e.g. the model/ folder a training job wrote)");
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
-    for (String name : List.of(ModelDirectory.MODEL_FILE, ModelDirectory.WEIGHTS_FILE,
-        ModelDirectory.SETTINGS_FILE)) {
+    for (String name :
+        List.of(
+            ModelDirectory.MODEL_FILE, ModelDirectory.WEIGHTS_FILE, ModelDirectory.SETTINGS_FILE)) {
       Path p = new Path(root, name);
       if (HadoopFiles.exists(p, conf)) {
         files.put(name, HadoopFiles.read(p, conf, MAX_FILE_BYTES));

@@ -7,10 +7,10 @@ import org.sparkcnn.core.io.JsonException;
 
 /**
  * {@code --set key=value} overrides of a job config. The value is parsed as JSON when it parses
- * ({@code epochs=1}, {@code shuffle=false}, {@code init_weights=null},
- * {@code class_names=["a","b"]}) and taken as a string otherwise ({@code output=runs/x}). A dotted
- * key sets a nested one ({@code optimizer.learning_rate=0.01}); an optimizer given as a plain
- * name becomes {@code {"name": ...}} first.
+ * ({@code epochs=1}, {@code shuffle=false}, {@code init_weights=null}, {@code
+ * class_names=["a","b"]}) and taken as a string otherwise ({@code output=runs/x}). A dotted key
+ * sets a nested one ({@code optimizer.learning_rate=0.01}); an optimizer given as a plain name
+ * becomes {@code {"name": ...}} first.
  */
 public final class ConfigOverrides {
   public static final String ORIGIN = "--set";
@@ -18,16 +18,21 @@ public final class ConfigOverrides {
   private ConfigOverrides() {}
 
   /**
-   * Applies one override to {@code config} in place and records its top-level key in
-   * {@code origins} (so errors about it say it came from --set).
+   * Applies one override to {@code config} in place and records its top-level key in {@code
+   * origins} (so errors about it say it came from --set).
    */
   @SuppressWarnings("unchecked")
-  public static void apply(Map<String, Object> config, String keyValue,
-      Map<String, String> origins) {
+  public static void apply(
+      Map<String, Object> config, String keyValue, Map<String, String> origins) {
     int eq = keyValue.indexOf('=');
     if (eq <= 0) {
-      throw new JsonException(ORIGIN + " " + keyValue + ": not an override; received: \""
-          + keyValue + "\"; expected: key=value, e.g. epochs=1 or optimizer.learning_rate=0.01");
+      throw new JsonException(
+          ORIGIN
+              + " "
+              + keyValue
+              + ": not an override; received: \""
+              + keyValue
+              + "\"; expected: key=value, e.g. epochs=1 or optimizer.learning_rate=0.01");
     }
     String key = keyValue.substring(0, eq).trim();
     String text = keyValue.substring(eq + 1);
@@ -48,13 +53,22 @@ public final class ConfigOverrides {
       } else if (child == null) {
         // Start from the declared default object (the optimizer's {"name": "adam", ...}).
         Setting declared = i == 0 ? JobConfig.SETTINGS.get(parts[0]) : null;
-        child = declared != null && declared.defaultValue() instanceof Map<?, ?> m
-            ? new LinkedHashMap<>((Map<String, Object>) m) : new LinkedHashMap<String, Object>();
+        child =
+            declared != null && declared.defaultValue() instanceof Map<?, ?> m
+                ? new LinkedHashMap<>((Map<String, Object>) m)
+                : new LinkedHashMap<String, Object>();
       } else if (!(child instanceof Map)) {
-        throw new JsonException(ORIGIN + " " + key + ": '" + String.join(".",
-            java.util.Arrays.copyOf(parts, i + 1)) + "' is not an object; received: "
-            + Json.writeCompact(child) + "; expected: an object to set '" + parts[i + 1]
-            + "' in");
+        throw new JsonException(
+            ORIGIN
+                + " "
+                + key
+                + ": '"
+                + String.join(".", java.util.Arrays.copyOf(parts, i + 1))
+                + "' is not an object; received: "
+                + Json.writeCompact(child)
+                + "; expected: an object to set '"
+                + parts[i + 1]
+                + "' in");
       } else {
         child = new LinkedHashMap<>((Map<String, Object>) child);
       }

@@ -22,8 +22,14 @@ public final class DataSources {
    * @param format idx, images, parquet, table, or auto (see {@link JobConfig#FORMATS})
    * @param classNames names of the labels when the config gives them, else null
    */
-  public static ImageSource open(SparkSession spark, String path, String format, String imageCol,
-      String labelCol, ModelInput input, List<String> classNames) {
+  public static ImageSource open(
+      SparkSession spark,
+      String path,
+      String format,
+      String imageCol,
+      String labelCol,
+      ModelInput input,
+      List<String> classNames) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String resolved = format.equals("auto") ? detect(jsc, path) : format;
     if (!resolved.equals("table")) {
@@ -32,19 +38,21 @@ public final class DataSources {
     return switch (resolved) {
       case "idx" -> IdxSource.open(jsc, path, input, classNames);
       case "images" -> ImageFolderSource.open(jsc, path, input);
-      case "parquet" -> DataFrameSource.open(spark.read().parquet(path), imageCol, labelCol,
-          input, "Parquet " + path);
-      case "table" -> DataFrameSource.open(spark.table(path), imageCol, labelCol, input,
-          "table " + path);
-      default -> throw new IllegalArgumentException("unknown format; received \"" + format
-          + "\", expected one of " + JobConfig.FORMATS);
+      case "parquet" ->
+          DataFrameSource.open(
+              spark.read().parquet(path), imageCol, labelCol, input, "Parquet " + path);
+      case "table" ->
+          DataFrameSource.open(spark.table(path), imageCol, labelCol, input, "table " + path);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown format; received \"" + format + "\", expected one of " + JobConfig.FORMATS);
     };
   }
 
   /**
-   * The path made absolute on the driver: executors read files with their own working directory
-   * (a worker's scratch folder on a cluster), so "data/x" must become "file:/home/me/data/x"
-   * before it leaves the driver. Prefix paths (IDX "data/t10k") are qualified the same way.
+   * The path made absolute on the driver: executors read files with their own working directory (a
+   * worker's scratch folder on a cluster), so "data/x" must become "file:/home/me/data/x" before it
+   * leaves the driver. Prefix paths (IDX "data/t10k") are qualified the same way.
    */
   static String qualify(JavaSparkContext jsc, String path) {
     try {
@@ -80,15 +88,22 @@ public final class DataSources {
       if (!fs.exists(p) && path.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
         return "table";
       }
-      throw DatasetException.in(path).problem("No data at this path")
+      throw DatasetException.in(path)
+          .problem("No data at this path")
           .received(fs.exists(p) ? "a file that is not an IDX images file" : "nothing")
-          .expected("an IDX prefix (PATH-images-idx3-ubyte(.gz)), an image folder, Parquet "
-              + "files or a table name")
-          .hint("paths are relative to the working directory; for Fashion-MNIST run "
-              + "scripts/fetch-fashion-mnist and use data/fashion-mnist/train.").build();
+          .expected(
+              "an IDX prefix (PATH-images-idx3-ubyte(.gz)), an image folder, Parquet "
+                  + "files or a table name")
+          .hint(
+              "paths are relative to the working directory; for Fashion-MNIST run "
+                  + "scripts/fetch-fashion-mnist and use data/fashion-mnist/train.")
+          .build();
     } catch (IOException e) {
-      throw DatasetException.in(path).problem("Cannot look at the data path")
-          .received(e.toString()).cause(e).build();
+      throw DatasetException.in(path)
+          .problem("Cannot look at the data path")
+          .received(e.toString())
+          .cause(e)
+          .build();
     }
   }
 }

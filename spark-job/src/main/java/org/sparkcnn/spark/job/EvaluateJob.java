@@ -19,32 +19,50 @@ import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.io.ModelStore;
 
 /**
- * The evaluation job: {@code spark-submit --class org.sparkcnn.spark.job.EvaluateJob JOBJAR
- * --model DIR --data PATH [--format F] [--image-col C] [--label-col C] [--batch-size N]
- * [--partitions N]}. Prints the loss and accuracy of a saved model on labelled data, with the
- * model's own rescale, as a line of text and a line of JSON.
+ * The evaluation job: {@code spark-submit --class org.sparkcnn.spark.job.EvaluateJob JOBJAR --model
+ * DIR --data PATH [--format F] [--image-col C] [--label-col C] [--batch-size N] [--partitions N]}.
+ * Prints the loss and accuracy of a saved model on labelled data, with the model's own rescale, as
+ * a line of text and a line of JSON.
  */
 public final class EvaluateJob {
-  static final String USAGE = "usage: EvaluateJob --model DIR --data PATH [--format "
-      + "auto|idx|images|parquet|table] [--image-col C] [--label-col C] [--batch-size N] "
-      + "[--partitions N]";
+  static final String USAGE =
+      "usage: EvaluateJob --model DIR --data PATH [--format "
+          + "auto|idx|images|parquet|table] [--image-col C] [--label-col C] [--batch-size N] "
+          + "[--partitions N]";
 
   private EvaluateJob() {}
 
   /** What to evaluate, from the command line. */
-  record Args(String model, String data, String format, String imageCol, String labelCol,
-      int batchSize, int partitions) {
+  record Args(
+      String model,
+      String data,
+      String format,
+      String imageCol,
+      String labelCol,
+      int batchSize,
+      int partitions) {
 
     static Args parse(String[] args) {
-      Map<String, String> v = new LinkedHashMap<>(Map.of("--format", "auto", "--image-col",
-          "image", "--label-col", "label", "--batch-size", "256", "--partitions", "0"));
+      Map<String, String> v =
+          new LinkedHashMap<>(
+              Map.of(
+                  "--format",
+                  "auto",
+                  "--image-col",
+                  "image",
+                  "--label-col",
+                  "label",
+                  "--batch-size",
+                  "256",
+                  "--partitions",
+                  "0"));
       for (int i = 0; i < args.length; i++) {
         if (args[i].equals("-h") || args[i].equals("--help")) {
           return null;
         }
         if (!args[i].equals("--model") && !args[i].equals("--data") && !v.containsKey(args[i])) {
-          throw new IllegalArgumentException("unknown argument; received: " + args[i] + "; "
-              + USAGE);
+          throw new IllegalArgumentException(
+              "unknown argument; received: " + args[i] + "; " + USAGE);
         }
         if (i + 1 >= args.length) {
           throw new IllegalArgumentException(args[i] + " needs a value; " + USAGE);
@@ -54,8 +72,13 @@ public final class EvaluateJob {
       if (v.get("--model") == null || v.get("--data") == null) {
         throw new IllegalArgumentException("--model and --data are required; " + USAGE);
       }
-      return new Args(v.get("--model"), v.get("--data"), v.get("--format"),
-          v.get("--image-col"), v.get("--label-col"), positive(v, "--batch-size"),
+      return new Args(
+          v.get("--model"),
+          v.get("--data"),
+          v.get("--format"),
+          v.get("--image-col"),
+          v.get("--label-col"),
+          positive(v, "--batch-size"),
           Integer.parseInt(v.get("--partitions")));
     }
 
@@ -68,8 +91,8 @@ public final class EvaluateJob {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(key + ": invalid value; received: " + v.get(key)
-          + "; expected: a positive integer");
+      throw new IllegalArgumentException(
+          key + ": invalid value; received: " + v.get(key) + "; expected: a positive integer");
     }
   }
 
@@ -105,13 +128,20 @@ public final class EvaluateJob {
     double rescale = loaded.info().rescale();
     ModelInput input = ModelInput.of(model, rescale);
     int partitions = args.partitions() > 0 ? args.partitions() : jsc.defaultParallelism();
-    ImageSource source = DataSources.open(spark, args.data(), args.format(), args.imageCol(),
-        args.labelCol(), input, loaded.info().classNames());
+    ImageSource source =
+        DataSources.open(
+            spark,
+            args.data(),
+            args.format(),
+            args.imageCol(),
+            args.labelCol(),
+            input,
+            loaded.info().classNames());
     long rows = Blocks.requireRows(source, "evaluation");
     long started = System.nanoTime();
     JavaRDD<ImageBlock> blocks = Blocks.cached(source, 0, rows, partitions, "evaluation");
-    TrainerOptions options = TrainerOptions.defaults().withBatchSize(args.batchSize())
-        .withRescale(rescale);
+    TrainerOptions options =
+        TrainerOptions.defaults().withBatchSize(args.batchSize()).withRescale(rescale);
     BatchStats s = new DistributedTrainer(jsc, model, options).evaluate(blocks);
     blocks.unpersist(false);
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -120,9 +150,13 @@ public final class EvaluateJob {
     out.put("accuracy", model.accuracy() == null ? null : s.accuracy());
     out.put("examples", s.count());
     out.put("seconds", seconds);
-    System.out.println(JobSupport.format("test_loss: %.4f - test_accuracy: %s - %d images - "
-        + "%.1f s", s.meanLoss(), model.accuracy() == null ? "n/a"
-        : JobSupport.format("%.4f", s.accuracy()), s.count(), seconds));
+    System.out.println(
+        JobSupport.format(
+            "test_loss: %.4f - test_accuracy: %s - %d images - " + "%.1f s",
+            s.meanLoss(),
+            model.accuracy() == null ? "n/a" : JobSupport.format("%.4f", s.accuracy()),
+            s.count(),
+            seconds));
     System.out.println(org.sparkcnn.core.io.Json.writeCompact(out));
     return out;
   }

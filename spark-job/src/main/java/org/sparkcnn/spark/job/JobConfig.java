@@ -12,67 +12,147 @@ import org.sparkcnn.core.optim.Optimizer;
 
 /**
  * A training job's settings: a JSON object with Keras' names where Keras has one, every key
- * declared once below with its default and check. Unknown keys, wrong types and out-of-range
- * values are errors that name the key and where it came from (the file or {@code --set}).
- * Paths are Hadoop paths: with a scheme (file://, hdfs://, s3a://) or relative to the working
- * directory of the default file system.
+ * declared once below with its default and check. Unknown keys, wrong types and out-of-range values
+ * are errors that name the key and where it came from (the file or {@code --set}). Paths are Hadoop
+ * paths: with a scheme (file://, hdfs://, s3a://) or relative to the working directory of the
+ * default file system.
  */
 public final class JobConfig {
   static final List<String> FORMATS = List.of("auto", "idx", "images", "parquet", "table");
   static final List<String> SYNC_MODES = List.of("auto", "driver-sync", "jobs");
 
   /** Every key, in the order the effective config is printed. */
-  static final Map<String, Setting> SETTINGS = declare(
-      new Setting("model", null, true, "Keras model spec (model.to_json()) of the network",
-          JobConfig::string),
-      new Setting("train_data", null, true, "training data: an IDX prefix, image folder, "
-          + "Parquet path or table (see format)", JobConfig::string),
-      new Setting("validation_data", null, false, "validation data, same forms as train_data; "
-          + "excludes validation_split", JobConfig::string),
-      new Setting("validation_split", null, false, "hold out this last fraction of the "
-          + "training rows (Keras: before shuffling) for validation", JobConfig::fraction),
-      new Setting("test_data", null, false, "test data, evaluated once after training",
-          JobConfig::string),
-      new Setting("format", "auto", false, "how data paths are read: " + FORMATS
-          + "; auto: an IDX pair if PATH-images-idx3-ubyte(.gz) exists, else Parquet for a "
-          + ".parquet path or a folder of part files, else an image folder, else a table name",
-          (v, p, k) -> choice(v, p, k, FORMATS)),
-      new Setting("image_col", "image", false, "image column of Parquet data and tables",
-          JobConfig::string),
-      new Setting("label_col", "label", false, "label column (integer class index)",
-          JobConfig::string),
-      new Setting("epochs", 5L, false, "passes over the training data",
-          JobConfig::positiveInt),
-      new Setting("batch_size", 32L, false, "global mini-batch size, split over partitions",
-          JobConfig::positiveInt),
-      new Setting("shuffle", true, false, "reshuffle each partition every epoch",
-          JobConfig::bool),
-      new Setting("seed", 0L, false, "seed of weight initialisation, shuffling and dropout",
-          JobConfig::integer),
-      new Setting("optimizer", Map.of("name", "adam", "learning_rate", 0.001), false,
-          "\"adam\", \"sgd\", or {\"name\": ..., Keras settings: learning_rate, beta_1, "
-              + "beta_2, epsilon, amsgrad, momentum, nesterov}", JobConfig::optimizer),
-      new Setting("loss", "sparse_categorical_crossentropy", false, "Keras loss name",
-          JobConfig::string),
-      new Setting("metrics", List.of("accuracy"), false, "[] or [\"accuracy\"]",
-          JobConfig::metrics),
-      new Setting("init_weights", null, false, "start from these weights: a model directory or "
-          + "a weights.safetensors file (Keras names); null = initialise from seed",
-          JobConfig::string),
-      new Setting("output", "runs/train", false, "directory for model/, metrics.json and "
-          + "config.json", JobConfig::string),
-      new Setting("rescale", 1.0 / 255, false, "model input = uint8 pixel * rescale",
-          JobConfig::positive),
-      new Setting("class_names", null, false, "names of the classes in label order; default "
-          + "from the data (image folders, Fashion-MNIST)", JobConfig::strings),
-      new Setting("partitions", null, false, "partitions of the cached training data; null = "
-          + "spark.default.parallelism (the cores)", JobConfig::positiveInt),
-      new Setting("sync", "auto", false, "step synchronisation: " + SYNC_MODES,
-          (v, p, k) -> choice(v, p, k, SYNC_MODES)),
-      new Setting("train_limit", null, false, "use only the first N training rows (smoke "
-          + "tests); null = all", JobConfig::positiveInt),
-      new Setting("timeout_seconds", 600L, false, "fail a step that waits longer than this "
-          + "for its tasks, rather than hang", JobConfig::positiveInt));
+  static final Map<String, Setting> SETTINGS =
+      declare(
+          new Setting(
+              "model",
+              null,
+              true,
+              "Keras model spec (model.to_json()) of the network",
+              JobConfig::string),
+          new Setting(
+              "train_data",
+              null,
+              true,
+              "training data: an IDX prefix, image folder, " + "Parquet path or table (see format)",
+              JobConfig::string),
+          new Setting(
+              "validation_data",
+              null,
+              false,
+              "validation data, same forms as train_data; " + "excludes validation_split",
+              JobConfig::string),
+          new Setting(
+              "validation_split",
+              null,
+              false,
+              "hold out this last fraction of the "
+                  + "training rows (Keras: before shuffling) for validation",
+              JobConfig::fraction),
+          new Setting(
+              "test_data",
+              null,
+              false,
+              "test data, evaluated once after training",
+              JobConfig::string),
+          new Setting(
+              "format",
+              "auto",
+              false,
+              "how data paths are read: "
+                  + FORMATS
+                  + "; auto: an IDX pair if PATH-images-idx3-ubyte(.gz) exists, else Parquet for a "
+                  + ".parquet path or a folder of part files, else an image folder, else a table name",
+              (v, p, k) -> choice(v, p, k, FORMATS)),
+          new Setting(
+              "image_col",
+              "image",
+              false,
+              "image column of Parquet data and tables",
+              JobConfig::string),
+          new Setting(
+              "label_col", "label", false, "label column (integer class index)", JobConfig::string),
+          new Setting("epochs", 5L, false, "passes over the training data", JobConfig::positiveInt),
+          new Setting(
+              "batch_size",
+              32L,
+              false,
+              "global mini-batch size, split over partitions",
+              JobConfig::positiveInt),
+          new Setting(
+              "shuffle", true, false, "reshuffle each partition every epoch", JobConfig::bool),
+          new Setting(
+              "seed",
+              0L,
+              false,
+              "seed of weight initialisation, shuffling and dropout",
+              JobConfig::integer),
+          new Setting(
+              "optimizer",
+              Map.of("name", "adam", "learning_rate", 0.001),
+              false,
+              "\"adam\", \"sgd\", or {\"name\": ..., Keras settings: learning_rate, beta_1, "
+                  + "beta_2, epsilon, amsgrad, momentum, nesterov}",
+              JobConfig::optimizer),
+          new Setting(
+              "loss",
+              "sparse_categorical_crossentropy",
+              false,
+              "Keras loss name",
+              JobConfig::string),
+          new Setting(
+              "metrics", List.of("accuracy"), false, "[] or [\"accuracy\"]", JobConfig::metrics),
+          new Setting(
+              "init_weights",
+              null,
+              false,
+              "start from these weights: a model directory or "
+                  + "a weights.safetensors file (Keras names); null = initialise from seed",
+              JobConfig::string),
+          new Setting(
+              "output",
+              "runs/train",
+              false,
+              "directory for model/, metrics.json and " + "config.json",
+              JobConfig::string),
+          new Setting(
+              "rescale",
+              1.0 / 255,
+              false,
+              "model input = uint8 pixel * rescale",
+              JobConfig::positive),
+          new Setting(
+              "class_names",
+              null,
+              false,
+              "names of the classes in label order; default "
+                  + "from the data (image folders, Fashion-MNIST)",
+              JobConfig::strings),
+          new Setting(
+              "partitions",
+              null,
+              false,
+              "partitions of the cached training data; null = "
+                  + "spark.default.parallelism (the cores)",
+              JobConfig::positiveInt),
+          new Setting(
+              "sync",
+              "auto",
+              false,
+              "step synchronisation: " + SYNC_MODES,
+              (v, p, k) -> choice(v, p, k, SYNC_MODES)),
+          new Setting(
+              "train_limit",
+              null,
+              false,
+              "use only the first N training rows (smoke " + "tests); null = all",
+              JobConfig::positiveInt),
+          new Setting(
+              "timeout_seconds",
+              600L,
+              false,
+              "fail a step that waits longer than this " + "for its tasks, rather than hang",
+              JobConfig::positiveInt));
 
   private final Map<String, Object> values;
 
@@ -93,15 +173,20 @@ public final class JobConfig {
       String path = origins.getOrDefault(s.key(), source);
       Object v = raw.get(s.key());
       if (v == null && s.required()) {
-        throw new JsonException(path + " field '" + s.key() + "': missing field; expected: "
-            + s.description());
+        throw new JsonException(
+            path + " field '" + s.key() + "': missing field; expected: " + s.description());
       }
       values.put(s.key(), v == null ? s.defaultValue() : s.check().apply(v, path, s.key()));
     }
     if (values.get("validation_data") != null && values.get("validation_split") != null) {
-      throw new JsonException(source + ": validation_data and validation_split are both set; "
-          + "received: " + values.get("validation_data") + " and " + values.get("validation_split")
-          + "; expected: at most one of them");
+      throw new JsonException(
+          source
+              + ": validation_data and validation_split are both set; "
+              + "received: "
+              + values.get("validation_data")
+              + " and "
+              + values.get("validation_split")
+              + "; expected: at most one of them");
     }
     return new JobConfig(values);
   }
@@ -319,11 +404,15 @@ public final class JobConfig {
     } else if (v instanceof Map) {
       config = new LinkedHashMap<>(JsonFields.getObject(Map.of(key, v), key, path));
     } else {
-      throw JsonFields.fieldError(path, key, v, "an optimizer name (\"adam\", \"sgd\") or an "
-          + "object {\"name\": \"adam\", \"learning_rate\": 0.001, ...}");
+      throw JsonFields.fieldError(
+          path,
+          key,
+          v,
+          "an optimizer name (\"adam\", \"sgd\") or an "
+              + "object {\"name\": \"adam\", \"learning_rate\": 0.001, ...}");
     }
-    String name = JsonFields.getChoice(config, "name", path + " field '" + key + "'",
-        Set.of("adam", "sgd"));
+    String name =
+        JsonFields.getChoice(config, "name", path + " field '" + key + "'", Set.of("adam", "sgd"));
     Map<String, Object> settings = new LinkedHashMap<>(config);
     settings.remove("name");
     try {

@@ -15,9 +15,10 @@ import org.sparkcnn.spark.io.HadoopFiles;
 final class JobSupport {
   /** Settings that matter for per-step overhead, unless spark-submit already set them. */
   static final String[][] SPEED_DEFAULTS = {
-      {"spark.task.maxDirectResultSize", String.valueOf(64 << 20)},
-      {"spark.broadcast.compress", "false"},
+    {"spark.task.maxDirectResultSize", String.valueOf(64 << 20)},
+    {"spark.broadcast.compress", "false"},
   };
+
   private static final long MAX_TEXT_BYTES = 16 << 20;
 
   private JobSupport() {}
@@ -42,24 +43,30 @@ final class JobSupport {
 
   static String readText(String path, Configuration conf, String what) {
     try {
-      return new String(HadoopFiles.read(new Path(path), conf, MAX_TEXT_BYTES),
-          StandardCharsets.UTF_8);
+      return new String(
+          HadoopFiles.read(new Path(path), conf, MAX_TEXT_BYTES), StandardCharsets.UTF_8);
     } catch (java.io.FileNotFoundException e) {
-      throw new IllegalArgumentException(what + " not found; received: " + path
-          + "; expected: a readable file (paths are relative to the working directory)", e);
+      throw new IllegalArgumentException(
+          what
+              + " not found; received: "
+              + path
+              + "; expected: a readable file (paths are relative to the working directory)",
+          e);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read " + what + " " + path + ": " + e, e);
     }
   }
 
   /**
-   * The message a user should see for a failure: our own exception's message wherever it is in
-   * the cause chain (Spark wraps task failures), else the outermost message.
+   * The message a user should see for a failure: our own exception's message wherever it is in the
+   * cause chain (Spark wraps task failures), else the outermost message.
    */
   static String userMessage(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof DatasetException || c instanceof JsonException
-          || c instanceof IllegalArgumentException || c instanceof IOException) {
+      if (c instanceof DatasetException
+          || c instanceof JsonException
+          || c instanceof IllegalArgumentException
+          || c instanceof IOException) {
         return c.getMessage();
       }
     }
@@ -79,8 +86,8 @@ final class JobSupport {
   }
 
   /**
-   * Runs a job main's work on a new session named "spark-cnn {@code job}", stops the session,
-   * and turns any failure into one "spark-cnn job: error: ..." line and exit status 1.
+   * Runs a job main's work on a new session named "spark-cnn {@code job}", stops the session, and
+   * turns any failure into one "spark-cnn job: error: ..." line and exit status 1.
    */
   static void runMain(String job, SessionWork work) {
     SparkSession spark = session("spark-cnn " + job);

@@ -15,8 +15,13 @@ import org.sparkcnn.spark.EpochReport;
 final class Metrics {
   private Metrics() {}
 
-  static Map<String, Object> of(List<EpochReport> history, Map<String, Object> test,
-      long trainRows, long validationRows, int partitions, SparkSession spark,
+  static Map<String, Object> of(
+      List<EpochReport> history,
+      Map<String, Object> test,
+      long trainRows,
+      long validationRows,
+      int partitions,
+      SparkSession spark,
       double wallSeconds) {
     List<Object> epochs = new ArrayList<>();
     double seconds = 0;

@@ -27,23 +27,23 @@ import org.sparkcnn.spark.ml.CnnClassificationModel;
  * <p>Reads an image table ({@link ScoreInput}), scores it with {@link
  * CnnClassificationModel#transform} and writes Parquet to {@code --output} (replaced): the input
  * columns (for images and idx: path or id, and label when known) plus {@code prediction} (int),
- * {@code probability} (array&lt;float&gt;, so that any Parquet reader understands it),
- * {@code predicted_label} (when the model has class names) and {@code error}. Bad rows are kept
- * with a null prediction and the problem in {@code error}, unless {@code --strict}, which fails
- * the job naming the first bad row. Prints rows scored, rows failed and images/second, as text
- * and as one JSON line.
+ * {@code probability} (array&lt;float&gt;, so that any Parquet reader understands it), {@code
+ * predicted_label} (when the model has class names) and {@code error}. Bad rows are kept with a
+ * null prediction and the problem in {@code error}, unless {@code --strict}, which fails the job
+ * naming the first bad row. Prints rows scored, rows failed and images/second, as text and as one
+ * JSON line.
  *
  * <p>Memory: each writing task buffers one whole Parquet row group, compressed, until it reaches
  * the row group size; at Parquet's default of 128 MiB, a task's entire output file (61 MiB for
- * 500,000 rows with a 784-int image column) sat in the heap until the task ended. The job
- * writes row groups of {@code --row-group-size} (default {@value #DEFAULT_ROW_GROUP_SIZE}),
- * unless {@code parquet.block.size} is set in the session or Hadoop configuration and the
- * option is not given.
+ * 500,000 rows with a 784-int image column) sat in the heap until the task ended. The job writes
+ * row groups of {@code --row-group-size} (default {@value #DEFAULT_ROW_GROUP_SIZE}), unless {@code
+ * parquet.block.size} is set in the session or Hadoop configuration and the option is not given.
  */
 public final class ScoreJob {
-  static final String USAGE = "usage: ScoreJob --model DIR --input PATH --output PATH "
-      + "[--format auto|parquet|table|images|idx] [--image-col C] [--id-col C] [--batch-size N] "
-      + "[--partitions N] [--row-group-size SIZE] [--strict] [--drop-image]";
+  static final String USAGE =
+      "usage: ScoreJob --model DIR --input PATH --output PATH "
+          + "[--format auto|parquet|table|images|idx] [--image-col C] [--id-col C] [--batch-size N] "
+          + "[--partitions N] [--row-group-size SIZE] [--strict] [--drop-image]";
 
   /** Rows per vectorized Parquet read batch; see {@link #run}. */
   static final String READER_BATCH = "spark.sql.parquet.columnarReaderBatchSize";
@@ -61,14 +61,35 @@ public final class ScoreJob {
    *
    * @param rowGroupBytes {@code --row-group-size} in bytes, or 0 when not given
    */
-  record Args(String model, String input, String output, String format, String imageCol,
-      String idCol, int batchSize, int partitions, long rowGroupBytes, boolean strict,
+  record Args(
+      String model,
+      String input,
+      String output,
+      String format,
+      String imageCol,
+      String idCol,
+      int batchSize,
+      int partitions,
+      long rowGroupBytes,
+      boolean strict,
       boolean dropImage) {
 
     static Args parse(String[] args) {
-      Map<String, String> v = new LinkedHashMap<>(Map.of("--format", "auto", "--image-col",
-          "image", "--id-col", "", "--batch-size", "256", "--partitions", "0",
-          "--row-group-size", ""));
+      Map<String, String> v =
+          new LinkedHashMap<>(
+              Map.of(
+                  "--format",
+                  "auto",
+                  "--image-col",
+                  "image",
+                  "--id-col",
+                  "",
+                  "--batch-size",
+                  "256",
+                  "--partitions",
+                  "0",
+                  "--row-group-size",
+                  ""));
       List<String> required = List.of("--model", "--input", "--output");
       boolean strict = false;
       boolean dropImage = false;
@@ -81,8 +102,8 @@ public final class ScoreJob {
           case "--drop-image" -> dropImage = true;
           default -> {
             if (!required.contains(args[i]) && !v.containsKey(args[i])) {
-              throw new IllegalArgumentException("unknown argument; received: " + args[i]
-                  + "; " + USAGE);
+              throw new IllegalArgumentException(
+                  "unknown argument; received: " + args[i] + "; " + USAGE);
             }
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(args[i] + " needs a value; " + USAGE);
@@ -93,19 +114,31 @@ public final class ScoreJob {
       }
       for (String r : required) {
         if (v.get(r) == null) {
-          throw new IllegalArgumentException("--model, --input and --output are required; "
-              + "missing " + r + "; " + USAGE);
+          throw new IllegalArgumentException(
+              "--model, --input and --output are required; " + "missing " + r + "; " + USAGE);
         }
       }
       String format = v.get("--format");
       if (!List.of("auto", "parquet", "table", "images", "idx").contains(format)) {
-        throw new IllegalArgumentException("--format: unknown format; received \"" + format
-            + "\"; expected auto, parquet, table, images or idx");
+        throw new IllegalArgumentException(
+            "--format: unknown format; received \""
+                + format
+                + "\"; expected auto, parquet, table, images or idx");
       }
-      return new Args(v.get("--model"), v.get("--input"), v.get("--output"), format,
-          v.get("--image-col"), v.get("--id-col"), number(v, "--batch-size", 1),
-          number(v, "--partitions", 0), v.get("--row-group-size").isEmpty() ? 0
-          : bytes("--row-group-size", v.get("--row-group-size")), strict, dropImage);
+      return new Args(
+          v.get("--model"),
+          v.get("--input"),
+          v.get("--output"),
+          format,
+          v.get("--image-col"),
+          v.get("--id-col"),
+          number(v, "--batch-size", 1),
+          number(v, "--partitions", 0),
+          v.get("--row-group-size").isEmpty()
+              ? 0
+              : bytes("--row-group-size", v.get("--row-group-size")),
+          strict,
+          dropImage);
     }
 
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,12})([kmg]?)");
@@ -114,16 +147,20 @@ public final class ScoreJob {
     static long bytes(String key, String value) {
       Matcher m = SIZE.matcher(value.toLowerCase(Locale.ROOT));
       if (m.matches() && Long.parseLong(m.group(1)) > 0) {
-        int shift = switch (m.group(2)) {
-          case "k" -> 10;
-          case "m" -> 20;
-          case "g" -> 30;
-          default -> 0;
-        };
+        int shift =
+            switch (m.group(2)) {
+              case "k" -> 10;
+              case "m" -> 20;
+              case "g" -> 30;
+              default -> 0;
+            };
         return Long.parseLong(m.group(1)) << shift;
       }
-      throw new IllegalArgumentException(key + ": invalid size; received: " + value
-          + "; expected: a positive number of bytes, or with k, m or g, e.g. 16m");
+      throw new IllegalArgumentException(
+          key
+              + ": invalid size; received: "
+              + value
+              + "; expected: a positive number of bytes, or with k, m or g, e.g. 16m");
     }
 
     private static int number(Map<String, String> v, String key, int min) {
@@ -135,8 +172,8 @@ public final class ScoreJob {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(key + ": invalid value; received: " + v.get(key)
-          + "; expected: an integer >= " + min);
+      throw new IllegalArgumentException(
+          key + ": invalid value; received: " + v.get(key) + "; expected: an integer >= " + min);
     }
   }
 
@@ -169,17 +206,35 @@ public final class ScoreJob {
     RowGroupSize rowGroups = RowGroupSize.of(spark, args);
     CnnClassificationModel model = CnnClassificationModel.load(args.model());
     ScoreInput in = ScoreInput.open(spark, args, model.input(), model.classNames());
-    System.out.println("spark-cnn score: " + in.describe() + " with " + args.model() + " ("
-        + model.network().paramCount() + " parameters, batch " + args.batchSize()
-        + (args.strict() ? ", strict" : "") + ") -> " + args.output() + " (row groups "
-        + rowGroups.describe() + ")");
-    model.setImageCol(in.imageCol()).setIdCol(in.idCol()).setBatchSize(args.batchSize())
+    System.out.println(
+        "spark-cnn score: "
+            + in.describe()
+            + " with "
+            + args.model()
+            + " ("
+            + model.network().paramCount()
+            + " parameters, batch "
+            + args.batchSize()
+            + (args.strict() ? ", strict" : "")
+            + ") -> "
+            + args.output()
+            + " (row groups "
+            + rowGroups.describe()
+            + ")");
+    model
+        .setImageCol(in.imageCol())
+        .setIdCol(in.idCol())
+        .setBatchSize(args.batchSize())
         .setStrict(args.strict());
     Dataset<Row> scored = model.transform(in.frame());
     String probability = model.getOrDefault(model.probabilityCol());
     // array<float> for Parquet readers that know no ML vectors; null stays null.
-    scored = scored.withColumn(probability, when(col(probability).isNotNull(),
-        org.apache.spark.ml.functions.vector_to_array(col(probability), "float32")));
+    scored =
+        scored.withColumn(
+            probability,
+            when(
+                col(probability).isNotNull(),
+                org.apache.spark.ml.functions.vector_to_array(col(probability), "float32")));
     if (in.dropImage()) {
       scored = scored.drop(in.imageCol());
     }
@@ -215,46 +270,59 @@ public final class ScoreJob {
     out.put("max_heap_mib", HeapWatch.maxHeapMib());
     if (failed > 0) {
       String id = in.idCol().isEmpty() ? null : in.idCol();
-      List<Row> first = (id == null ? written.select(col(error)) : written.select(col(id),
-          col(error))).where(col(error).isNotNull()).limit(5).collectAsList();
+      List<Row> first =
+          (id == null ? written.select(col(error)) : written.select(col(id), col(error)))
+              .where(col(error).isNotNull())
+              .limit(5)
+              .collectAsList();
       System.out.println("first failed rows:");
       for (Row r : first) {
-        System.out.println("  " + (id == null ? "" : id + " = " + r.get(0) + ": ")
-            + r.getString(r.size() - 1));
+        System.out.println(
+            "  " + (id == null ? "" : id + " = " + r.get(0) + ": ") + r.getString(r.size() - 1));
       }
     }
-    System.out.println(JobSupport.format("rows scored: %d, rows failed: %d, images/second: %.1f "
-        + "(%d rows in %.2f s; heap: max %d MiB, peak in use %d MiB, peak after GC %d MiB)",
-        rows - failed, failed, rows / seconds, rows, seconds, HeapWatch.maxHeapMib(), peakUsed,
-        peakAfterGc));
+    System.out.println(
+        JobSupport.format(
+            "rows scored: %d, rows failed: %d, images/second: %.1f "
+                + "(%d rows in %.2f s; heap: max %d MiB, peak in use %d MiB, peak after GC %d MiB)",
+            rows - failed,
+            failed,
+            rows / seconds,
+            rows,
+            seconds,
+            HeapWatch.maxHeapMib(),
+            peakUsed,
+            peakAfterGc));
     System.out.println(Json.writeCompact(out));
     return out;
   }
 
   /**
-   * The output's row group size: what the job sets on the writer ({@code bytes}, 0 to leave it
-   * to the configuration) and how it was chosen, for the log line.
+   * The output's row group size: what the job sets on the writer ({@code bytes}, 0 to leave it to
+   * the configuration) and how it was chosen, for the log line.
    */
   record RowGroupSize(long bytes, String describe) {
     static RowGroupSize of(SparkSession spark, Args args) {
       if (args.rowGroupBytes() > 0) {
-        return new RowGroupSize(args.rowGroupBytes(), size(args.rowGroupBytes())
-            + " from --row-group-size");
+        return new RowGroupSize(
+            args.rowGroupBytes(), size(args.rowGroupBytes()) + " from --row-group-size");
       }
       // A session setting reaches the writer's Hadoop configuration, as does spark.hadoop.*.
-      String configured = spark.conf().contains(PARQUET_BLOCK_SIZE)
-          ? spark.conf().get(PARQUET_BLOCK_SIZE)
-          : spark.sparkContext().hadoopConfiguration().get(PARQUET_BLOCK_SIZE);
+      String configured =
+          spark.conf().contains(PARQUET_BLOCK_SIZE)
+              ? spark.conf().get(PARQUET_BLOCK_SIZE)
+              : spark.sparkContext().hadoopConfiguration().get(PARQUET_BLOCK_SIZE);
       if (configured != null) {
-        return new RowGroupSize(0, PARQUET_BLOCK_SIZE + "=" + configured
-            + " from the configuration");
+        return new RowGroupSize(
+            0, PARQUET_BLOCK_SIZE + "=" + configured + " from the configuration");
       }
       long bytes = Args.bytes("--row-group-size", DEFAULT_ROW_GROUP_SIZE);
       return new RowGroupSize(bytes, size(bytes) + ", the default");
     }
 
     private static String size(long bytes) {
-      return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB"
+      return bytes % (1 << 20) == 0
+          ? (bytes >> 20) + " MiB"
           : bytes % (1 << 10) == 0 ? (bytes >> 10) + " KiB" : bytes + " bytes";
     }
   }

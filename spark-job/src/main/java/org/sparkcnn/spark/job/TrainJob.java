@@ -30,11 +30,11 @@ import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.ModelStore;
 
 /**
- * The training job: {@code spark-submit --class org.sparkcnn.spark.job.TrainJob JOBJAR
- * --config FILE [--set key=value]...}. Builds the model from its Keras spec, decodes the data
- * once into cached blocks, trains synchronously on Spark, evaluates the test data, and writes
- * {@code output/model/} (model directory), {@code output/metrics.json} and
- * {@code output/config.json} (the effective config). Progress goes to stdout.
+ * The training job: {@code spark-submit --class org.sparkcnn.spark.job.TrainJob JOBJAR --config
+ * FILE [--set key=value]...}. Builds the model from its Keras spec, decodes the data once into
+ * cached blocks, trains synchronously on Spark, evaluates the test data, and writes {@code
+ * output/model/} (model directory), {@code output/metrics.json} and {@code output/config.json} (the
+ * effective config). Progress goes to stdout.
  */
 public final class TrainJob {
   static final String USAGE = "usage: TrainJob --config FILE [--set key=value]...";
@@ -59,9 +59,16 @@ public final class TrainJob {
       fail("missing --config; " + USAGE, 2);
     }
     String configPath = config;
-    JobSupport.runMain("train", spark -> run(spark, JobConfig.parse(JobSupport.readText(
-        configPath, spark.sparkContext().hadoopConfiguration(), "job config"), configPath,
-        sets)));
+    JobSupport.runMain(
+        "train",
+        spark ->
+            run(
+                spark,
+                JobConfig.parse(
+                    JobSupport.readText(
+                        configPath, spark.sparkContext().hadoopConfiguration(), "job config"),
+                    configPath,
+                    sets)));
   }
 
   /** Runs the job; returns what metrics.json holds. */
@@ -93,26 +100,43 @@ public final class TrainJob {
     JavaRDD<ImageBlock> trainBlocks = Blocks.cached(train, 0, trainEnd, partitions, "training");
     List<String> classNames = cfg.classNames() != null ? cfg.classNames() : train.classNames();
     checkClassNames(classNames, input);
-    System.out.println(JobSupport.format("spark-cnn train: %d training rows, %d validation rows, "
-        + "%d partitions, %s, %,d parameters", trainEnd, validationRows, partitions,
-        model.describe(), model.paramCount()));
+    System.out.println(
+        JobSupport.format(
+            "spark-cnn train: %d training rows, %d validation rows, "
+                + "%d partitions, %s, %,d parameters",
+            trainEnd, validationRows, partitions, model.describe(), model.paramCount()));
 
-    TrainerOptions options = new TrainerOptions(cfg.epochs(), cfg.batchSize(), cfg.shuffle(),
-        cfg.seed(), cfg.rescale(), cfg.sync(), cfg.timeoutSeconds());
+    TrainerOptions options =
+        new TrainerOptions(
+            cfg.epochs(),
+            cfg.batchSize(),
+            cfg.shuffle(),
+            cfg.seed(),
+            cfg.rescale(),
+            cfg.sync(),
+            cfg.timeoutSeconds());
     DistributedTrainer trainer = new DistributedTrainer(jsc, model, options);
     // After each epoch the weights so far go to <output>/checkpoint, atomically, so a run that
     // dies loses at most one epoch: restart with --set init_weights=<output>/checkpoint (the
     // optimizer's moments start afresh).
     String checkpoint = cfg.output() + "/checkpoint";
-    List<EpochReport> history = trainer.fit(trainBlocks, validation, r -> {
-      System.out.println(r);
-      try {
-        ModelStore.save(model, new ModelInfo(classNames, cfg.rescale(),
-            Map.of("epochs_completed", (long) r.epoch())), checkpoint, hadoop);
-      } catch (IOException e) {
-        throw new UncheckedIOException("could not write the checkpoint " + checkpoint, e);
-      }
-    });
+    List<EpochReport> history =
+        trainer.fit(
+            trainBlocks,
+            validation,
+            r -> {
+              System.out.println(r);
+              try {
+                ModelStore.save(
+                    model,
+                    new ModelInfo(
+                        classNames, cfg.rescale(), Map.of("epochs_completed", (long) r.epoch())),
+                    checkpoint,
+                    hadoop);
+              } catch (IOException e) {
+                throw new UncheckedIOException("could not write the checkpoint " + checkpoint, e);
+              }
+            });
     trainBlocks.unpersist(false);
     if (validation != null) {
       validation.unpersist(false);
@@ -131,30 +155,44 @@ public final class TrainJob {
       test.put("accuracy", model.accuracy() == null ? null : s.accuracy());
       test.put("examples", s.count());
       test.put("seconds", (System.nanoTime() - evalStarted) / 1e9);
-      System.out.println(JobSupport.format("spark-cnn train: test loss %.4f, test accuracy %s "
-          + "(%d images)", s.meanLoss(), model.accuracy() == null ? "n/a"
-          : JobSupport.format("%.4f", s.accuracy()), s.count()));
+      System.out.println(
+          JobSupport.format(
+              "spark-cnn train: test loss %.4f, test accuracy %s " + "(%d images)",
+              s.meanLoss(),
+              model.accuracy() == null ? "n/a" : JobSupport.format("%.4f", s.accuracy()),
+              s.count()));
     }
 
-    Map<String, Object> metrics = Metrics.of(history, test, trainEnd, validationRows, partitions,
-        spark, (System.nanoTime() - started) / 1e9);
+    Map<String, Object> metrics =
+        Metrics.of(
+            history,
+            test,
+            trainEnd,
+            validationRows,
+            partitions,
+            spark,
+            (System.nanoTime() - started) / 1e9);
     ModelInfo info = new ModelInfo(classNames, cfg.rescale(), trainingFacts(cfg, metrics));
     write(cfg.output(), model, info, metrics, cfg, hadoop);
-    System.out.println(JobSupport.format("spark-cnn train: wrote %s/model, %s/metrics.json "
-        + "(%.1f s wall, %.0f images/s)", cfg.output(), cfg.output(),
-        (Double) metrics.get("wall_seconds"), (Double) metrics.get("images_per_second")));
+    System.out.println(
+        JobSupport.format(
+            "spark-cnn train: wrote %s/model, %s/metrics.json " + "(%.1f s wall, %.0f images/s)",
+            cfg.output(),
+            cfg.output(),
+            (Double) metrics.get("wall_seconds"),
+            (Double) metrics.get("images_per_second")));
     return metrics;
   }
 
   static ImageSource open(SparkSession spark, JobConfig cfg, String path, ModelInput input) {
-    return DataSources.open(spark, path, cfg.format(), cfg.imageCol(), cfg.labelCol(), input,
-        cfg.classNames());
+    return DataSources.open(
+        spark, path, cfg.format(), cfg.imageCol(), cfg.labelCol(), input, cfg.classNames());
   }
 
   /** The spec, seeded and compiled; with init_weights' weights when given. */
   static Sequential buildModel(JobConfig cfg, Configuration hadoop) {
-    Sequential model = ModelSpec.fromJson(JobSupport.readText(cfg.model(), hadoop, "model spec"),
-        cfg.model());
+    Sequential model =
+        ModelSpec.fromJson(JobSupport.readText(cfg.model(), hadoop, "model spec"), cfg.model());
     model.seed(cfg.seed());
     model.compile(cfg.loss(), cfg.buildOptimizer(), cfg.metrics().toArray(new String[0]));
     if (cfg.initWeights() != null) {
@@ -164,8 +202,8 @@ public final class TrainJob {
         if (HadoopFiles.fs(p, hadoop).isDirectory(p)) {
           p = new Path(p, ModelDirectory.WEIGHTS_FILE);
         }
-        WeightsFile.decodeInto(model, HadoopFiles.read(p, hadoop, Integer.MAX_VALUE - 8),
-            p.toString());
+        WeightsFile.decodeInto(
+            model, HadoopFiles.read(p, hadoop, Integer.MAX_VALUE - 8), p.toString());
       } catch (IOException e) {
         throw new IllegalArgumentException("init_weights " + file + ": " + e.getMessage(), e);
       }
@@ -175,8 +213,12 @@ public final class TrainJob {
 
   private static void checkClassNames(List<String> names, ModelInput input) {
     if (names != null && names.size() != input.classes()) {
-      throw new IllegalArgumentException("class_names has the wrong length; received: "
-          + names.size() + " names; expected: " + input.classes() + ", one per model output");
+      throw new IllegalArgumentException(
+          "class_names has the wrong length; received: "
+              + names.size()
+              + " names; expected: "
+              + input.classes()
+              + ", one per model output");
     }
   }
 
@@ -189,14 +231,23 @@ public final class TrainJob {
     return facts;
   }
 
-  private static void write(String output, Sequential model, ModelInfo info,
-      Map<String, Object> metrics, JobConfig cfg, Configuration hadoop) {
+  private static void write(
+      String output,
+      Sequential model,
+      ModelInfo info,
+      Map<String, Object> metrics,
+      JobConfig cfg,
+      Configuration hadoop) {
     try {
       ModelStore.save(model, info, output + "/model", hadoop);
-      HadoopFiles.writeAtomically(new Path(output, "metrics.json"),
-          (Json.write(metrics) + "\n").getBytes(StandardCharsets.UTF_8), hadoop);
-      HadoopFiles.writeAtomically(new Path(output, "config.json"),
-          (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8), hadoop);
+      HadoopFiles.writeAtomically(
+          new Path(output, "metrics.json"),
+          (Json.write(metrics) + "\n").getBytes(StandardCharsets.UTF_8),
+          hadoop);
+      HadoopFiles.writeAtomically(
+          new Path(output, "config.json"),
+          (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
+          hadoop);
     } catch (IOException e) {
       throw new IllegalStateException("cannot write the output to " + output + ": " + e, e);
     }

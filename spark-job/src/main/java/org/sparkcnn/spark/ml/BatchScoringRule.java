@@ -15,9 +15,9 @@ import org.apache.spark.sql.catalyst.expressions.AttributeSet$;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GetStructField;
 import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.NamedLambdaVariable;
 import org.apache.spark.sql.catalyst.expressions.OuterReference;
-import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
 import org.apache.spark.sql.catalyst.expressions.WindowExpression;
 import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
@@ -40,18 +40,18 @@ import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Scores the SQL functions of {@link CnnFunctions} in batches. A Java UDF sees one row at a
- * time, so each call would be a forward pass of one image; this optimizer rule finds the calls
- * in a Project, Filter, Sort or Aggregate ({@code SELECT id, fm(image), fm_proba(image) FROM
- * images}, {@code WHERE fm(image) = 2}, {@code ORDER BY}, {@code GROUP BY}) and replaces all
- * calls of one model on one image argument with a single batched pass over each partition below
- * the node (the plan of {@link BatchScoringPlan}, as {@code transform} batches), whose output
- * columns take the calls' places. Only the child's columns the node uses pass through the pass
- * (all of them under a Filter or Sort); the image argument is not taken out again.
+ * Scores the SQL functions of {@link CnnFunctions} in batches. A Java UDF sees one row at a time,
+ * so each call would be a forward pass of one image; this optimizer rule finds the calls in a
+ * Project, Filter, Sort or Aggregate ({@code SELECT id, fm(image), fm_proba(image) FROM images},
+ * {@code WHERE fm(image) = 2}, {@code ORDER BY}, {@code GROUP BY}) and replaces all calls of one
+ * model on one image argument with a single batched pass over each partition below the node (the
+ * plan of {@link BatchScoringPlan}, as {@code transform} batches), whose output columns take the
+ * calls' places. Only the child's columns the node uses pass through the pass (all of them under a
+ * Filter or Sort); the image argument is not taken out again.
  *
  * <p>Results are those of the per-row functions: same outputs, same error texts for bad images
- * (plus the row's partition and index). Calls in other nodes (join conditions, windows) and
- * image arguments whose type no image column can have stay per-row UDF calls.
+ * (plus the row's partition and index). Calls in other nodes (join conditions, windows) and image
+ * arguments whose type no image column can have stay per-row UDF calls.
  */
 final class BatchScoringRule extends Rule<LogicalPlan> {
   /** What a registered function computes. */
@@ -89,15 +89,21 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
   @Override
   public LogicalPlan apply(LogicalPlan plan) {
     // Top-down, so that a Project is seen before the Filter below it (next method).
-    return plan.transformDown(PartialFunction.fromFunction(p ->
-        p instanceof Project || p instanceof Filter || p instanceof Sort
-            || p instanceof Aggregate ? rewrite(p) : p));
+    return plan.transformDown(
+        PartialFunction.fromFunction(
+            p ->
+                p instanceof Project
+                        || p instanceof Filter
+                        || p instanceof Sort
+                        || p instanceof Aggregate
+                    ? rewrite(p)
+                    : p));
   }
 
   /**
-   * The node with the calls of its first (model, image) group taken from a batched pass below
-   * it, or the node itself. The pass outputs the child's columns the node needs, under their own
-   * ids (so the node's other expressions stay valid), and one column per output.
+   * The node with the calls of its first (model, image) group taken from a batched pass below it,
+   * or the node itself. The pass outputs the child's columns the node needs, under their own ids
+   * (so the node's other expressions stay valid), and one column per output.
    *
    * <p>A Project directly over a Filter that calls the same model on the same image (what Spark
    * makes of {@code df.withColumn("p", fm(image)).where("p = 2")}: it pushes the filter below the
@@ -137,8 +143,13 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     boolean keepsChildOutput = node instanceof Filter || node instanceof Sort;
     AttributeSet used = AttributeSet$.MODULE$.empty();
     for (Expression e : expressions) {
-      Expression rest = e.transformDown(PartialFunction.fromFunction(x ->
-          x instanceof ScalaUDF u && group.contains(u) ? Literal.create(null, u.dataType()) : x));
+      Expression rest =
+          e.transformDown(
+              PartialFunction.fromFunction(
+                  x ->
+                      x instanceof ScalaUDF u && group.contains(u)
+                          ? Literal.create(null, u.dataType())
+                          : x));
       used = used.$plus$plus(rest.references());
     }
     List<Attribute> needed = new ArrayList<>();
@@ -151,51 +162,65 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     packed.add(BatchScoringPlan.alias(image, IMAGE, Option.empty()));
     ImageColumns columns;
     try {
-      columns = ImageColumns.of(BatchScoringPlan.rowType(packed), IMAGE, null, model.input())
-          .withImageSource("SQL function argument");
+      columns =
+          ImageColumns.of(BatchScoringPlan.rowType(packed), IMAGE, null, model.input())
+              .withImageSource("SQL function argument");
     } catch (DatasetException e) {
       return node; // not an image type: the per-row functions report it row by row
     }
-    Scorer.Plan plan = new Scorer.Plan(model.spec(), columns, model.classNames(), BATCH, false,
-        -1, null, false);
+    Scorer.Plan plan =
+        new Scorer.Plan(model.spec(), columns, model.classNames(), BATCH, false, -1, null, false);
     int keep = needed.size();
-    StructType added = new StructType().add("prediction", DataTypes.IntegerType, true)
-        .add("probability", DataTypes.createArrayType(DataTypes.FloatType, false), true);
+    StructType added =
+        new StructType()
+            .add("prediction", DataTypes.IntegerType, true)
+            .add("probability", DataTypes.createArrayType(DataTypes.FloatType, false), true);
     if (model.classNames() != null) {
       added = added.add("predicted_label", DataTypes.StringType, true);
     }
     added = added.add("error", DataTypes.StringType, true);
-    MapPartitions batched = BatchScoringPlan.scored(child, packed, plan, null, model.weights(),
-        added);
+    MapPartitions batched =
+        BatchScoringPlan.scored(child, packed, plan, null, model.weights(), added);
 
     // The pass's columns: the needed ones under their own ids, then the outputs (the image,
     // field `keep`, is not taken out again).
     List<NamedExpression> passed = new ArrayList<>();
     for (int k = 0; k < keep; k++) {
       Attribute a = needed.get(k);
-      passed.add(new Alias(new GetStructField(batched.outputObjAttr(), k, Option.empty()),
-          a.name(), a.exprId(), a.qualifier(), Option.apply(a.metadata()), seq(List.of())));
+      passed.add(
+          new Alias(
+              new GetStructField(batched.outputObjAttr(), k, Option.empty()),
+              a.name(),
+              a.exprId(),
+              a.qualifier(),
+              Option.apply(a.metadata()),
+              seq(List.of())));
     }
     List<Attribute> outputs = new ArrayList<>();
     for (int j = 0; j < added.size(); j++) {
-      Alias out = BatchScoringPlan.alias(new GetStructField(batched.outputObjAttr(),
-          keep + 1 + j, Option.empty()), "__sparkcnn_" + added.fields()[j].name(),
-          Option.empty());
+      Alias out =
+          BatchScoringPlan.alias(
+              new GetStructField(batched.outputObjAttr(), keep + 1 + j, Option.empty()),
+              "__sparkcnn_" + added.fields()[j].name(),
+              Option.empty());
       passed.add(out);
       outputs.add(out.toAttribute());
     }
     Project pass = new Project(seq(passed), batched);
 
     // Top-down: a call is replaced before its argument is visited.
-    PartialFunction<Expression, Expression> toOutputs = PartialFunction.fromFunction(x ->
-        x instanceof ScalaUDF u && group.contains(u)
-            ? outputs.get(outputIndex(FUNCTIONS.get(u.function()).output(),
-                model.classNames() != null))
-            : x);
+    PartialFunction<Expression, Expression> toOutputs =
+        PartialFunction.fromFunction(
+            x ->
+                x instanceof ScalaUDF u && group.contains(u)
+                    ? outputs.get(
+                        outputIndex(
+                            FUNCTIONS.get(u.function()).output(), model.classNames() != null))
+                    : x);
     LogicalPlan rewritten = pass;
     for (int i = chain.size() - 1; i >= 0; i--) {
-      rewritten = chain.get(i).transformExpressionsDown(toOutputs)
-          .withNewChildren(seq(List.of(rewritten)));
+      rewritten =
+          chain.get(i).transformExpressionsDown(toOutputs).withNewChildren(seq(List.of(rewritten)));
     }
     List<ScalaUDF> left = new ArrayList<>();
     LogicalPlan n = rewritten;
@@ -205,9 +230,16 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     if (left.size() != calls.size() - group.size()) {
       // Never expected. Returning the node keeps the query correct (per-row calls) and keeps
       // the optimizer from applying the rule again and again.
-      LOG.warning("spark-cnn could not batch the SQL function calls in " + node.simpleString(200)
-          + ": " + left.size() + " calls were left of " + calls.size() + ", expected "
-          + (calls.size() - group.size()) + "; they run per row");
+      LOG.warning(
+          "spark-cnn could not batch the SQL function calls in "
+              + node.simpleString(200)
+              + ": "
+              + left.size()
+              + " calls were left of "
+              + calls.size()
+              + ", expected "
+              + (calls.size() - group.size())
+              + "; they run per row");
       return node;
     }
     // A Filter or Sort outputs its child's columns: hide the added ones again.
@@ -226,8 +258,10 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
    * reference, aggregate or window function in it.
    */
   private static boolean perRow(Expression e) {
-    if (e instanceof NamedLambdaVariable || e instanceof LambdaVariable
-        || e instanceof OuterReference || e instanceof AggregateExpression
+    if (e instanceof NamedLambdaVariable
+        || e instanceof LambdaVariable
+        || e instanceof OuterReference
+        || e instanceof AggregateExpression
         || e instanceof WindowExpression) {
       return false;
     }
@@ -248,8 +282,8 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
   }
 
   /** The calls of the model on (an expression semantically equal to) the image. */
-  private static List<ScalaUDF> sameGroup(List<ScalaUDF> calls, ImageUdf.Model model,
-      Expression image) {
+  private static List<ScalaUDF> sameGroup(
+      List<ScalaUDF> calls, ImageUdf.Model model, Expression image) {
     List<ScalaUDF> group = new ArrayList<>();
     for (ScalaUDF u : calls) {
       if (FUNCTIONS.get(u.function()).model().key().equals(model.key())
@@ -270,7 +304,8 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
   }
 
   private static void collectCalls(Expression e, List<ScalaUDF> calls) {
-    if (e instanceof ScalaUDF u && FUNCTIONS.containsKey(u.function())
+    if (e instanceof ScalaUDF u
+        && FUNCTIONS.containsKey(u.function())
         && u.children().size() == 1) {
       calls.add(u);
     }

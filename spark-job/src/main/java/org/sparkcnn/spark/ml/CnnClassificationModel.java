@@ -33,7 +33,6 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import scala.jdk.javaapi.CollectionConverters;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.io.ModelSpec;
@@ -42,10 +41,11 @@ import org.sparkcnn.spark.data.ImageColumns;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.ModelStore;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * A trained CNN as a Spark ML {@link Model}. {@link #transform} keeps every input column and
- * every row (in order within a partition) and adds
+ * A trained CNN as a Spark ML {@link Model}. {@link #transform} keeps every input column and every
+ * row (in order within a partition) and adds
  *
  * <ul>
  *   <li>{@code predictionCol} ("prediction", int): the class index with the highest output;
@@ -57,8 +57,8 @@ import org.sparkcnn.spark.io.ModelStore;
  * </ul>
  *
  * <p>A bad row (null, undecodable or wrong-size image, a value that is not a pixel) is never
- * dropped: it gets null prediction, probability and label and the problem in the error column;
- * with {@code strict} the job fails instead, naming the first bad row (partition, row within the
+ * dropped: it gets null prediction, probability and label and the problem in the error column; with
+ * {@code strict} the job fails instead, naming the first bad row (partition, row within the
  * partition, and {@code idCol} when set). Rows are decoded with the training rules ({@link
  * ImageColumns}: binary PNG/JPEG, array of int/float/double, Spark's image struct) and scored
  * {@code batchSize} rows per forward pass on the fast kernels, one task per core, on Spark's
@@ -94,21 +94,44 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     this.spec = ModelSpec.toJson(model);
     this.weights = model.parameters().clone();
     this.info = info;
-    imageCol = new Param<>(this, "imageCol", "image column: binary (PNG/JPEG), "
-        + "array<int|float|double> or Spark's image struct");
+    imageCol =
+        new Param<>(
+            this,
+            "imageCol",
+            "image column: binary (PNG/JPEG), "
+                + "array<int|float|double> or Spark's image struct");
     predictionCol = new Param<>(this, "predictionCol", "output column: predicted class index");
-    probabilityCol = new Param<>(this, "probabilityCol", "output column: model outputs "
-        + "(class probabilities) as a vector");
-    predictedLabelCol = new Param<>(this, "predictedLabelCol", "output column: class name of "
-        + "the prediction, added when the model has class names; empty = never added");
-    errorCol = new Param<>(this, "errorCol", "output column: null, or why the row could not be "
-        + "scored (its prediction is then null)");
-    idCol = new Param<>(this, "idCol", "column naming a row in strict-mode errors; empty = "
-        + "none (rows are named by partition and index within it)");
-    strict = new BooleanParam(this, "strict", "fail on the first bad row instead of giving it "
-        + "a null prediction and an error");
-    batchSize = new IntParam(this, "batchSize", "rows per forward pass when scoring",
-        ParamValidators.gtEq(1));
+    probabilityCol =
+        new Param<>(
+            this,
+            "probabilityCol",
+            "output column: model outputs " + "(class probabilities) as a vector");
+    predictedLabelCol =
+        new Param<>(
+            this,
+            "predictedLabelCol",
+            "output column: class name of "
+                + "the prediction, added when the model has class names; empty = never added");
+    errorCol =
+        new Param<>(
+            this,
+            "errorCol",
+            "output column: null, or why the row could not be "
+                + "scored (its prediction is then null)");
+    idCol =
+        new Param<>(
+            this,
+            "idCol",
+            "column naming a row in strict-mode errors; empty = "
+                + "none (rows are named by partition and index within it)");
+    strict =
+        new BooleanParam(
+            this,
+            "strict",
+            "fail on the first bad row instead of giving it " + "a null prediction and an error");
+    batchSize =
+        new IntParam(
+            this, "batchSize", "rows per forward pass when scoring", ParamValidators.gtEq(1));
     setDefault(imageCol, "image");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
@@ -226,7 +249,8 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
   /** The class names when the label column is added, else null. */
   private String[] labelNames() {
     List<String> names = info.classNames();
-    return names == null || names.isEmpty() || getOrDefault(predictedLabelCol).isEmpty() ? null
+    return names == null || names.isEmpty() || getOrDefault(predictedLabelCol).isEmpty()
+        ? null
         : names.toArray(new String[0]);
   }
 
@@ -235,22 +259,37 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     ImageColumns.of(schema, getOrDefault(imageCol), null, input());
     String id = getOrDefault(idCol);
     if (!id.isEmpty() && !Arrays.asList(schema.fieldNames()).contains(id)) {
-      throw new IllegalArgumentException("idCol '" + id + "' is not a column; received columns "
-          + Arrays.toString(schema.fieldNames()) + "; expected one of them, or \"\" for none");
+      throw new IllegalArgumentException(
+          "idCol '"
+              + id
+              + "' is not a column; received columns "
+              + Arrays.toString(schema.fieldNames())
+              + "; expected one of them, or \"\" for none");
     }
-    List<Param<String>> added = labelNames() == null
-        ? List.of(predictionCol, probabilityCol, errorCol)
-        : List.of(predictionCol, probabilityCol, predictedLabelCol, errorCol);
+    List<Param<String>> added =
+        labelNames() == null
+            ? List.of(predictionCol, probabilityCol, errorCol)
+            : List.of(predictionCol, probabilityCol, predictedLabelCol, errorCol);
     StructType out = schema;
     for (Param<String> p : added) {
       String name = getOrDefault(p);
       if (Arrays.asList(out.fieldNames()).contains(name)) {
-        throw new IllegalArgumentException(p.name() + " '" + name + "' already exists; "
-            + "received columns " + Arrays.toString(out.fieldNames()) + "; expected a new "
-            + "column name (set " + p.name() + " to another one)");
+        throw new IllegalArgumentException(
+            p.name()
+                + " '"
+                + name
+                + "' already exists; "
+                + "received columns "
+                + Arrays.toString(out.fieldNames())
+                + "; expected a new "
+                + "column name (set "
+                + p.name()
+                + " to another one)");
       }
-      DataType type = p == predictionCol ? DataTypes.IntegerType
-          : p == probabilityCol ? SQLDataTypes.VectorType() : DataTypes.StringType;
+      DataType type =
+          p == predictionCol
+              ? DataTypes.IntegerType
+              : p == probabilityCol ? SQLDataTypes.VectorType() : DataTypes.StringType;
       // Nullable: a row that cannot be scored has null prediction, probability and label.
       out = out.add(name, type, true);
     }
@@ -263,9 +302,16 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     StructType out = transformSchema(schema);
     ImageColumns columns = ImageColumns.of(schema, getOrDefault(imageCol), null, input());
     String id = getOrDefault(idCol);
-    Scorer.Plan plan = new Scorer.Plan(spec, columns, labelNames(),
-        (Integer) getOrDefault(batchSize), (Boolean) getOrDefault(strict),
-        id.isEmpty() ? -1 : schema.fieldIndex(id), id.isEmpty() ? null : id, true);
+    Scorer.Plan plan =
+        new Scorer.Plan(
+            spec,
+            columns,
+            labelNames(),
+            (Integer) getOrDefault(batchSize),
+            (Boolean) getOrDefault(strict),
+            id.isEmpty() ? -1 : schema.fieldIndex(id),
+            id.isEmpty() ? null : id,
+            true);
     DataType idType = id.isEmpty() ? null : schema.apply(id).dataType();
     SparkSession spark = (SparkSession) dataset.sparkSession();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -325,10 +371,12 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     @Override
     public void saveImpl(String path) {
       try {
-        ModelStore.save(instance.network(), instance.info, path,
+        ModelStore.save(
+            instance.network(),
+            instance.info,
+            path,
             sparkSession().sparkContext().hadoopConfiguration(),
-            tmp -> DefaultParamsWriter.saveMetadata(instance, tmp.toString(),
-                sparkSession()));
+            tmp -> DefaultParamsWriter.saveMetadata(instance, tmp.toString(), sparkSession()));
       } catch (IOException e) {
         throw new IllegalStateException("cannot save the model to " + path + ": " + e, e);
       }
@@ -353,10 +401,11 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read " + metadata + ": " + e, e);
       }
-      DefaultParamsReader.Metadata m = DefaultParamsReader.loadMetadata(path, sparkSession(),
-          CnnClassificationModel.class.getName());
-      CnnClassificationModel model = new CnnClassificationModel(m.uid(), loaded.model(),
-          loaded.info());
+      DefaultParamsReader.Metadata m =
+          DefaultParamsReader.loadMetadata(
+              path, sparkSession(), CnnClassificationModel.class.getName());
+      CnnClassificationModel model =
+          new CnnClassificationModel(m.uid(), loaded.model(), loaded.info());
       m.getAndSetParams(model, scala.Option.empty());
       return model;
     }

@@ -20,7 +20,6 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelInfo;
@@ -36,10 +35,10 @@ import org.sparkcnn.spark.data.DataFrameSource;
 import org.sparkcnn.spark.data.ModelInput;
 
 /**
- * Trains a CNN on a DataFrame as a Spark ML {@link Estimator}, usable in a {@code Pipeline}.
- * The network is a Keras model spec ({@code model.to_json()}); training is the synchronous
- * data-parallel {@link DistributedTrainer}, on the image and label columns decoded once into
- * cached uint8 blocks (see {@link org.sparkcnn.spark.data.ImageColumns} for the column types).
+ * Trains a CNN on a DataFrame as a Spark ML {@link Estimator}, usable in a {@code Pipeline}. The
+ * network is a Keras model spec ({@code model.to_json()}); training is the synchronous
+ * data-parallel {@link DistributedTrainer}, on the image and label columns decoded once into cached
+ * uint8 blocks (see {@link org.sparkcnn.spark.data.ImageColumns} for the column types).
  *
  * <pre>
  * CnnClassifier cnn = new CnnClassifier().setModelSpec(kerasJson).setEpochs(5)
@@ -74,41 +73,90 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier(String uid) {
     this.uid = uid;
-    imageCol = new Param<>(this, "imageCol", "image column: binary (PNG/JPEG), "
-        + "array<int|float|double> (flattened H x W x C) or Spark's image struct");
-    labelCol = new Param<>(this, "labelCol", "label column: class index 0..K-1 (integer, or "
-        + "a double holding a whole number)");
-    predictionCol = new Param<>(this, "predictionCol", "output column of the fitted model: "
-        + "predicted class index");
-    probabilityCol = new Param<>(this, "probabilityCol", "output column of the fitted model: "
-        + "class probabilities as a vector");
-    modelSpec = new Param<>(this, "modelSpec", "the network as Keras model.to_json() of a "
-        + "Sequential model; input_shape gives the image size, the last layer's units the "
-        + "classes");
-    epochs = new IntParam(this, "epochs", "passes over the training data (Keras: epochs)",
-        ParamValidators.gtEq(1));
-    batchSize = new IntParam(this, "batchSize", "global mini-batch size (Keras: batch_size)",
-        ParamValidators.gtEq(1));
-    optimizer = new Param<>(this, "optimizer", "\"adam\" or \"sgd\"",
-        ParamValidators.inArray(new String[] {"adam", "sgd"}));
-    learningRate = new DoubleParam(this, "learningRate", "the optimizer's learning_rate",
-        ParamValidators.gt(0));
-    optimizerSettings = new Param<>(this, "optimizerSettings", "more Keras optimizer settings "
-        + "as a JSON object, e.g. {\"beta_1\": 0.9} or {\"momentum\": 0.9}");
+    imageCol =
+        new Param<>(
+            this,
+            "imageCol",
+            "image column: binary (PNG/JPEG), "
+                + "array<int|float|double> (flattened H x W x C) or Spark's image struct");
+    labelCol =
+        new Param<>(
+            this,
+            "labelCol",
+            "label column: class index 0..K-1 (integer, or " + "a double holding a whole number)");
+    predictionCol =
+        new Param<>(
+            this, "predictionCol", "output column of the fitted model: " + "predicted class index");
+    probabilityCol =
+        new Param<>(
+            this,
+            "probabilityCol",
+            "output column of the fitted model: " + "class probabilities as a vector");
+    modelSpec =
+        new Param<>(
+            this,
+            "modelSpec",
+            "the network as Keras model.to_json() of a "
+                + "Sequential model; input_shape gives the image size, the last layer's units the "
+                + "classes");
+    epochs =
+        new IntParam(
+            this,
+            "epochs",
+            "passes over the training data (Keras: epochs)",
+            ParamValidators.gtEq(1));
+    batchSize =
+        new IntParam(
+            this,
+            "batchSize",
+            "global mini-batch size (Keras: batch_size)",
+            ParamValidators.gtEq(1));
+    optimizer =
+        new Param<>(
+            this,
+            "optimizer",
+            "\"adam\" or \"sgd\"",
+            ParamValidators.inArray(new String[] {"adam", "sgd"}));
+    learningRate =
+        new DoubleParam(
+            this, "learningRate", "the optimizer's learning_rate", ParamValidators.gt(0));
+    optimizerSettings =
+        new Param<>(
+            this,
+            "optimizerSettings",
+            "more Keras optimizer settings "
+                + "as a JSON object, e.g. {\"beta_1\": 0.9} or {\"momentum\": 0.9}");
     loss = new Param<>(this, "loss", "Keras loss name");
     seed = new LongParam(this, "seed", "seed of weight initialisation, shuffling and dropout");
     shuffle = new BooleanParam(this, "shuffle", "reshuffle each partition every epoch");
-    validationSplit = new DoubleParam(this, "validationSplit", "hold out this last fraction "
-        + "of the rows (by DataFrame order, Keras' validation_split) for per-epoch validation; "
-        + "0 = none", ParamValidators.inRange(0, 1, true, false));
-    rescale = new DoubleParam(this, "rescale", "model input = uint8 pixel * rescale",
-        ParamValidators.gt(0));
-    classNames = new StringArrayParam(this, "classNames", "names of the classes in label "
-        + "order, saved with the model; empty = unknown");
-    numPartitions = new IntParam(this, "numPartitions", "partitions of the cached training "
-        + "data; 0 = spark.default.parallelism", ParamValidators.gtEq(0));
-    sync = new Param<>(this, "sync", "step synchronisation: auto, driver-sync or jobs",
-        ParamValidators.inArray(new String[] {"auto", "driver-sync", "jobs"}));
+    validationSplit =
+        new DoubleParam(
+            this,
+            "validationSplit",
+            "hold out this last fraction "
+                + "of the rows (by DataFrame order, Keras' validation_split) for per-epoch validation; "
+                + "0 = none",
+            ParamValidators.inRange(0, 1, true, false));
+    rescale =
+        new DoubleParam(
+            this, "rescale", "model input = uint8 pixel * rescale", ParamValidators.gt(0));
+    classNames =
+        new StringArrayParam(
+            this,
+            "classNames",
+            "names of the classes in label " + "order, saved with the model; empty = unknown");
+    numPartitions =
+        new IntParam(
+            this,
+            "numPartitions",
+            "partitions of the cached training " + "data; 0 = spark.default.parallelism",
+            ParamValidators.gtEq(0));
+    sync =
+        new Param<>(
+            this,
+            "sync",
+            "step synchronisation: auto, driver-sync or jobs",
+            ParamValidators.inArray(new String[] {"auto", "driver-sync", "jobs"}));
     setDefault(imageCol, "image");
     setDefault(labelCol, "label");
     setDefault(predictionCol, "prediction");
@@ -138,43 +186,167 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   }
 
   // Spark ML finds params through public no-argument methods returning a Param.
-  public Param<String> imageCol() { return imageCol; }
-  public Param<String> labelCol() { return labelCol; }
-  public Param<String> predictionCol() { return predictionCol; }
-  public Param<String> probabilityCol() { return probabilityCol; }
-  public Param<String> modelSpec() { return modelSpec; }
-  public IntParam epochs() { return epochs; }
-  public IntParam batchSize() { return batchSize; }
-  public Param<String> optimizer() { return optimizer; }
-  public DoubleParam learningRate() { return learningRate; }
-  public Param<String> optimizerSettings() { return optimizerSettings; }
-  public Param<String> loss() { return loss; }
-  public LongParam seed() { return seed; }
-  public BooleanParam shuffle() { return shuffle; }
-  public DoubleParam validationSplit() { return validationSplit; }
-  public DoubleParam rescale() { return rescale; }
-  public StringArrayParam classNames() { return classNames; }
-  public IntParam numPartitions() { return numPartitions; }
-  public Param<String> sync() { return sync; }
+  public Param<String> imageCol() {
+    return imageCol;
+  }
 
-  public CnnClassifier setImageCol(String v) { set(imageCol, v); return this; }
-  public CnnClassifier setLabelCol(String v) { set(labelCol, v); return this; }
-  public CnnClassifier setPredictionCol(String v) { set(predictionCol, v); return this; }
-  public CnnClassifier setProbabilityCol(String v) { set(probabilityCol, v); return this; }
-  public CnnClassifier setModelSpec(String v) { set(modelSpec, v); return this; }
-  public CnnClassifier setEpochs(int v) { set(epochs, v); return this; }
-  public CnnClassifier setBatchSize(int v) { set(batchSize, v); return this; }
-  public CnnClassifier setOptimizer(String v) { set(optimizer, v); return this; }
-  public CnnClassifier setLearningRate(double v) { set(learningRate, v); return this; }
-  public CnnClassifier setOptimizerSettings(String v) { set(optimizerSettings, v); return this; }
-  public CnnClassifier setLoss(String v) { set(loss, v); return this; }
-  public CnnClassifier setSeed(long v) { set(seed, v); return this; }
-  public CnnClassifier setShuffle(boolean v) { set(shuffle, v); return this; }
-  public CnnClassifier setValidationSplit(double v) { set(validationSplit, v); return this; }
-  public CnnClassifier setRescale(double v) { set(rescale, v); return this; }
-  public CnnClassifier setClassNames(String[] v) { set(classNames, v); return this; }
-  public CnnClassifier setNumPartitions(int v) { set(numPartitions, v); return this; }
-  public CnnClassifier setSync(String v) { set(sync, v); return this; }
+  public Param<String> labelCol() {
+    return labelCol;
+  }
+
+  public Param<String> predictionCol() {
+    return predictionCol;
+  }
+
+  public Param<String> probabilityCol() {
+    return probabilityCol;
+  }
+
+  public Param<String> modelSpec() {
+    return modelSpec;
+  }
+
+  public IntParam epochs() {
+    return epochs;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  public Param<String> optimizer() {
+    return optimizer;
+  }
+
+  public DoubleParam learningRate() {
+    return learningRate;
+  }
+
+  public Param<String> optimizerSettings() {
+    return optimizerSettings;
+  }
+
+  public Param<String> loss() {
+    return loss;
+  }
+
+  public LongParam seed() {
+    return seed;
+  }
+
+  public BooleanParam shuffle() {
+    return shuffle;
+  }
+
+  public DoubleParam validationSplit() {
+    return validationSplit;
+  }
+
+  public DoubleParam rescale() {
+    return rescale;
+  }
+
+  public StringArrayParam classNames() {
+    return classNames;
+  }
+
+  public IntParam numPartitions() {
+    return numPartitions;
+  }
+
+  public Param<String> sync() {
+    return sync;
+  }
+
+  public CnnClassifier setImageCol(String v) {
+    set(imageCol, v);
+    return this;
+  }
+
+  public CnnClassifier setLabelCol(String v) {
+    set(labelCol, v);
+    return this;
+  }
+
+  public CnnClassifier setPredictionCol(String v) {
+    set(predictionCol, v);
+    return this;
+  }
+
+  public CnnClassifier setProbabilityCol(String v) {
+    set(probabilityCol, v);
+    return this;
+  }
+
+  public CnnClassifier setModelSpec(String v) {
+    set(modelSpec, v);
+    return this;
+  }
+
+  public CnnClassifier setEpochs(int v) {
+    set(epochs, v);
+    return this;
+  }
+
+  public CnnClassifier setBatchSize(int v) {
+    set(batchSize, v);
+    return this;
+  }
+
+  public CnnClassifier setOptimizer(String v) {
+    set(optimizer, v);
+    return this;
+  }
+
+  public CnnClassifier setLearningRate(double v) {
+    set(learningRate, v);
+    return this;
+  }
+
+  public CnnClassifier setOptimizerSettings(String v) {
+    set(optimizerSettings, v);
+    return this;
+  }
+
+  public CnnClassifier setLoss(String v) {
+    set(loss, v);
+    return this;
+  }
+
+  public CnnClassifier setSeed(long v) {
+    set(seed, v);
+    return this;
+  }
+
+  public CnnClassifier setShuffle(boolean v) {
+    set(shuffle, v);
+    return this;
+  }
+
+  public CnnClassifier setValidationSplit(double v) {
+    set(validationSplit, v);
+    return this;
+  }
+
+  public CnnClassifier setRescale(double v) {
+    set(rescale, v);
+    return this;
+  }
+
+  public CnnClassifier setClassNames(String[] v) {
+    set(classNames, v);
+    return this;
+  }
+
+  public CnnClassifier setNumPartitions(int v) {
+    set(numPartitions, v);
+    return this;
+  }
+
+  public CnnClassifier setSync(String v) {
+    set(sync, v);
+    return this;
+  }
 
   private <T> T value(Param<T> p) {
     return getOrDefault(p);
@@ -183,12 +355,14 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   /** The network from modelSpec, seeded and compiled with the optimizer settings. */
   Sequential buildNetwork() {
     if (!isDefined(modelSpec)) {
-      throw new IllegalArgumentException("CnnClassifier param 'modelSpec' is not set; expected "
-          + "the network as Keras model.to_json() JSON, e.g. setModelSpec(Files.readString("
-          + "Path.of(\"conf/models/fashion-mnist-cnn.json\")))");
+      throw new IllegalArgumentException(
+          "CnnClassifier param 'modelSpec' is not set; expected "
+              + "the network as Keras model.to_json() JSON, e.g. setModelSpec(Files.readString("
+              + "Path.of(\"conf/models/fashion-mnist-cnn.json\")))");
     }
-    Map<String, Object> settings = new LinkedHashMap<>(Json.parseObject(value(optimizerSettings),
-        "CnnClassifier param 'optimizerSettings'"));
+    Map<String, Object> settings =
+        new LinkedHashMap<>(
+            Json.parseObject(value(optimizerSettings), "CnnClassifier param 'optimizerSettings'"));
     settings.put("learning_rate", value(learningRate));
     Optimizer opt = Optimizer.fromConfig(value(optimizer), settings);
     Sequential net = ModelSpec.fromJson(value(modelSpec), "CnnClassifier param 'modelSpec'");
@@ -199,8 +373,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   @Override
   public StructType transformSchema(StructType schema) {
     Sequential net = buildNetwork();
-    org.sparkcnn.spark.data.ImageColumns.of(schema, value(imageCol), value(labelCol),
-        ModelInput.of(net, (Double) value(rescale)));
+    org.sparkcnn.spark.data.ImageColumns.of(
+        schema, value(imageCol), value(labelCol), ModelInput.of(net, (Double) value(rescale)));
     return schema;
   }
 
@@ -209,21 +383,29 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     Sequential net = buildNetwork();
     double scale = (Double) value(rescale);
     ModelInput input = ModelInput.of(net, scale);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession()
-        .sparkContext());
-    DataFrameSource source = DataFrameSource.open(dataset.toDF(), value(imageCol), value(labelCol),
-        input, "CnnClassifier input");
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+    DataFrameSource source =
+        DataFrameSource.open(
+            dataset.toDF(), value(imageCol), value(labelCol), input, "CnnClassifier input");
     long n = Blocks.requireRows(source, "training");
-    int partitions = (Integer) value(numPartitions) > 0 ? (Integer) value(numPartitions)
-        : jsc.defaultParallelism();
+    int partitions =
+        (Integer) value(numPartitions) > 0
+            ? (Integer) value(numPartitions)
+            : jsc.defaultParallelism();
     double split = (Double) value(validationSplit);
     long trainEnd = split > 0 ? Blocks.splitAt(n, split, source.describe()) : n;
-    JavaRDD<ImageBlock> validation = split > 0
-        ? Blocks.cached(source, trainEnd, n, partitions, "validation") : null;
+    JavaRDD<ImageBlock> validation =
+        split > 0 ? Blocks.cached(source, trainEnd, n, partitions, "validation") : null;
     JavaRDD<ImageBlock> train = Blocks.cached(source, 0, trainEnd, partitions, "training");
-    TrainerOptions options = new TrainerOptions((Integer) value(epochs), (Integer) value(batchSize),
-        (Boolean) value(shuffle), (Long) value(seed), scale, value(sync),
-        TrainerOptions.defaults().timeoutSeconds());
+    TrainerOptions options =
+        new TrainerOptions(
+            (Integer) value(epochs),
+            (Integer) value(batchSize),
+            (Boolean) value(shuffle),
+            (Long) value(seed),
+            scale,
+            value(sync),
+            TrainerOptions.defaults().timeoutSeconds());
     List<EpochReport> history;
     try {
       history = new DistributedTrainer(jsc, net, options).fit(train, validation, null);
@@ -240,11 +422,24 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     facts.put("batch_size", value(batchSize));
     facts.put("seed", value(seed));
     facts.put("train_rows", trainEnd);
-    facts.put("history", history.stream().map(r -> Map.<String, Object>of("epoch", r.epoch(),
-        "loss", r.loss(), "images_per_second", r.imagesPerSecond())).toList());
+    facts.put(
+        "history",
+        history.stream()
+            .map(
+                r ->
+                    Map.<String, Object>of(
+                        "epoch",
+                        r.epoch(),
+                        "loss",
+                        r.loss(),
+                        "images_per_second",
+                        r.imagesPerSecond()))
+            .toList());
     ModelInfo info = new ModelInfo(names.length == 0 ? null : Arrays.asList(names), scale, facts);
     CnnClassificationModel model = new CnnClassificationModel(uid, net, info);
-    model.setImageCol(value(imageCol)).setPredictionCol(value(predictionCol))
+    model
+        .setImageCol(value(imageCol))
+        .setPredictionCol(value(predictionCol))
         .setProbabilityCol(value(probabilityCol));
     return model.setParent(this);
   }

@@ -37,18 +37,17 @@ import org.sparkcnn.spark.io.ModelStore;
  *
  * <p>{@code image} is any image column the trainer accepts: binary (PNG/JPEG bytes),
  * array&lt;int&gt; of raw pixels, array&lt;float|double&gt; of model inputs, or Spark's image
- * struct, decoded with the same rules (see {@link org.sparkcnn.spark.data.ImageColumns}). A
- * null or bad image gives null from {@code N}, {@code N_proba} and {@code N_label}, and its
- * problem from {@code N_error}; the query never fails because of one row.
+ * struct, decoded with the same rules (see {@link org.sparkcnn.spark.data.ImageColumns}). A null or
+ * bad image gives null from {@code N}, {@code N_proba} and {@code N_label}, and its problem from
+ * {@code N_error}; the query never fails because of one row.
  *
  * <p>Speed: the weights are broadcast once per registration and the network is built once per
- * executor JVM. Calls in a SELECT list ({@code select(...)}, {@code withColumn}), a WHERE, an
- * ORDER BY or a GROUP BY are scored in batches of 256 images per partition: an optimizer rule
- * ({@link BatchScoringRule}, added to the session by the first registration) turns all calls of
- * one model on one image expression into one batched pass, as {@code transform} does. Elsewhere
- * (a join condition, a window) each call is a forward pass of one image; several of the
- * functions on the same image in one row still cost one pass, as each thread remembers the last
- * image it scored.
+ * executor JVM. Calls in a SELECT list ({@code select(...)}, {@code withColumn}), a WHERE, an ORDER
+ * BY or a GROUP BY are scored in batches of 256 images per partition: an optimizer rule ({@link
+ * BatchScoringRule}, added to the session by the first registration) turns all calls of one model
+ * on one image expression into one batched pass, as {@code transform} does. Elsewhere (a join
+ * condition, a window) each call is a forward pass of one image; several of the functions on the
+ * same image in one row still cost one pass, as each thread remembers the last image it scored.
  */
 public final class CnnFunctions {
   private CnnFunctions() {}
@@ -70,21 +69,31 @@ public final class CnnFunctions {
   }
 
   /** Registers a model in memory (e.g. just fitted) under {@code name}. */
-  public static List<String> register(SparkSession spark, String name,
-      CnnClassificationModel model) {
+  public static List<String> register(
+      SparkSession spark, String name, CnnClassificationModel model) {
     if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-      throw new IllegalArgumentException("function name is not a SQL identifier; received: \""
-          + name + "\"; expected letters, digits and underscores, not starting with a digit, "
-          + "e.g. \"fmnist\"");
+      throw new IllegalArgumentException(
+          "function name is not a SQL identifier; received: \""
+              + name
+              + "\"; expected letters, digits and underscores, not starting with a digit, "
+              + "e.g. \"fmnist\"");
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<float[]> weights = jsc.broadcast(model.network().parameters());
     List<String> names = model.classNames();
-    ImageUdf.Model m = new ImageUdf.Model(name + "#" + model.uid() + "#" + weights.id(),
-        ModelSpec.toJson(model.network()), model.input(),
-        names == null || names.isEmpty() ? null : names.toArray(new String[0]), weights);
+    ImageUdf.Model m =
+        new ImageUdf.Model(
+            name + "#" + model.uid() + "#" + weights.id(),
+            ModelSpec.toJson(model.network()),
+            model.input(),
+            names == null || names.isEmpty() ? null : names.toArray(new String[0]),
+            weights);
     register(spark, name, m, ImageUdf.Output.PREDICTION, DataTypes.IntegerType);
-    register(spark, name + "_proba", m, ImageUdf.Output.PROBABILITY,
+    register(
+        spark,
+        name + "_proba",
+        m,
+        ImageUdf.Output.PROBABILITY,
         DataTypes.createArrayType(DataTypes.FloatType, false));
     register(spark, name + "_error", m, ImageUdf.Output.ERROR, DataTypes.StringType);
     BatchScoringRule.install(spark);
@@ -95,10 +104,10 @@ public final class CnnFunctions {
     return List.of(name, name + "_proba", name + "_label", name + "_error");
   }
 
-  private static void register(SparkSession spark, String name, ImageUdf.Model m,
-      ImageUdf.Output output, DataType type) {
-    SparkUserDefinedFunction f = (SparkUserDefinedFunction) functions.udf(new ImageUdf(m, output),
-        type);
+  private static void register(
+      SparkSession spark, String name, ImageUdf.Model m, ImageUdf.Output output, DataType type) {
+    SparkUserDefinedFunction f =
+        (SparkUserDefinedFunction) functions.udf(new ImageUdf(m, output), type);
     // The optimizer rule knows the function's calls by the Scala function inside them.
     BatchScoringRule.register(f.f(), new BatchScoringRule.Target(m, output));
     spark.udf().register(name, f);

@@ -17,23 +17,29 @@ import org.sparkcnn.spark.data.ImageColumns;
 import org.sparkcnn.spark.data.ModelInput;
 
 /**
- * One of the SQL functions of {@link CnnFunctions}: scores the image value Spark passes (byte[]
- * for binary, a Scala Seq for arrays, a Row for the image struct; the column type is only known
- * per value) and returns one of the outputs. Untyped (Object in, Object out) so one function
- * accepts every image column type.
+ * One of the SQL functions of {@link CnnFunctions}: scores the image value Spark passes (byte[] for
+ * binary, a Scala Seq for arrays, a Row for the image struct; the column type is only known per
+ * value) and returns one of the outputs. Untyped (Object in, Object out) so one function accepts
+ * every image column type.
  */
 final class ImageUdf implements UDF1<Object, Object> {
   private static final long serialVersionUID = 1L;
 
-  enum Output { PREDICTION, PROBABILITY, LABEL, ERROR }
+  enum Output {
+    PREDICTION,
+    PROBABILITY,
+    LABEL,
+    ERROR
+  }
 
   /**
    * A registered model: the weights are broadcast; the rest travels with each task.
    *
    * @param key unique per registration; tells the per-thread memo which model it holds
    */
-  record Model(String key, String spec, ModelInput input, String[] classNames,
-      Broadcast<float[]> weights) implements Serializable {}
+  record Model(
+      String key, String spec, ModelInput input, String[] classNames, Broadcast<float[]> weights)
+      implements Serializable {}
 
   private final Model model;
   private final Output output;
@@ -84,11 +90,13 @@ final class ImageUdf implements UDF1<Object, Object> {
     try {
       if (image == null) {
         // The same text as a null image in a scored DataFrame.
-        throw DatasetException.in("SQL function argument").problem("Image is null")
-            .received("null").expected("an image of " + in.shapeText()).build();
+        throw DatasetException.in("SQL function argument")
+            .problem("Image is null")
+            .received("null")
+            .expected("an image of " + in.shapeText())
+            .build();
       }
-      columnsFor(image).decodeImage(RowFactory.create(image), "SQL function argument",
-          m.pixels, 0);
+      columnsFor(image).decodeImage(RowFactory.create(image), "SQL function argument", m.pixels, 0);
     } catch (RuntimeException e) {
       m.key = null;
       return e instanceof DatasetException ? e.getMessage() : e.toString();
@@ -153,7 +161,8 @@ final class ImageUdf implements UDF1<Object, Object> {
       }
       return ints;
     }
-    throw DatasetException.in("SQL function argument").problem("Unsupported image type")
+    throw DatasetException.in("SQL function argument")
+        .problem("Unsupported image type")
         .received(image.getClass().getName())
         .expected("binary (PNG/JPEG), array<int|float|double> or Spark's image struct")
         .build();

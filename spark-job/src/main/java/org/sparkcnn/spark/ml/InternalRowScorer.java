@@ -13,10 +13,10 @@ import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * A {@link Scorer} over Spark's internal rows ({@code queryExecution().toRdd()}): the image is
- * read from the row's own bytes and the input columns pass through as they are, with no
- * conversion to external {@code Row}s and back. Each output row is the input row joined with
- * one row of the added columns.
+ * A {@link Scorer} over Spark's internal rows ({@code queryExecution().toRdd()}): the image is read
+ * from the row's own bytes and the input columns pass through as they are, with no conversion to
+ * external {@code Row}s and back. Each output row is the input row joined with one row of the added
+ * columns.
  */
 final class InternalRowScorer extends Scorer<InternalRow> {
   @SuppressWarnings("unchecked")
@@ -27,9 +27,11 @@ final class InternalRowScorer extends Scorer<InternalRow> {
   private final int added;
   private final DataType idType;
 
-  /** @param idType the type of the plan's id column, or null when it has none */
-  InternalRowScorer(Iterator<InternalRow> rows, Plan plan, DataType idType, float[] weights,
-      int partition) {
+  /**
+   * @param idType the type of the plan's id column, or null when it has none
+   */
+  InternalRowScorer(
+      Iterator<InternalRow> rows, Plan plan, DataType idType, float[] weights, int partition) {
     super(rows, plan, weights, partition);
     this.idType = idType;
     String[] classNames = plan.classNames();

@@ -10,15 +10,15 @@ import org.sparkcnn.spark.data.ImageColumns;
 
 /**
  * Scores one partition's rows in batches, streaming: at most one batch of input rows is held at a
- * time, and the image, input and output buffers are allocated once per partition. The row
- * format is the subclass's: {@link InternalRowScorer} for {@code transform}, {@link RowScorer}
- * for the batched SQL functions.
+ * time, and the image, input and output buffers are allocated once per partition. The row format is
+ * the subclass's: {@link InternalRowScorer} for {@code transform}, {@link RowScorer} for the
+ * batched SQL functions.
  *
- * <p>Per batch: each row's image is decoded to uint8 (same rules as training, {@link
- * ImageColumns}) and scaled into the next free slot of the input buffer; a row that cannot be
- * decoded (null, corrupt, wrong size, NaN, ...) gets no slot and keeps its error text. One
- * forward pass ({@link Sequential#predictBatch}) scores the good rows; then every row comes out
- * in input order with its input values followed by
+ * <p>Per batch: each row's image is decoded to uint8 (same rules as training, {@link ImageColumns})
+ * and scaled into the next free slot of the input buffer; a row that cannot be decoded (null,
+ * corrupt, wrong size, NaN, ...) gets no slot and keeps its error text. One forward pass ({@link
+ * Sequential#predictBatch}) scores the good rows; then every row comes out in input order with its
+ * input values followed by
  *
  * <ul>
  *   <li>prediction: argmax of the outputs (int), null for a bad row;
@@ -27,8 +27,8 @@ import org.sparkcnn.spark.data.ImageColumns;
  *   <li>error: null for a good row, else the problem (what, where, received, expected).
  * </ul>
  *
- * <p>In strict mode the first bad row fails the task instead, naming the partition, the row's
- * index within the partition and its id column when one is set.
+ * <p>In strict mode the first bad row fails the task instead, naming the partition, the row's index
+ * within the partition and its id column when one is set.
  *
  * @param <R> the row type
  */
@@ -48,8 +48,16 @@ abstract class Scorer<R> implements Iterator<R> {
    * @param vectorProbability probability as an ML DenseVector (Spark ML's convention), else as
    *     array&lt;float&gt; (the SQL functions')
    */
-  record Plan(String spec, ImageColumns columns, String[] classNames, int batch, boolean strict,
-      int idIndex, String idCol, boolean vectorProbability) implements Serializable {}
+  record Plan(
+      String spec,
+      ImageColumns columns,
+      String[] classNames,
+      int batch,
+      boolean strict,
+      int idIndex,
+      String idCol,
+      boolean vectorProbability)
+      implements Serializable {}
 
   protected final Plan plan;
   protected final int classes;
@@ -197,16 +205,26 @@ abstract class Scorer<R> implements Iterator<R> {
         .problem("Bad row in strict mode")
         .received(message)
         .expected("an image the model accepts in every row")
-        .hint("without strict mode bad rows are kept with a null prediction and the problem in "
-            + "the error column.")
-        .cause(cause).build();
+        .hint(
+            "without strict mode bad rows are kept with a null prediction and the problem in "
+                + "the error column.")
+        .cause(cause)
+        .build();
   }
 
   private void report() {
     if (!reported && failed > 0) {
-      LOG.warning("partition " + partition + ": " + failed + " of " + seen + " rows could not be "
-          + "scored (null prediction; the error column, or NAME_error in SQL, says why); "
-          + "first: " + firstError);
+      LOG.warning(
+          "partition "
+              + partition
+              + ": "
+              + failed
+              + " of "
+              + seen
+              + " rows could not be "
+              + "scored (null prediction; the error column, or NAME_error in SQL, says why); "
+              + "first: "
+              + firstError);
     }
     reported = true;
   }

@@ -14,7 +14,8 @@ final class ScoringModels {
   private ScoringModels() {}
 
   static Sequential get(String spec) {
-    return MODELS.computeIfAbsent(spec, s -> ModelSpec.fromJson(s, "model spec")
-        .compile("sparse_categorical_crossentropy", null));
+    return MODELS.computeIfAbsent(
+        spec,
+        s -> ModelSpec.fromJson(s, "model spec").compile("sparse_categorical_crossentropy", null));
   }
 }

@@ -29,9 +29,9 @@ import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
- * Every input kind becomes the same blocks: pixels, labels and global row ids in source order,
- * cut into contiguous partitions; and every bad input fails before training with an error that
- * names the row or file and what was expected.
+ * Every input kind becomes the same blocks: pixels, labels and global row ids in source order, cut
+ * into contiguous partitions; and every bad input fails before training with an error that names
+ * the row or file and what was expected.
  */
 class ImageSourcesTest {
   private static final int SIZE = 6;
@@ -40,8 +40,7 @@ class ImageSourcesTest {
   private static SparkSession spark;
   private static JavaSparkContext jsc;
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   @BeforeAll
   static void start() {
@@ -59,16 +58,17 @@ class ImageSourcesTest {
     return frame(imageType, image, 2);
   }
 
-  private static Dataset<Row> frame(DataType imageType, Function<Integer, Object> image,
-      int partitions) {
+  private static Dataset<Row> frame(
+      DataType imageType, Function<Integer, Object> image, int partitions) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < IMAGES.n; i++) {
       rows.add(RowFactory.create(image.apply(i), IMAGES.labels[i], "row" + i));
     }
-    StructType schema = new StructType()
-        .add("image", imageType)
-        .add("label", DataTypes.IntegerType)
-        .add("note", DataTypes.StringType);
+    StructType schema =
+        new StructType()
+            .add("image", imageType)
+            .add("label", DataTypes.IntegerType)
+            .add("note", DataTypes.StringType);
     return spark.createDataFrame(jsc.parallelize(rows, partitions), schema);
   }
 
@@ -115,8 +115,8 @@ class ImageSourcesTest {
         int id = (int) (bounds[p] + i);
         assertEquals(id, b.ids[i]);
         assertEquals(IMAGES.labels[id], b.labels[i], "label of row " + id);
-        assertArrayEquals(Arrays.copyOfRange(IMAGES.pixels, id * SIZE * SIZE,
-                (id + 1) * SIZE * SIZE),
+        assertArrayEquals(
+            Arrays.copyOfRange(IMAGES.pixels, id * SIZE * SIZE, (id + 1) * SIZE * SIZE),
             Arrays.copyOfRange(b.pixels, i * SIZE * SIZE, (i + 1) * SIZE * SIZE),
             "pixels of row " + id);
       }
@@ -133,17 +133,33 @@ class ImageSourcesTest {
 
   @Test
   void intArrayColumn() {
-    Dataset<Row> df = frame(DataTypes.createArrayType(DataTypes.IntegerType),
-        ImageSourcesTest::ints);
+    Dataset<Row> df =
+        frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints);
     check(DataFrameSource.open(df, "image", "label", INPUT, "ints"), 0, IMAGES.n, 2);
   }
 
   @Test
   void doubleAndFloatArrayColumnsOfPixelsTimesRescale() {
-    check(DataFrameSource.open(frame(DataTypes.createArrayType(DataTypes.DoubleType),
-        ImageSourcesTest::doubles), "image", "label", INPUT, "doubles"), 5, 20, 3);
-    check(DataFrameSource.open(frame(DataTypes.createArrayType(DataTypes.FloatType),
-        ImageSourcesTest::floats), "image", "label", INPUT, "floats"), 0, IMAGES.n, 1);
+    check(
+        DataFrameSource.open(
+            frame(DataTypes.createArrayType(DataTypes.DoubleType), ImageSourcesTest::doubles),
+            "image",
+            "label",
+            INPUT,
+            "doubles"),
+        5,
+        20,
+        3);
+    check(
+        DataFrameSource.open(
+            frame(DataTypes.createArrayType(DataTypes.FloatType), ImageSourcesTest::floats),
+            "image",
+            "label",
+            INPUT,
+            "floats"),
+        0,
+        IMAGES.n,
+        1);
   }
 
   @Test
@@ -155,10 +171,10 @@ class ImageSourcesTest {
   @Test
   void moreCoresThanRowsGivesEmptyBlocksAndEmptySourcePartitionsAreFine() {
     // 23 rows in 40 source partitions: most are empty.
-    Dataset<Row> df = frame(DataTypes.createArrayType(DataTypes.IntegerType),
-        ImageSourcesTest::ints, 40);
-    List<ImageBlock> blocks = check(DataFrameSource.open(df, "image", "label", INPUT, "ints"),
-        0, 2, 3);
+    Dataset<Row> df =
+        frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints, 40);
+    List<ImageBlock> blocks =
+        check(DataFrameSource.open(df, "image", "label", INPUT, "ints"), 0, 2, 3);
     assertEquals(0, blocks.get(0).size(), "3 partitions for 2 rows: the first is empty");
     assertEquals(SIZE, blocks.get(0).height);
   }
@@ -167,18 +183,19 @@ class ImageSourcesTest {
   void idxRawAndGzip() throws Exception {
     IMAGES.writeIdx(tmp.resolve("raw/train"), false);
     IMAGES.writeIdx(tmp.resolve("gz/t10k"), true);
-    check(IdxSource.open(jsc, tmp.resolve("raw/train").toString(), INPUT, null), 0, IMAGES.n,
-        3);
+    check(IdxSource.open(jsc, tmp.resolve("raw/train").toString(), INPUT, null), 0, IMAGES.n, 3);
     check(IdxSource.open(jsc, tmp.resolve("gz/t10k").toString(), INPUT, null), 7, 19, 2);
-    check(IdxSource.open(jsc, tmp.resolve("gz/t10k-images-idx3-ubyte.gz").toString(), INPUT,
-        null), 0, 3, 4);
+    check(
+        IdxSource.open(jsc, tmp.resolve("gz/t10k-images-idx3-ubyte.gz").toString(), INPUT, null),
+        0,
+        3,
+        4);
   }
 
   @Test
   void imageFolder() throws Exception {
     IMAGES.writeFolder(tmp.resolve("folder"), "a", "b", "c", "d");
-    ImageFolderSource source = ImageFolderSource.open(jsc, tmp.resolve("folder").toString(),
-        INPUT);
+    ImageFolderSource source = ImageFolderSource.open(jsc, tmp.resolve("folder").toString(), INPUT);
     assertEquals(List.of("a", "b", "c", "d"), source.classNames());
     // Folder order is by class, then file name: compare with that order.
     List<ImageBlock> blocks = Blocks.cached(source, 0, IMAGES.n, 2, "folder").collect();
@@ -219,22 +236,27 @@ class ImageSourcesTest {
   }
 
   private static String decodeError(Dataset<Row> df, ModelInput input) {
-    return messageOf(() -> Blocks.cached(DataFrameSource.open(df, "image", "label", input, "t"),
-        0, IMAGES.n, 2, "bad"));
+    return messageOf(
+        () ->
+            Blocks.cached(
+                DataFrameSource.open(df, "image", "label", input, "t"), 0, IMAGES.n, 2, "bad"));
   }
 
   @Test
   void missingColumnsAndWrongTypesFailOnTheSchema() {
-    Dataset<Row> df = frame(DataTypes.createArrayType(DataTypes.IntegerType),
-        ImageSourcesTest::ints);
+    Dataset<Row> df =
+        frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints);
     String noImage = messageOf(() -> DataFrameSource.open(df, "pixels", "label", INPUT, "t"));
-    assertTrue(noImage.contains("The image column is missing")
-        && noImage.contains("no column 'pixels'") && noImage.contains("image array<int>"),
+    assertTrue(
+        noImage.contains("The image column is missing")
+            && noImage.contains("no column 'pixels'")
+            && noImage.contains("image array<int>"),
         noImage);
     String noLabel = messageOf(() -> DataFrameSource.open(df, "image", "y", INPUT, "t"));
     assertTrue(noLabel.contains("The label column is missing"), noLabel);
     String stringImage = messageOf(() -> DataFrameSource.open(df, "note", "label", INPUT, "t"));
-    assertTrue(stringImage.contains("unsupported type") && stringImage.contains("received: string"),
+    assertTrue(
+        stringImage.contains("unsupported type") && stringImage.contains("received: string"),
         stringImage);
     String stringLabel = messageOf(() -> DataFrameSource.open(df, "image", "note", INPUT, "t"));
     assertTrue(stringLabel.contains("Label column has an unsupported type"), stringLabel);
@@ -244,71 +266,97 @@ class ImageSourcesTest {
   void wrongImageSizeForTheModel() throws Exception {
     ModelInput bigger = new ModelInput(8, 8, 1, 4, 1.0 / 255);
     String png = decodeError(frame(DataTypes.BinaryType, IMAGES::png), bigger);
-    assertTrue(png.contains("Image size differs from the model input")
-        && png.contains("received: 6 x 6") && png.contains("row "), png);
-    String array = decodeError(frame(DataTypes.createArrayType(DataTypes.IntegerType),
-        ImageSourcesTest::ints), bigger);
-    assertTrue(array.contains("wrong length") && array.contains("received: 36 values")
-        && array.contains("expected: 64 values"), array);
-    String struct = decodeError(frame(ImageSchema.columnSchema(),
-        ImageSourcesTest::imageStruct), bigger);
-    assertTrue(struct.contains("Image size differs") && struct.contains("origin mem://"),
-        struct);
+    assertTrue(
+        png.contains("Image size differs from the model input")
+            && png.contains("received: 6 x 6")
+            && png.contains("row "),
+        png);
+    String array =
+        decodeError(
+            frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints),
+            bigger);
+    assertTrue(
+        array.contains("wrong length")
+            && array.contains("received: 36 values")
+            && array.contains("expected: 64 values"),
+        array);
+    String struct =
+        decodeError(frame(ImageSchema.columnSchema(), ImageSourcesTest::imageStruct), bigger);
+    assertTrue(struct.contains("Image size differs") && struct.contains("origin mem://"), struct);
     IMAGES.writeIdx(tmp.resolve("size/train"), false);
-    String idx = messageOf(() -> IdxSource.open(jsc, tmp.resolve("size/train").toString(),
-        bigger, null));
+    String idx =
+        messageOf(() -> IdxSource.open(jsc, tmp.resolve("size/train").toString(), bigger, null));
     assertTrue(idx.contains("received: 6 x 6 x 1") && idx.contains("expected: 8 x 8 x 1"), idx);
   }
 
   @Test
   void labelsOutsideTheModelsClasses() throws Exception {
     ModelInput three = new ModelInput(SIZE, SIZE, 1, 3, 1.0 / 255);
-    String df = decodeError(frame(DataTypes.createArrayType(DataTypes.IntegerType),
-        ImageSourcesTest::ints), three);
-    assertTrue(df.contains("Label out of range") && df.contains("received: 3")
-        && df.contains("0..2"), df);
+    String df =
+        decodeError(
+            frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints), three);
+    assertTrue(
+        df.contains("Label out of range") && df.contains("received: 3") && df.contains("0..2"), df);
     IMAGES.writeIdx(tmp.resolve("labels/train"), true);
-    String idx = messageOf(() -> IdxSource.open(jsc, tmp.resolve("labels/train").toString(),
-        three, null));
+    String idx =
+        messageOf(() -> IdxSource.open(jsc, tmp.resolve("labels/train").toString(), three, null));
     assertTrue(idx.contains("Label out of range") && idx.contains("label "), idx);
   }
 
   @Test
   void nullsNanAndNonPixelFloats() {
-    String nullImage = decodeError(frame(DataTypes.BinaryType, i -> i == 4 ? null
-        : IMAGES.png(i)), INPUT);
+    String nullImage =
+        decodeError(frame(DataTypes.BinaryType, i -> i == 4 ? null : IMAGES.png(i)), INPUT);
     assertTrue(nullImage.contains("Image is null") && nullImage.contains("row 4"), nullImage);
-    String nan = decodeError(frame(DataTypes.createArrayType(DataTypes.DoubleType), i -> {
-      double[] v = doubles(i);
-      if (i == 9) {
-        v[3] = Double.NaN;
-      }
-      return v;
-    }), INPUT);
+    String nan =
+        decodeError(
+            frame(
+                DataTypes.createArrayType(DataTypes.DoubleType),
+                i -> {
+                  double[] v = doubles(i);
+                  if (i == 9) {
+                    v[3] = Double.NaN;
+                  }
+                  return v;
+                }),
+            INPUT);
     assertTrue(nan.contains("row 9") && nan.contains("NaN at index 3"), nan);
-    String half = decodeError(frame(DataTypes.createArrayType(DataTypes.DoubleType), i -> {
-      double[] v = doubles(i);
-      if (i == 7) {
-        v[0] = 0.5;
-      }
-      return v;
-    }), INPUT);
-    assertTrue(half.contains("not a pixel times the model's rescale") && half.contains("row 7"),
-        half);
+    String half =
+        decodeError(
+            frame(
+                DataTypes.createArrayType(DataTypes.DoubleType),
+                i -> {
+                  double[] v = doubles(i);
+                  if (i == 7) {
+                    v[0] = 0.5;
+                  }
+                  return v;
+                }),
+            INPUT);
+    assertTrue(
+        half.contains("not a pixel times the model's rescale") && half.contains("row 7"), half);
     List<Row> rows = List.of(RowFactory.create(IMAGES.png(0), null));
     // A null label in a double column: Spark ML's label type.
-    Dataset<Row> nullLabel = spark.createDataFrame(rows, new StructType()
-        .add("image", DataTypes.BinaryType).add("label", DataTypes.DoubleType));
-    String label = messageOf(() -> Blocks.cached(DataFrameSource.open(nullLabel, "image",
-        "label", INPUT, "t"), 0, 1, 1, "bad"));
+    Dataset<Row> nullLabel =
+        spark.createDataFrame(
+            rows,
+            new StructType().add("image", DataTypes.BinaryType).add("label", DataTypes.DoubleType));
+    String label =
+        messageOf(
+            () ->
+                Blocks.cached(
+                    DataFrameSource.open(nullLabel, "image", "label", INPUT, "t"), 0, 1, 1, "bad"));
     assertTrue(label.contains("Label is null") && label.contains("row 0"), label);
   }
 
   @Test
   void emptyDataFailsBeforeTraining() {
     Dataset<Row> df = frame(DataTypes.BinaryType, IMAGES::png).limit(0);
-    String empty = messageOf(() -> Blocks.requireRows(
-        DataFrameSource.open(df, "image", "label", INPUT, "table t"), "training"));
+    String empty =
+        messageOf(
+            () ->
+                Blocks.requireRows(
+                    DataFrameSource.open(df, "image", "label", INPUT, "table t"), "training"));
     assertTrue(empty.contains("The training data is empty") && empty.contains("table t"), empty);
   }
 
@@ -316,9 +364,10 @@ class ImageSourcesTest {
   void imageFolderWithTheWrongNumberOfClasses() throws Exception {
     IMAGES.writeFolder(tmp.resolve("classes"), "a", "b", "c", "d");
     ModelInput three = new ModelInput(SIZE, SIZE, 1, 3, 1.0 / 255);
-    String m = messageOf(() -> ImageFolderSource.open(jsc, tmp.resolve("classes").toString(),
-        three));
-    assertTrue(m.contains("received: 4 class folders [a, b, c, d]")
-        && m.contains("expected: 3 classes"), m);
+    String m =
+        messageOf(() -> ImageFolderSource.open(jsc, tmp.resolve("classes").toString(), three));
+    assertTrue(
+        m.contains("received: 4 class folders [a, b, c, d]") && m.contains("expected: 3 classes"),
+        m);
   }
 }

@@ -52,9 +52,17 @@ class JobConfigTest {
 
   @Test
   void setOverridesParseJsonOrTakeStringsAndReachNestedKeys() {
-    JobConfig c = parse(MINIMAL, "epochs=1", "shuffle=false", "output=runs/x y",
-        "optimizer.learning_rate=0.01", "class_names=[\"a\",\"b\"]", "validation_split=0.25",
-        "init_weights=null", "seed=7");
+    JobConfig c =
+        parse(
+            MINIMAL,
+            "epochs=1",
+            "shuffle=false",
+            "output=runs/x y",
+            "optimizer.learning_rate=0.01",
+            "class_names=[\"a\",\"b\"]",
+            "validation_split=0.25",
+            "init_weights=null",
+            "seed=7");
     assertEquals(1, c.epochs());
     assertTrue(!c.shuffle());
     assertEquals("runs/x y", c.output());
@@ -63,16 +71,19 @@ class JobConfigTest {
     assertEquals(List.of("a", "b"), c.classNames());
     assertEquals(0.25, c.validationSplit());
     assertEquals(7, c.seed());
-    JobConfig named = parse("{\"model\": \"m\", \"train_data\": \"d\", \"optimizer\": \"sgd\"}",
-        "optimizer.momentum=0.9");
+    JobConfig named =
+        parse(
+            "{\"model\": \"m\", \"train_data\": \"d\", \"optimizer\": \"sgd\"}",
+            "optimizer.momentum=0.9");
     assertEquals(Map.of("name", "sgd", "momentum", 0.9), named.optimizer());
   }
 
   @Test
   void unknownKeysAreErrorsWithDidYouMean() {
     String m = error("{\"model\": \"m\", \"train_data\": \"d\", \"epoch\": 3}");
-    assertTrue(m.contains("unknown field") && m.contains("'epoch'")
-        && m.contains("did you mean 'epochs'"), m);
+    assertTrue(
+        m.contains("unknown field") && m.contains("'epoch'") && m.contains("did you mean 'epochs'"),
+        m);
     String set = error(MINIMAL, "batchsize=8");
     assertTrue(set.contains("did you mean 'batch_size'"), set);
     String nested = error(MINIMAL, "optimizer.learning_rat=0.1");
@@ -82,11 +93,13 @@ class JobConfigTest {
   @Test
   void badValuesNameTheKeyAndWhereItCameFrom() {
     String epochs = error(MINIMAL, "epochs=0");
-    assertTrue(epochs.contains("--set epochs field 'epochs'")
-        && epochs.contains("a positive integer"), epochs);
+    assertTrue(
+        epochs.contains("--set epochs field 'epochs'") && epochs.contains("a positive integer"),
+        epochs);
     String batch = error("{\"model\": \"m\", \"train_data\": \"d\", \"batch_size\": \"32\"}");
-    assertTrue(batch.contains("conf/x.json field 'batch_size'")
-        && batch.contains("\"32\" (a string)"), batch);
+    assertTrue(
+        batch.contains("conf/x.json field 'batch_size'") && batch.contains("\"32\" (a string)"),
+        batch);
     String split = error(MINIMAL, "validation_split=1.5");
     assertTrue(split.contains("'validation_split'") && split.contains("(0, 1)"), split);
     String both = error(MINIMAL, "validation_split=0.1", "validation_data=d/t10k");

@@ -38,15 +38,16 @@ class ScoreJobTest {
   private static TestImages images;
   private static Sequential net;
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
     spark = LocalSpark.start("score-job");
     images = TestImages.generate(N, SIZE, 4, 8);
     net = LocalSpark.model(SIZE, 1, 4, 2);
-    ModelDirectory.save(net, ModelInfo.defaults().withClassNames(List.of("a", "b", "c", "d")),
+    ModelDirectory.save(
+        net,
+        ModelInfo.defaults().withClassNames(List.of("a", "b", "c", "d")),
         tmp.resolve("model"));
   }
 
@@ -82,21 +83,40 @@ class ScoreJobTest {
       rows.add(RowFactory.create("r" + i, i == 4 ? new byte[] {9, 9} : images.png(i)));
     }
     String input = tmp.resolve("in.parquet").toString();
-    spark.createDataFrame(rows, new StructType().add("key", DataTypes.StringType)
-        .add("picture", DataTypes.BinaryType)).coalesce(2).write().parquet(input);
+    spark
+        .createDataFrame(
+            rows,
+            new StructType().add("key", DataTypes.StringType).add("picture", DataTypes.BinaryType))
+        .coalesce(2)
+        .write()
+        .parquet(input);
     String output = tmp.resolve("out-parquet").toString();
-    Map<String, Object> r = score("--input", input, "--output", output, "--image-col",
-        "picture", "--id-col", "key", "--batch-size", "8");
+    Map<String, Object> r =
+        score(
+            "--input",
+            input,
+            "--output",
+            output,
+            "--image-col",
+            "picture",
+            "--id-col",
+            "key",
+            "--batch-size",
+            "8");
     assertEquals((long) N, r.get("rows"));
     assertEquals((long) N - 1, r.get("rows_scored"));
     assertEquals(1L, r.get("rows_failed"));
     assertTrue((Double) r.get("images_per_second") > 0);
 
     List<Row> out = spark.read().parquet(output).orderBy("key").collectAsList();
-    assertEquals(List.of("key", "picture", "prediction", "probability", "predicted_label",
-        "error"), List.of(spark.read().parquet(output).columns()));
-    assertEquals(DataTypes.FloatType, ((org.apache.spark.sql.types.ArrayType) spark.read()
-        .parquet(output).schema().apply("probability").dataType()).elementType());
+    assertEquals(
+        List.of("key", "picture", "prediction", "probability", "predicted_label", "error"),
+        List.of(spark.read().parquet(output).columns()));
+    assertEquals(
+        DataTypes.FloatType,
+        ((org.apache.spark.sql.types.ArrayType)
+                spark.read().parquet(output).schema().apply("probability").dataType())
+            .elementType());
     for (Row o : out) {
       int i = Integer.parseInt(o.getString(0).substring(1));
       if (i == 4) {
@@ -110,9 +130,21 @@ class ScoreJobTest {
     }
 
     // What the job prints: our message, from wherever it is in Spark's chain of causes.
-    String strict = JobSupport.userMessage(assertThrows(Exception.class, () -> score(
-        "--input", input, "--output", tmp.resolve("out-strict").toString(), "--image-col",
-        "picture", "--id-col", "key", "--strict")));
+    String strict =
+        JobSupport.userMessage(
+            assertThrows(
+                Exception.class,
+                () ->
+                    score(
+                        "--input",
+                        input,
+                        "--output",
+                        tmp.resolve("out-strict").toString(),
+                        "--image-col",
+                        "picture",
+                        "--id-col",
+                        "key",
+                        "--strict")));
     assertTrue(strict.contains("Bad row in strict mode") && strict.contains("key = r4"), strict);
   }
 
@@ -120,12 +152,14 @@ class ScoreJobTest {
   void idxAndImageFoldersGiveIdOrPathLabelAndPredictions() throws Exception {
     images.writeIdx(tmp.resolve("idx/test"), true);
     String output = tmp.resolve("out-idx").toString();
-    Map<String, Object> r = score("--input", tmp.resolve("idx/test").toString(), "--output",
-        output, "--partitions", "3");
+    Map<String, Object> r =
+        score(
+            "--input", tmp.resolve("idx/test").toString(), "--output", output, "--partitions", "3");
     assertEquals((long) N, r.get("rows_scored"));
     assertEquals(0L, r.get("rows_failed"));
     List<Row> out = spark.read().parquet(output).orderBy("id").collectAsList();
-    assertEquals(List.of("id", "label", "prediction", "probability", "predicted_label", "error"),
+    assertEquals(
+        List.of("id", "label", "prediction", "probability", "predicted_label", "error"),
         List.of(spark.read().parquet(output).columns()));
     for (int i = 0; i < N; i++) {
       assertEquals(i, out.get(i).getLong(0));
@@ -137,14 +171,20 @@ class ScoreJobTest {
     images.writeFolder(folder, "a", "b", "c", "d");
     Files.write(folder.resolve("b/broken.png"), new byte[] {1, 2, 3});
     String folderOut = tmp.resolve("out-images").toString();
-    Map<String, Object> f = score("--input", folder.toString(), "--output", folderOut,
-        "--format", "images");
+    Map<String, Object> f =
+        score("--input", folder.toString(), "--output", folderOut, "--format", "images");
     assertEquals((long) N + 1, f.get("rows"));
     assertEquals(1L, f.get("rows_failed"));
-    List<Row> scored = spark.read().parquet(folderOut).where(col("error").isNull())
-        .orderBy("path").collectAsList();
-    assertEquals(List.of("path", "label", "prediction", "probability", "predicted_label",
-        "error"), List.of(spark.read().parquet(folderOut).columns()));
+    List<Row> scored =
+        spark
+            .read()
+            .parquet(folderOut)
+            .where(col("error").isNull())
+            .orderBy("path")
+            .collectAsList();
+    assertEquals(
+        List.of("path", "label", "prediction", "probability", "predicted_label", "error"),
+        List.of(spark.read().parquet(folderOut).columns()));
     for (Row o : scored) {
       String name = o.getString(0);
       int i = Integer.parseInt(name.substring(name.lastIndexOf("img_") + 4, name.length() - 4));
@@ -155,20 +195,48 @@ class ScoreJobTest {
 
   @Test
   void badArgumentsAreNamed() {
-    String missing = assertThrows(IllegalArgumentException.class,
-        () -> ScoreJob.Args.parse(new String[] {"--model", "m", "--input", "i"})).getMessage();
+    String missing =
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ScoreJob.Args.parse(new String[] {"--model", "m", "--input", "i"}))
+            .getMessage();
     assertTrue(missing.contains("missing --output"), missing);
-    String format = assertThrows(IllegalArgumentException.class, () -> ScoreJob.Args.parse(
-        new String[] {"--model", "m", "--input", "i", "--output", "o", "--format", "csv"}))
-        .getMessage();
+    String format =
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    ScoreJob.Args.parse(
+                        new String[] {
+                          "--model", "m", "--input", "i", "--output", "o", "--format", "csv"
+                        }))
+            .getMessage();
     assertTrue(format.contains("unknown format"), format);
-    String batch = assertThrows(IllegalArgumentException.class, () -> ScoreJob.Args.parse(
-        new String[] {"--model", "m", "--input", "i", "--output", "o", "--batch-size", "0"}))
-        .getMessage();
+    String batch =
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    ScoreJob.Args.parse(
+                        new String[] {
+                          "--model", "m", "--input", "i", "--output", "o", "--batch-size", "0"
+                        }))
+            .getMessage();
     assertTrue(batch.contains("--batch-size: invalid value"), batch);
-    String size = assertThrows(IllegalArgumentException.class, () -> ScoreJob.Args.parse(
-        new String[] {"--model", "m", "--input", "i", "--output", "o", "--row-group-size",
-            "16mb"})).getMessage();
+    String size =
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    ScoreJob.Args.parse(
+                        new String[] {
+                          "--model",
+                          "m",
+                          "--input",
+                          "i",
+                          "--output",
+                          "o",
+                          "--row-group-size",
+                          "16mb"
+                        }))
+            .getMessage();
     assertTrue(size.contains("--row-group-size: invalid size; received: 16mb"), size);
   }
 
@@ -183,8 +251,10 @@ class ScoreJobTest {
     int n = 0;
     try (var files = Files.list(Path.of(folder))) {
       for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
-        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
-            new org.apache.hadoop.fs.Path(f.toString()), new Configuration()))) {
+        try (ParquetFileReader r =
+            ParquetFileReader.open(
+                HadoopInputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(f.toString()), new Configuration()))) {
           n += r.getRowGroups().size();
         }
       }
@@ -202,8 +272,14 @@ class ScoreJobTest {
 
     // 4,000 rows of 64 pseudo-random pixels: ~0.3 MiB of Parquet, in one file.
     String input = tmp.resolve("groups.parquet").toString();
-    spark.range(0, 4000, 1, 1).select(col("id"), expr("transform(sequence(0, 63), "
-        + "k -> CAST(hash(id, k) & 255 AS INT))").as("image")).write().parquet(input);
+    spark
+        .range(0, 4000, 1, 1)
+        .select(
+            col("id"),
+            expr("transform(sequence(0, 63), " + "k -> CAST(hash(id, k) & 255 AS INT))")
+                .as("image"))
+        .write()
+        .parquet(input);
     String output = tmp.resolve("out-groups").toString();
     score("--input", input, "--output", output);
     assertEquals(1, rowGroups(output), "the default 16 MiB holds the whole file");
@@ -216,8 +292,7 @@ class ScoreJobTest {
     try {
       ScoreJob.RowGroupSize configured = ScoreJob.RowGroupSize.of(spark, args());
       assertEquals(0, configured.bytes());
-      assertTrue(configured.describe().contains("parquet.block.size=65536"),
-          configured.describe());
+      assertTrue(configured.describe().contains("parquet.block.size=65536"), configured.describe());
       score("--input", input, "--output", output);
       assertEquals(small, rowGroups(output));
       score("--input", input, "--output", output, "--row-group-size", "4m");

@@ -25,16 +25,14 @@ class TrainJobTest {
   private static final int SIZE = 8;
   private static SparkSession spark;
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
     spark = LocalSpark.start("train-job");
     TestImages.generate(300, SIZE, 4, 5).writeIdx(tmp.resolve("data/train"), true);
     TestImages.generate(100, SIZE, 4, 6).writeIdx(tmp.resolve("data/t10k"), false);
-    Files.writeString(tmp.resolve("model.json"),
-        ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
+    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
   }
 
   @AfterAll
@@ -43,24 +41,32 @@ class TrainJobTest {
   }
 
   private static String config(String output) {
-    return "{\"model\": \"" + tmp.resolve("model.json") + "\", "
-        + "\"train_data\": \"" + tmp.resolve("data/train") + "\", "
-        + "\"test_data\": \"" + tmp.resolve("data/t10k") + "\", "
+    return "{\"model\": \""
+        + tmp.resolve("model.json")
+        + "\", "
+        + "\"train_data\": \""
+        + tmp.resolve("data/train")
+        + "\", "
+        + "\"test_data\": \""
+        + tmp.resolve("data/t10k")
+        + "\", "
         + "\"validation_split\": 0.2, \"epochs\": 1, \"batch_size\": 16, \"seed\": 3, "
         + "\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01}, "
         + "\"class_names\": [\"tl\", \"tr\", \"bl\", \"br\"], "
-        + "\"output\": \"" + tmp.resolve(output) + "\"}";
+        + "\"output\": \""
+        + tmp.resolve(output)
+        + "\"}";
   }
 
   @Test
   void trainsWritesModelAndMetricsAndEvaluates() throws Exception {
-    Map<String, Object> metrics = TrainJob.run(spark,
-        JobConfig.parse(config("run"), "test", List.of("train_limit=250")));
+    Map<String, Object> metrics =
+        TrainJob.run(spark, JobConfig.parse(config("run"), "test", List.of("train_limit=250")));
     Path out = tmp.resolve("run");
     assertTrue(Files.isRegularFile(out.resolve("model/" + ModelDirectory.WEIGHTS_FILE)));
     assertTrue(Files.isRegularFile(out.resolve("config.json")));
-    Map<String, Object> written = JsonFields.asObject(Json.parse(out.resolve("metrics.json")),
-        "metrics.json");
+    Map<String, Object> written =
+        JsonFields.asObject(Json.parse(out.resolve("metrics.json")), "metrics.json");
     assertEquals(200L, written.get("train_rows"), "train_limit 250, then 20% held out");
     assertEquals(50L, written.get("validation_rows"));
     List<Object> history = JsonFields.getList(written, "history", "metrics.json");
@@ -77,16 +83,28 @@ class TrainJobTest {
     assertEquals(List.of("tl", "tr", "bl", "br"), model.info().classNames());
     // The last epoch's checkpoint holds the final weights.
     ModelDirectory.Loaded checkpoint = ModelDirectory.load(out.resolve("checkpoint"));
-    org.junit.jupiter.api.Assertions.assertArrayEquals(model.model().parameters(),
-        checkpoint.model().parameters());
-    assertEquals(history.size(),
-        ((Long) checkpoint.info().training().get("epochs_completed")).intValue());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        model.model().parameters(), checkpoint.model().parameters());
+    assertEquals(
+        history.size(), ((Long) checkpoint.info().training().get("epochs_completed")).intValue());
 
-    Map<String, Object> evaluated = EvaluateJob.run(spark, EvaluateJob.Args.parse(new String[] {
-        "--model", out.resolve("model").toString(), "--data", tmp.resolve("data/t10k").toString(),
-        "--partitions", "3"}));
+    Map<String, Object> evaluated =
+        EvaluateJob.run(
+            spark,
+            EvaluateJob.Args.parse(
+                new String[] {
+                  "--model",
+                  out.resolve("model").toString(),
+                  "--data",
+                  tmp.resolve("data/t10k").toString(),
+                  "--partitions",
+                  "3"
+                }));
     assertEquals(100L, evaluated.get("examples"));
-    assertEquals((Double) test.get("accuracy"), (Double) evaluated.get("accuracy"), 1e-9,
+    assertEquals(
+        (Double) test.get("accuracy"),
+        (Double) evaluated.get("accuracy"),
+        1e-9,
         "the job's test figure and a later evaluation agree");
   }
 
@@ -94,25 +112,44 @@ class TrainJobTest {
   void relativeDataPathsAreMadeAbsoluteOnTheDriver() {
     // Executors on a cluster run in their own working directory: a relative path must not
     // reach them as it is.
-    String q = DataSources.qualify(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
-        spark.sparkContext()), "data/fashion-mnist/t10k");
+    String q =
+        DataSources.qualify(
+            org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()),
+            "data/fashion-mnist/t10k");
     String cwd = java.nio.file.Path.of("").toAbsolutePath().toString();
     assertEquals("file:" + cwd + "/data/fashion-mnist/t10k", q);
   }
 
   @Test
   void badInputFailsBeforeTrainingWithTheKeyOrPathNamed() {
-    String missing = assertThrows(RuntimeException.class, () -> TrainJob.run(spark,
-        JobConfig.parse(config("bad"), "test", List.of("train_data=" + tmp.resolve("nope/x")))))
-        .getMessage();
+    String missing =
+        assertThrows(
+                RuntimeException.class,
+                () ->
+                    TrainJob.run(
+                        spark,
+                        JobConfig.parse(
+                            config("bad"), "test", List.of("train_data=" + tmp.resolve("nope/x")))))
+            .getMessage();
     assertTrue(missing.contains("No data at this path") && missing.contains("nope"), missing);
-    String spec = assertThrows(RuntimeException.class, () -> TrainJob.run(spark,
-        JobConfig.parse(config("bad"), "test", List.of("model=" + tmp.resolve("none.json")))))
-        .getMessage();
+    String spec =
+        assertThrows(
+                RuntimeException.class,
+                () ->
+                    TrainJob.run(
+                        spark,
+                        JobConfig.parse(
+                            config("bad"), "test", List.of("model=" + tmp.resolve("none.json")))))
+            .getMessage();
     assertTrue(spec.contains("model spec not found"), spec);
-    String names = assertThrows(RuntimeException.class, () -> TrainJob.run(spark,
-        JobConfig.parse(config("bad"), "test", List.of("class_names=[\"a\"]"))))
-        .getMessage();
+    String names =
+        assertThrows(
+                RuntimeException.class,
+                () ->
+                    TrainJob.run(
+                        spark,
+                        JobConfig.parse(config("bad"), "test", List.of("class_names=[\"a\"]"))))
+            .getMessage();
     assertTrue(names.contains("class_names has the wrong length"), names);
     assertTrue(!Files.exists(tmp.resolve("bad")), "nothing written for a failed job");
   }

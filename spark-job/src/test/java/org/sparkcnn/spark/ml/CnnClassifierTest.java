@@ -36,8 +36,7 @@ class CnnClassifierTest {
   private static Dataset<Row> data;
   private static String spec;
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   @BeforeAll
   static void start() {
@@ -48,10 +47,15 @@ class CnnClassifierTest {
     for (int i = 0; i < images.n; i++) {
       rows.add(RowFactory.create(i, images.png(i), (double) images.labels[i]));
     }
-    data = spark.createDataFrame(jsc.parallelize(rows, 3), new StructType()
-        .add("id", DataTypes.IntegerType)
-        .add("image", DataTypes.BinaryType)
-        .add("label", DataTypes.DoubleType)).cache();
+    data =
+        spark
+            .createDataFrame(
+                jsc.parallelize(rows, 3),
+                new StructType()
+                    .add("id", DataTypes.IntegerType)
+                    .add("image", DataTypes.BinaryType)
+                    .add("label", DataTypes.DoubleType))
+            .cache();
     spec = ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 1));
   }
 
@@ -61,25 +65,38 @@ class CnnClassifierTest {
   }
 
   private static CnnClassifier classifier() {
-    return new CnnClassifier().setModelSpec(spec).setEpochs(3).setBatchSize(16)
-        .setLearningRate(0.01).setSeed(7).setClassNames(new String[] {"a", "b", "c", "d"});
+    return new CnnClassifier()
+        .setModelSpec(spec)
+        .setEpochs(3)
+        .setBatchSize(16)
+        .setLearningRate(0.01)
+        .setSeed(7)
+        .setClassNames(new String[] {"a", "b", "c", "d"});
   }
 
   private static List<Row> predictions(Dataset<Row> scored) {
-    return scored.orderBy("id").select("id", "prediction", "probability", "predicted_label")
+    return scored
+        .orderBy("id")
+        .select("id", "prediction", "probability", "predicted_label")
         .collectAsList();
   }
 
   @Test
   void fitsInAPipelineAndAddsPredictionAndProbability() throws Exception {
-    PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {
-        classifier().setValidationSplit(0.2)}).fit(data);
+    PipelineModel fitted =
+        new Pipeline()
+            .setStages(new PipelineStage[] {classifier().setValidationSplit(0.2)})
+            .fit(data);
     Dataset<Row> scored = fitted.transform(data);
-    assertEquals(List.of("id", "image", "label", "prediction", "probability", "predicted_label",
-        "error"), List.of(scored.columns()), "every input column kept, four added");
+    assertEquals(
+        List.of("id", "image", "label", "prediction", "probability", "predicted_label", "error"),
+        List.of(scored.columns()),
+        "every input column kept, four added");
     assertEquals(DataTypes.IntegerType, scored.schema().apply("prediction").dataType());
-    List<Row> rows = scored.select("label", "prediction", "probability", "predicted_label",
-        "error").collectAsList();
+    List<Row> rows =
+        scored
+            .select("label", "prediction", "probability", "predicted_label", "error")
+            .collectAsList();
     assertEquals(120, rows.size());
     int correct = 0;
     for (Row r : rows) {
@@ -102,12 +119,16 @@ class CnnClassifierTest {
 
   @Test
   void saveAndLoadGiveIdenticalPredictionsAndAModelDirectory() throws Exception {
-    CnnClassificationModel model = classifier().setEpochs(1).fit(data)
-        .setPredictionCol("class").setBatchSize(7);
+    CnnClassificationModel model =
+        classifier().setEpochs(1).fit(data).setPredictionCol("class").setBatchSize(7);
     Path dir = tmp.resolve("model");
     model.write().overwrite().save(dir.toString());
-    for (String f : List.of(ModelDirectory.MODEL_FILE, ModelDirectory.WEIGHTS_FILE,
-        ModelDirectory.SETTINGS_FILE, "metadata")) {
+    for (String f :
+        List.of(
+            ModelDirectory.MODEL_FILE,
+            ModelDirectory.WEIGHTS_FILE,
+            ModelDirectory.SETTINGS_FILE,
+            "metadata")) {
       assertTrue(Files.exists(dir.resolve(f)), f);
     }
     CnnClassificationModel loaded = CnnClassificationModel.load(dir.toString());
@@ -115,35 +136,44 @@ class CnnClassifierTest {
     assertEquals("class", loaded.getOrDefault(loaded.predictionCol()));
     assertEquals(List.of("a", "b", "c", "d"), loaded.classNames());
     assertArrayEquals(model.network().parameters(), loaded.network().parameters());
-    List<Row> a = model.transform(data).orderBy("id").select("class", "probability")
-        .collectAsList();
-    List<Row> b = loaded.transform(data).orderBy("id").select("class", "probability")
-        .collectAsList();
+    List<Row> a =
+        model.transform(data).orderBy("id").select("class", "probability").collectAsList();
+    List<Row> b =
+        loaded.transform(data).orderBy("id").select("class", "probability").collectAsList();
     assertEquals(a, b);
 
     // The same directory is a spark-cnn model directory; a job's output loads as a model too.
     ModelDirectory.Loaded plain = ModelDirectory.load(dir);
     Path jobOutput = tmp.resolve("job-model");
     ModelDirectory.save(plain.model(), plain.info(), jobOutput);
-    List<Row> c = CnnClassificationModel.load(jobOutput.toString()).setPredictionCol("class")
-        .transform(data).orderBy("id").select("class", "probability").collectAsList();
+    List<Row> c =
+        CnnClassificationModel.load(jobOutput.toString())
+            .setPredictionCol("class")
+            .transform(data)
+            .orderBy("id")
+            .select("class", "probability")
+            .collectAsList();
     assertEquals(a, c);
   }
 
   @Test
   void badInputFailsBeforeTraining() {
     Dataset<Row> noLabel = data.drop("label");
-    String missing = assertThrows(RuntimeException.class, () -> classifier().fit(noLabel))
-        .getMessage();
+    String missing =
+        assertThrows(RuntimeException.class, () -> classifier().fit(noLabel)).getMessage();
     assertTrue(missing.contains("The label column is missing"), missing);
-    String noSpec = assertThrows(IllegalArgumentException.class,
-        () -> new CnnClassifier().fit(data)).getMessage();
+    String noSpec =
+        assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().fit(data))
+            .getMessage();
     assertTrue(noSpec.contains("'modelSpec' is not set"), noSpec);
-    String empty = assertThrows(RuntimeException.class,
-        () -> classifier().fit(data.limit(0))).getMessage();
+    String empty =
+        assertThrows(RuntimeException.class, () -> classifier().fit(data.limit(0))).getMessage();
     assertTrue(empty.contains("The training data is empty"), empty);
-    String exists = assertThrows(IllegalArgumentException.class, () -> classifier().setEpochs(1)
-        .fit(data).setPredictionCol("label").transform(data)).getMessage();
+    String exists =
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> classifier().setEpochs(1).fit(data).setPredictionCol("label").transform(data))
+            .getMessage();
     assertTrue(exists.contains("already exists"), exists);
   }
 }

@@ -12,8 +12,8 @@ import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 
 /**
- * Small generated labelled images: pixels (N, H, W, 1) whose label is the brightest quarter of
- * the image (so a tiny CNN can learn it), and writers for IDX pairs and PNG files.
+ * Small generated labelled images: pixels (N, H, W, 1) whose label is the brightest quarter of the
+ * image (so a tiny CNN can learn it), and writers for IDX pairs and PNG files.
  */
 public final class TestImages {
   public final int n;
@@ -55,8 +55,13 @@ public final class TestImages {
   /** The gray image i as PNG bytes. */
   public byte[] png(int i) {
     BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
-    img.getRaster().setDataElements(0, 0, size, size,
-        java.util.Arrays.copyOfRange(pixels, i * size * size, (i + 1) * size * size));
+    img.getRaster()
+        .setDataElements(
+            0,
+            0,
+            size,
+            size,
+            java.util.Arrays.copyOfRange(pixels, i * size * size, (i + 1) * size * size));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       ImageIO.write(img, "png", out);
@@ -69,16 +74,16 @@ public final class TestImages {
   /** Writes PREFIX-images-idx3-ubyte(.gz) and PREFIX-labels-idx1-ubyte(.gz). */
   public void writeIdx(Path prefix, boolean gzip) throws IOException {
     String suffix = gzip ? ".gz" : "";
-    try (DataOutputStream out = new DataOutputStream(open(
-        Path.of(prefix + "-images-idx3-ubyte" + suffix), gzip))) {
+    try (DataOutputStream out =
+        new DataOutputStream(open(Path.of(prefix + "-images-idx3-ubyte" + suffix), gzip))) {
       out.writeInt(0x00000803);
       out.writeInt(n);
       out.writeInt(size);
       out.writeInt(size);
       out.write(pixels);
     }
-    try (DataOutputStream out = new DataOutputStream(open(
-        Path.of(prefix + "-labels-idx1-ubyte" + suffix), gzip))) {
+    try (DataOutputStream out =
+        new DataOutputStream(open(Path.of(prefix + "-labels-idx1-ubyte" + suffix), gzip))) {
       out.writeInt(0x00000801);
       out.writeInt(n);
       for (int l : labels) {
@@ -93,8 +98,8 @@ public final class TestImages {
       Files.createDirectories(root.resolve(c));
     }
     for (int i = 0; i < n; i++) {
-      Files.write(root.resolve(classNames[labels[i]]).resolve(String.format("img_%04d.png", i)),
-          png(i));
+      Files.write(
+          root.resolve(classNames[labels[i]]).resolve(String.format("img_%04d.png", i)), png(i));
     }
   }
 
