@@ -6,7 +6,7 @@
 #   find_java [17|25]  path of a java binary of that major version, or of the default one
 #                      (scripts/lib/java.sh: $SPARK_CNN_JAVA, $JAVA_HOME/bin/java or java). JDK 17 is preferred by
 #                      default: on this project's benchmark machine (AVX2) the Vector API
-#                      kernels ran ~1.5x faster on 17 than on 25 (see README, Performance).
+#                      kernels ran ~1.5x faster on 17 than on 25 (see docs/performance.md).
 
 jvm_flags() {
   "$ROOT/scripts/lib/jvm-flags.sh"
