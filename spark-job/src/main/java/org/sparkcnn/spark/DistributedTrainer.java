@@ -19,7 +19,11 @@ import org.sparkcnn.core.model.Sequential;
  * divided by the global count and applied by the model's optimizer, whose state stays on the
  * driver. The model object holds the trained weights afterwards.
  *
- * <p>Order of calls: construct with a compiled model → {@link #fit} (or {@link #evaluate}).
+ * <p>Order of calls: construct with a compiled model → optionally {@link #resumeFrom}, {@link
+ * #checkpoints}, {@link #guard}, {@link #onStep} → {@link #fit} (or {@link #evaluate}).
+ *
+ * <p>Each step is checked by the {@link DivergenceGuard} before its update is applied, so a
+ * diverging run stops with the last good weights in the model and in the checkpoints.
  */
 public final class DistributedTrainer {
   private static final Logger LOG = Logger.getLogger(DistributedTrainer.class.getName());
@@ -28,6 +32,12 @@ public final class DistributedTrainer {
   private final Sequential model;
   private final TrainerOptions options;
   private final String spec;
+  private ResumePoint start = ResumePoint.start();
+  private CheckpointSink checkpoints;
+  private DivergenceGuard guard = DivergenceGuard.defaults();
+  private StepObserver observer;
+  private double lastLoss;
+  private double lastGradNorm;
 
   public DistributedTrainer(JavaSparkContext jsc, Sequential model, TrainerOptions options) {
     if (model.loss() == null || model.optimizer() == null) {
@@ -46,9 +56,55 @@ public final class DistributedTrainer {
     return model;
   }
 
+  /** Continues a run from {@code point} (the model must already hold its weights and optimizer). */
+  public DistributedTrainer resumeFrom(ResumePoint point) {
+    this.start = point;
+    return this;
+  }
+
+  /** Saves a checkpoint through {@code sink} every {@code sink.everySteps()} and at epoch ends. */
+  public DistributedTrainer checkpoints(CheckpointSink sink) {
+    this.checkpoints = sink;
+    return this;
+  }
+
+  /** When to stop a diverging run; {@link DivergenceGuard#defaults()} unless set. */
+  public DistributedTrainer guard(DivergenceGuard guard) {
+    this.guard = guard;
+    return this;
+  }
+
+  /** Called after every applied step (progress, tests). */
+  public DistributedTrainer onStep(StepObserver observer) {
+    this.observer = observer;
+    return this;
+  }
+
+  /** Receives the run's state at checkpoint times; see {@link #checkpoints}. */
+  public interface CheckpointSink {
+    /** Steps between checkpoints within an epoch (counted in global steps); 0 = epoch ends only. */
+    int everySteps();
+
+    /** Stores the model's weights, its optimizer's state and {@code point}; may throw to stop. */
+    void save(ResumePoint point);
+  }
+
+  /** Sees each step once it is applied. */
+  public interface StepObserver {
+    /**
+     * @param epoch the epoch, from 0
+     * @param step the step within the epoch, from 0
+     * @param globalStep the step since the run began, from 0
+     * @param loss the batch's mean loss (before the update)
+     * @param gradNorm the L2 norm of the batch's mean gradient
+     */
+    void stepDone(int epoch, int step, long globalStep, double loss, double gradNorm);
+  }
+
   /**
    * Trains on {@code train} (one {@link ImageBlock} per partition, ideally cached), validating on
-   * {@code validation} (may be null) after each epoch.
+   * {@code validation} (may be null) after each epoch. Returns the whole history, including the
+   * epochs before a {@link #resumeFrom resume point}.
    */
   public List<EpochReport> fit(
       JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> validation, Consumer<EpochReport> listener) {
@@ -69,7 +125,21 @@ public final class DistributedTrainer {
             options.batchSize(),
             options.shuffle(),
             options.seed());
-    List<EpochReport> history = new ArrayList<>();
+    int steps = plan.stepsPerEpoch();
+    ResumePoint at = start;
+    if (at.step() > steps || at.globalStep() != (long) at.epoch() * steps + at.step()) {
+      throw new IllegalArgumentException(
+          "the resume point does not fit this data; received: epoch "
+              + (at.epoch() + 1)
+              + ", step "
+              + at.step()
+              + ", global step "
+              + at.globalStep()
+              + "; expected: "
+              + steps
+              + " steps per epoch; hint: the checkpoint was written for other data or batch size");
+    }
+    List<EpochReport> history = new ArrayList<>(at.history());
     float[] params = model.parameters();
     float[] grads = new float[params.length];
     try (EpochRunner runner = runner(train, plan)) {
@@ -79,26 +149,47 @@ public final class DistributedTrainer {
               + " examples in "
               + train.getNumPartitions()
               + " partitions, "
-              + plan.stepsPerEpoch()
+              + steps
               + " steps per epoch, sync "
-              + runner.name());
-      long globalStep = model.optimizer().iterations();
-      for (int epoch = 0; epoch < options.epochs(); epoch++) {
+              + runner.name()
+              + (at.globalStep() > 0
+                  ? ", resuming at epoch " + (at.epoch() + 1) + " step " + at.step()
+                  : ""));
+      for (int epoch = at.epoch(); epoch < options.epochs(); epoch++) {
+        int e = epoch;
+        int fromStep = epoch == at.epoch() ? at.step() : 0;
+        long firstGlobalStep = (long) epoch * steps;
+        EpochProgress progress =
+            new EpochProgress(fromStep, epoch == at.epoch() ? at.epochStats() : BatchStats.EMPTY);
         long started = System.nanoTime();
         StepTimer timer = new StepTimer(started);
-        BatchStats stats =
-            runner.runEpoch(
-                epoch,
-                globalStep,
-                params,
-                results -> {
-                  applyStep(results, params, grads);
-                  timer.stepDone(results);
-                  return params;
-                });
+        runner.runEpoch(
+            epoch,
+            fromStep,
+            firstGlobalStep,
+            params,
+            results -> {
+              int step = progress.step;
+              long global = firstGlobalStep + step;
+              applyStep(results, params, grads, e, step, steps, global);
+              for (StepResult r : results) {
+                progress.stats = progress.stats.plus(r.stats());
+              }
+              progress.step++;
+              timer.stepDone(results);
+              if (observer != null) {
+                observer.stepDone(e, step, global, lastLoss, lastGradNorm);
+              }
+              int every = checkpoints == null ? 0 : checkpoints.everySteps();
+              if (every > 0 && (global + 1) % every == 0 && progress.step < steps) {
+                checkpoints.save(
+                    new ResumePoint(e, progress.step, global + 1, progress.stats, history));
+              }
+              return params;
+            });
+        BatchStats stats = progress.stats;
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         double teardownMillis = timer.millisSinceLastStep();
-        globalStep += plan.stepsPerEpoch();
         double valLoss = Double.NaN;
         double valAcc = Double.NaN;
         long validationStarted = System.nanoTime();
@@ -116,7 +207,7 @@ public final class DistributedTrainer {
                 valLoss,
                 valAcc,
                 stats.count(),
-                plan.stepsPerEpoch(),
+                steps,
                 trainSeconds,
                 (System.nanoTime() - validationStarted) / 1e9,
                 runner.name(),
@@ -129,32 +220,91 @@ public final class DistributedTrainer {
         if (listener != null) {
           listener.accept(report);
         }
+        if (checkpoints != null) {
+          checkpoints.save(
+              new ResumePoint(epoch + 1, 0, firstGlobalStep + steps, BatchStats.EMPTY, history));
+        }
       }
     }
     return history;
   }
 
+  /** The epoch's applied steps and statistics so far, updated by the step applier. */
+  private static final class EpochProgress {
+    int step;
+    BatchStats stats;
+
+    EpochProgress(int step, BatchStats stats) {
+      this.step = step;
+      this.stats = stats;
+    }
+  }
+
   /**
-   * Adds the partitions' gradient sums in partition order, divides by the global count and applies
-   * the optimizer to {@code params} in place.
+   * Adds the partitions' gradient sums in partition order, divides by the global count, checks the
+   * step against the {@link DivergenceGuard} and applies the optimizer to {@code params} in place.
    */
-  private float[] applyStep(StepResult[] results, float[] params, float[] grads) {
+  private void applyStep(
+      StepResult[] results,
+      float[] params,
+      float[] grads,
+      int epoch,
+      int step,
+      int steps,
+      long globalStep) {
     long count = 0;
+    double lossSum = 0;
     System.arraycopy(results[0].gradientSum(), 0, grads, 0, grads.length);
     count += results[0].count();
+    lossSum += results[0].lossSum();
     for (int p = 1; p < results.length; p++) {
       float[] g = results[p].gradientSum();
       for (int i = 0; i < grads.length; i++) {
         grads[i] += g[i];
       }
       count += results[p].count();
+      lossSum += results[p].lossSum();
     }
-    float scale = 1f / count;
-    for (int i = 0; i < grads.length; i++) {
-      grads[i] *= scale;
-    }
+    double squares = scaleAndSquare(grads, 1f / count);
+    double loss = lossSum / count;
+    guard.check(epoch, step, steps, globalStep, loss, squares);
+    lastLoss = loss;
+    lastGradNorm = Math.sqrt(squares);
     model.optimizer().apply(params, grads);
-    return params;
+  }
+
+  /**
+   * grads *= scale, returning the sum of the squared results. Four accumulators let the sum keep
+   * pace with the multiplications (one float sum would be a chain of dependent adds); NaN and
+   * infinity propagate into the sum, which is all the guard needs.
+   */
+  static double scaleAndSquare(float[] grads, float scale) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int n = grads.length;
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+      float a = grads[i] * scale;
+      float b = grads[i + 1] * scale;
+      float c = grads[i + 2] * scale;
+      float d = grads[i + 3] * scale;
+      grads[i] = a;
+      grads[i + 1] = b;
+      grads[i + 2] = c;
+      grads[i + 3] = d;
+      s0 += a * a;
+      s1 += b * b;
+      s2 += c * c;
+      s3 += d * d;
+    }
+    for (; i < n; i++) {
+      float a = grads[i] * scale;
+      grads[i] = a;
+      s0 += a * a;
+    }
+    return (double) s0 + s1 + s2 + s3;
   }
 
   private EpochRunner runner(JavaRDD<ImageBlock> train, TrainingPlan plan) {

@@ -73,12 +73,13 @@ final class DriverSyncRunner implements EpochRunner {
   }
 
   @Override
-  public BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params, StepApplier applier) {
+  public BatchStats runEpoch(
+      int epoch, int fromStep, long firstGlobalStep, float[] params, StepApplier applier) {
     String group = "spark-cnn-epoch-" + epoch + "-" + Long.toHexString(token);
     CompletableFuture<List<Integer>> job = launchTasks(epoch, firstGlobalStep, group);
     Connection[] conns = new Connection[partitions];
     BatchStats total = BatchStats.EMPTY;
-    int step = 0;
+    int step = fromStep;
     try {
       acceptAll(conns, job);
       StepResult[] results = new StepResult[partitions];

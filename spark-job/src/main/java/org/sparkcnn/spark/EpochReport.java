@@ -1,6 +1,7 @@
 package org.sparkcnn.spark;
 
 import java.util.Locale;
+import org.sparkcnn.core.io.JsonFields;
 
 /**
  * One epoch of a distributed fit: training loss and accuracy averaged over the epoch's examples,
@@ -41,6 +42,56 @@ public record EpochReport(
 
   public double millisPerStep() {
     return trainSeconds * 1000 / steps;
+  }
+
+  /** Every field by its Java name in snake case; NaN as null. Read back by {@link #fromJson}. */
+  public java.util.Map<String, Object> toJson() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("epoch", (long) epoch);
+    m.put("epochs", (long) epochs);
+    m.put("loss", nullIfNaN(loss));
+    m.put("accuracy", nullIfNaN(accuracy));
+    m.put("val_loss", nullIfNaN(valLoss));
+    m.put("val_accuracy", nullIfNaN(valAccuracy));
+    m.put("examples", examples);
+    m.put("steps", (long) steps);
+    m.put("train_seconds", trainSeconds);
+    m.put("validation_seconds", validationSeconds);
+    m.put("sync", sync);
+    m.put("compute_ms_per_step", computeMillisPerStep);
+    m.put("overhead_ms_per_step", overheadMillisPerStep);
+    m.put("epoch_startup_ms", epochStartupMillis);
+    m.put("epoch_teardown_ms", epochTeardownMillis);
+    m.put("steady_ms_per_step", steadyMillisPerStep);
+    return m;
+  }
+
+  public static EpochReport fromJson(java.util.Map<String, Object> m, String source) {
+    return new EpochReport(
+        JsonFields.getInt(m, "epoch", source),
+        JsonFields.getInt(m, "epochs", source),
+        orNaN(m, "loss", source),
+        orNaN(m, "accuracy", source),
+        orNaN(m, "val_loss", source),
+        orNaN(m, "val_accuracy", source),
+        JsonFields.getLong(m, "examples", source),
+        JsonFields.getInt(m, "steps", source),
+        JsonFields.getDouble(m, "train_seconds", source),
+        JsonFields.getDouble(m, "validation_seconds", source),
+        JsonFields.getString(m, "sync", source),
+        JsonFields.getDouble(m, "compute_ms_per_step", source),
+        JsonFields.getDouble(m, "overhead_ms_per_step", source),
+        JsonFields.getDouble(m, "epoch_startup_ms", source),
+        JsonFields.getDouble(m, "epoch_teardown_ms", source),
+        JsonFields.getDouble(m, "steady_ms_per_step", source));
+  }
+
+  private static Double nullIfNaN(double d) {
+    return Double.isNaN(d) ? null : d;
+  }
+
+  private static double orNaN(java.util.Map<String, Object> m, String key, String source) {
+    return m.get(key) == null ? Double.NaN : JsonFields.getDouble(m, key, source);
   }
 
   @Override

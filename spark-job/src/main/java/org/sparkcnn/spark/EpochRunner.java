@@ -17,8 +17,13 @@ interface EpochRunner extends AutoCloseable {
   /** A short name for logs and metrics: "driver-sync" or "jobs". */
   String name();
 
-  /** Runs steps 0..S-1 of the epoch from {@code params}; returns the epoch's summed stats. */
-  BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params, StepApplier applier);
+  /**
+   * Runs steps {@code fromStep}..S-1 of the epoch from {@code params} ({@code fromStep} > 0 when a
+   * run resumes mid-epoch); returns the summed stats of the steps run. {@code firstGlobalStep} is
+   * the global step of the epoch's step 0. An exception from the applier stops the epoch at once.
+   */
+  BatchStats runEpoch(
+      int epoch, int fromStep, long firstGlobalStep, float[] params, StepApplier applier);
 
   @Override
   void close();

@@ -32,10 +32,11 @@ final class JobPerStepRunner implements EpochRunner {
   }
 
   @Override
-  public BatchStats runEpoch(int epoch, long firstGlobalStep, float[] params, StepApplier applier) {
+  public BatchStats runEpoch(
+      int epoch, int fromStep, long firstGlobalStep, float[] params, StepApplier applier) {
     BatchStats total = BatchStats.EMPTY;
     TrainingPlan p = plan;
-    for (int step = 0; step < plan.stepsPerEpoch(); step++) {
+    for (int step = fromStep; step < plan.stepsPerEpoch(); step++) {
       Broadcast<float[]> weights = jsc.broadcast(params);
       int s = step;
       long global = firstGlobalStep + step;

@@ -136,6 +136,7 @@ class SynchronousGuaranteeTest {
     runner.runEpoch(
         0,
         0,
+        0,
         params,
         results -> {
           float[] sum = results[0].gradientSum().clone();

@@ -1,6 +1,7 @@
 package org.sparkcnn.core.optim;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -94,6 +95,27 @@ public final class Adam implements Optimizer {
   @Override
   public long iterations() {
     return iterations;
+  }
+
+  /** Keras 3's slot names: "momentum" (m, the first moment) and "velocity" (v, the second). */
+  @Override
+  public Map<String, float[]> state() {
+    Map<String, float[]> s = new LinkedHashMap<>();
+    if (m != null) {
+      s.put("momentum", m);
+      s.put("velocity", v);
+    }
+    return s;
+  }
+
+  @Override
+  public void restore(long iterations, Map<String, float[]> state, int paramCount) {
+    float[][] slots =
+        OptimizerState.slots(
+            "adam", iterations, state, paramCount, List.of("momentum", "velocity"));
+    this.iterations = iterations;
+    m = slots == null ? null : slots[0];
+    v = slots == null ? null : slots[1];
   }
 
   @Override

@@ -20,6 +20,20 @@ public interface Optimizer {
   /** Keras' get_config(): name and hyper-parameters. */
   Map<String, Object> config();
 
+  /**
+   * The optimizer's state tensors by Keras' slot name ("momentum", "velocity"), each laid out like
+   * the flat parameter array; empty before the first {@link #apply} or when the optimizer keeps
+   * none (SGD without momentum). The arrays are the live state: copy them before the next apply.
+   */
+  Map<String, float[]> state();
+
+  /**
+   * Puts the optimizer where {@link #iterations} and {@link #state} say, so the next {@link #apply}
+   * continues a saved run exactly. {@code state} must hold every slot this optimizer keeps, each of
+   * {@code paramCount} values (or nothing at all when {@code iterations} is 0).
+   */
+  void restore(long iterations, Map<String, float[]> state, int paramCount);
+
   /** Builds "sgd" or "adam" from Keras' config keys; missing keys take Keras' defaults. */
   static Optimizer fromConfig(String name, Map<String, ?> config) {
     return switch (name.toLowerCase(java.util.Locale.ROOT)) {

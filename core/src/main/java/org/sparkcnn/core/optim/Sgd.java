@@ -1,6 +1,7 @@
 package org.sparkcnn.core.optim;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -67,6 +68,25 @@ public final class Sgd implements Optimizer {
   @Override
   public long iterations() {
     return iterations;
+  }
+
+  /** Keras 3's slot name "momentum" for the velocity buffer; empty without momentum. */
+  @Override
+  public Map<String, float[]> state() {
+    Map<String, float[]> s = new LinkedHashMap<>();
+    if (velocity != null) {
+      s.put("momentum", velocity);
+    }
+    return s;
+  }
+
+  @Override
+  public void restore(long iterations, Map<String, float[]> state, int paramCount) {
+    float[][] slots =
+        OptimizerState.slots(
+            "sgd", iterations, state, paramCount, momentum == 0 ? List.of() : List.of("momentum"));
+    this.iterations = iterations;
+    velocity = slots == null || slots.length == 0 ? null : slots[0];
   }
 
   @Override

@@ -108,6 +108,14 @@ public final class HadoopFiles {
     }
   }
 
+  /** Writes a new file (refusing to replace one) and hsyncs it before closing. */
+  public static void writeNew(FileSystem fs, Path p, byte[] data) throws IOException {
+    try (FSDataOutputStream out = fs.create(p, false)) {
+      out.write(data);
+      out.hsync();
+    }
+  }
+
   private static void write(FileSystem fs, Path p, byte[] data) throws IOException {
     try (FSDataOutputStream out = fs.create(p, true)) {
       out.write(data);

@@ -21,6 +21,13 @@ public final class JobConfig {
   static final List<String> FORMATS = List.of("auto", "idx", "images", "parquet", "table");
   static final List<String> SYNC_MODES = List.of("auto", "driver-sync", "jobs");
 
+  /**
+   * Checkpoint interval: a checkpoint of the seed model costs about as much as 10-20 of its steps
+   * at batch 32 (scripts/bench --section checkpoint), so every 1000 steps stays near 1-2% of the
+   * step time; bigger models cost more per checkpoint but also more per step.
+   */
+  static final int DEFAULT_CHECKPOINT_EVERY_STEPS = 1000;
+
   /** Every key, in the order the effective config is printed. */
   static final Map<String, Setting> SETTINGS =
       declare(
@@ -152,7 +159,58 @@ public final class JobConfig {
               600L,
               false,
               "fail a step that waits longer than this " + "for its tasks, rather than hang",
-              JobConfig::positiveInt));
+              JobConfig::positiveInt),
+          new Setting(
+              "resume",
+              false,
+              false,
+              "continue from the newest intact checkpoint in output/checkpoints: true (it must"
+                  + " exist and be of this config), \"auto\" (when there is one of this config,"
+                  + " else start afresh) or false (start afresh, replacing old checkpoints)",
+              JobConfig::resumeMode),
+          new Setting(
+              "checkpoint_every_steps",
+              (long) DEFAULT_CHECKPOINT_EVERY_STEPS,
+              false,
+              "steps between checkpoints within an epoch (one is also taken at each epoch end);"
+                  + " 0 = epoch ends only",
+              JobConfig::nonNegativeInt),
+          new Setting(
+              "keep_checkpoints",
+              3L,
+              false,
+              "how many of the newest checkpoints to keep",
+              JobConfig::positiveInt),
+          new Setting(
+              "terminate_on_nan",
+              true,
+              false,
+              "stop at the first step whose loss or gradient is NaN or infinite (Keras'"
+                  + " TerminateOnNaN)",
+              JobConfig::bool),
+          new Setting(
+              "max_loss",
+              null,
+              false,
+              "stop when a batch's mean loss exceeds this (divergence); null = no limit",
+              JobConfig::positive));
+
+  /**
+   * Settings that do not change the weights a run computes: a run may resume a checkpoint written
+   * with other values of these.
+   */
+  static final Set<String> NOT_IDENTITY =
+      Set.of(
+          "epochs",
+          "output",
+          "test_data",
+          "sync",
+          "timeout_seconds",
+          "resume",
+          "checkpoint_every_steps",
+          "keep_checkpoints",
+          "terminate_on_nan",
+          "max_loss");
 
   private final Map<String, Object> values;
 
@@ -322,6 +380,36 @@ public final class JobConfig {
     return intValue("timeout_seconds");
   }
 
+  /** "true", "false" or "auto". */
+  public String resume() {
+    return String.valueOf(values.get("resume"));
+  }
+
+  public int checkpointEverySteps() {
+    return intValue("checkpoint_every_steps");
+  }
+
+  public int keepCheckpoints() {
+    return intValue("keep_checkpoints");
+  }
+
+  public boolean terminateOnNaN() {
+    return (Boolean) values.get("terminate_on_nan");
+  }
+
+  /** The loss limit, or NaN for none. */
+  public double maxLoss() {
+    Object v = values.get("max_loss");
+    return v == null ? Double.NaN : ((Number) v).doubleValue();
+  }
+
+  /** The settings that decide the weights: the effective config without {@link #NOT_IDENTITY}. */
+  public Map<String, Object> identity() {
+    Map<String, Object> m = new LinkedHashMap<>(values);
+    m.keySet().removeAll(NOT_IDENTITY);
+    return m;
+  }
+
   private int intValue(String key) {
     return ((Number) values.get(key)).intValue();
   }
@@ -350,6 +438,24 @@ public final class JobConfig {
 
   private static Object positiveInt(Object v, String path, String key) {
     return (long) JsonFields.getPositiveInt(Map.of(key, v), key, path);
+  }
+
+  private static Object nonNegativeInt(Object v, String path, String key) {
+    long n = JsonFields.getLong(Map.of(key, v), key, path);
+    if (n < 0 || n > Integer.MAX_VALUE) {
+      throw JsonFields.fieldError(path, key, v, "an integer >= 0");
+    }
+    return n;
+  }
+
+  private static Object resumeMode(Object v, String path, String key) {
+    if (v instanceof Boolean || "auto".equals(v)) {
+      return v;
+    }
+    if ("true".equals(v) || "false".equals(v)) {
+      return Boolean.valueOf((String) v);
+    }
+    throw JsonFields.fieldError(path, key, v, "true, false or \"auto\"");
   }
 
   private static Object positive(Object v, String path, String key) {

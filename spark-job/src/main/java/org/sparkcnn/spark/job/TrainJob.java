@@ -1,7 +1,6 @@
 package org.sparkcnn.spark.job;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,14 +19,19 @@ import org.sparkcnn.core.io.WeightsFile;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.DistributedTrainer;
+import org.sparkcnn.spark.DivergenceGuard;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.ResumePoint;
 import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.ImageSource;
 import org.sparkcnn.spark.data.ModelInput;
+import org.sparkcnn.spark.io.CheckpointStore;
 import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.ModelStore;
+import org.sparkcnn.spark.io.StorageErrors;
+import org.sparkcnn.spark.io.TrainingCheckpoints;
 
 /**
  * The training job: {@code spark-submit --class org.sparkcnn.spark.job.TrainJob JOBJAR --config
@@ -37,7 +41,10 @@ import org.sparkcnn.spark.io.ModelStore;
  * effective config). Progress goes to stdout.
  */
 public final class TrainJob {
-  static final String USAGE = "usage: TrainJob --config FILE [--set key=value]...";
+  static final String USAGE = "usage: TrainJob --config FILE [--set key=value]... [--resume]";
+
+  /** The output's folder of checkpoints. */
+  public static final String CHECKPOINTS_DIR = "checkpoints";
 
   private TrainJob() {}
 
@@ -48,6 +55,7 @@ public final class TrainJob {
       switch (args[i]) {
         case "--config" -> config = value(args, ++i);
         case "--set" -> sets.add(value(args, ++i));
+        case "--resume" -> sets.add("resume=true");
         case "-h", "--help" -> {
           System.out.println(USAGE);
           return;
@@ -73,6 +81,12 @@ public final class TrainJob {
 
   /** Runs the job; returns what metrics.json holds. */
   public static Map<String, Object> run(SparkSession spark, JobConfig cfg) {
+    return run(spark, cfg, null);
+  }
+
+  /** As {@link #run(SparkSession, JobConfig)}, with {@code observer} told of every step. */
+  static Map<String, Object> run(
+      SparkSession spark, JobConfig cfg, DistributedTrainer.StepObserver observer) {
     long started = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = jsc.hadoopConfiguration();
@@ -115,28 +129,20 @@ public final class TrainJob {
             cfg.rescale(),
             cfg.sync(),
             cfg.timeoutSeconds());
-    DistributedTrainer trainer = new DistributedTrainer(jsc, model, options);
-    // After each epoch the weights so far go to <output>/checkpoint, atomically, so a run that
-    // dies loses at most one epoch: restart with --set init_weights=<output>/checkpoint (the
-    // optimizer's moments start afresh).
-    String checkpoint = cfg.output() + "/checkpoint";
-    List<EpochReport> history =
-        trainer.fit(
-            trainBlocks,
-            validation,
-            r -> {
-              System.out.println(r);
-              try {
-                ModelStore.save(
-                    model,
-                    new ModelInfo(
-                        classNames, cfg.rescale(), Map.of("epochs_completed", (long) r.epoch())),
-                    checkpoint,
-                    hadoop);
-              } catch (IOException e) {
-                throw new UncheckedIOException("could not write the checkpoint " + checkpoint, e);
-              }
-            });
+    DistributedTrainer trainer =
+        new DistributedTrainer(jsc, model, options)
+            .guard(new DivergenceGuard(cfg.terminateOnNaN(), cfg.maxLoss()))
+            .onStep(observer);
+    TrainingCheckpoints checkpoints =
+        new TrainingCheckpoints(
+            model,
+            new CheckpointStore(
+                new Path(cfg.output(), CHECKPOINTS_DIR), hadoop, cfg.keepCheckpoints()),
+            cfg.checkpointEverySteps(),
+            identity(cfg, model, trainEnd, validationRows, partitions));
+    trainer.resumeFrom(resumePoint(cfg, checkpoints)).checkpoints(checkpoints);
+    List<EpochReport> history = trainer.fit(trainBlocks, validation, System.out::println);
+    System.out.println("spark-cnn train: " + checkpoints.savedSummary());
     trainBlocks.unpersist(false);
     if (validation != null) {
       validation.unpersist(false);
@@ -182,6 +188,74 @@ public final class TrainJob {
             (Double) metrics.get("wall_seconds"),
             (Double) metrics.get("images_per_second")));
     return metrics;
+  }
+
+  /**
+   * Where training starts: the newest intact checkpoint of this run when resuming (reported with
+   * the damaged ones passed over), else the beginning, with the output's old checkpoints removed.
+   */
+  static ResumePoint resumePoint(JobConfig cfg, TrainingCheckpoints checkpoints) {
+    String mode = cfg.resume();
+    try {
+      if (!mode.equals("false")) {
+        TrainingCheckpoints.Resumed r;
+        try {
+          r = checkpoints.resume();
+        } catch (TrainingCheckpoints.CheckpointMismatchException e) {
+          if (mode.equals("true")) {
+            throw e;
+          }
+          System.out.println(
+              "spark-cnn train: resume auto: starting afresh, " + e.getMessage().split(";")[0]);
+          r = null;
+        }
+        if (r != null) {
+          for (String s : r.skipped()) {
+            System.err.println("spark-cnn train: warning: " + s);
+          }
+          ResumePoint p = r.point();
+          System.out.println(
+              JobSupport.format(
+                  "spark-cnn train: resuming from %s: epoch %d, %d steps of it done, %d finished"
+                      + " epochs",
+                  r.from(), p.epoch() + 1, p.step(), p.history().size()));
+          return p;
+        }
+        if (mode.equals("true")) {
+          throw new IllegalArgumentException(
+              "resume is true but there is no checkpoint to resume from; received: "
+                  + checkpoints.store().dir()
+                  + " holds no complete checkpoint; expected: the output of an earlier run of this"
+                  + " config; hint: check output, or use resume \"auto\" to start afresh when"
+                  + " there is none");
+        }
+      }
+      int removed = checkpoints.store().clear();
+      if (removed > 0) {
+        System.out.println(
+            "spark-cnn train: starting afresh; removed "
+                + removed
+                + " checkpoints of an earlier run (resume true or \"auto\" continues one)");
+      }
+      return ResumePoint.start();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(
+          StorageErrors.wrap(e, checkpoints.store().dir().toString(), "read or clear checkpoints"));
+    }
+  }
+
+  /**
+   * What makes two runs the same training: the settings that decide the weights, the model spec and
+   * the shape of the data (rows and partitions, which fix the batches).
+   */
+  static Map<String, Object> identity(
+      JobConfig cfg, Sequential model, long trainRows, long validationRows, int partitions) {
+    Map<String, Object> id = new LinkedHashMap<>(cfg.identity());
+    id.put("model_spec_sha256", TrainingCheckpoints.sha256(ModelSpec.toJson(model)));
+    id.put("train_rows", trainRows);
+    id.put("validation_rows", validationRows);
+    id.put("partitions", (long) partitions);
+    return id;
   }
 
   static ImageSource open(SparkSession spark, JobConfig cfg, String path, ModelInput input) {

@@ -82,11 +82,24 @@ class TrainJobTest {
     ModelDirectory.Loaded model = ModelDirectory.load(out.resolve("model"));
     assertEquals(List.of("tl", "tr", "bl", "br"), model.info().classNames());
     // The last epoch's checkpoint holds the final weights.
-    ModelDirectory.Loaded checkpoint = ModelDirectory.load(out.resolve("checkpoint"));
+    Path checkpoint;
+    try (java.util.stream.Stream<Path> c = Files.list(out.resolve(TrainJob.CHECKPOINTS_DIR))) {
+      checkpoint = c.sorted().reduce((a, b) -> b).orElseThrow();
+    }
+    org.sparkcnn.core.model.Sequential restored = LocalSpark.model(SIZE, 1, 4, 99);
+    Map<String, byte[]> files = new java.util.HashMap<>();
+    for (String name : org.sparkcnn.core.io.CheckpointFiles.allFiles()) {
+      files.put(name, Files.readAllBytes(checkpoint.resolve(name)));
+    }
+    restored.compile(
+        "sparse_categorical_crossentropy", new org.sparkcnn.core.optim.Adam(0.01), "accuracy");
+    Map<String, Object> progress =
+        org.sparkcnn.core.io.CheckpointFiles.restore(files, restored, checkpoint.toString());
     org.junit.jupiter.api.Assertions.assertArrayEquals(
-        model.model().parameters(), checkpoint.model().parameters());
+        model.model().parameters(), restored.parameters());
     assertEquals(
-        history.size(), ((Long) checkpoint.info().training().get("epochs_completed")).intValue());
+        (long) history.size(),
+        JsonFields.getObject(progress, "resume_point", "state").get("epoch"));
 
     Map<String, Object> evaluated =
         EvaluateJob.run(

@@ -1,0 +1,55 @@
+package org.sparkcnn.core.optim;
+
+import java.util.List;
+import java.util.Map;
+
+/** Checks a saved optimizer state against what the optimizer keeps, before it is restored. */
+final class OptimizerState {
+  private OptimizerState() {}
+
+  /**
+   * The arrays of {@code slots}, in that order, after checking that {@code state} holds exactly
+   * those slots with {@code paramCount} values each; null when the state is empty and {@code
+   * iterations} is 0 (nothing applied yet).
+   */
+  static float[][] slots(
+      String optimizer,
+      long iterations,
+      Map<String, float[]> state,
+      int paramCount,
+      List<String> slots) {
+    if (iterations < 0) {
+      throw new IllegalArgumentException(
+          optimizer + " state: iterations must be >= 0; received: " + iterations);
+    }
+    if (state.isEmpty() && (iterations == 0 || slots.isEmpty())) {
+      return null;
+    }
+    if (!state.keySet().equals(new java.util.HashSet<>(slots))) {
+      throw new IllegalArgumentException(
+          optimizer
+              + " state has the wrong slots; received: "
+              + state.keySet()
+              + "; expected: "
+              + slots
+              + "; hint: the checkpoint was written with other optimizer settings");
+    }
+    float[][] out = new float[slots.size()][];
+    for (int i = 0; i < out.length; i++) {
+      float[] a = state.get(slots.get(i));
+      if (a.length != paramCount) {
+        throw new IllegalArgumentException(
+            optimizer
+                + " state slot '"
+                + slots.get(i)
+                + "' has the wrong size; received: "
+                + a.length
+                + " values; expected: "
+                + paramCount
+                + ", one per parameter");
+      }
+      out[i] = a.clone();
+    }
+    return out;
+  }
+}
