@@ -1,5 +1,8 @@
 package org.sparkcnn.datasets;
 
+import java.io.Serializable;
+import java.util.Objects;
+
 /**
  * How {@link ImageFolderReader} turns files into model input. Build with {@link #builder()}:
  *
@@ -7,7 +10,9 @@ package org.sparkcnn.datasets;
  * ImageFolderOptions.builder().size(28, 28).channels(1).resize(true).build();
  * </pre>
  */
-public final class ImageFolderOptions {
+public final class ImageFolderOptions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final int height;
   private final int width;
   private final int channels;
@@ -48,6 +53,19 @@ public final class ImageFolderOptions {
 
   public BadFilePolicy badFilePolicy() {
     return badFilePolicy;
+  }
+
+  /**
+   * The decoder these options make: exact or resizing at the set size, or null when the size is
+   * taken from the first image.
+   */
+  public ImageDecoder decoder() {
+    if (height == 0) {
+      return null;
+    }
+    return resize
+        ? ImageDecoder.resizing(height, width, channels)
+        : ImageDecoder.exact(height, width, channels);
   }
 
   /** Collects the settings; {@link #build()} checks that they fit together. */
@@ -97,7 +115,7 @@ public final class ImageFolderOptions {
 
     /** {@link BadFilePolicy#FAIL} (default) or {@link BadFilePolicy#SKIP}. */
     public Builder badFilePolicy(BadFilePolicy policy) {
-      this.badFilePolicy = java.util.Objects.requireNonNull(policy, "policy");
+      this.badFilePolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

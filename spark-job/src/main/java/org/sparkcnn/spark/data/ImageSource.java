@@ -2,6 +2,7 @@ package org.sparkcnn.spark.data;
 
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.sparkcnn.datasets.SkippedFile;
 import org.sparkcnn.spark.ImageBlock;
 
 /**
@@ -19,6 +20,11 @@ public interface ImageSource {
 
   /** Class names in label order, when the source knows them (image folders, Fashion-MNIST). */
   List<String> classNames();
+
+  /** Files left out as bad, with their reasons (image folders read with bad_files = skip). */
+  default List<SkippedFile> skipped() {
+    return List.of();
+  }
 
   /**
    * Rows [from, to) cut into {@code partitions} contiguous ranges ({@link RowRanges}), one {@link

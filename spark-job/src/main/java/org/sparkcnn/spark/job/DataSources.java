@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.datasets.BadFilePolicy;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.data.DataFrameSource;
 import org.sparkcnn.spark.data.IdxSource;
@@ -18,10 +19,7 @@ import org.sparkcnn.spark.data.ModelInput;
 public final class DataSources {
   private DataSources() {}
 
-  /**
-   * @param format idx, images, parquet, table, or auto (see {@link JobConfig#FORMATS})
-   * @param classNames names of the labels when the config gives them, else null
-   */
+  /** {@link #open} reading image folders exactly, failing at the first bad file. */
   public static ImageSource open(
       SparkSession spark,
       String path,
@@ -30,6 +28,26 @@ public final class DataSources {
       String labelCol,
       ModelInput input,
       List<String> classNames) {
+    return open(
+        spark, path, format, imageCol, labelCol, input, classNames, false, BadFilePolicy.FAIL);
+  }
+
+  /**
+   * @param format idx, images, parquet, table, or auto (see {@link JobConfig#FORMATS})
+   * @param classNames names of the labels when the config gives them, else null
+   * @param resize image folders: resize images to the model's input instead of failing
+   * @param badFiles image folders: fail at the first bad file, or skip and list them
+   */
+  public static ImageSource open(
+      SparkSession spark,
+      String path,
+      String format,
+      String imageCol,
+      String labelCol,
+      ModelInput input,
+      List<String> classNames,
+      boolean resize,
+      BadFilePolicy badFiles) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String resolved = format.equals("auto") ? detect(jsc, path) : format;
     if (!resolved.equals("table")) {
@@ -37,7 +55,7 @@ public final class DataSources {
     }
     return switch (resolved) {
       case "idx" -> IdxSource.open(jsc, path, input, classNames);
-      case "images" -> ImageFolderSource.open(jsc, path, input);
+      case "images" -> ImageFolderSource.open(jsc, path, input, resize, badFiles);
       case "parquet" ->
           DataFrameSource.open(
               spark.read().parquet(path), imageCol, labelCol, input, "Parquet " + path);

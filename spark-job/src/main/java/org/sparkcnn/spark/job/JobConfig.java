@@ -3,12 +3,14 @@ package org.sparkcnn.spark.job;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonException;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.optim.Optimizer;
+import org.sparkcnn.datasets.BadFilePolicy;
 
 /**
  * A training job's settings: a JSON object with Keras' names where Keras has one, every key
@@ -19,6 +21,7 @@ import org.sparkcnn.core.optim.Optimizer;
  */
 public final class JobConfig {
   static final List<String> FORMATS = List.of("auto", "idx", "images", "parquet", "table");
+  static final List<String> BAD_FILES = List.of("fail", "skip");
   static final List<String> SYNC_MODES = List.of("auto", "driver-sync", "jobs");
 
   /**
@@ -79,6 +82,22 @@ public final class JobConfig {
               JobConfig::string),
           new Setting(
               "label_col", "label", false, "label column (integer class index)", JobConfig::string),
+          new Setting(
+              "resize",
+              false,
+              false,
+              "image folders: resize images of another size to the model's input (bilinear) "
+                  + "instead of failing",
+              JobConfig::bool),
+          new Setting(
+              "bad_files",
+              "fail",
+              false,
+              "image folders: "
+                  + BAD_FILES
+                  + "; fail at the first file that cannot be read or decoded, or skip such files "
+                  + "and list them",
+              (v, p, k) -> choice(v, p, k, BAD_FILES)),
           new Setting("epochs", 5L, false, "passes over the training data", JobConfig::positiveInt),
           new Setting(
               "batch_size",
@@ -304,6 +323,14 @@ public final class JobConfig {
 
   public String labelCol() {
     return (String) values.get("label_col");
+  }
+
+  public boolean resize() {
+    return (Boolean) values.get("resize");
+  }
+
+  public BadFilePolicy badFiles() {
+    return BadFilePolicy.valueOf(((String) values.get("bad_files")).toUpperCase(Locale.ROOT));
   }
 
   public int epochs() {

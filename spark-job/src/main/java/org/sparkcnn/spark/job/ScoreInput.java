@@ -1,47 +1,43 @@
 package org.sparkcnn.spark.job;
 
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.array_position;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.element_at;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.split;
-import static org.apache.spark.sql.functions.when;
-
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.image.ImageSchema;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.datasets.FileTree;
+import org.sparkcnn.datasets.ImageFolderListing;
+import org.sparkcnn.datasets.ImageFolderReader;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.data.IdxSource;
 import org.sparkcnn.spark.data.ModelInput;
+import org.sparkcnn.spark.io.HadoopFileTree;
 
 /**
  * The scoring job's input as a DataFrame with an image column, by format:
  *
  * <ul>
  *   <li>{@code parquet} / {@code table}: the rows as they are; every column is kept in the output.
- *   <li>{@code images}: every file under the folder (recursively; names starting with "." or "_"
- *       are skipped) as {@code path} (string), {@code label} (int, only when the folder has the
- *       training layout {@code root/<class>/<file>}: class folders sorted by name give 0, 1, ...)
- *       and {@code image} (binary, the file's bytes). A file that is not an image becomes a bad
- *       row, not a failure.
+ *   <li>{@code images}: every file under the folder, walked as the training reader walks it ({@link
+ *       ImageFolderListing#everything}: recursively, names starting with "." or "_" ignored, links
+ *       to folders not followed) as {@code path} (string), {@code label} (int, only when the folder
+ *       has the training layout {@code root/<class>/<file>}: class folders sorted by name give 0,
+ *       1, ...) and {@code image} (binary, the file's bytes, read by the tasks). A file that cannot
+ *       be read (a zero-byte file, a broken link, a FIFO, a link to a folder) or is not an image
+ *       becomes a bad row with its error, not a failure and never a missing row (under {@code
+ *       --strict}, the job fails naming it). An empty folder is an error.
  *   <li>{@code idx}: an IDX pair as {@code id} (long, the image's index in the file), {@code label}
  *       (int) and {@code image} (Spark's image struct of the raw pixels, no decoding); each task
  *       reads only its own rows.
@@ -54,9 +50,27 @@ import org.sparkcnn.spark.data.ModelInput;
  * @param idCol the column that names a row in errors, or "" for none
  * @param dropImage whether the output leaves out the image column
  * @param describe one line for logs, e.g. "Parquet /data/x (auto-detected)"
+ * @param readErrorCol the column holding why a file could not be read (null when it could), which
+ *     the job moves into the error column after scoring; "" when the input has none
  */
 record ScoreInput(
-    Dataset<Row> frame, String imageCol, String idCol, boolean dropImage, String describe) {
+    Dataset<Row> frame,
+    String imageCol,
+    String idCol,
+    boolean dropImage,
+    String describe,
+    String readErrorCol) {
+
+  /** The images format's column with the read error of each file. */
+  static final String READ_ERROR = "read_error";
+
+  /** Files per image-folder partition when --partitions is not given. */
+  static final int FILES_PER_PARTITION = 2_000;
+
+  ScoreInput(
+      Dataset<Row> frame, String imageCol, String idCol, boolean dropImage, String describe) {
+    this(frame, imageCol, idCol, dropImage, describe, "");
+  }
 
   /** Rows per IDX partition when --partitions is not given (~7.5 MiB of 28x28 pixels). */
   static final int IDX_ROWS_PER_PARTITION = 10_000;
@@ -85,11 +99,12 @@ record ScoreInput(
                   "table " + args.input() + how);
           case "images" ->
               new ScoreInput(
-                  images(spark, args.input()),
+                  images(spark, args.input(), args.partitions(), args.strict()),
                   "image",
                   args.idCol().isEmpty() ? "path" : args.idCol(),
                   true,
-                  "image folder " + args.input() + how);
+                  "image folder " + args.input() + how,
+                  READ_ERROR);
           case "idx" ->
               new ScoreInput(
                   idx(spark, args.input(), args.partitions(), input, classNames),
@@ -103,74 +118,79 @@ record ScoreInput(
                       + args.format()
                       + "\"; expected auto, parquet, table, images or idx");
         };
-    if (args.partitions() > 0 && !format.equals("idx")) {
+    if (args.partitions() > 0 && !format.equals("idx") && !format.equals("images")) {
       return new ScoreInput(
           in.frame().repartition(args.partitions()),
           in.imageCol(),
           in.idCol(),
           in.dropImage(),
-          in.describe() + ", repartitioned into " + args.partitions());
+          in.describe() + ", repartitioned into " + args.partitions(),
+          in.readErrorCol());
     }
     return in;
   }
 
-  /** path, [label], image (binary) of every file under root. */
-  static Dataset<Row> images(SparkSession spark, String root) {
-    Dataset<Row> files =
-        spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(root);
-    List<String> classes = classFolders(spark, root);
-    List<Column> columns = new ArrayList<>(List.of(col("path")));
-    if (classes != null) {
-      // The parent folder's name, as the trainer labels an image folder.
-      Column parent = element_at(split(col("path"), "/"), -2);
-      Column position =
-          array_position(array(classes.stream().map(c -> lit(c)).toArray(Column[]::new)), parent);
-      columns.add(when(position.gt(0), position.minus(1).cast(DataTypes.IntegerType)).as("label"));
+  /**
+   * path, [label], image (binary, null when unreadable) and read_error of every file under root;
+   * the driver walks the folder, the tasks read the files.
+   *
+   * @param strict fail on the first file that cannot be read instead of keeping it as a bad row
+   */
+  static Dataset<Row> images(SparkSession spark, String root, int partitions, boolean strict) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    ImageFolderListing.Walk walk =
+        ImageFolderListing.everything(new HadoopFileTree(jsc.hadoopConfiguration()), root);
+    List<ImageFolderListing.Found> found = walk.found();
+    boolean labelled = walk.classNames() != null;
+    int p =
+        partitions > 0
+            ? partitions
+            : Math.max(
+                jsc.defaultParallelism(),
+                (found.size() + FILES_PER_PARTITION - 1) / FILES_PER_PARTITION);
+    Broadcast<SerializableConfiguration> conf =
+        SerializableConfiguration.broadcast(jsc.sc(), jsc.hadoopConfiguration());
+    JavaRDD<Row> rows =
+        jsc.parallelize(found, Math.min(p, found.size()))
+            .mapPartitions(
+                it -> {
+                  FileTree tree = new HadoopFileTree(conf.value().value());
+                  List<Row> out = new ArrayList<>();
+                  while (it.hasNext()) {
+                    out.add(fileRow(tree, it.next(), labelled, strict));
+                  }
+                  return out.iterator();
+                });
+    StructType schema = new StructType().add("path", DataTypes.StringType, false);
+    if (labelled) {
+      schema = schema.add("label", DataTypes.IntegerType, false);
     }
-    columns.add(col("content").as("image"));
-    return files.select(columns.toArray(new Column[0]));
+    schema =
+        schema.add("image", DataTypes.BinaryType, true).add(READ_ERROR, DataTypes.StringType, true);
+    return spark.createDataFrame(rows, schema);
   }
 
-  /**
-   * The sorted class folder names when root has the training layout (only folders at the top, only
-   * files inside them), else null: then the files carry no label.
-   */
-  private static List<String> classFolders(SparkSession spark, String root) {
-    try {
-      Path p = new Path(root);
-      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (!fs.isDirectory(p)) {
-        throw DatasetException.in(root)
-            .problem("Image folder does not exist")
-            .received(fs.exists(p) ? "a file" : "nothing at that path")
-            .expected("a folder of images (any layout) or root/<class name>/<image file>")
-            .build();
+  /** One file's row: its bytes, or null and the reason they could not be read. */
+  private static Row fileRow(
+      FileTree tree, ImageFolderListing.Found f, boolean labelled, boolean strict) {
+    byte[] image = null;
+    String error = f.problem();
+    if (error == null) {
+      try {
+        image = ImageFolderReader.read(tree, f.entry());
+      } catch (DatasetException e) {
+        if (strict) {
+          throw e;
+        }
+        error = e.getMessage();
       }
-      List<String> names = new ArrayList<>();
-      for (FileStatus s : fs.listStatus(p)) {
-        String name = s.getPath().getName();
-        if (name.startsWith(".") || name.startsWith("_")) {
-          continue;
-        }
-        if (!s.isDirectory()) {
-          return null;
-        }
-        for (FileStatus f : fs.listStatus(s.getPath())) {
-          if (f.isDirectory()) {
-            return null;
-          }
-        }
-        names.add(name);
-      }
-      names.sort(null);
-      return names.isEmpty() ? null : names;
-    } catch (IOException e) {
-      throw DatasetException.in(root)
-          .problem("Cannot list image folder")
-          .received(e.toString())
-          .cause(e)
-          .build();
+    } else if (strict) {
+      throw ImageFolderListing.badEntry(f.entry(), 0);
     }
+    String path = f.entry().path();
+    return labelled
+        ? RowFactory.create(path, f.classIndex(), image, error)
+        : RowFactory.create(path, image, error);
   }
 
   /** id, label, image (struct of raw pixels) of an IDX pair, read by the tasks. */

@@ -1,5 +1,6 @@
 package org.sparkcnn.spark.job;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
@@ -227,6 +228,14 @@ public final class ScoreJob {
         .setBatchSize(args.batchSize())
         .setStrict(args.strict());
     Dataset<Row> scored = model.transform(in.frame());
+    String error = model.getOrDefault(model.errorCol());
+    if (!in.readErrorCol().isEmpty()) {
+      // A file that could not be read was scored as a null image: its read error says more.
+      scored =
+          scored
+              .withColumn(error, coalesce(col(in.readErrorCol()), col(error)))
+              .drop(in.readErrorCol());
+    }
     String probability = model.getOrDefault(model.probabilityCol());
     // array<float> for Parquet readers that know no ML vectors; null stays null.
     scored =
@@ -253,7 +262,6 @@ public final class ScoreJob {
     double seconds = (System.nanoTime() - started) / 1e9;
 
     // Exact counts from what was written (accumulators can double-count retried tasks).
-    String error = model.getOrDefault(model.errorCol());
     Dataset<Row> written = spark.read().parquet(args.output());
     Row counts = written.agg(count(lit(1)), count(col(error))).first();
     long rows = counts.getLong(0);

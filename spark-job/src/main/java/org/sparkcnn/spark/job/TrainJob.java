@@ -18,6 +18,7 @@ import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.io.WeightsFile;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.datasets.SkippedFile;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.DivergenceGuard;
 import org.sparkcnn.spark.EpochReport;
@@ -259,8 +260,36 @@ public final class TrainJob {
   }
 
   static ImageSource open(SparkSession spark, JobConfig cfg, String path, ModelInput input) {
-    return DataSources.open(
-        spark, path, cfg.format(), cfg.imageCol(), cfg.labelCol(), input, cfg.classNames());
+    ImageSource source =
+        DataSources.open(
+            spark,
+            path,
+            cfg.format(),
+            cfg.imageCol(),
+            cfg.labelCol(),
+            input,
+            cfg.classNames(),
+            cfg.resize(),
+            cfg.badFiles());
+    reportSkipped(source);
+    return source;
+  }
+
+  /** Prints how many files were skipped as bad, and the first few reasons. */
+  static void reportSkipped(ImageSource source) {
+    List<SkippedFile> skipped = source.skipped();
+    if (skipped.isEmpty()) {
+      return;
+    }
+    System.out.println(
+        "spark-cnn train: skipped "
+            + skipped.size()
+            + " bad files of "
+            + source.describe()
+            + (skipped.size() > 5 ? "; the first 5:" : ":"));
+    for (SkippedFile f : skipped.subList(0, Math.min(5, skipped.size()))) {
+      System.out.println("  " + f.reason());
+    }
   }
 
   /** The spec, seeded and compiled; with init_weights' weights when given. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,15 +14,20 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
+import javax.imageio.ImageIO;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkcnn.datasets.BadFilePolicy;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.datasets.IdxReader;
 import org.sparkcnn.datasets.ImageDataset;
+import org.sparkcnn.datasets.ImageFolderOptions;
+import org.sparkcnn.datasets.ImageFolderReader;
+import org.sparkcnn.datasets.ImageFolderResult;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
@@ -151,5 +157,117 @@ class ReaderParityTest {
     sameError("float-type", idx(0xD03, n, data), "IDX data type is not supported");
     sameError("labels-as-images", idx(0x801, n, data), "IDX file has the wrong number");
     sameError("not-idx", "GIF89a-not-an-idx-file".getBytes(), "Not an IDX file");
+  }
+
+  // ---- image folders ----
+
+  private static Path folder(String name) throws IOException {
+    Path root = tmp.resolve(name);
+    IMAGES.writeFolder(root, "a", "b", "c", "d");
+    return root;
+  }
+
+  private static ImageFolderOptions options(boolean resize, BadFilePolicy policy) {
+    return ImageFolderOptions.builder()
+        .size(SIZE, SIZE)
+        .channels(1)
+        .resize(resize)
+        .badFilePolicy(policy)
+        .build();
+  }
+
+  private static void mkfifo(Path p) throws Exception {
+    assertEquals(0, new ProcessBuilder("mkfifo", p.toString()).start().waitFor(), "mkfifo " + p);
+  }
+
+  /** A 7 x 3 gray PNG: another size than the model's. */
+  private static byte[] oddSizedPng() throws IOException {
+    BufferedImage img = new BufferedImage(3, 7, BufferedImage.TYPE_BYTE_GRAY);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+
+  @Test
+  void imageFoldersGiveTheSameRowsAndSkipsLocallyAndOnSpark() throws Exception {
+    Path root = folder("folder-skip");
+    Files.write(root.resolve("a/notes.txt"), "not an image".getBytes());
+    Files.write(root.resolve("b/empty.png"), new byte[0]);
+    Files.write(root.resolve("c/odd.png"), oddSizedPng());
+    Files.createSymbolicLink(root.resolve("c/self.png"), root.resolve("c/self.png"));
+    Files.createSymbolicLink(root.resolve("d/loop"), root);
+    mkfifo(root.resolve("d/fifo.png"));
+    Files.write(root.resolve("_SUCCESS"), new byte[0]);
+    Files.createDirectories(root.resolve("_temporary/x"));
+    Files.write(root.resolve("a/.hidden.png"), new byte[] {1});
+    for (boolean resize : new boolean[] {false, true}) {
+      ImageFolderResult local = ImageFolderReader.read(root, options(resize, BadFilePolicy.SKIP));
+      ImageFolderSource onSpark =
+          ImageFolderSource.open(jsc, root.toString(), INPUT, resize, BadFilePolicy.SKIP);
+      String what = "resize " + resize;
+      assertEquals(local.dataset().classNames(), onSpark.classNames(), what);
+      assertEquals(local.skipped(), onSpark.skipped(), what);
+      assertEquals(resize ? 5 : 6, local.skipped().size(), what + ": " + local.skipped());
+      Object[] rows = sparkRows(onSpark, 3);
+      assertArrayEquals(local.dataset().pixels(), (byte[]) rows[0], what);
+      assertArrayEquals(local.dataset().labels(), (int[]) rows[1], what);
+      assertEquals(IMAGES.n + (resize ? 1 : 0), local.dataset().size(), what);
+    }
+  }
+
+  /** The local reader's error and the Spark source's for the same folder, which must be equal. */
+  private static String sameFolderError(Path root, boolean resize) {
+    DatasetException local =
+        assertThrows(
+            DatasetException.class,
+            () -> ImageFolderReader.read(root, options(resize, BadFilePolicy.FAIL)),
+            root.toString());
+    Throwable remote =
+        assertThrows(
+            Throwable.class,
+            () ->
+                sparkRows(
+                    ImageFolderSource.open(jsc, root.toString(), INPUT, resize, BadFilePolicy.FAIL),
+                    2),
+            root.toString());
+    DatasetException onSpark = datasetException(remote);
+    assertNotNull(onSpark, root + ": no DatasetException in " + remote);
+    assertEquals(local.getMessage(), onSpark.getMessage(), root.toString());
+    return local.getMessage();
+  }
+
+  @Test
+  void imageFolderErrorsAreTheSameLocallyAndOnSpark() throws Exception {
+    Path empty = folder("empty-png");
+    Files.write(empty.resolve("b/empty.png"), new byte[0]);
+    assertStarts("Not an image", sameFolderError(empty, false));
+
+    Path self = folder("self-link");
+    Files.createSymbolicLink(self.resolve("c/self.png"), self.resolve("c/self.png"));
+    assertStarts("Cannot read file", sameFolderError(self, false));
+
+    Path loop = folder("loop");
+    Files.createSymbolicLink(loop.resolve("d/loop"), loop);
+    assertStarts("Link to a folder is not followed", sameFolderError(loop, false));
+
+    Path fifo = folder("fifo");
+    mkfifo(fifo.resolve("a/fifo.png"));
+    assertStarts("Not a regular file", sameFolderError(fifo, false));
+
+    Path odd = folder("odd");
+    Files.write(odd.resolve("a/odd.png"), oddSizedPng());
+    assertStarts("Image size differs from the model input", sameFolderError(odd, false));
+
+    Path nested = folder("nested");
+    Files.createDirectories(nested.resolve("b/deeper"));
+    assertStarts("Folder inside a class folder", sameFolderError(nested, true));
+
+    Path stray = folder("stray");
+    Files.write(stray.resolve("stray.png"), IMAGES.png(0));
+    assertStarts("File at the top level", sameFolderError(stray, true));
+  }
+
+  private static void assertStarts(String start, String message) {
+    assertEquals(true, message.startsWith(start), message + " should start with " + start);
   }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
@@ -170,11 +172,51 @@ class ScoreJobTest {
     Path folder = tmp.resolve("folder");
     images.writeFolder(folder, "a", "b", "c", "d");
     Files.write(folder.resolve("b/broken.png"), new byte[] {1, 2, 3});
+    // Files that cannot be read are bad rows with their error, never missing rows; a link to a
+    // folder is not followed (each image once); "_" and "." names are not data.
+    Files.write(folder.resolve("c/empty.png"), new byte[0]);
+    Files.createSymbolicLink(folder.resolve("d/self.png"), folder.resolve("d/self.png"));
+    Files.createSymbolicLink(folder.resolve("a/loop"), folder);
+    Files.write(folder.resolve("_SUCCESS"), new byte[0]);
+    Files.write(folder.resolve("a/.partial.png"), new byte[] {1});
     String folderOut = tmp.resolve("out-images").toString();
     Map<String, Object> f =
         score("--input", folder.toString(), "--output", folderOut, "--format", "images");
-    assertEquals((long) N + 1, f.get("rows"));
-    assertEquals(1L, f.get("rows_failed"));
+    assertEquals((long) N + 4, f.get("rows"));
+    assertEquals(4L, f.get("rows_failed"));
+    Map<String, String> errors = new TreeMap<>();
+    for (Row bad :
+        spark
+            .read()
+            .parquet(folderOut)
+            .where(col("error").isNotNull())
+            .select("path", "error", "prediction")
+            .collectAsList()) {
+      String path = bad.getString(0);
+      errors.put(path.substring(path.lastIndexOf('/') + 1), bad.getString(1));
+      assertTrue(bad.isNullAt(2), path);
+    }
+    assertEquals(
+        List.of("broken.png", "empty.png", "loop", "self.png"), List.copyOf(errors.keySet()));
+    assertTrue(errors.get("empty.png").startsWith("Not an image"), errors.toString());
+    assertTrue(errors.get("self.png").startsWith("Cannot read file"), errors.toString());
+    assertTrue(
+        errors.get("loop").startsWith("Link to a folder is not followed"), errors.toString());
+
+    Path emptyFolder = Files.createDirectories(tmp.resolve("empty-folder/_temporary"));
+    String emptyError =
+        assertThrows(
+                DatasetException.class,
+                () ->
+                    score(
+                        "--input",
+                        emptyFolder.getParent().toString(),
+                        "--output",
+                        tmp.resolve("out-empty").toString(),
+                        "--format",
+                        "images"))
+            .getMessage();
+    assertTrue(emptyError.startsWith("Image folder has no files"), emptyError);
     List<Row> scored =
         spark
             .read()
