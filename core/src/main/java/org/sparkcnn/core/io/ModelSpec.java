@@ -19,14 +19,32 @@ import org.sparkcnn.core.layers.Pooling2D;
 import org.sparkcnn.core.model.Sequential;
 
 /**
- * The model spec: the JSON tf.keras 2.x's {@code model.to_json()} writes for a Sequential model,
- * read into a {@link Sequential} and written back from one. Layer arguments use Keras' names and
- * defaults; arguments Keras accepts but this engine does not implement (dilation, groups,
- * channels_first, regularizers, constraints) are rejected with an error rather than ignored.
+ * The model spec: the JSON Keras' {@code model.to_json()} writes for a Sequential model, read into
+ * a {@link Sequential} and written back from one. Reads what tf.keras 2.x and Keras 3 write (and a
+ * {@code .keras} archive's config.json); writes Keras 3's form by default, which {@code
+ * keras.models.model_from_json} loads as it is. Layer arguments use Keras' names and defaults.
+ *
+ * <p>What does not change the computation is ignored: Keras 3's {@code module}, {@code
+ * registered_name}, {@code build_config}, {@code compile_config}, float32 dtype policies, null
+ * quantization settings. Arguments this engine does not implement (dilation, groups,
+ * channels_first, regularizers, constraints, other dtypes, quantization) are rejected with an error
+ * rather than ignored.
  */
 public final class ModelSpec {
-  /** The Keras version we write; the format has been stable across tf.keras 2.x. */
+  /** The Keras version the tf.keras 2.x form names; that format was stable across 2.x. */
   public static final String KERAS_VERSION = "2.11.0";
+
+  /** Which Keras writes the JSON. */
+  public enum Format {
+    /** Keras 3 (tf.keras since TensorFlow 2.16): what model_from_json loads without help. */
+    KERAS_3,
+    /** tf.keras 2.x (TensorFlow up to 2.15): no module fields, dtypes as strings. */
+    TF_KERAS_2
+  }
+
+  /** The dtype policy classes Keras writes for a plain float32 layer (3.x, 3.0-3.5, 2.x). */
+  private static final Set<String> DTYPE_POLICIES =
+      Set.of("DTypePolicy", "FloatDTypePolicy", "Policy");
 
   private static final Set<String> SUPPORTED =
       new TreeSet<>(
@@ -41,6 +59,11 @@ public final class ModelSpec {
               "Activation"));
   private static final Set<String> COMMON =
       Set.of("name", "trainable", "dtype", "batch_input_shape", "input_shape");
+
+  /** Keras 3 adds these to Dense and Conv2D; null (or absent) is the only supported value. */
+  private static final List<String> KERAS3_WEIGHT_EXTRAS =
+      List.of("quantization_config", "lora_rank", "lora_alpha");
+
   private static final Set<String> CONV_KEYS =
       union(
           COMMON,
@@ -59,7 +82,9 @@ public final class ModelSpec {
           "bias_regularizer",
           "activity_regularizer",
           "kernel_constraint",
-          "bias_constraint");
+          "bias_constraint",
+          "lora_rank",
+          "lora_alpha");
   private static final Set<String> DENSE_KEYS =
       union(
           COMMON,
@@ -72,7 +97,10 @@ public final class ModelSpec {
           "bias_regularizer",
           "activity_regularizer",
           "kernel_constraint",
-          "bias_constraint");
+          "bias_constraint",
+          "quantization_config",
+          "lora_rank",
+          "lora_alpha");
   private static final Set<String> POOL_KEYS =
       union(COMMON, "pool_size", "strides", "padding", "data_format");
 
@@ -82,7 +110,17 @@ public final class ModelSpec {
   public static Sequential fromJson(String json, String source) {
     Map<String, Object> root = JsonFields.asObject(Json.parse(json, source), source);
     JsonFields.requireOnlyKeys(
-        root, Set.of("class_name", "config", "keras_version", "backend"), source);
+        root,
+        Set.of(
+            "class_name",
+            "config",
+            "keras_version",
+            "backend",
+            "module",
+            "registered_name",
+            "build_config",
+            "compile_config"),
+        source);
     String cls = JsonFields.getString(root, "class_name", source);
     if (!cls.equals("Sequential")) {
       throw new JsonException(
@@ -95,7 +133,11 @@ public final class ModelSpec {
                   "only Sequential models are supported; save the model with a Sequential API"));
     }
     Map<String, Object> config = JsonFields.getObject(root, "config", source);
-    JsonFields.requireOnlyKeys(config, Set.of("name", "layers"), source + " config");
+    JsonFields.requireOnlyKeys(
+        config,
+        Set.of("name", "layers", "trainable", "dtype", "build_input_shape"),
+        source + " config");
+    common(config, source + " config");
     Sequential model =
         new Sequential(
             JsonFields.getOptionalString(config, "name", source + " config", "sequential"));
@@ -130,8 +172,21 @@ public final class ModelSpec {
         }
         JsonFields.requireOnlyKeys(
             c,
-            Set.of("batch_input_shape", "batch_shape", "dtype", "sparse", "ragged", "name"),
+            Set.of(
+                "batch_input_shape",
+                "batch_shape",
+                "dtype",
+                "sparse",
+                "ragged",
+                "name",
+                "optional"),
             path);
+        common(c, path);
+        for (String flag : List.of("sparse", "ragged", "optional")) {
+          if (JsonFields.getOptionalBoolean(c, flag, path, false)) {
+            throw unsupported(path, flag, true, "false (dense float32 images)");
+          }
+        }
         model.input(
             inputShape(
                 c, path, c.containsKey("batch_shape") ? "batch_shape" : "batch_input_shape"));
@@ -165,8 +220,18 @@ public final class ModelSpec {
     return model;
   }
 
-  /** The spec of a model, as Keras' model.to_json() would write it (pretty-printed). */
+  /** The spec of a model, as Keras 3's model.to_json() would write it (pretty-printed). */
   public static String toJson(Sequential model) {
+    return toJson(model, Format.KERAS_3);
+  }
+
+  /** The spec of a model in the given Keras' form (pretty-printed). */
+  public static String toJson(Sequential model, Format format) {
+    return Json.write(format == Format.KERAS_3 ? Keras3Json.spec(model) : tfKeras2(model));
+  }
+
+  /** As tf.keras 2.x's model.to_json() wrote it. */
+  private static Map<String, Object> tfKeras2(Sequential model) {
     List<Object> layers = new ArrayList<>();
     Map<String, Object> input = new LinkedHashMap<>();
     List<Object> shape = new ArrayList<>();
@@ -191,7 +256,7 @@ public final class ModelSpec {
     root.put("config", config);
     root.put("keras_version", KERAS_VERSION);
     root.put("backend", "tensorflow");
-    return Json.write(root);
+    return root;
   }
 
   private static Map<String, Object> entry(String cls, Map<String, Object> config) {
@@ -349,6 +414,11 @@ public final class ModelSpec {
         throw unsupported(path, key, c.get(key), "null");
       }
     }
+    for (String key : KERAS3_WEIGHT_EXTRAS) {
+      if (c.get(key) != null) {
+        throw unsupported(path, key, c.get(key), "null");
+      }
+    }
   }
 
   private static void channelsLast(Map<String, Object> c, String path) {
@@ -362,10 +432,33 @@ public final class ModelSpec {
     if (!JsonFields.getOptionalBoolean(c, "trainable", path, true)) {
       throw unsupported(path, "trainable", false, "true");
     }
-    String dtype = JsonFields.getOptionalString(c, "dtype", path, "float32");
-    if (!dtype.equals("float32")) {
-      throw unsupported(path, "dtype", dtype, "\"float32\"");
+    if (!dtypeName(c.get("dtype"), path).equals("float32")) {
+      throw unsupported(
+          path, "dtype", c.get("dtype"), "\"float32\" or a DTypePolicy named \"float32\"");
     }
+  }
+
+  /**
+   * A layer's dtype: a string (tf.keras 2.x, InputLayer) or a dtype policy object ({"class_name":
+   * "DTypePolicy", "config": {"name": "float32"}}, Keras 3), whose name is what computes.
+   */
+  private static String dtypeName(Object dtype, String path) {
+    if (dtype == null) {
+      return "float32";
+    }
+    if (dtype instanceof String s) {
+      return s;
+    }
+    if (dtype instanceof Map) {
+      Map<String, Object> policy = JsonFields.asObject(dtype, path + " field 'dtype'");
+      String cls = JsonFields.getOptionalString(policy, "class_name", path, "");
+      Object config = policy.get("config");
+      if (DTYPE_POLICIES.contains(cls) && config instanceof Map) {
+        return JsonFields.getOptionalString(
+            JsonFields.asObject(config, path), "name", path + " field 'dtype'", "float32");
+      }
+    }
+    throw unsupported(path, "dtype", dtype, "\"float32\" or a DTypePolicy named \"float32\"");
   }
 
   private static JsonException unsupported(

@@ -16,6 +16,10 @@ import org.sparkcnn.core.model.Sequential;
  * A model's weights as a safetensors file with Keras' names and layouts: {@code <layer>/kernel}
  * (Conv2D: [KH, KW, C, F]; Dense: [I, O]) and {@code <layer>/bias} ([F] or [O]). These are the
  * layouts of the flat parameter array too, so each tensor is one contiguous slice of it.
+ *
+ * <p>Reading also accepts the names other Keras versions give the same tensors: Keras 3's variable
+ * paths ({@code sequential/conv2d/kernel}, the model's name first) and tf.keras 2.x's variable
+ * names ({@code conv2d/kernel:0}).
  */
 public final class WeightsFile {
   private WeightsFile() {}
@@ -57,10 +61,17 @@ public final class WeightsFile {
    */
   public static void loadInto(Sequential model, Safetensors.File file, String source)
       throws InvalidModelFileException {
+    loadInto(model, file.tensors(), source);
+  }
+
+  /** As {@link #loadInto(Sequential, Safetensors.File, String)}, from tensors by name. */
+  public static void loadInto(Sequential model, Map<String, TensorData> named, String source)
+      throws InvalidModelFileException {
+    Map<String, TensorData> tensors = byLayerName(named, source);
     List<ParamSpec> expected = model.weightTensors();
     List<String> missing = new ArrayList<>();
     for (ParamSpec p : expected) {
-      TensorData t = file.tensors().get(p.name());
+      TensorData t = tensors.get(p.name());
       if (t == null) {
         missing.add(p.name() + Arrays.toString(p.shape()));
       } else if (!Arrays.equals(t.shape(), p.shape())) {
@@ -73,7 +84,7 @@ public final class WeightsFile {
       }
     }
     List<String> extra = new ArrayList<>();
-    for (String name : file.tensors().keySet()) {
+    for (String name : tensors.keySet()) {
       if (expected.stream().noneMatch(p -> p.name().equals(name))) {
         extra.add(name);
       }
@@ -88,7 +99,7 @@ public final class WeightsFile {
     }
     float[] params = model.parameters();
     for (ParamSpec p : expected) {
-      float[] data = file.tensors().get(p.name()).data();
+      float[] data = tensors.get(p.name()).data();
       for (int i = 0; i < data.length; i++) {
         if (!Float.isFinite(data[i])) {
           throw new InvalidModelFileException(
@@ -101,8 +112,40 @@ public final class WeightsFile {
       }
     }
     for (ParamSpec p : expected) {
-      float[] data = file.tensors().get(p.name()).data();
+      float[] data = tensors.get(p.name()).data();
       System.arraycopy(data, 0, params, p.offset(), data.length);
     }
+  }
+
+  /**
+   * The tensors under this project's names ({@code <layer>/<variable>}): tf.keras 2.x's {@code :0}
+   * suffix dropped, and Keras 3's leading model name dropped from three-part paths (layer names
+   * hold no '/', so a third part can only be that prefix).
+   */
+  static Map<String, TensorData> byLayerName(Map<String, TensorData> tensors, String source)
+      throws InvalidModelFileException {
+    Map<String, TensorData> out = new LinkedHashMap<>();
+    Map<String, String> from = new LinkedHashMap<>();
+    for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
+      String name = e.getKey();
+      if (name.endsWith(":0")) {
+        name = name.substring(0, name.length() - 2);
+      }
+      String[] parts = name.split("/", -1);
+      if (parts.length == 3) {
+        name = parts[1] + "/" + parts[2];
+      }
+      String earlier = from.put(name, e.getKey());
+      if (earlier != null) {
+        throw new InvalidModelFileException(
+            source,
+            "two tensors name the same weight '" + name + "'",
+            "'" + earlier + "' and '" + e.getKey() + "'",
+            "one tensor per weight",
+            "the file mixes Keras 2 names and Keras 3 variable paths");
+      }
+      out.put(name, e.getValue());
+    }
+    return out;
   }
 }

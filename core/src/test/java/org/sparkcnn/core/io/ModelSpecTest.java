@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.layers.Layer;
 import org.sparkcnn.core.model.Sequential;
@@ -17,7 +18,11 @@ import org.sparkcnn.core.tensor.Shape;
 class ModelSpecTest {
 
   static String seedSpec() throws IOException {
-    try (InputStream in = ModelSpecTest.class.getResourceAsStream("/seed-cnn.keras.json")) {
+    return resource("/seed-cnn.keras.json");
+  }
+
+  static String resource(String name) throws IOException {
+    try (InputStream in = ModelSpecTest.class.getResourceAsStream(name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
@@ -41,12 +46,105 @@ class ModelSpecTest {
   }
 
   @Test
-  void writesBackExactlyWhatKerasWrote() throws IOException {
+  void writesBackExactlyWhatTfKeras2Wrote() throws IOException {
     String spec = seedSpec();
     Sequential m = ModelSpec.fromJson(spec, "seed");
-    assertEquals(Json.parse(spec, "keras"), Json.parse(ModelSpec.toJson(m), "ours"));
+    assertEquals(
+        Json.parse(spec, "keras"),
+        Json.parse(ModelSpec.toJson(m, ModelSpec.Format.TF_KERAS_2), "ours"));
     Sequential again = ModelSpec.fromJson(ModelSpec.toJson(m), "round trip");
     assertEquals(m.summary(), again.summary());
+  }
+
+  /**
+   * Keras 3.15's to_json() of the seed CNN and of a model using every supported layer (made by
+   * interop/src/test/resources/keras3/make_fixtures.py): read, and written back identically but for
+   * compile_config, which Keras writes even for an uncompiled model and we leave out.
+   */
+  @Test
+  void readsAndWritesBackExactlyWhatKeras3Wrote() throws IOException {
+    for (String name : List.of("seed-cnn.keras3.json", "all-layers.keras3.json")) {
+      String spec = resource("/keras3/" + name);
+      Sequential m = ModelSpec.fromJson(spec, name);
+      Map<String, Object> keras = Json.parseObject(spec, name);
+      assertEquals(Map.of(), keras.remove("compile_config"));
+      assertEquals(keras, Json.parse(ModelSpec.toJson(m), "ours"), name);
+      assertEquals(keras, Json.parse(ModelSpec.toJson(ModelSpec.fromJson(spec, name)), "again"));
+    }
+    Sequential keras3 = ModelSpec.fromJson(resource("/keras3/seed-cnn.keras3.json"), "k3");
+    Sequential tfKeras2 = ModelSpec.fromJson(seedSpec(), "k2");
+    assertEquals(tfKeras2.summary(), keras3.summary());
+    Sequential all = ModelSpec.fromJson(resource("/keras3/all-layers.keras3.json"), "all");
+    assertEquals("net", all.name());
+    assertEquals(
+        List.of(
+            "Conv2D",
+            "MaxPooling2D",
+            "Conv2D",
+            "Activation",
+            "AveragePooling2D",
+            "Flatten",
+            "Dropout",
+            "Dense",
+            "Dense",
+            "Activation"),
+        all.layers().stream().map(Layer::kerasClassName).toList());
+    assertEquals(Shape.of(3), all.outputShape());
+  }
+
+  /** A .keras archive's config.json: shared_object_id in policies, a filled compile_config. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void ignoresKeras3FieldsThatDoNotChangeTheComputation() throws IOException {
+    String original = resource("/keras3/all-layers.keras3.json");
+    Map<String, Object> spec = Json.parseObject(original, "all-layers");
+    Map<String, Object> config = (Map<String, Object>) spec.get("config");
+    Map<String, Object> policy = (Map<String, Object>) config.get("dtype");
+    policy.put("shared_object_id", 140325612843280L);
+    policy.put("class_name", "FloatDTypePolicy");
+    for (Object layer : (List<Object>) config.get("layers")) {
+      Map<String, Object> c = (Map<String, Object>) ((Map<String, Object>) layer).get("config");
+      if (c.get("dtype") instanceof Map) {
+        c.put("dtype", policy);
+      }
+    }
+    spec.put("compile_config", Map.of("loss", "sparse_categorical_crossentropy"));
+    String configJson = Json.write(spec);
+    assertTrue(configJson.contains("shared_object_id") && configJson.contains("\"loss\""));
+    assertEquals(
+        ModelSpec.fromJson(original, "a").summary(),
+        ModelSpec.fromJson(configJson, "config.json").summary());
+  }
+
+  @Test
+  void refusesKeras3SettingsThatChangeTheComputation() throws IOException {
+    String spec = resource("/keras3/all-layers.keras3.json");
+    assertRejected(
+        spec.replaceFirst("\"name\": \"float32\"", "\"name\": \"mixed_float16\""),
+        "dtype",
+        "mixed_float16",
+        "not supported",
+        "float32");
+    assertRejected(
+        spec.replaceFirst("\"quantization_config\": null", "\"quantization_config\": {}"),
+        "layer 8 'dense' (Dense) field 'quantization_config'",
+        "not supported");
+    assertRejected(
+        spec.replace("\"optional\": false", "\"optional\": true"),
+        "'input_layer' (InputLayer) field 'optional'",
+        "not supported");
+    assertRejected(spec.replace("\"ragged\": false", "\"ragged\": true"), "'ragged'");
+    assertRejected(
+        spec.replaceFirst(
+            "\"class_name\": \"DTypePolicy\"", "\"class_name\": \"QuantizedDTypePolicy\""),
+        "QuantizedDTypePolicy",
+        "not supported");
+    assertRejected(
+        spec.replace("\"class_name\": \"Flatten\"", "\"class_name\": \"Reshape\""),
+        "unsupported layer type",
+        "\"Reshape\"",
+        "AveragePooling2D",
+        "Flatten");
   }
 
   private static void assertRejected(String json, String... parts) {

@@ -1,0 +1,65 @@
+package org.sparkcnn.core.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.layers.Conv2D;
+import org.sparkcnn.core.layers.Dense;
+import org.sparkcnn.core.layers.Flatten;
+import org.sparkcnn.core.layers.ParamSpec;
+import org.sparkcnn.core.model.Sequential;
+
+/** Weights named as tf.keras 2.x ("conv2d/kernel:0") or Keras 3 ("net/conv2d/kernel") name them. */
+class WeightsFileNamesTest {
+
+  private static Sequential model(long seed) {
+    return new Sequential("net")
+        .add(new Conv2D(2, 3).inputShape(5, 5, 1))
+        .add(new Flatten())
+        .add(new Dense(3, "softmax"))
+        .seed(seed);
+  }
+
+  /** The weights of a model seeded differently, each name passed through {@code rename}. */
+  private static Map<String, TensorData> tensors(
+      Sequential source, java.util.function.UnaryOperator<String> rename) {
+    Map<String, TensorData> out = new LinkedHashMap<>();
+    float[] p = source.parameters();
+    for (ParamSpec s : source.weightTensors()) {
+      out.put(
+          rename.apply(s.name()),
+          new TensorData(s.shape(), Arrays.copyOfRange(p, s.offset(), s.offset() + s.size())));
+    }
+    return out;
+  }
+
+  @Test
+  void loadsKeras2AndKeras3Names() throws InvalidModelFileException {
+    Sequential trained = model(7);
+    for (java.util.function.UnaryOperator<String> rename :
+        java.util.List.<java.util.function.UnaryOperator<String>>of(
+            n -> n, n -> n + ":0", n -> "net/" + n, n -> "sequential/" + n)) {
+      Sequential target = model(1);
+      WeightsFile.loadInto(target, tensors(trained, rename), "w");
+      assertArrayEquals(trained.parameters(), target.parameters());
+    }
+  }
+
+  @Test
+  void refusesTwoNamesForOneWeight() {
+    Map<String, TensorData> t = tensors(model(7), n -> n);
+    t.putAll(tensors(model(7), n -> "net/" + n));
+    Exception e =
+        assertThrows(
+            InvalidModelFileException.class, () -> WeightsFile.loadInto(model(1), t, "w.st"));
+    assertTrue(
+        e.getMessage().contains("w.st")
+            && e.getMessage().contains("'conv2d/kernel' and 'net/conv2d/kernel'"),
+        e.getMessage());
+  }
+}
