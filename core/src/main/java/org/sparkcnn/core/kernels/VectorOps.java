@@ -53,8 +53,8 @@ final class VectorOps {
    * Max pooling forward of one 2x2 window lying wholly inside the input, channels [0, C - C % L):
    * the first value, then each strictly greater one in row-major order (the reference's order, so
    * ties and NaN behave alike). x0 is the offset of the window's top-left pixel, rowStride the
-   * offset of the pixel below it. Straight-line code on purpose: a vector carried through loops of
-   * variable length is boxed on the heap by JDK 17's C2.
+   * offset of the pixel below it. Straight-line code on purpose: a vector carried through nested
+   * loops is boxed (the C2 rules at the top of {@link VectorGemm}).
    *
    * @return the first channel left to the scalar loop
    */
@@ -93,8 +93,9 @@ final class VectorOps {
       boolean overlap,
       boolean relu) {
     int vc = c - c % L;
-    // All lanes pass without relu. A mask made here, not "if (relu)" in the loop: JDK 17's C2
-    // boxes a vector that two branches assign (measured: 30 MB allocated per training step).
+    // All lanes pass without relu: a mask made once instead of "if (relu)" in the loop
+    // (branch-free;
+    // the branch re-measured as free too, rule 2 at the top of VectorGemm).
     VectorMask<Float> unmasked = S.maskAll(!relu);
     int a0 = x0;
     int a1 = x0 + c;
@@ -138,7 +139,8 @@ final class VectorOps {
    * out[off + j] += sum over rows of a[row * cols + j] when cols is a multiple of the vector length
    * (conv and dense bias gradients: 32, 64 filters); false, doing nothing, otherwise. Blocks of 64
    * rows are summed per vector of columns in one loop (two accumulators), then added to out: a
-   * vector kept across the loop over blocks would be boxed by JDK 17's C2.
+   * vector kept across the loop over blocks would be boxed (rule 1 at the top of {@link
+   * VectorGemm}).
    */
   static boolean columnSums(int rows, int cols, float[] a, float[] out, int off) {
     if (cols % L != 0) {
