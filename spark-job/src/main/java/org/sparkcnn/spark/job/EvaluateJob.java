@@ -2,21 +2,27 @@ package org.sparkcnn.spark.job;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelDirectory;
+import org.sparkcnn.core.metrics.ConfusionMatrix;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.Predictions;
 import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.ImageSource;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.io.ModelStore;
+import org.sparkcnn.spark.report.RunEnvironment;
+import org.sparkcnn.spark.report.RunReport;
 
 /**
  * The evaluation job: {@code spark-submit --class org.sparkcnn.spark.job.EvaluateJob JOBJAR --model
@@ -28,7 +34,7 @@ public final class EvaluateJob {
   static final String USAGE =
       "usage: EvaluateJob --model DIR --data PATH [--format "
           + "auto|idx|images|parquet|table] [--image-col C] [--label-col C] [--batch-size N] "
-          + "[--partitions N]";
+          + "[--partitions N] [--report DIR]";
 
   private EvaluateJob() {}
 
@@ -40,7 +46,8 @@ public final class EvaluateJob {
       String imageCol,
       String labelCol,
       int batchSize,
-      int partitions) {
+      int partitions,
+      String report) {
 
     static Args parse(String[] args) {
       Map<String, String> v =
@@ -60,7 +67,10 @@ public final class EvaluateJob {
         if (args[i].equals("-h") || args[i].equals("--help")) {
           return null;
         }
-        if (!args[i].equals("--model") && !args[i].equals("--data") && !v.containsKey(args[i])) {
+        if (!args[i].equals("--model")
+            && !args[i].equals("--data")
+            && !args[i].equals("--report")
+            && !v.containsKey(args[i])) {
           throw new IllegalArgumentException(
               "unknown argument; received: " + args[i] + "; " + USAGE);
         }
@@ -79,7 +89,8 @@ public final class EvaluateJob {
           v.get("--image-col"),
           v.get("--label-col"),
           positive(v, "--batch-size"),
-          Integer.parseInt(v.get("--partitions")));
+          Integer.parseInt(v.get("--partitions")),
+          v.get("--report"));
     }
 
     private static int positive(Map<String, String> v, String key) {
@@ -143,6 +154,7 @@ public final class EvaluateJob {
     TrainerOptions options =
         TrainerOptions.defaults().withBatchSize(args.batchSize()).withRescale(rescale);
     BatchStats s = new DistributedTrainer(jsc, model, options).evaluate(blocks);
+    ConfusionMatrix confusion = Predictions.confusion(jsc, model, blocks, rescale);
     blocks.unpersist(false);
     double seconds = (System.nanoTime() - started) / 1e9;
     Map<String, Object> out = new LinkedHashMap<>();
@@ -157,7 +169,48 @@ public final class EvaluateJob {
             model.accuracy() == null ? "n/a" : JobSupport.format("%.4f", s.accuracy()),
             s.count(),
             seconds));
+    List<String> names = loaded.info().classNames();
+    System.out.print(
+        "\nconfusion matrix (rows: true class, columns: predicted)\n"
+            + confusion.toText(names)
+            + "\n"
+            + confusion.reportText(names)
+            + "\n");
     System.out.println(org.sparkcnn.core.io.Json.writeCompact(out));
+    if (args.report() != null) {
+      writeReport(spark, args, model, names, out, confusion);
+    }
     return out;
+  }
+
+  private static void writeReport(
+      SparkSession spark,
+      Args args,
+      Sequential model,
+      List<String> names,
+      Map<String, Object> figures,
+      ConfusionMatrix confusion) {
+    Map<String, Object> evaluation = new LinkedHashMap<>();
+    evaluation.put("evaluated on", args.data());
+    evaluation.put("loss", figures.get("loss"));
+    evaluation.put("accuracy", figures.get("accuracy"));
+    evaluation.put("examples", figures.get("examples"));
+    Map<String, Object> arguments = new LinkedHashMap<>();
+    arguments.put("model", args.model());
+    arguments.put("data", args.data());
+    arguments.put("format", args.format());
+    arguments.put("image_col", args.imageCol());
+    arguments.put("label_col", args.labelCol());
+    arguments.put("batch_size", args.batchSize());
+    new RunReport(
+            args.report(),
+            spark.sparkContext().hadoopConfiguration(),
+            "spark-cnn evaluate: " + args.model() + " on " + args.data(),
+            model.summary(),
+            Json.write(arguments),
+            RunEnvironment.of(spark.sparkContext()),
+            names)
+        .finish(evaluation, confusion);
+    System.out.println("spark-cnn evaluate: wrote " + args.report() + "/" + RunReport.HTML);
   }
 }

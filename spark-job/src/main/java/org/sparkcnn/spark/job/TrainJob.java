@@ -16,6 +16,7 @@ import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.io.WeightsFile;
+import org.sparkcnn.core.metrics.ConfusionMatrix;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.datasets.SkippedFile;
@@ -23,6 +24,7 @@ import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.DivergenceGuard;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.Predictions;
 import org.sparkcnn.spark.ResumePoint;
 import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
@@ -33,6 +35,8 @@ import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.ModelStore;
 import org.sparkcnn.spark.io.StorageErrors;
 import org.sparkcnn.spark.io.TrainingCheckpoints;
+import org.sparkcnn.spark.report.EpochLog;
+import org.sparkcnn.spark.report.RunReport;
 
 /**
  * The training job: {@code spark-submit --class org.sparkcnn.spark.job.TrainJob JOBJAR --config
@@ -141,10 +145,26 @@ public final class TrainJob {
                 new Path(cfg.output(), CHECKPOINTS_DIR), hadoop, cfg.keepCheckpoints()),
             cfg.checkpointEverySteps(),
             identity(cfg, model, trainEnd, validationRows, partitions));
-    trainer.resumeFrom(resumePoint(cfg, checkpoints)).checkpoints(checkpoints);
-    List<EpochReport> history = trainer.fit(trainBlocks, validation, System.out::println);
+    ResumePoint from = resumePoint(cfg, checkpoints);
+    trainer.resumeFrom(from).checkpoints(checkpoints);
+    double learningRate = TrainReports.learningRate(model);
+    RunReport report = TrainReports.start(spark, cfg, model, classNames, from, learningRate);
+    List<EpochReport> history =
+        trainer.fit(
+            trainBlocks,
+            validation,
+            r -> {
+              System.out.println(r);
+              report.epochDone(EpochLog.of(r, learningRate));
+            });
     System.out.println("spark-cnn train: " + checkpoints.savedSummary());
     trainBlocks.unpersist(false);
+    Map<String, Object> finalEvaluation = null;
+    ConfusionMatrix confusion = null;
+    if (validation != null && cfg.testData() == null) {
+      confusion = Predictions.confusion(jsc, model, validation, cfg.rescale());
+      finalEvaluation = TrainReports.validationFigures(history, validationRows);
+    }
     if (validation != null) {
       validation.unpersist(false);
     }
@@ -156,6 +176,7 @@ public final class TrainJob {
       JavaRDD<ImageBlock> testBlocks = Blocks.cached(t, 0, rows, partitions, "test");
       long evalStarted = System.nanoTime();
       BatchStats s = trainer.evaluate(testBlocks);
+      confusion = Predictions.confusion(jsc, model, testBlocks, cfg.rescale());
       testBlocks.unpersist(false);
       test = new LinkedHashMap<>();
       test.put("loss", s.meanLoss());
@@ -179,6 +200,7 @@ public final class TrainJob {
             partitions,
             spark,
             (System.nanoTime() - started) / 1e9);
+    report.finish(test != null ? TrainReports.testFigures(test) : finalEvaluation, confusion);
     ModelInfo info = new ModelInfo(classNames, cfg.rescale(), trainingFacts(cfg, metrics));
     write(cfg.output(), model, info, metrics, cfg, hadoop);
     System.out.println(

@@ -1,0 +1,66 @@
+package org.sparkcnn.spark.job;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.EpochReport;
+import org.sparkcnn.spark.ResumePoint;
+import org.sparkcnn.spark.report.EpochLog;
+import org.sparkcnn.spark.report.RunEnvironment;
+import org.sparkcnn.spark.report.RunReport;
+
+/** The training job's side of {@link RunReport}: what the report is told, in the job's terms. */
+final class TrainReports {
+  private TrainReports() {}
+
+  /** The report of a run; a resumed run's report starts with the epochs finished before. */
+  static RunReport start(
+      SparkSession spark,
+      JobConfig cfg,
+      Sequential model,
+      List<String> classNames,
+      ResumePoint from,
+      double learningRate) {
+    RunReport report =
+        new RunReport(
+            cfg.output(),
+            spark.sparkContext().hadoopConfiguration(),
+            "spark-cnn train: " + cfg.output(),
+            model.summary(),
+            cfg.toJson(),
+            RunEnvironment.of(spark.sparkContext()),
+            classNames);
+    for (EpochReport r : from.history()) {
+      report.resumed(EpochLog.of(r, learningRate));
+    }
+    return report;
+  }
+
+  /** The optimizer's learning rate (constant: the project has no schedules), NaN if unknown. */
+  static double learningRate(Sequential model) {
+    Object lr = model.optimizer().config().get("learning_rate");
+    return lr instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  static Map<String, Object> testFigures(Map<String, Object> test) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("evaluated on", "test_data");
+    m.put("test loss", test.get("loss"));
+    m.put("test accuracy", test.get("accuracy"));
+    m.put("test examples", test.get("examples"));
+    return m;
+  }
+
+  /** Without test data the confusion matrix is the last epoch's validation. */
+  static Map<String, Object> validationFigures(List<EpochReport> history, long rows) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    EpochReport last = history.get(history.size() - 1);
+    m.put("evaluated on", "validation data after the last epoch");
+    m.put("val loss", last.valLoss());
+    m.put("val accuracy", Double.isNaN(last.valAccuracy()) ? null : last.valAccuracy());
+    m.put("validation examples", rows);
+    return m;
+  }
+}

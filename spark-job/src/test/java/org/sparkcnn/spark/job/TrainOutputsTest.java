@@ -1,0 +1,167 @@
+package org.sparkcnn.spark.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkcnn.core.io.Json;
+import org.sparkcnn.core.io.JsonFields;
+import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.TestImages;
+
+/**
+ * What a training run leaves for people to read, parsed back: metrics.csv, the PNG charts and
+ * report.html; and scripts/evaluate's report.
+ */
+class TrainOutputsTest {
+  private static final int SIZE = 8;
+  private static final List<String> CLASSES = List.of("tl", "tr", "bl", "br");
+  private static SparkSession spark;
+  private static Path out;
+  private static Map<String, Object> metrics;
+
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void train() throws Exception {
+    spark = LocalSpark.start("train-outputs");
+    TestImages.generate(200, SIZE, 4, 5).writeIdx(tmp.resolve("data/train"), true);
+    TestImages.generate(60, SIZE, 4, 6).writeIdx(tmp.resolve("data/t10k"), false);
+    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
+    out = tmp.resolve("run");
+    String config =
+        Json.write(
+            Map.of(
+                "model", tmp.resolve("model.json").toString(),
+                "train_data", tmp.resolve("data/train").toString(),
+                "test_data", tmp.resolve("data/t10k").toString(),
+                "validation_split", 0.2,
+                "epochs", 2,
+                "batch_size", 16,
+                "optimizer", Map.of("name", "adam", "learning_rate", 0.01),
+                "class_names", CLASSES,
+                "output", out.toString()));
+    TrainJob.run(spark, JobConfig.parse(config, "test", List.of()));
+    metrics = JsonFields.asObject(Json.parse(out.resolve("metrics.json")), "metrics.json");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void metricsCsvHasKerasColumnsAndTheHistoryValues() throws Exception {
+    List<String> lines = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals(
+        "epoch,accuracy,loss,val_accuracy,val_loss,images_per_second,seconds", lines.get(0));
+    List<Object> history = JsonFields.getList(metrics, "history", "metrics.json");
+    assertEquals(history.size() + 1, lines.size());
+    for (int e = 0; e < history.size(); e++) {
+      String[] cells = lines.get(e + 1).split(",", -1);
+      Map<String, Object> h = JsonFields.asObject(history.get(e), "epoch");
+      assertEquals(e, Integer.parseInt(cells[0]), "Keras' CSVLogger counts epochs from 0");
+      assertEquals((Double) h.get("accuracy"), Double.parseDouble(cells[1]), 1e-12);
+      assertEquals((Double) h.get("loss"), Double.parseDouble(cells[2]), 1e-12);
+      assertEquals((Double) h.get("val_accuracy"), Double.parseDouble(cells[3]), 1e-12);
+      assertEquals((Double) h.get("val_loss"), Double.parseDouble(cells[4]), 1e-12);
+      assertEquals((Double) h.get("images_per_second"), Double.parseDouble(cells[5]), 0.06);
+      assertEquals((Double) h.get("train_seconds"), Double.parseDouble(cells[6]), 6e-4);
+    }
+  }
+
+  @Test
+  void pngFilesDecode() throws Exception {
+    for (String name : List.of("loss.png", "accuracy.png", "confusion_matrix.png")) {
+      BufferedImage img = ImageIO.read(out.resolve(name).toFile());
+      assertNotNull(img, name + " is not a readable image");
+      assertTrue(img.getWidth() >= 400 && img.getHeight() >= 300, name);
+    }
+  }
+
+  @Test
+  void reportHasCurvesMatrixPerClassModelConfigAndEnvironment() throws Exception {
+    String html = Files.readString(out.resolve("report.html"));
+    // Self-contained: every picture is inline and decodes; nothing is fetched.
+    Matcher img =
+        Pattern.compile(
+                "<img alt=\"[^\"]*\" title=\"([a-z_]+\\.png)\" src=\"data:image/png;base64,([^\"]+)\">")
+            .matcher(html);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (img.find()) {
+      byte[] png = Base64.getDecoder().decode(img.group(2));
+      assertNotNull(ImageIO.read(new ByteArrayInputStream(png)), img.group(1));
+      assertEquals(Files.size(out.resolve(img.group(1))), png.length, img.group(1));
+      seen.add(img.group(1));
+    }
+    assertEquals(java.util.Set.of("loss.png", "accuracy.png", "confusion_matrix.png"), seen);
+    assertTrue(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+
+    // The matrix table: one row per class with its name; its counts sum to the test examples and
+    // its diagonal gives the test accuracy that metrics.json reports.
+    Map<String, Object> test = JsonFields.getObject(metrics, "test", "metrics.json");
+    String table = html.substring(html.indexOf("<table class=\"confusion\">"));
+    table = table.substring(0, table.indexOf("</table>"));
+    long total = 0;
+    long diagonal = 0;
+    for (String name : CLASSES) {
+      Matcher row =
+          Pattern.compile("<tr><th class=\"name\">" + name + "</th>(.*?)</tr>").matcher(table);
+      assertTrue(row.find(), "row of class " + name);
+      Matcher cell = Pattern.compile("<td( class=\"diag\")?>(\\d+)</td>").matcher(row.group(1));
+      int cells = 0;
+      while (cell.find()) {
+        long v = Long.parseLong(cell.group(2));
+        total += v;
+        diagonal += cell.group(1) != null ? v : 0;
+        cells++;
+      }
+      assertEquals(CLASSES.size(), cells);
+    }
+    assertEquals((Long) test.get("examples"), total);
+    assertEquals((Double) test.get("accuracy"), (double) diagonal / total, 1e-9);
+    assertTrue(html.contains("<th>precision</th><th>recall</th><th>F1</th>"), "per-class table");
+    assertTrue(html.contains("Total params"), "model summary");
+    assertTrue(html.contains("&quot;validation_split&quot;: 0.2"), "effective config");
+    assertTrue(html.contains("Spark version</th><td class=\"name\">" + spark.version()));
+    assertTrue(html.contains("kernels (driver)"));
+    assertTrue(html.contains("finished"));
+  }
+
+  @Test
+  void evaluateWritesTheSameReportForASavedModel() throws Exception {
+    Path report = tmp.resolve("eval-report");
+    Map<String, Object> evaluated =
+        EvaluateJob.run(
+            spark,
+            EvaluateJob.Args.parse(
+                new String[] {
+                  "--model", out.resolve("model").toString(),
+                  "--data", tmp.resolve("data/t10k").toString(),
+                  "--report", report.toString()
+                }));
+    String html = Files.readString(report.resolve("report.html"));
+    assertTrue(html.contains("<table class=\"confusion\">") && html.contains("<th>br</th>"));
+    assertNotNull(ImageIO.read(report.resolve("confusion_matrix.png").toFile()));
+    assertTrue(
+        html.contains(
+            String.format(java.util.Locale.ROOT, "%.4f", (Double) evaluated.get("accuracy"))));
+  }
+}
