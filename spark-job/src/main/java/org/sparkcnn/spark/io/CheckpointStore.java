@@ -86,8 +86,8 @@ public final class CheckpointStore {
 
   /**
    * The newest checkpoint that {@code reader} accepts, or null when there is none. A damaged or
-   * unreadable checkpoint is reported (in {@link Found#skipped} and the log) and the next older one
-   * tried; an incomplete one (no manifest: its writer was stopped) is passed over.
+   * unreadable checkpoint is reported (in {@link Found#skipped}, for the caller to show) and the
+   * next older one tried; an incomplete one (no manifest: its writer was stopped) is passed over.
    */
   public <T> Found<T> newest(Reader<T> reader) throws IOException {
     List<String> skipped = new ArrayList<>();
@@ -104,8 +104,8 @@ public final class CheckpointStore {
       } catch (InvalidModelFileException | FileNotFoundException e) {
         String why =
             "checkpoint " + ckpt + " is damaged, using the one before it: " + e.getMessage();
-        LOG.warning(why);
-        LOG.log(Level.FINE, why, e);
+        LOG.log(Level.FINE, why, e); // the caller reports it to the user
+
         skipped.add(why);
       }
     }

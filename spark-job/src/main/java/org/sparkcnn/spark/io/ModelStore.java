@@ -16,7 +16,8 @@ import org.sparkcnn.core.model.Sequential;
  * The model directory format ({@link ModelDirectory}: model.json, weights.safetensors,
  * training.json with checksums) on Hadoop file systems. Saving writes the files, verifies them by
  * decoding, and commits the directory atomically ({@link HadoopFiles}); loading verifies the
- * checksums before parsing.
+ * checksums before parsing, and, for the model of a training output, that it is the published one
+ * ({@link OutputDirectory#checkPublished}).
  */
 public final class ModelStore {
   /** Largest model file read: weights of a few hundred million parameters. */
@@ -61,6 +62,7 @@ public final class ModelStore {
         files.put(name, HadoopFiles.read(p, conf, MAX_FILE_BYTES));
       }
     }
+    OutputDirectory.checkPublished(root, files, conf);
     return ModelDirectory.decode(files, dir);
   }
 }

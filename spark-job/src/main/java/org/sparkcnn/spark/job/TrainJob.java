@@ -32,7 +32,8 @@ import org.sparkcnn.spark.data.ImageSource;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.io.CheckpointStore;
 import org.sparkcnn.spark.io.HadoopFiles;
-import org.sparkcnn.spark.io.ModelStore;
+import org.sparkcnn.spark.io.OutputDirectory;
+import org.sparkcnn.spark.io.OutputLock;
 import org.sparkcnn.spark.io.StorageErrors;
 import org.sparkcnn.spark.io.TrainingCheckpoints;
 import org.sparkcnn.spark.report.EpochLog;
@@ -85,13 +86,14 @@ public final class TrainJob {
   }
 
   /** Runs the job; returns what metrics.json holds. */
-  public static Map<String, Object> run(SparkSession spark, JobConfig cfg) {
+  public static Map<String, Object> run(SparkSession spark, JobConfig cfg) throws IOException {
     return run(spark, cfg, null);
   }
 
   /** As {@link #run(SparkSession, JobConfig)}, with {@code observer} told of every step. */
   static Map<String, Object> run(
-      SparkSession spark, JobConfig cfg, DistributedTrainer.StepObserver observer) {
+      SparkSession spark, JobConfig cfg, DistributedTrainer.StepObserver observer)
+      throws IOException {
     long started = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = jsc.hadoopConfiguration();
@@ -145,72 +147,80 @@ public final class TrainJob {
                 new Path(cfg.output(), CHECKPOINTS_DIR), hadoop, cfg.keepCheckpoints()),
             cfg.checkpointEverySteps(),
             identity(cfg, model, trainEnd, validationRows, partitions));
-    ResumePoint from = resumePoint(cfg, checkpoints);
-    trainer.resumeFrom(from).checkpoints(checkpoints);
-    double learningRate = TrainReports.learningRate(model);
-    RunReport report = TrainReports.start(spark, cfg, model, classNames, from, learningRate);
-    List<EpochReport> history =
-        trainer.fit(
-            trainBlocks,
-            validation,
-            r -> {
-              System.out.println(r);
-              report.epochDone(EpochLog.of(r, learningRate));
-            });
-    System.out.println("spark-cnn train: " + checkpoints.savedSummary());
-    trainBlocks.unpersist(false);
-    Map<String, Object> finalEvaluation = null;
-    ConfusionMatrix confusion = null;
-    if (validation != null && cfg.testData() == null) {
-      confusion = Predictions.confusion(jsc, model, validation, cfg.rescale());
-      finalEvaluation = TrainReports.validationFigures(history, validationRows);
-    }
-    if (validation != null) {
-      validation.unpersist(false);
-    }
+    // One writer per output; taken once the config and the data have been checked, so a job that
+    // fails early leaves no trace. A run killed while holding it leaves a stale lock the next
+    // run takes over (same host: its process is gone; elsewhere: its lease expired).
+    try (OutputLock lock = lock(cfg.output(), hadoop)) {
+      OutputDirectory out = new OutputDirectory(cfg.output(), hadoop, lock.run());
+      recover(out, cfg.output());
+      ResumePoint from = resumePoint(cfg, checkpoints);
+      trainer.resumeFrom(from).checkpoints(checkpoints);
+      double learningRate = TrainReports.learningRate(model);
+      RunReport report = TrainReports.start(spark, cfg, model, classNames, from, learningRate);
+      List<EpochReport> history =
+          trainer.fit(
+              trainBlocks,
+              validation,
+              r -> {
+                System.out.println(r);
+                report.epochDone(EpochLog.of(r, learningRate));
+              });
+      System.out.println("spark-cnn train: " + checkpoints.savedSummary());
+      trainBlocks.unpersist(false);
+      Map<String, Object> finalEvaluation = null;
+      ConfusionMatrix confusion = null;
+      if (validation != null && cfg.testData() == null) {
+        confusion = Predictions.confusion(jsc, model, validation, cfg.rescale());
+        finalEvaluation = TrainReports.validationFigures(history, validationRows);
+      }
+      if (validation != null) {
+        validation.unpersist(false);
+      }
 
-    Map<String, Object> test = null;
-    if (cfg.testData() != null) {
-      ImageSource t = open(spark, cfg, cfg.testData(), input);
-      long rows = Blocks.requireRows(t, "test");
-      JavaRDD<ImageBlock> testBlocks = Blocks.cached(t, 0, rows, partitions, "test");
-      long evalStarted = System.nanoTime();
-      BatchStats s = trainer.evaluate(testBlocks);
-      confusion = Predictions.confusion(jsc, model, testBlocks, cfg.rescale());
-      testBlocks.unpersist(false);
-      test = new LinkedHashMap<>();
-      test.put("loss", s.meanLoss());
-      test.put("accuracy", model.accuracy() == null ? null : s.accuracy());
-      test.put("examples", s.count());
-      test.put("seconds", (System.nanoTime() - evalStarted) / 1e9);
+      Map<String, Object> test = null;
+      if (cfg.testData() != null) {
+        ImageSource t = open(spark, cfg, cfg.testData(), input);
+        long rows = Blocks.requireRows(t, "test");
+        JavaRDD<ImageBlock> testBlocks = Blocks.cached(t, 0, rows, partitions, "test");
+        long evalStarted = System.nanoTime();
+        BatchStats s = trainer.evaluate(testBlocks);
+        confusion = Predictions.confusion(jsc, model, testBlocks, cfg.rescale());
+        testBlocks.unpersist(false);
+        test = new LinkedHashMap<>();
+        test.put("loss", s.meanLoss());
+        test.put("accuracy", model.accuracy() == null ? null : s.accuracy());
+        test.put("examples", s.count());
+        test.put("seconds", (System.nanoTime() - evalStarted) / 1e9);
+        System.out.println(
+            JobSupport.format(
+                "spark-cnn train: test loss %.4f, test accuracy %s " + "(%d images)",
+                s.meanLoss(),
+                model.accuracy() == null ? "n/a" : JobSupport.format("%.4f", s.accuracy()),
+                s.count()));
+      }
+
+      Map<String, Object> metrics =
+          Metrics.of(
+              history,
+              test,
+              trainEnd,
+              validationRows,
+              partitions,
+              spark,
+              (System.nanoTime() - started) / 1e9);
+      report.finish(test != null ? TrainReports.testFigures(test) : finalEvaluation, confusion);
+      ModelInfo info = new ModelInfo(classNames, cfg.rescale(), trainingFacts(cfg, metrics));
+      lock.checkHeld();
+      write(out, cfg.output(), model, info, metrics, cfg);
       System.out.println(
           JobSupport.format(
-              "spark-cnn train: test loss %.4f, test accuracy %s " + "(%d images)",
-              s.meanLoss(),
-              model.accuracy() == null ? "n/a" : JobSupport.format("%.4f", s.accuracy()),
-              s.count()));
+              "spark-cnn train: wrote %s/model, %s/metrics.json " + "(%.1f s wall, %.0f images/s)",
+              cfg.output(),
+              cfg.output(),
+              (Double) metrics.get("wall_seconds"),
+              (Double) metrics.get("images_per_second")));
+      return metrics;
     }
-
-    Map<String, Object> metrics =
-        Metrics.of(
-            history,
-            test,
-            trainEnd,
-            validationRows,
-            partitions,
-            spark,
-            (System.nanoTime() - started) / 1e9);
-    report.finish(test != null ? TrainReports.testFigures(test) : finalEvaluation, confusion);
-    ModelInfo info = new ModelInfo(classNames, cfg.rescale(), trainingFacts(cfg, metrics));
-    write(cfg.output(), model, info, metrics, cfg, hadoop);
-    System.out.println(
-        JobSupport.format(
-            "spark-cnn train: wrote %s/model, %s/metrics.json " + "(%.1f s wall, %.0f images/s)",
-            cfg.output(),
-            cfg.output(),
-            (Double) metrics.get("wall_seconds"),
-            (Double) metrics.get("images_per_second")));
-    return metrics;
   }
 
   /**
@@ -356,25 +366,45 @@ public final class TrainJob {
     return facts;
   }
 
+  /** Publishes model/, metrics.json and config.json together ({@link OutputDirectory}). */
   private static void write(
+      OutputDirectory out,
       String output,
       Sequential model,
       ModelInfo info,
       Map<String, Object> metrics,
-      JobConfig cfg,
-      Configuration hadoop) {
+      JobConfig cfg)
+      throws IOException {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    Map<String, byte[]> modelFiles = ModelDirectory.encode(model, info);
+    ModelDirectory.decode(modelFiles, output + "/model");
+    for (Map.Entry<String, byte[]> f : modelFiles.entrySet()) {
+      files.put("model/" + f.getKey(), f.getValue());
+    }
+    files.put("metrics.json", (Json.write(metrics) + "\n").getBytes(StandardCharsets.UTF_8));
+    files.put("config.json", (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
     try {
-      ModelStore.save(model, info, output + "/model", hadoop);
-      HadoopFiles.writeAtomically(
-          new Path(output, "metrics.json"),
-          (Json.write(metrics) + "\n").getBytes(StandardCharsets.UTF_8),
-          hadoop);
-      HadoopFiles.writeAtomically(
-          new Path(output, "config.json"),
-          (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
-          hadoop);
+      out.publish(files);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot write the output to " + output + ": " + e, e);
+      throw StorageErrors.wrap(e, output, "publish the model, metrics.json and config.json");
+    }
+  }
+
+  private static OutputLock lock(String output, Configuration hadoop) {
+    try {
+      return OutputLock.acquire(output, hadoop);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(
+          StorageErrors.wrap(e, output, "take the output's lock"));
+    }
+  }
+
+  private static void recover(OutputDirectory out, String output) {
+    try {
+      out.recover();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(
+          StorageErrors.wrap(e, output, "clean up what earlier runs left"));
     }
   }
 

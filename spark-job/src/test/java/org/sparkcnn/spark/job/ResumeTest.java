@@ -197,4 +197,20 @@ class ResumeTest {
     assertEquals(3, history("finished").size());
     assertNotEquals(first[0], weights("finished")[0]);
   }
+
+  @Test
+  void aSecondWriterOfTheSameOutputIsRefused() throws Exception {
+    String out = tmp.resolve("contested").toString();
+    try (org.sparkcnn.spark.io.OutputLock held =
+        org.sparkcnn.spark.io.OutputLock.acquire(out, spark.sparkContext().hadoopConfiguration())) {
+      String m =
+          assertThrows(
+                  org.sparkcnn.spark.io.OutputLock.OutputLockedException.class,
+                  () -> TrainJob.run(spark, config("contested", ADAM)))
+              .getMessage();
+      assertTrue(m.contains("is being written by another run") && m.contains(held.run()), m);
+    }
+    assertFalse(Files.exists(tmp.resolve("contested/model")));
+    assertFalse(Files.exists(tmp.resolve("contested/checkpoints")), "nothing written");
+  }
 }
