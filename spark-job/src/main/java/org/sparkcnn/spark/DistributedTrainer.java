@@ -326,8 +326,9 @@ public final class DistributedTrainer {
               + ". Repartition the data to the slots or use \"sync\": \"jobs\"");
     }
     return sync.equals("driver-sync")
-        ? new DriverSyncRunner(jsc, train, plan, options.timeoutSeconds())
-        : new JobPerStepRunner(jsc, train, plan);
+        ? new DriverSyncRunner(
+            jsc, train, plan, options.timeoutSeconds(), options.maxTaskFailures())
+        : new JobPerStepRunner(jsc, train, plan, options.timeoutSeconds());
   }
 
   /** Loss and accuracy sums over every example of {@code data}, with the current weights. */

@@ -2,6 +2,10 @@ package org.sparkcnn.spark;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -18,12 +22,20 @@ final class JobPerStepRunner implements EpochRunner {
   private final JavaRDD<ImageBlock> blocks;
   private final TrainingPlan plan;
   private final int partitions;
+  private final int timeoutSeconds;
 
   JobPerStepRunner(JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan) {
+    this(jsc, blocks, plan, TrainerOptions.defaults().timeoutSeconds());
+  }
+
+  /** {@code timeoutSeconds} bounds each step's job; a step that takes longer is cancelled. */
+  JobPerStepRunner(
+      JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan, int timeoutSeconds) {
     this.jsc = jsc;
     this.blocks = blocks;
     this.plan = plan;
     this.partitions = blocks.getNumPartitions();
+    this.timeoutSeconds = timeoutSeconds;
   }
 
   @Override
@@ -40,23 +52,38 @@ final class JobPerStepRunner implements EpochRunner {
       Broadcast<float[]> weights = jsc.broadcast(params);
       int s = step;
       long global = firstGlobalStep + step;
+      JavaFutureAction<List<StepResult>> job =
+          blocks
+              .mapPartitionsWithIndex(
+                  (partition, it) -> {
+                    ImageBlock block = it.next();
+                    PartitionStepper stepper = StepperCache.get(p, block, partition);
+                    float[] w = weights.value();
+                    return Collections.singletonList(
+                            stepper.step(w, epoch, s, global, new float[w.length]))
+                        .iterator();
+                  },
+                  true)
+              .collectAsync();
       List<StepResult> results;
       try {
-        results =
-            blocks
-                .mapPartitionsWithIndex(
-                    (partition, it) -> {
-                      ImageBlock block = it.next();
-                      PartitionStepper stepper = StepperCache.get(p, block, partition);
-                      float[] w = weights.value();
-                      return Collections.singletonList(
-                              stepper.step(w, epoch, s, global, new float[w.length]))
-                          .iterator();
-                    },
-                    true)
-                .collect();
-      } catch (Exception e) {
-        // collect() rethrows a task's failure as a SparkException, checked but undeclared.
+        results = job.get(timeoutSeconds, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        job.cancel(true);
+        throw new TrainingFailedException(
+            "spark-cnn training stopped in epoch "
+                + (epoch + 1)
+                + ", step "
+                + (s + 1)
+                + ": the step's job did not finish within timeout_seconds="
+                + timeoutSeconds
+                + "; check the Spark UI for a stuck or starved task, or raise timeout_seconds",
+            e);
+      } catch (InterruptedException e) {
+        job.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new TrainingFailedException("spark-cnn training interrupted", e);
+      } catch (ExecutionException e) {
         throw new IllegalArgumentException(
             "spark-cnn training failed in epoch "
                 + (epoch + 1)
@@ -64,7 +91,7 @@ final class JobPerStepRunner implements EpochRunner {
                 + s
                 + ": "
                 + SparkErrors.rootMessage(e),
-            e);
+            e.getCause());
       } finally {
         weights.destroy();
       }

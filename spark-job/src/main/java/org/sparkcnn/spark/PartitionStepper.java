@@ -28,6 +28,11 @@ final class PartitionStepper {
     this.steps = plan.stepsPerEpoch();
   }
 
+  /** The length of the weight and gradient vectors a step takes and fills. */
+  int paramCount() {
+    return model.paramCount();
+  }
+
   private String describeIds(int n) {
     StringBuilder s = new StringBuilder("[");
     for (int i = 0; i < Math.min(n, 16); i++) {

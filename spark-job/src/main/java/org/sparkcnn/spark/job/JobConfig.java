@@ -212,7 +212,14 @@ public final class JobConfig {
               null,
               false,
               "stop when a batch's mean loss exceeds this (divergence); null = no limit",
-              JobConfig::positive));
+              JobConfig::positive),
+          new Setting(
+              "max_task_failures",
+              4L,
+              false,
+              "lost tasks (executor killed, frozen or unreachable) a driver-sync run survives by "
+                  + "relaunching its stage from the step in flight; one more ends the run",
+              JobConfig::nonNegativeInt));
 
   /**
    * Settings that do not change the weights a run computes: a run may resume a checkpoint written
@@ -225,6 +232,7 @@ public final class JobConfig {
           "test_data",
           "sync",
           "timeout_seconds",
+          "max_task_failures",
           "resume",
           "checkpoint_every_steps",
           "keep_checkpoints",
@@ -435,6 +443,10 @@ public final class JobConfig {
     Map<String, Object> m = new LinkedHashMap<>(values);
     m.keySet().removeAll(NOT_IDENTITY);
     return m;
+  }
+
+  public int maxTaskFailures() {
+    return intValue("max_task_failures");
   }
 
   private int intValue(String key) {

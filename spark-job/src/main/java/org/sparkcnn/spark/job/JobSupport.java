@@ -9,6 +9,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.io.JsonException;
 import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.spark.TrainingFailedException;
 import org.sparkcnn.spark.io.HadoopFiles;
 
 /** What the spark-submit mains share: the session, file reads, and user-facing errors. */
@@ -62,6 +63,11 @@ final class JobSupport {
    * cause chain (Spark wraps task failures), else the outermost message.
    */
   static String userMessage(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof TrainingFailedException) {
+        return c.getMessage(); // already the one line to show; its causes are for the log
+      }
+    }
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof DatasetException
           || c instanceof JsonException

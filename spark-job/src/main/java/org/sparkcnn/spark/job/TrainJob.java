@@ -135,7 +135,8 @@ public final class TrainJob {
             cfg.seed(),
             cfg.rescale(),
             cfg.sync(),
-            cfg.timeoutSeconds());
+            cfg.timeoutSeconds(),
+            cfg.maxTaskFailures());
     DistributedTrainer trainer =
         new DistributedTrainer(jsc, model, options)
             .guard(new DivergenceGuard(cfg.terminateOnNaN(), cfg.maxLoss()))

@@ -1,0 +1,66 @@
+package org.sparkcnn.spark;
+
+import java.util.function.LongConsumer;
+import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.core.model.Sequential;
+
+/**
+ * Trains through an {@link EpochRunner} directly, as {@link DistributedTrainer} does (partition
+ * sums added in order, divided by the count, the model's optimizer applied), so a test can reach
+ * the runner (its port, its failure count) and act before a given global step.
+ */
+final class RunnerHarness {
+  private RunnerHarness() {}
+
+  static TrainingPlan plan(Sequential m, long examples, int batch, long seed) {
+    return new TrainingPlan(
+        ModelSpec.toJson(m),
+        "sparse_categorical_crossentropy",
+        true,
+        1.0 / 255,
+        examples,
+        batch,
+        true,
+        seed);
+  }
+
+  /**
+   * Runs {@code epochs} epochs; calls {@code beforeApply} with the global step before each update.
+   * Returns the final weights.
+   */
+  static float[] train(
+      EpochRunner runner,
+      Sequential model,
+      TrainingPlan plan,
+      int epochs,
+      LongConsumer beforeApply) {
+    float[] params = model.parameters();
+    float[] grads = new float[params.length];
+    long[] global = {0};
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      runner.runEpoch(
+          epoch,
+          0,
+          global[0],
+          params,
+          results -> {
+            beforeApply.accept(global[0]++);
+            long count = 0;
+            java.util.Arrays.fill(grads, 0f);
+            for (StepResult r : results) {
+              float[] g = r.gradientSum();
+              for (int i = 0; i < g.length; i++) {
+                grads[i] += g[i];
+              }
+              count += r.count();
+            }
+            for (int i = 0; i < grads.length; i++) {
+              grads[i] /= count;
+            }
+            model.optimizer().apply(params, grads);
+            return params;
+          });
+    }
+    return params.clone();
+  }
+}

@@ -1,0 +1,164 @@
+package org.sparkcnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.model.Sequential;
+
+/**
+ * The driver-sync port during a real run (local mode): bound to the driver's address, its key in no
+ * job property or stage name, and forged, silent, garbage and oversized connections refused while
+ * the run goes on to the same weights as an undisturbed one.
+ */
+class SyncPortTest {
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+  private static JavaRDD<ImageBlock> data;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSession.start("sync-port");
+    jsc = SparkTestSession.context(spark);
+    data = jsc.parallelize(TestBlocks.blocks(11, 40, 31, 25), 3).cache();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static float[] run(
+      int epochs, java.util.function.BiConsumer<DriverSyncRunner, Long> each) {
+    Sequential m = TestBlocks.model(21);
+    TrainingPlan plan = RunnerHarness.plan(m, 96, 12, 3);
+    try (DriverSyncRunner runner = new DriverSyncRunner(jsc, data, plan, 60)) {
+      return RunnerHarness.train(runner, m, plan, epochs, g -> each.accept(runner, g));
+    }
+  }
+
+  @Test
+  void strangersAreRefusedWhileTheRunGoesOnToIdenticalWeights() throws Exception {
+    float[] undisturbed = run(2, (r, g) -> {});
+    List<CompletableFuture<?>> strangers = new ArrayList<>();
+    DriverSyncRunner[] seen = new DriverSyncRunner[1];
+    long[] refusedBefore = new long[1];
+    float[] disturbed =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(50),
+            () ->
+                run(
+                    2,
+                    (runner, global) -> {
+                      // At the last step of epoch 1: a silent stranger is then held open across
+                      // the launch of epoch 2, which used to wait for it.
+                      if (global == 7) {
+                        seen[0] = runner;
+                        InetAddress a = runner.address();
+                        int p = runner.port();
+                        strangers.add(async(() -> Strangers.silent(a, p)));
+                        strangers.add(async(() -> Strangers.garbage(a, p)));
+                        strangers.add(async(() -> Strangers.oversized(a, p)));
+                        strangers.add(async(() -> Strangers.forged(a, p, false)));
+                      }
+                    }));
+    assertArrayEquals(undisturbed, disturbed, "strangers must not change a single bit");
+    for (CompletableFuture<?> s : strangers) {
+      assertNotNull(s.get(20, TimeUnit.SECONDS), "each stranger's connection was closed");
+    }
+    long silentMillis = (Long) strangers.get(0).get();
+    assertTrue(silentMillis < SyncServer.HANDSHAKE_MILLIS + 3_000, "silent held " + silentMillis);
+    // The server closes a stranger's socket just before it counts the refusal.
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (seen[0].refusedConnections() < 4 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(4, seen[0].refusedConnections(), "every stranger refused");
+  }
+
+  @Test
+  void theKeyAppearsInNoJobPropertyOrStageAndThePortIsTheDriversAddress() throws Exception {
+    List<String> visible = new ArrayList<>();
+    SparkListener listener =
+        new SparkListener() {
+          @Override
+          public void onJobStart(SparkListenerJobStart e) {
+            synchronized (visible) {
+              e.properties().forEach((k, v) -> visible.add(k + "=" + v));
+            }
+          }
+
+          @Override
+          public void onStageSubmitted(SparkListenerStageSubmitted e) {
+            synchronized (visible) {
+              visible.add(e.stageInfo().name());
+              visible.add(e.stageInfo().details());
+            }
+          }
+        };
+    jsc.sc().addSparkListener(listener);
+    Sequential m = TestBlocks.model(21);
+    TrainingPlan plan = RunnerHarness.plan(m, 96, 12, 3);
+    byte[] key;
+    try (DriverSyncRunner runner = new DriverSyncRunner(jsc, data, plan, 60)) {
+      key = runner.secret().key();
+      InetAddress expected =
+          InetAddress.getByName(
+              jsc.getConf()
+                  .get("spark.driver.bindAddress", jsc.getConf().get("spark.driver.host")));
+      assertFalse(runner.address().isAnyLocalAddress(), "the port must not bind every interface");
+      assertEquals(expected, runner.address());
+      RunnerHarness.train(runner, m, plan, 1, g -> {});
+    } finally {
+      jsc.sc().listenerBus().waitUntilEmpty();
+      jsc.sc().removeSparkListener(listener);
+    }
+    String hex = HexFormat.of().formatHex(key);
+    String b64 = Base64.getEncoder().encodeToString(key);
+    synchronized (visible) {
+      assertTrue(
+          visible.stream().anyMatch(s -> s.contains("spark-cnn training epoch 1")),
+          "the listener saw the training job: " + visible);
+      for (String s : visible) {
+        String lower = s.toLowerCase(java.util.Locale.ROOT);
+        assertFalse(lower.contains(hex.substring(0, 16)) || s.contains(b64.substring(0, 16)), s);
+        assertFalse(lower.contains("jobgroup.id=spark-cnn"), "no job group carries a token: " + s);
+      }
+    }
+  }
+
+  interface Stranger {
+    Object run() throws Exception;
+  }
+
+  private static CompletableFuture<Object> async(Stranger s) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return s.run();
+          } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+  }
+}

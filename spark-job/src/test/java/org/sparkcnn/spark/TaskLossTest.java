@@ -1,0 +1,110 @@
+package org.sparkcnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.model.Sequential;
+
+/**
+ * A driver-sync run survives a task that dies or freezes mid-epoch: the stage is relaunched from
+ * the step in flight and the final weights equal an undisturbed run's, bit for bit; past the budget
+ * the run ends with one line naming epoch, step, partition and executor. (Local mode: the faults
+ * are injected into the task; the real SIGKILL/SIGSTOP of executors is LocalClusterIT's.)
+ */
+class TaskLossTest {
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+  private static JavaRDD<ImageBlock> data;
+  private static float[] undisturbed;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSession.start("task-loss");
+    jsc = SparkTestSession.context(spark);
+    data = jsc.parallelize(TestBlocks.blocks(17, 30, 22, 26), 3).cache();
+    undisturbed = run(4).weights;
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @AfterEach
+  void noFaults() {
+    SyncClient.faults = null;
+  }
+
+  private record Outcome(float[] weights, int taskFailures) {}
+
+  private static Outcome run(int maxTaskFailures) {
+    Sequential m = TestBlocks.model(5);
+    TrainingPlan plan = RunnerHarness.plan(m, 78, 10, 9);
+    try (DriverSyncRunner runner = new DriverSyncRunner(jsc, data, plan, 60, maxTaskFailures)) {
+      float[] w = RunnerHarness.train(runner, m, plan, 2, g -> {});
+      return new Outcome(w, runner.taskFailures());
+    }
+  }
+
+  @Test
+  void aCrashedTaskIsRelaunchedFromTheStepInFlight() {
+    // Partition 1 dies before step 3 of epoch 2 in the first launch of that epoch (launch 2).
+    SyncClient.faults =
+        (launch, partition, epoch, step) ->
+            launch == 2 && partition == 1 && step == 3
+                ? SyncClient.Fault.CRASH
+                : SyncClient.Fault.NONE;
+    Outcome o = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4));
+    assertEquals(1, o.taskFailures());
+    assertArrayEquals(undisturbed, o.weights(), "a relaunch must not change a single bit");
+  }
+
+  @Test
+  void aFrozenTaskIsDetectedByItsHeartbeatAndRelaunched() {
+    SyncClient.faults =
+        (launch, partition, epoch, step) ->
+            launch == 1 && partition == 0 && step == 2
+                ? SyncClient.Fault.STALL
+                : SyncClient.Fault.NONE;
+    long started = System.nanoTime();
+    Outcome o = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4));
+    double seconds = (System.nanoTime() - started) / 1e9;
+    assertEquals(1, o.taskFailures());
+    assertArrayEquals(undisturbed, o.weights());
+    // Detected after STALL_MILLIS of silence, not after timeout_seconds (60 s here).
+    assertTrue(seconds < SyncProtocol.STALL_MILLIS / 1000.0 + 20, "took " + seconds + " s");
+  }
+
+  @Test
+  void failuresBeyondTheBudgetEndTheRunWithOneClearLine() {
+    SyncClient.faults =
+        (launch, partition, epoch, step) ->
+            partition == 2 && epoch == 0 && step == 1
+                ? SyncClient.Fault.CRASH
+                : SyncClient.Fault.NONE;
+    TrainingFailedException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60),
+            () -> assertThrows(TrainingFailedException.class, () -> run(2)));
+    String m = e.getMessage();
+    assertTrue(
+        m.contains("epoch 1, step 2 of 8")
+            && m.contains("partition 2")
+            && m.contains("executor driver")
+            && m.contains("task failure 3")
+            && m.contains("max_task_failures=2")
+            && !m.contains("\n"),
+        m);
+  }
+}
