@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.sparkcnn.core.io.RegularFiles;
 
 /**
  * Reads whole IDX files, the format of MNIST and Fashion-MNIST: idx3 images ({@code (N, H, W)}
@@ -118,24 +119,24 @@ public final class IdxReader {
     T read(InputStream in, long length);
   }
 
+  /** Opens a regular file (never a device or FIFO) and reads it within the read time limit. */
   private static <T> T withFile(Path file, FileReader<T> reader) {
-    long length;
-    InputStream in;
+    long length = LocalFileTree.regularFile(file, file.toString()).size();
     try {
-      length = Files.size(file);
-      in = Files.newInputStream(file);
+      return RegularFiles.within(
+          file.toString(),
+          () -> {
+            try (InputStream in = Files.newInputStream(file)) {
+              return reader.read(in, length);
+            }
+          });
     } catch (IOException e) {
       throw DatasetException.in(file.toString())
-          .problem("Cannot open IDX file")
+          .problem("Cannot read IDX file")
           .received(e.toString())
           .expected("a readable file")
           .cause(e)
           .build();
-    }
-    try (InputStream closing = in) {
-      return reader.read(closing, length);
-    } catch (IOException e) {
-      throw DatasetException.in(file.toString()).problem("Cannot close IDX file").cause(e).build();
     }
   }
 }

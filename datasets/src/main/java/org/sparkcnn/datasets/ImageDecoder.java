@@ -4,7 +4,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -127,6 +126,7 @@ public final class ImageDecoder {
   public void decodeInto(byte[] encoded, String source, byte[] dest, int offset) {
     Objects.requireNonNull(encoded, "encoded");
     Objects.checkFromIndexSize(offset, imageSize(), dest.length);
+    checkDeclaredSize(encoded, source);
     if (PngChunks.isPng(encoded)) {
       PngChunks.verify(encoded, source);
       if (FastPng.decodeInto(encoded, height, width, channels, dest, offset)) {
@@ -199,24 +199,12 @@ public final class ImageDecoder {
    * (a stray video in an image folder should not fill the heap).
    */
   static byte[] readFile(Path file) {
-    try {
-      long size = Files.size(file);
-      if (size > MAX_ENCODED_BYTES) {
-        throw tooManyBytes(file.toString(), size + " bytes");
-      }
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw DatasetException.in(file.toString())
-          .problem("Cannot read image file")
-          .received(e.toString())
-          .expected("a readable file")
-          .cause(e)
-          .build();
-    }
+    return LocalFileTree.readRegular(file, file.toString(), MAX_ENCODED_BYTES);
   }
 
   /** Reads only the header of an encoded image: {@code {height, width}}. */
   static int[] dimensionsOf(byte[] encoded, String source) {
+    checkDeclaredSize(encoded, source);
     ImageReader reader = readerFor(encoded, source);
     try {
       return new int[] {reader.getHeight(0), reader.getWidth(0)};
@@ -289,14 +277,29 @@ public final class ImageDecoder {
         .build();
   }
 
+  /**
+   * Refuses an image whose header declares more than {@link #MAX_SOURCE_PIXELS}, from its first
+   * bytes ({@link ImageHeaders}), before any decoder sees it.
+   */
+  private static void checkDeclaredSize(byte[] encoded, String source) {
+    long[] hw = ImageHeaders.declaredSize(encoded);
+    if (hw != null && hw[0] * hw[1] > MAX_SOURCE_PIXELS) {
+      throw tooManyPixels(source, hw[0], hw[1]);
+    }
+  }
+
+  private static DatasetException tooManyPixels(String source, long h, long w) {
+    return DatasetException.in(source)
+        .problem("Image is too large")
+        .received(h + " x " + w + " pixels (H x W)")
+        .expected("at most " + MAX_SOURCE_PIXELS + " pixels")
+        .hint("shrink the image before reading it.")
+        .build();
+  }
+
   private void checkSize(String source, int h, int w) {
     if ((long) h * w > MAX_SOURCE_PIXELS) {
-      throw DatasetException.in(source)
-          .problem("Image is too large")
-          .received(h + " x " + w + " pixels (H x W)")
-          .expected("at most " + MAX_SOURCE_PIXELS + " pixels")
-          .hint("shrink the image before reading it.")
-          .build();
+      throw tooManyPixels(source, h, w);
     }
     if (!resize && (h != height || w != width)) {
       throw DatasetException.in(source)

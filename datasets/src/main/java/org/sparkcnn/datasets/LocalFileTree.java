@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import org.sparkcnn.core.io.RegularFiles;
 
 /** {@link FileTree} over the local file system ({@code java.nio}). */
 public final class LocalFileTree implements FileTree {
@@ -64,17 +65,23 @@ public final class LocalFileTree implements FileTree {
     if (a.size() > maxBytes) {
       throw Sizes.tooLarge(source, "File", a.size(), maxBytes);
     }
-    try (InputStream in = Files.newInputStream(p)) {
-      byte[] data = in.readNBytes((int) a.size());
-      if (data.length < a.size()) {
-        throw DatasetException.in(source)
-            .problem("File became shorter while it was read")
-            .received(data.length + " bytes")
-            .expected(a.size() + " bytes, the length it had when opened")
-            .hint("another process is writing the file; read it once it is complete.")
-            .build();
-      }
-      return data;
+    try {
+      return RegularFiles.within(
+          source,
+          () -> {
+            try (InputStream in = Files.newInputStream(p)) {
+              byte[] data = in.readNBytes((int) a.size());
+              if (data.length < a.size()) {
+                throw DatasetException.in(source)
+                    .problem("File became shorter while it was read")
+                    .received(data.length + " bytes")
+                    .expected(a.size() + " bytes, the length it had when opened")
+                    .hint("another process is writing the file; read it once it is complete.")
+                    .build();
+              }
+              return data;
+            }
+          });
     } catch (IOException e) {
       throw cannotRead(source, e);
     }

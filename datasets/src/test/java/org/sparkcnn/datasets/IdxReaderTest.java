@@ -3,10 +3,13 @@ package org.sparkcnn.datasets;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -246,6 +249,23 @@ class IdxReaderTest {
   void missingFileIsADatasetException() {
     Path nothing = dir.resolve("nothing");
     DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.readLabels(nothing));
-    assertTrue(e.getMessage().startsWith("Cannot open IDX file"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("Cannot read file"), e.getMessage());
+    assertEquals("nothing at that path", e.received());
+  }
+
+  @Test
+  void devicesAndFifosAreRefusedWithoutReading() throws Exception {
+    Path zero = dir.resolve("train-images-idx3-ubyte");
+    Files.createSymbolicLink(zero, Path.of("/dev/zero"));
+    DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.readImages(zero));
+    assertTrue(e.getMessage().startsWith("Not a regular file"), e.getMessage());
+    assertEquals("a device, FIFO or socket", e.received());
+    Path fifo = dir.resolve("train-labels-idx1-ubyte");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(20),
+            () -> assertThrows(DatasetException.class, () -> IdxReader.readLabels(fifo)));
+    assertTrue(e.getMessage().startsWith("Not a regular file"), e.getMessage());
   }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -62,7 +61,7 @@ public final class Json {
 
   /** Reads and parses a UTF-8 file, named in errors by its path. */
   public static Object parse(Path file) throws IOException {
-    return parse(Files.readAllBytes(file), file.toString());
+    return parse(RegularFiles.read(file, Integer.MAX_VALUE - 8), file.toString());
   }
 
   /**

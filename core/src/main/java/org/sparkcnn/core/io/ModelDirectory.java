@@ -1,11 +1,11 @@
 package org.sparkcnn.core.io;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -226,18 +226,11 @@ public final class ModelDirectory {
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (String name : List.of(MODEL_FILE, WEIGHTS_FILE, SETTINGS_FILE)) {
       Path p = dir.resolve(name);
-      if (!Files.isRegularFile(p)) {
+      if (Files.notExists(p, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      long size = Files.size(p);
       long limit = name.endsWith(".json") ? MAX_JSON_BYTES : Integer.MAX_VALUE - 8;
-      if (size > limit) {
-        throw new InvalidModelFileException(
-            p.toString(), "file too large", size + " bytes", "at most " + limit + " bytes", null);
-      }
-      try (InputStream in = Files.newInputStream(p)) {
-        files.put(name, in.readNBytes((int) size));
-      }
+      files.put(name, RegularFiles.read(p, limit));
     }
     return files;
   }

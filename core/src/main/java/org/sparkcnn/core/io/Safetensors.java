@@ -138,10 +138,14 @@ public final class Safetensors {
 
   /** Reads and validates a file; errors name it by {@code file.toString()}. */
   public static File read(Path file) throws IOException {
-    long length = Files.size(file);
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), CHUNK_BYTES)) {
-      return read(in, length, file.toString());
-    }
+    long length = RegularFiles.requireRegular(file).size();
+    return RegularFiles.within(
+        file.toString(),
+        () -> {
+          try (InputStream in = new BufferedInputStream(Files.newInputStream(file), CHUNK_BYTES)) {
+            return read(in, length, file.toString());
+          }
+        });
   }
 
   /**

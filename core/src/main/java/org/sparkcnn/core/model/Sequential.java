@@ -1,10 +1,12 @@
 package org.sparkcnn.core.model;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -97,7 +99,18 @@ public final class Sequential {
       inputShape = in;
     }
     String layerName = uniqueName(layer);
-    Shape out = layer.build(layerName, in);
+    String named = layer.kerasClassName() + " '" + layerName + "'";
+    Shape out;
+    try {
+      out = layer.build(layerName, in);
+    } catch (IllegalArgumentException e) {
+      // Shape checks deep inside build do not know the layer; every error must name it.
+      if (e.getMessage() != null && e.getMessage().startsWith(named)) {
+        throw e;
+      }
+      throw new IllegalArgumentException(named + ": " + e.getMessage(), e);
+    }
+    checkParamCount(named, layer);
     layers.add(layer);
     if (!(layer instanceof ActivationLayer)) {
       plan.add(new Node(layer, null, out, paramCount));
@@ -109,6 +122,39 @@ public final class Sequential {
     outputShape = out;
     workspaces = ThreadLocal.withInitial(this::newWorkspace);
     return this;
+  }
+
+  /** The most parameters a model holds: its flat parameters are one Java float array. */
+  public static final int MAX_PARAMS = Integer.MAX_VALUE - 8;
+
+  /**
+   * Fails, naming the layer, when its weights would take the model past {@link #MAX_PARAMS}
+   * (counted exactly: in int, 3136 x 2e9 units wraps to a negative count).
+   */
+  private void checkParamCount(String named, Layer layer) {
+    BigInteger layerCount = BigInteger.ZERO;
+    StringBuilder tensors = new StringBuilder();
+    for (ParamSpec p : layer.params()) {
+      BigInteger size = BigInteger.ONE;
+      for (int d : p.shape()) {
+        size = size.multiply(BigInteger.valueOf(d));
+      }
+      layerCount = layerCount.add(size);
+      tensors.append(tensors.length() == 0 ? "" : " + ").append(p);
+    }
+    if (layerCount.add(BigInteger.valueOf(paramCount)).compareTo(BigInteger.valueOf(MAX_PARAMS))
+        > 0) {
+      throw new IllegalArgumentException(
+          named
+              + " has too many parameters; received: "
+              + tensors
+              + String.format(
+                  Locale.ROOT, " = %,d after %,d in the layers before", layerCount, paramCount)
+              + "; expected: at most "
+              + String.format(Locale.ROOT, "%,d", MAX_PARAMS)
+              + " parameters in the whole model (one Java float array); hint: fewer units or"
+              + " filters, or more pooling or strides before this layer");
+    }
   }
 
   private String uniqueName(Layer layer) {

@@ -1,7 +1,15 @@
 package org.sparkcnn.spark.data;
 
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SerializableConfiguration;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.ImageBlock;
 
@@ -13,6 +21,32 @@ public final class Blocks {
   public static ImageBlock empty(ModelInput in) {
     return new ImageBlock(
         in.height(), in.width(), in.channels(), new byte[0], new int[0], new long[0]);
+  }
+
+  /** How a task turns its partition's slice into a block, with the job's Hadoop configuration. */
+  public interface SliceReader<S> extends Serializable {
+    ImageBlock read(Configuration conf, S slice) throws Exception;
+  }
+
+  /**
+   * One block per slice, read by the task of partition p from {@code slices[p]} (for sources whose
+   * tasks read their own files); a partition with nothing to read gets an empty block.
+   */
+  public static <S extends Serializable> JavaRDD<ImageBlock> readByTasks(
+      JavaSparkContext jsc, List<S> slices, ModelInput in, SliceReader<S> reader) {
+    Broadcast<SerializableConfiguration> conf =
+        SerializableConfiguration.broadcast(jsc.sc(), jsc.hadoopConfiguration());
+    return jsc.parallelize(slices, slices.size())
+        .mapPartitions(
+            it -> {
+              List<ImageBlock> out = new ArrayList<>(1);
+              while (it.hasNext()) {
+                out.add(reader.read(conf.value().value(), it.next()));
+              }
+              return out.isEmpty()
+                  ? Collections.singletonList(empty(in)).iterator()
+                  : out.iterator();
+            });
   }
 
   /**

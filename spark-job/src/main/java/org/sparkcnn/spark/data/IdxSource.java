@@ -5,14 +5,12 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.util.SerializableConfiguration;
+import org.sparkcnn.core.io.RegularFiles;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.datasets.IdxReader;
 import org.sparkcnn.datasets.IdxStream;
@@ -131,21 +129,9 @@ public final class IdxSource implements ImageSource {
     for (long[] r : RowRanges.pairs(from, to, partitions)) {
       slices.add(new Slice(r[0], Arrays.copyOfRange(labels, (int) r[0], (int) r[1])));
     }
-    Broadcast<SerializableConfiguration> conf =
-        SerializableConfiguration.broadcast(jsc.sc(), jsc.hadoopConfiguration());
     String file = images;
     ModelInput in = input;
-    return jsc.parallelize(slices, partitions)
-        .mapPartitions(
-            it -> {
-              List<ImageBlock> out = new ArrayList<>(1);
-              while (it.hasNext()) {
-                out.add(readSlice(conf.value().value(), file, it.next(), in));
-              }
-              return out.isEmpty()
-                  ? Collections.singletonList(Blocks.empty(in)).iterator()
-                  : out.iterator();
-            });
+    return Blocks.readByTasks(jsc, slices, input, (conf, s) -> readSlice(conf, file, s, in));
   }
 
   private static ImageBlock readSlice(Configuration conf, String file, Slice s, ModelInput in) {
@@ -172,19 +158,16 @@ public final class IdxSource implements ImageSource {
 
   /** Opens {@code file} through the Hadoop file system and hands it with its length to reader. */
   private static <T> T read(Configuration conf, String file, StreamReader<T> reader) {
-    long length = length(conf, file);
-    Path p = new Path(file);
-    try (InputStream in = HadoopFiles.fs(p, conf).open(p)) {
-      return reader.read(in, file, length);
-    } catch (IOException e) {
-      throw cannotRead(file, e);
-    }
-  }
-
-  private static long length(Configuration conf, String file) {
     Path p = new Path(file);
     try {
-      return HadoopFiles.fs(p, conf).getFileStatus(p).getLen();
+      long length = HadoopFiles.regularLength(p, conf);
+      return RegularFiles.within(
+          file,
+          () -> {
+            try (InputStream in = HadoopFiles.fs(p, conf).open(p)) {
+              return reader.read(in, file, length);
+            }
+          });
     } catch (IOException e) {
       throw cannotRead(file, e);
     }

@@ -3,7 +3,6 @@ package org.sparkcnn.spark.data;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
@@ -182,21 +181,9 @@ public final class ImageFolderSource implements ImageSource {
               Arrays.copyOfRange(files, (int) r[0], (int) r[1]),
               Arrays.copyOfRange(labels, (int) r[0], (int) r[1])));
     }
-    Broadcast<SerializableConfiguration> conf =
-        SerializableConfiguration.broadcast(jsc.sc(), jsc.hadoopConfiguration());
     ModelInput in = input;
     ImageFolderOptions o = options;
-    return jsc.parallelize(slices, partitions)
-        .mapPartitions(
-            it -> {
-              List<ImageBlock> out = new ArrayList<>(1);
-              while (it.hasNext()) {
-                out.add(decode(conf.value().value(), it.next(), in, o));
-              }
-              return out.isEmpty()
-                  ? Collections.singletonList(Blocks.empty(in)).iterator()
-                  : out.iterator();
-            });
+    return Blocks.readByTasks(jsc, slices, input, (conf, s) -> decode(conf, s, in, o));
   }
 
   private static ImageBlock decode(

@@ -2,20 +2,15 @@ package org.sparkcnn.spark.io;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.datasets.FileTree;
 import org.sparkcnn.datasets.LocalFileTree;
-import org.sparkcnn.datasets.Sizes;
 
 /**
  * {@link FileTree} over any Hadoop file system, so the image-folder walk of {@code datasets} runs
@@ -87,31 +82,8 @@ public final class HadoopFileTree implements FileTree {
     if (local != null) {
       return LocalFileTree.readRegular(local, file.path(), maxBytes);
     }
-    Path p = new Path(file.path());
     try {
-      FileSystem fs = fs(p);
-      FileStatus s = fs.getFileStatus(p);
-      if (!s.isFile()) {
-        throw DatasetException.in(file.path())
-            .problem("Not a regular file")
-            .received(s.isDirectory() ? "a folder" : "a link")
-            .expected("a regular file")
-            .build();
-      }
-      if (s.getLen() > maxBytes) {
-        throw Sizes.tooLarge(file.path(), "File", s.getLen(), maxBytes);
-      }
-      try (InputStream in = fs.open(p)) {
-        byte[] data = in.readNBytes((int) s.getLen());
-        if (data.length < s.getLen()) {
-          throw DatasetException.in(file.path())
-              .problem("File became shorter while it was read")
-              .received(data.length + " bytes")
-              .expected(s.getLen() + " bytes, the length it had when opened")
-              .build();
-        }
-        return data;
-      }
+      return HadoopFiles.read(new Path(file.path()), conf, maxBytes);
     } catch (IOException e) {
       throw DatasetException.in(file.path())
           .problem("Cannot read file")
@@ -124,13 +96,8 @@ public final class HadoopFileTree implements FileTree {
 
   /** The local path of {@code path} when it is on the local file system, else null. */
   private java.nio.file.Path local(String path) {
-    Path p = new Path(path);
     try {
-      FileSystem fs = p.getFileSystem(conf);
-      if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-        return Paths.get(fs.makeQualified(p).toUri());
-      }
-      return null;
+      return HadoopFiles.localPath(new Path(path), conf);
     } catch (IOException e) {
       throw DatasetException.in(path)
           .problem("Cannot resolve the file system")
@@ -147,7 +114,7 @@ public final class HadoopFileTree implements FileTree {
   private static Entry entry(FileStatus s, String path) {
     String name = s.getPath().getName();
     if (s.isSymlink()) {
-      return new Entry(path, name, Kind.DIRECTORY_LINK, 0, null);
+      return new Entry(path, name, Kind.UNREADABLE, 0, "a symbolic link (not followed here)");
     }
     return s.isDirectory()
         ? new Entry(path, name, Kind.DIRECTORY, 0, null)

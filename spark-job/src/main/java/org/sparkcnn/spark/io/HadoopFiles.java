@@ -2,15 +2,19 @@ package org.sparkcnn.spark.io;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Paths;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.sparkcnn.core.io.RegularFiles;
 
 /**
  * Whole-file reads and atomic writes on any Hadoop file system (file://, hdfs://, s3a://). A path
@@ -33,17 +37,63 @@ public final class HadoopFiles {
     return fs instanceof LocalFileSystem local ? local.getRaw() : fs;
   }
 
-  /** The whole file, refusing files above {@code maxBytes} before reading them. */
+  /**
+   * The whole file, which must be a regular file (no device, FIFO or folder) of at most {@code
+   * maxBytes}; reads exactly the length it declares, within {@link RegularFiles#TIMEOUT_SECONDS}.
+   */
   public static byte[] read(Path p, Configuration conf, long maxBytes) throws IOException {
+    java.nio.file.Path local = localPath(p, conf);
+    if (local != null) {
+      return RegularFiles.read(local, maxBytes);
+    }
     FileSystem fs = fs(p, conf);
-    long length = fs.getFileStatus(p).getLen();
+    long length = regularLength(p, conf);
     if (length > maxBytes) {
       throw new IOException(
-          p + ": file too large; received " + length + " bytes, expected at " + "most " + maxBytes);
+          p + ": file too large; received " + length + " bytes, expected at most " + maxBytes);
     }
-    try (InputStream in = fs.open(p)) {
-      return in.readAllBytes();
+    return RegularFiles.within(
+        p.toString(),
+        () -> {
+          try (InputStream in = fs.open(p)) {
+            byte[] data = in.readNBytes((int) length);
+            if (data.length < length) {
+              throw new IOException(
+                  p
+                      + ": file became shorter while it was read; received "
+                      + data.length
+                      + " bytes, expected "
+                      + length);
+            }
+            return data;
+          }
+        });
+  }
+
+  /**
+   * The length of a regular file, refusing anything else before it is opened. Hadoop's local file
+   * system reports FIFOs and devices (and links to them, such as one to /dev/zero) as empty files,
+   * whose reads hang or never end, so local paths are checked with {@code java.nio}.
+   */
+  public static long regularLength(Path p, Configuration conf) throws IOException {
+    java.nio.file.Path local = localPath(p, conf);
+    if (local != null) {
+      return RegularFiles.requireRegular(local).size();
     }
+    FileStatus s = fs(p, conf).getFileStatus(p);
+    if (!s.isFile()) {
+      throw new IOException(p + ": not a regular file; received a folder, expected a file");
+    }
+    return s.getLen();
+  }
+
+  /** The {@code java.nio} path of {@code p} when it is on the local file system, else null. */
+  public static java.nio.file.Path localPath(Path p, Configuration conf) throws IOException {
+    FileSystem fs = p.getFileSystem(conf);
+    if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+      return Paths.get(fs.makeQualified(p).toUri());
+    }
+    return null;
   }
 
   public static boolean exists(Path p, Configuration conf) throws IOException {
