@@ -10,7 +10,8 @@
 #
 # SPARK_ARGS are spark-submit options (--master URL, --driver-memory M, --executor-memory M,
 # --conf k=v, ...); --master defaults to local[*]. The speed settings below are added unless
-# given. Environment: SPARK_HOME, SPARK_CNN_JAVA (see lib/java.sh), MVN (default mvn).
+# given. Environment: SPARK_HOME, SPARK_CNN_JAVA (see lib/java.sh), MVN (default mvn), SPARK_CNN_LOG
+# (the log file with every stack trace; default runs/spark-cnn.log).
 
 SPARK_CNN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SPARK_CNN_LIB="$SPARK_CNN_ROOT/scripts/lib"
@@ -51,7 +52,10 @@ spark_submit() {
   local jar flags log4j
   jar="$(spark_cnn_job_jar)"
   flags="$("$SPARK_CNN_LIB/jvm-flags.sh")"
+  # Stack traces go to this file, not the console (conf/log4j2.properties).
+  mkdir -p "$SPARK_CNN_ROOT/runs"
   log4j="-Dlog4j2.configurationFile=file:$SPARK_CNN_ROOT/conf/log4j2.properties"
+  log4j+=" -Dsparkcnn.log.file=${SPARK_CNN_LOG:-$SPARK_CNN_ROOT/runs/spark-cnn.log}"
   if [ -n "${SPARK_HOME:-}" ]; then
     [ -x "$SPARK_HOME/bin/spark-submit" ] || spark_cnn_die "SPARK_HOME=$SPARK_HOME has no bin/spark-submit"
     [ -z "$driver_memory" ] || spark_args+=(--driver-memory "$driver_memory")

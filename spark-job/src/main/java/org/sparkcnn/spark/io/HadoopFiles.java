@@ -1,7 +1,9 @@
 package org.sparkcnn.spark.io;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Paths;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -44,7 +46,12 @@ public final class HadoopFiles {
   public static byte[] read(Path p, Configuration conf, long maxBytes) throws IOException {
     java.nio.file.Path local = localPath(p, conf);
     if (local != null) {
-      return RegularFiles.read(local, maxBytes);
+      try {
+        return RegularFiles.read(local, maxBytes);
+      } catch (NoSuchFileException e) {
+        // Hadoop's contract for a missing file, which callers catch.
+        throw (IOException) new FileNotFoundException("File " + p + " does not exist").initCause(e);
+      }
     }
     FileSystem fs = fs(p, conf);
     long length = regularLength(p, conf);

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.io.JsonException;
@@ -21,6 +23,8 @@ final class JobSupport {
   };
 
   private static final long MAX_TEXT_BYTES = 16 << 20;
+
+  private static final Logger FAILURES = LogManager.getLogger("org.sparkcnn.failures");
 
   private JobSupport() {}
 
@@ -102,7 +106,15 @@ final class JobSupport {
       work.run(spark);
     } catch (Exception e) {
       // Spark throws its checked SparkException from Scala code, undeclared: catch it too.
-      System.err.println("spark-cnn " + job + ": error: " + userMessage(e));
+      // The stack trace goes to the log file only (conf/log4j2.properties); the user gets one line.
+      FAILURES.error("spark-cnn " + job + " failed", e);
+      String logFile = System.getProperty("sparkcnn.log.file");
+      System.err.println(
+          "spark-cnn "
+              + job
+              + ": error: "
+              + userMessage(e)
+              + (logFile == null ? "" : " (details in " + logFile + ")"));
       status = 1;
     } finally {
       spark.stop();

@@ -118,6 +118,16 @@ record ScoreInput(
                       + args.format()
                       + "\"; expected auto, parquet, table, images or idx");
         };
+    if ((format.equals("parquet") || format.equals("table")) && in.frame().isEmpty()) {
+      // Image folders and IDX files with no rows fail while they are listed; a table is only
+      // known to be empty once read.
+      throw DatasetException.in(in.describe())
+          .problem("The scoring input is empty")
+          .received("0 rows")
+          .expected("at least one row to score")
+          .hint("check the path, the filter or the table name.")
+          .build();
+    }
     if (args.partitions() > 0 && !format.equals("idx") && !format.equals("images")) {
       return new ScoreInput(
           in.frame().repartition(args.partitions()),

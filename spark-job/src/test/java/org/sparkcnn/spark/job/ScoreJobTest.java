@@ -217,6 +217,20 @@ class ScoreJobTest {
                         "images"))
             .getMessage();
     assertTrue(emptyError.startsWith("Image folder has no files"), emptyError);
+
+    String emptyParquet = tmp.resolve("empty.parquet").toString();
+    spark
+        .createDataFrame(
+            List.<Row>of(), new StructType().add("image", DataTypes.BinaryType).add("k", "int"))
+        .write()
+        .parquet(emptyParquet);
+    String noRows =
+        assertThrows(
+                DatasetException.class,
+                () ->
+                    score("--input", emptyParquet, "--output", tmp.resolve("out-none").toString()))
+            .getMessage();
+    assertTrue(noRows.startsWith("The scoring input is empty"), noRows);
     List<Row> scored =
         spark
             .read()
