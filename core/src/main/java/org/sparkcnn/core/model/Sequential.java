@@ -355,6 +355,12 @@ public final class Sequential {
    * the calling thread: what a Spark partition runs to score a batch of rows.
    */
   public void predictBatch(float[] params, float[] x, int n, float[] out, int outOffset) {
+    checkPredictArrays(params, x, n, out, outOffset);
+    InputChecks.finite(describe(), x, n, inputShape.size(), 0);
+    predictUnchecked(workspaces.get(), params, x, n, out, outOffset);
+  }
+
+  private void checkPredictArrays(float[] params, float[] x, int n, float[] out, int outOffset) {
     requireLayers();
     if (params.length != paramCount
         || x.length < n * inputShape.size()
@@ -378,8 +384,52 @@ public final class Sequential {
               + " and "
               + (out.length - outOffset));
     }
+  }
+
+  /**
+   * The activation of the model's last step: softmax or sigmoid for a classifier, {@code LINEAR}
+   * when the last layer has none (its outputs are then its pre-activation values).
+   */
+  public Activation outputActivation() {
+    requireLayers();
+    Node last = plan.get(plan.size() - 1);
+    return last.isActivation() ? last.activation() : Activation.LINEAR;
+  }
+
+  /**
+   * As {@link #predictBatch}, also keeping the last layer's pre-activation values: {@code logits}
+   * (N, K) before the final softmax/sigmoid, {@code out} (N, K) after it (the same values when the
+   * model ends without an activation); both written from index 0. What scoring's {@code
+   * rawPrediction} and {@code probability} are made of; the outputs are those of predictBatch.
+   */
+  public void predictBatch(float[] params, float[] x, int n, float[] logits, float[] out) {
+    int count = n * outputShape.size();
+    if (logits.length < count) {
+      throw new IllegalArgumentException(
+          describe()
+              + " needs room for "
+              + n
+              + " x "
+              + outputShape.size()
+              + " logits; received an array of "
+              + logits.length);
+    }
+    Node last = plan.get(plan.size() - 1);
+    if (!last.isActivation()) {
+      predictBatch(params, x, n, out, 0);
+      System.arraycopy(out, 0, logits, 0, count);
+      return;
+    }
+    checkPredictArrays(params, x, n, out, 0);
     InputChecks.finite(describe(), x, n, inputShape.size(), 0);
-    predictUnchecked(workspaces.get(), params, x, n, out, outOffset);
+    // Stop before the final activation and apply it here: what predictBatch's fused kernel does
+    // too (the product, then the activation on its result), so the outputs are the same.
+    float[] z =
+        workspaces.get().forward(kernels, params, x, n, plan.size() - 1, StepContext.INFERENCE);
+    System.arraycopy(z, 0, logits, 0, count);
+    Shape shape = last.output();
+    kernels.activationForward(
+        last.activation(), count / shape.lastDim(), shape.lastDim(), logits, out);
   }
 
   /** As {@link #computeGradient}, also writing d(loss sum)/dx into dx; for gradient checks. */

@@ -27,12 +27,13 @@ import org.sparkcnn.spark.ml.CnnClassificationModel;
  *
  * <p>Reads an image table ({@link ScoreInput}), scores it with {@link
  * CnnClassificationModel#transform} and writes Parquet to {@code --output} (replaced): the input
- * columns (for images and idx: path or id, and label when known) plus {@code prediction} (int),
- * {@code probability} (array&lt;float&gt;, so that any Parquet reader understands it), {@code
- * predicted_label} (when the model has class names) and {@code error}. Bad rows are kept with a
- * null prediction and the problem in {@code error}, unless {@code --strict}, which fails the job
- * naming the first bad row. Prints rows scored, rows failed and images/second, as text and as one
- * JSON line.
+ * columns (for images and idx: path or id, and label when known) plus {@code prediction} (int;
+ * array&lt;int&gt; for a multi-label model), {@code probability} and {@code rawPrediction}
+ * (array&lt;float&gt;, so that any Parquet reader understands them), {@code predicted_label} (when
+ * the model has class names) and {@code error}: the columns of {@link
+ * CnnClassificationModel#transform}. Bad rows are kept with a null prediction and the problem in
+ * {@code error}, unless {@code --strict}, which fails the job naming the first bad row. Prints rows
+ * scored, rows failed and images/second, as text and as one JSON line.
  *
  * <p>Memory: each writing task buffers one whole Parquet row group, compressed, until it reaches
  * the row group size; at Parquet's default of 128 MiB, a task's entire output file (61 MiB for
@@ -236,14 +237,18 @@ public final class ScoreJob {
               .withColumn(error, coalesce(col(in.readErrorCol()), col(error)))
               .drop(in.readErrorCol());
     }
-    String probability = model.getOrDefault(model.probabilityCol());
     // array<float> for Parquet readers that know no ML vectors; null stays null.
-    scored =
-        scored.withColumn(
-            probability,
-            when(
-                col(probability).isNotNull(),
-                org.apache.spark.ml.functions.vector_to_array(col(probability), "float32")));
+    for (String vector :
+        List.of(
+            model.getOrDefault(model.probabilityCol()),
+            model.getOrDefault(model.rawPredictionCol()))) {
+      scored =
+          scored.withColumn(
+              vector,
+              when(
+                  col(vector).isNotNull(),
+                  org.apache.spark.ml.functions.vector_to_array(col(vector), "float32")));
+    }
     if (in.dropImage()) {
       scored = scored.drop(in.imageCol());
     }

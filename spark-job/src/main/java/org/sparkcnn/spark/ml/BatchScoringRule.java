@@ -169,14 +169,16 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
       return node; // not an image type: the per-row functions report it row by row
     }
     Scorer.Plan plan =
-        new Scorer.Plan(model.spec(), columns, model.classNames(), BATCH, false, -1, null, false);
+        new Scorer.Plan(
+            model.spec(), columns, model.classNames(), BATCH, false, -1, null, false, true);
     int keep = needed.size();
     StructType added =
         new StructType()
-            .add("prediction", DataTypes.IntegerType, true)
-            .add("probability", DataTypes.createArrayType(DataTypes.FloatType, false), true);
+            .add("prediction", model.kind().predictionType(), true)
+            .add("probability", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("rawPrediction", DataTypes.createArrayType(DataTypes.FloatType, false), true);
     if (model.classNames() != null) {
-      added = added.add("predicted_label", DataTypes.StringType, true);
+      added = added.add("predicted_label", model.kind().labelType(), true);
     }
     added = added.add("error", DataTypes.StringType, true);
     MapPartitions batched =
@@ -298,8 +300,9 @@ final class BatchScoringRule extends Rule<LogicalPlan> {
     return switch (output) {
       case PREDICTION -> 0;
       case PROBABILITY -> 1;
-      case LABEL -> 2;
-      case ERROR -> labels ? 3 : 2;
+      case RAW_PREDICTION -> 2;
+      case LABEL -> 3;
+      case ERROR -> labels ? 4 : 3;
     };
   }
 

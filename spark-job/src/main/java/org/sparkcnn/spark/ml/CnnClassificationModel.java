@@ -48,13 +48,21 @@ import scala.jdk.javaapi.CollectionConverters;
  * row (in order within a partition) and adds
  *
  * <ul>
- *   <li>{@code predictionCol} ("prediction", int): the class index with the highest output;
- *   <li>{@code probabilityCol} ("probability", an ML DenseVector): the model's outputs, class
- *       probabilities for a softmax last layer;
+ *   <li>{@code predictionCol} ("prediction", int): the predicted class: the highest output, or 1
+ *       when p &gt; 0.5 for one sigmoid output;
+ *   <li>{@code probabilityCol} ("probability", an ML DenseVector): the class probabilities: the
+ *       softmax outputs, or [1 - p, p] for one sigmoid output;
+ *   <li>{@code rawPredictionCol} ("rawPrediction", an ML DenseVector): the last layer's values
+ *       before its final softmax/sigmoid (logits z), or [-z, z] for one sigmoid output;
  *   <li>{@code predictedLabelCol} ("predicted_label", string): the class name of the prediction,
  *       only when the model has class names;
  *   <li>{@code errorCol} ("error", string): null, or why the row could not be scored.
  * </ul>
+ *
+ * <p>These are Spark ML's classifier columns, so {@code BinaryClassificationEvaluator} and {@code
+ * MulticlassClassificationEvaluator} take the output as it is. A model with several sigmoid outputs
+ * (multi-label) gives a 0/1 prediction per label (array&lt;int&gt;), the independent probabilities,
+ * the logits and the names of the labels predicted 1 (array&lt;string&gt;): see {@link OutputKind}.
  *
  * <p>A bad row (null, undecodable or wrong-size image, a value that is not a pixel) is never
  * dropped: it gets null prediction, probability and label and the problem in the error column; with
@@ -82,6 +90,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
   private final Param<String> imageCol;
   private final Param<String> predictionCol;
   private final Param<String> probabilityCol;
+  private final Param<String> rawPredictionCol;
   private final Param<String> predictedLabelCol;
   private final Param<String> errorCol;
   private final Param<String> idCol;
@@ -106,6 +115,12 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
             this,
             "probabilityCol",
             "output column: model outputs " + "(class probabilities) as a vector");
+    rawPredictionCol =
+        new Param<>(
+            this,
+            "rawPredictionCol",
+            "output column: the last layer's values before its final softmax/sigmoid (logits), "
+                + "[-z, z] for one sigmoid output, as a vector; empty = never added");
     predictedLabelCol =
         new Param<>(
             this,
@@ -135,6 +150,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     setDefault(imageCol, "image");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
+    setDefault(rawPredictionCol, "rawPrediction");
     setDefault(predictedLabelCol, "predicted_label");
     setDefault(errorCol, "error");
     setDefault(idCol, "");
@@ -161,6 +177,10 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
   public Param<String> probabilityCol() {
     return probabilityCol;
+  }
+
+  public Param<String> rawPredictionCol() {
+    return rawPredictionCol;
   }
 
   public Param<String> predictedLabelCol() {
@@ -195,6 +215,11 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
   public CnnClassificationModel setProbabilityCol(String v) {
     set(probabilityCol, v);
+    return this;
+  }
+
+  public CnnClassificationModel setRawPredictionCol(String v) {
+    set(rawPredictionCol, v);
     return this;
   }
 
@@ -246,12 +271,42 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     return new ModelInput(dims[0], dims[1], dims[2], classes, info.rescale());
   }
 
+  /** How the outputs become the scored columns (softmax, one sigmoid output, several). */
+  OutputKind outputKind() {
+    return OutputKind.of(spec);
+  }
+
   /** The class names when the label column is added, else null. */
   private String[] labelNames() {
+    return getOrDefault(predictedLabelCol).isEmpty() ? null : checkedClassNames();
+  }
+
+  /** The class names, checked against the outputs (one per class), or null when there are none. */
+  String[] checkedClassNames() {
     List<String> names = info.classNames();
-    return names == null || names.isEmpty() || getOrDefault(predictedLabelCol).isEmpty()
-        ? null
-        : names.toArray(new String[0]);
+    if (names == null || names.isEmpty()) {
+      return null;
+    }
+    int classes = outputKind().classes(input());
+    if (names.size() != classes) {
+      throw new IllegalArgumentException(
+          "The model's class names do not fit its outputs; received: "
+              + names.size()
+              + " class names "
+              + names
+              + "; expected: "
+              + classes
+              + (classes == 2 && input().classes() == 1
+                  ? " (one sigmoid output: class 0 and class 1)"
+                  : " (one per output)")
+              + ". Fix class_names in the model directory's training.json, or set "
+              + "predictedLabelCol to \"\" to score without names");
+    }
+    return names.toArray(new String[0]);
+  }
+
+  private boolean rawPredictionAdded() {
+    return !getOrDefault(rawPredictionCol).isEmpty();
   }
 
   @Override
@@ -266,10 +321,15 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
               + Arrays.toString(schema.fieldNames())
               + "; expected one of them, or \"\" for none");
     }
-    List<Param<String>> added =
-        labelNames() == null
-            ? List.of(predictionCol, probabilityCol, errorCol)
-            : List.of(predictionCol, probabilityCol, predictedLabelCol, errorCol);
+    List<Param<String>> added = new ArrayList<>(List.of(predictionCol, probabilityCol));
+    if (rawPredictionAdded()) {
+      added.add(rawPredictionCol);
+    }
+    if (labelNames() != null) {
+      added.add(predictedLabelCol);
+    }
+    added.add(errorCol);
+    OutputKind kind = outputKind();
     StructType out = schema;
     for (Param<String> p : added) {
       String name = getOrDefault(p);
@@ -288,9 +348,11 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
       }
       DataType type =
           p == predictionCol
-              ? DataTypes.IntegerType
-              : p == probabilityCol ? SQLDataTypes.VectorType() : DataTypes.StringType;
-      // Nullable: a row that cannot be scored has null prediction, probability and label.
+              ? kind.predictionType()
+              : p == probabilityCol || p == rawPredictionCol
+                  ? SQLDataTypes.VectorType()
+                  : p == predictedLabelCol ? kind.labelType() : DataTypes.StringType;
+      // Nullable: a row that cannot be scored has null outputs.
       out = out.add(name, type, true);
     }
     return out;
@@ -311,7 +373,8 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
             (Boolean) getOrDefault(strict),
             id.isEmpty() ? -1 : schema.fieldIndex(id),
             id.isEmpty() ? null : id,
-            true);
+            true,
+            rawPredictionAdded());
     DataType idType = id.isEmpty() ? null : schema.apply(id).dataType();
     SparkSession spark = (SparkSession) dataset.sparkSession();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -26,11 +26,15 @@ import org.sparkcnn.spark.io.ModelStore;
  *
  * <table>
  *   <caption>Functions registered for a name N</caption>
- *   <tr><td>{@code N(image)}</td><td>int: the predicted class index</td></tr>
- *   <tr><td>{@code N_proba(image)}</td><td>array&lt;float&gt;: the model's outputs (class
- *       probabilities for a softmax last layer)</td></tr>
- *   <tr><td>{@code N_label(image)}</td><td>string: the predicted class name; only registered
- *       when the model has class names</td></tr>
+ *   <tr><td>{@code N(image)}</td><td>double: the predicted class index (transform's {@code
+ *       prediction}); array&lt;double&gt; of 0/1 per label for a multi-label model</td></tr>
+ *   <tr><td>{@code N_proba(image)}</td><td>array&lt;float&gt;: the class probabilities
+ *       ({@code probability}: [1 - p, p] for one sigmoid output)</td></tr>
+ *   <tr><td>{@code N_raw(image)}</td><td>array&lt;float&gt;: the last layer's values before its
+ *       final activation ({@code rawPrediction}: [-z, z] for one sigmoid output)</td></tr>
+ *   <tr><td>{@code N_label(image)}</td><td>string: the predicted class name (array&lt;string&gt;
+ *       of the labels predicted 1 for a multi-label model); only registered when the model has
+ *       class names</td></tr>
  *   <tr><td>{@code N_error(image)}</td><td>string: null when the image can be scored, else
  *       the problem</td></tr>
  * </table>
@@ -38,8 +42,8 @@ import org.sparkcnn.spark.io.ModelStore;
  * <p>{@code image} is any image column the trainer accepts: binary (PNG/JPEG bytes),
  * array&lt;int&gt; of raw pixels, array&lt;float|double&gt; of model inputs, or Spark's image
  * struct, decoded with the same rules (see {@link org.sparkcnn.spark.data.ImageColumns}). A null or
- * bad image gives null from {@code N}, {@code N_proba} and {@code N_label}, and its problem from
- * {@code N_error}; the query never fails because of one row.
+ * bad image gives null from every function but {@code N_error}, which gives its problem; the query
+ * never fails because of one row.
  *
  * <p>Speed: the weights are broadcast once per registration and the network is built once per
  * executor JVM. Calls in a SELECT list ({@code select(...)}, {@code withColumn}), a WHERE, an ORDER
@@ -56,7 +60,8 @@ public final class CnnFunctions {
    * Registers the model directory {@code modelDir} (a training job's {@code model/}, or a saved
    * {@link CnnClassificationModel}; any Hadoop path) under {@code name}.
    *
-   * @return the names registered, e.g. [fmnist, fmnist_proba, fmnist_label, fmnist_error]
+   * @return the names registered, e.g. [fmnist, fmnist_proba, fmnist_raw, fmnist_label,
+   *     fmnist_error]
    */
   public static List<String> register(SparkSession spark, String name, String modelDir) {
     ModelDirectory.Loaded loaded;
@@ -80,28 +85,26 @@ public final class CnnFunctions {
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<float[]> weights = jsc.broadcast(model.network().parameters());
-    List<String> names = model.classNames();
     ImageUdf.Model m =
         new ImageUdf.Model(
             name + "#" + model.uid() + "#" + weights.id(),
             ModelSpec.toJson(model.network()),
             model.input(),
-            names == null || names.isEmpty() ? null : names.toArray(new String[0]),
-            weights);
-    register(spark, name, m, ImageUdf.Output.PREDICTION, DataTypes.IntegerType);
-    register(
-        spark,
-        name + "_proba",
-        m,
-        ImageUdf.Output.PROBABILITY,
-        DataTypes.createArrayType(DataTypes.FloatType, false));
+            model.checkedClassNames(),
+            weights,
+            model.outputKind());
+    OutputKind kind = m.kind();
+    DataType floats = DataTypes.createArrayType(DataTypes.FloatType, false);
+    register(spark, name, m, ImageUdf.Output.PREDICTION, kind.predictionType());
+    register(spark, name + "_proba", m, ImageUdf.Output.PROBABILITY, floats);
+    register(spark, name + "_raw", m, ImageUdf.Output.RAW_PREDICTION, floats);
     register(spark, name + "_error", m, ImageUdf.Output.ERROR, DataTypes.StringType);
     BatchScoringRule.install(spark);
     if (m.classNames() == null) {
-      return List.of(name, name + "_proba", name + "_error");
+      return List.of(name, name + "_proba", name + "_raw", name + "_error");
     }
-    register(spark, name + "_label", m, ImageUdf.Output.LABEL, DataTypes.StringType);
-    return List.of(name, name + "_proba", name + "_label", name + "_error");
+    register(spark, name + "_label", m, ImageUdf.Output.LABEL, kind.labelType());
+    return List.of(name, name + "_proba", name + "_raw", name + "_label", name + "_error");
   }
 
   private static void register(

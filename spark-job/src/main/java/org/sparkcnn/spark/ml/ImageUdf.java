@@ -28,6 +28,7 @@ final class ImageUdf implements UDF1<Object, Object> {
   enum Output {
     PREDICTION,
     PROBABILITY,
+    RAW_PREDICTION,
     LABEL,
     ERROR
   }
@@ -36,9 +37,15 @@ final class ImageUdf implements UDF1<Object, Object> {
    * A registered model: the weights are broadcast; the rest travels with each task.
    *
    * @param key unique per registration; tells the per-thread memo which model it holds
+   * @param kind how the outputs become the functions' values
    */
   record Model(
-      String key, String spec, ModelInput input, String[] classNames, Broadcast<float[]> weights)
+      String key,
+      String spec,
+      ModelInput input,
+      String[] classNames,
+      Broadcast<float[]> weights,
+      OutputKind kind)
       implements Serializable {}
 
   private final Model model;
@@ -66,12 +73,47 @@ final class ImageUdf implements UDF1<Object, Object> {
     if (error != null) {
       return null;
     }
+    OutputKind kind = model.kind();
+    int outputs = m.out.length;
     return switch (output) {
-      case PREDICTION -> m.best;
-      case LABEL -> model.classNames()[m.best];
-      case PROBABILITY -> m.out.clone();
+      case PREDICTION ->
+          kind == OutputKind.MULTI_LABEL
+              ? OutputKind.asDoubles(kind.predictions(m.out, 0, outputs))
+              : (Object) (double) m.best;
+      case LABEL -> kind == OutputKind.MULTI_LABEL ? labels(m) : model.classNames()[m.best];
+      case PROBABILITY -> vector(m.out, false, outputs);
+      case RAW_PREDICTION -> vector(m.logits, true, outputs);
       default -> throw new IllegalStateException("unknown output " + output);
     };
+  }
+
+  /** The names of the labels a multi-label model predicts 1, in label order. */
+  private String[] labels(Memo m) {
+    int[] predicted = model.kind().predictions(m.out, 0, m.out.length);
+    String[] chosen = new String[OutputKind.positives(predicted)];
+    int j = 0;
+    for (int c = 0; c < predicted.length; c++) {
+      if (predicted[c] == 1) {
+        chosen[j++] = model.classNames()[c];
+      }
+    }
+    return chosen;
+  }
+
+  /** The probability ({@code raw} false) or rawPrediction values, as the batched path's. */
+  private float[] vector(float[] values, boolean raw, int outputs) {
+    OutputKind kind = model.kind();
+    double[] v = new double[kind.width(outputs)];
+    if (raw) {
+      kind.raw(values, 0, outputs, v);
+    } else {
+      kind.probability(values, 0, outputs, v);
+    }
+    float[] f = new float[v.length];
+    for (int c = 0; c < v.length; c++) {
+      f[c] = (float) v[c];
+    }
+    return f;
   }
 
   /**
@@ -85,6 +127,7 @@ final class ImageUdf implements UDF1<Object, Object> {
       m.scored = new byte[in.imageSize()];
       m.x = new float[in.imageSize()];
       m.out = new float[in.classes()];
+      m.logits = new float[in.classes()];
       m.key = null;
     }
     try {
@@ -111,14 +154,11 @@ final class ImageUdf implements UDF1<Object, Object> {
     if (net == null) {
       net = ScoringModels.get(model.spec());
     }
-    net.predictBatch(model.weights().value(), m.x, 1, m.out, 0);
-    int best = 0;
-    for (int c = 1; c < m.out.length; c++) {
-      if (m.out[c] > m.out[best]) {
-        best = c;
-      }
-    }
-    m.best = best;
+    net.predictBatch(model.weights().value(), m.x, 1, m.logits, m.out);
+    m.best =
+        model.kind() == OutputKind.MULTI_LABEL
+            ? -1
+            : model.kind().prediction(m.out, 0, m.out.length);
     System.arraycopy(m.pixels, 0, m.scored, 0, m.pixels.length);
     m.key = model.key();
     return null;
@@ -180,6 +220,7 @@ final class ImageUdf implements UDF1<Object, Object> {
     byte[] scored;
     float[] x;
     float[] out;
+    float[] logits;
     int best;
   }
 }

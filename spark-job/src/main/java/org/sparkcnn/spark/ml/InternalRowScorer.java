@@ -8,6 +8,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -26,6 +27,7 @@ final class InternalRowScorer extends Scorer<InternalRow> {
   private final UTF8String[] names;
   private final int added;
   private final DataType idType;
+  private final int width;
 
   /**
    * @param idType the type of the plan's id column, or null when it has none
@@ -39,7 +41,8 @@ final class InternalRowScorer extends Scorer<InternalRow> {
     for (int c = 0; names != null && c < names.length; c++) {
       names[c] = UTF8String.fromString(classNames[c]);
     }
-    this.added = names == null ? 3 : 4;
+    this.added = 3 + (plan.rawPrediction() ? 1 : 0) + (names == null ? 0 : 1);
+    this.width = kind.width(outputs);
   }
 
   @Override
@@ -63,29 +66,61 @@ final class InternalRowScorer extends Scorer<InternalRow> {
   protected InternalRow output(InternalRow row, int slot, String error) {
     Object[] values = new Object[added];
     if (slot >= 0) {
-      int best = prediction(slot);
-      values[0] = best;
-      values[1] = probability(slot);
-      if (names != null) {
-        values[2] = names[best];
+      int base = outputOffset(slot);
+      int k = 0;
+      if (kind == OutputKind.MULTI_LABEL) {
+        int[] predicted = kind.predictions(outputValues(), base, outputs);
+        values[k++] = UnsafeArrayData.fromPrimitiveArray(OutputKind.asDoubles(predicted));
+        values[k++] = vector(outputValues(), base, false);
+        if (plan.rawPrediction()) {
+          values[k++] = vector(logits(), base, true);
+        }
+        if (names != null) {
+          values[k] = labels(predicted);
+        }
+      } else {
+        int best = kind.prediction(outputValues(), base, outputs);
+        values[k++] = (double) best;
+        values[k++] = vector(outputValues(), base, false);
+        if (plan.rawPrediction()) {
+          values[k++] = vector(logits(), base, true);
+        }
+        if (names != null) {
+          values[k] = names[best];
+        }
       }
     }
     values[added - 1] = error == null ? null : UTF8String.fromString(error);
     return new JoinedRow(row, new GenericInternalRow(values));
   }
 
-  private Object probability(int slot) {
-    float[] out = outputs();
-    int base = outputOffset(slot);
+  /** The names of the labels predicted 1, in label order. */
+  private GenericArrayData labels(int[] predicted) {
+    Object[] chosen = new Object[OutputKind.positives(predicted)];
+    int j = 0;
+    for (int c = 0; c < predicted.length; c++) {
+      if (predicted[c] == 1) {
+        chosen[j++] = names[c];
+      }
+    }
+    return new GenericArrayData(chosen);
+  }
+
+  /** A slot's probability ({@code raw} false) or rawPrediction vector, in the plan's type. */
+  private Object vector(float[] values, int base, boolean raw) {
+    double[] v = new double[width];
+    if (raw) {
+      kind.raw(values, base, outputs, v);
+    } else {
+      kind.probability(values, base, outputs, v);
+    }
     if (!plan.vectorProbability()) {
-      float[] p = new float[classes];
-      System.arraycopy(out, base, p, 0, classes);
-      return UnsafeArrayData.fromPrimitiveArray(p);
+      float[] f = new float[width];
+      for (int c = 0; c < width; c++) {
+        f[c] = (float) v[c];
+      }
+      return UnsafeArrayData.fromPrimitiveArray(f);
     }
-    double[] p = new double[classes];
-    for (int c = 0; c < classes; c++) {
-      p[c] = out[base + c];
-    }
-    return VECTOR.serialize(Vectors.dense(p));
+    return VECTOR.serialize(Vectors.dense(v));
   }
 }

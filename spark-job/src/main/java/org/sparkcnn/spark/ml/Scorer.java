@@ -21,11 +21,18 @@ import org.sparkcnn.spark.data.ImageColumns;
  * input values followed by
  *
  * <ul>
- *   <li>prediction: argmax of the outputs (int), null for a bad row;
- *   <li>probability: the outputs (an ML vector or array&lt;float&gt;), null for a bad row;
+ *   <li>prediction: the predicted class (argmax, or p &gt; 0.5 for one sigmoid output; per label
+ *       for a multi-label model), null for a bad row;
+ *   <li>probability: the class probabilities (an ML vector or array&lt;float&gt;), null for a bad
+ *       row;
+ *   <li>rawPrediction: the last layer's values before its final activation, when the plan asks for
+ *       them; null for a bad row;
  *   <li>predicted label: class name of the prediction, only when the plan has class names;
  *   <li>error: null for a good row, else the problem (what, where, received, expected).
  * </ul>
+ *
+ * <p>What these are for each kind of model (softmax, one sigmoid output, several) is {@link
+ * OutputKind}'s table.
  *
  * <p>In strict mode the first bad row fails the task instead, naming the partition, the row's index
  * within the partition and its id column when one is set.
@@ -45,8 +52,9 @@ abstract class Scorer<R> implements Iterator<R> {
    * @param strict fail on the first bad row instead of reporting it in the error column
    * @param idIndex index of the id column named in strict-mode errors, or -1
    * @param idCol name of that column, or null
-   * @param vectorProbability probability as an ML DenseVector (Spark ML's convention), else as
-   *     array&lt;float&gt; (the SQL functions')
+   * @param vectorProbability probability and rawPrediction as ML DenseVectors (Spark ML's
+   *     convention), else as array&lt;float&gt; (the SQL functions')
+   * @param rawPrediction whether the output has a rawPrediction field (after probability)
    */
   record Plan(
       String spec,
@@ -56,11 +64,13 @@ abstract class Scorer<R> implements Iterator<R> {
       boolean strict,
       int idIndex,
       String idCol,
-      boolean vectorProbability)
+      boolean vectorProbability,
+      boolean rawPrediction)
       implements Serializable {}
 
   protected final Plan plan;
-  protected final int classes;
+  protected final OutputKind kind;
+  protected final int outputs;
   private final Iterator<R> rows;
   private final Sequential model;
   private final float[] weights;
@@ -70,6 +80,7 @@ abstract class Scorer<R> implements Iterator<R> {
   private final byte[] pixels;
   private final float[] x;
   private final float[] out;
+  private final float[] logits;
   // The current batch: input rows, each row's slot in x/out (-1 for a bad row), errors.
   private final Object[] batchRows;
   private final int[] slots;
@@ -89,11 +100,13 @@ abstract class Scorer<R> implements Iterator<R> {
     this.weights = weights;
     this.partition = partition;
     this.imageSize = plan.columns().input().imageSize();
-    this.classes = plan.columns().input().classes();
+    this.kind = OutputKind.of(model);
+    this.outputs = model.outputShape().size();
     this.scale = (float) plan.columns().input().rescale();
     this.pixels = new byte[imageSize];
     this.x = new float[plan.batch() * imageSize];
-    this.out = new float[plan.batch() * classes];
+    this.out = new float[plan.batch() * outputs];
+    this.logits = new float[plan.batch() * outputs];
     this.batchRows = new Object[plan.batch()];
     this.slots = new int[plan.batch()];
     this.errors = new String[plan.batch()];
@@ -114,25 +127,18 @@ abstract class Scorer<R> implements Iterator<R> {
    */
   protected abstract R output(R row, int slot, String error);
 
-  /** The index of the largest output of a slot. */
-  protected final int prediction(int slot) {
-    int base = slot * classes;
-    int best = 0;
-    for (int c = 1; c < classes; c++) {
-      if (out[base + c] > out[base + best]) {
-        best = c;
-      }
-    }
-    return best;
-  }
-
-  /** The outputs of a slot, {@code classes} values from {@link #outputOffset(int)}. */
-  protected final float[] outputs() {
+  /** The model's outputs (after the final activation): a slot's from {@link #outputOffset}. */
+  protected final float[] outputValues() {
     return out;
   }
 
+  /** The last layer's values before its final activation, laid out like {@link #outputValues}. */
+  protected final float[] logits() {
+    return logits;
+  }
+
   protected final int outputOffset(int slot) {
-    return slot * classes;
+    return slot * outputs;
   }
 
   @Override
@@ -194,7 +200,7 @@ abstract class Scorer<R> implements Iterator<R> {
       size++;
     }
     if (good > 0) {
-      model.predictBatch(weights, x, good, out, 0);
+      model.predictBatch(weights, x, good, logits, out);
     }
   }
 

@@ -112,7 +112,14 @@ class ScoreJobTest {
 
     List<Row> out = spark.read().parquet(output).orderBy("key").collectAsList();
     assertEquals(
-        List.of("key", "picture", "prediction", "probability", "predicted_label", "error"),
+        List.of(
+            "key",
+            "picture",
+            "prediction",
+            "probability",
+            "rawPrediction",
+            "predicted_label",
+            "error"),
         List.of(spark.read().parquet(output).columns()));
     assertEquals(
         DataTypes.FloatType,
@@ -122,12 +129,13 @@ class ScoreJobTest {
     for (Row o : out) {
       int i = Integer.parseInt(o.getString(0).substring(1));
       if (i == 4) {
-        assertTrue(o.isNullAt(2) && o.getString(5).startsWith("Not an image"), o.toString());
+        assertTrue(o.isNullAt(2) && o.getString(6).startsWith("Not an image"), o.toString());
       } else {
-        assertEquals(expected(i), o.getInt(2), "row " + i);
-        assertEquals(List.of("a", "b", "c", "d").get(o.getInt(2)), o.getString(4));
+        assertEquals(expected(i), (int) o.getDouble(2), "row " + i);
+        assertEquals(List.of("a", "b", "c", "d").get((int) o.getDouble(2)), o.getString(5));
         assertEquals(4, o.getList(3).size());
-        assertNull(o.get(5));
+        assertEquals(4, o.getList(4).size());
+        assertNull(o.get(6));
       }
     }
 
@@ -161,12 +169,19 @@ class ScoreJobTest {
     assertEquals(0L, r.get("rows_failed"));
     List<Row> out = spark.read().parquet(output).orderBy("id").collectAsList();
     assertEquals(
-        List.of("id", "label", "prediction", "probability", "predicted_label", "error"),
+        List.of(
+            "id",
+            "label",
+            "prediction",
+            "probability",
+            "rawPrediction",
+            "predicted_label",
+            "error"),
         List.of(spark.read().parquet(output).columns()));
     for (int i = 0; i < N; i++) {
       assertEquals(i, out.get(i).getLong(0));
       assertEquals(images.labels[i], out.get(i).getInt(1));
-      assertEquals(expected(i), out.get(i).getInt(2), "row " + i);
+      assertEquals(expected(i), (int) out.get(i).getDouble(2), "row " + i);
     }
 
     Path folder = tmp.resolve("folder");
@@ -239,13 +254,20 @@ class ScoreJobTest {
             .orderBy("path")
             .collectAsList();
     assertEquals(
-        List.of("path", "label", "prediction", "probability", "predicted_label", "error"),
+        List.of(
+            "path",
+            "label",
+            "prediction",
+            "probability",
+            "rawPrediction",
+            "predicted_label",
+            "error"),
         List.of(spark.read().parquet(folderOut).columns()));
     for (Row o : scored) {
       String name = o.getString(0);
       int i = Integer.parseInt(name.substring(name.lastIndexOf("img_") + 4, name.length() - 4));
       assertEquals(images.labels[i], o.getInt(1), name);
-      assertEquals(expected(i), o.getInt(2), name);
+      assertEquals(expected(i), (int) o.getDouble(2), name);
     }
   }
 

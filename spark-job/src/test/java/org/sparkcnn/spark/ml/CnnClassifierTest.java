@@ -89,10 +89,18 @@ class CnnClassifierTest {
             .fit(data);
     Dataset<Row> scored = fitted.transform(data);
     assertEquals(
-        List.of("id", "image", "label", "prediction", "probability", "predicted_label", "error"),
+        List.of(
+            "id",
+            "image",
+            "label",
+            "prediction",
+            "probability",
+            "rawPrediction",
+            "predicted_label",
+            "error"),
         List.of(scored.columns()),
-        "every input column kept, four added");
-    assertEquals(DataTypes.IntegerType, scored.schema().apply("prediction").dataType());
+        "every input column kept, five added");
+    assertEquals(DataTypes.DoubleType, scored.schema().apply("prediction").dataType());
     List<Row> rows =
         scored
             .select("label", "prediction", "probability", "predicted_label", "error")
@@ -103,10 +111,10 @@ class CnnClassifierTest {
       Vector p = r.getAs(2);
       assertEquals(4, p.size());
       assertEquals(1.0, p.toArray()[0] + p.toArray()[1] + p.toArray()[2] + p.toArray()[3], 1e-5);
-      assertEquals(p.argmax(), r.getInt(1));
-      assertEquals(List.of("a", "b", "c", "d").get(r.getInt(1)), r.getString(3));
+      assertEquals(p.argmax(), r.getDouble(1));
+      assertEquals(List.of("a", "b", "c", "d").get((int) r.getDouble(1)), r.getString(3));
       assertTrue(r.isNullAt(4));
-      correct += r.getDouble(0) == r.getInt(1) ? 1 : 0;
+      correct += r.getDouble(0) == r.getDouble(1) ? 1 : 0;
     }
     assertTrue(correct > 60, "the brightest quarter is easy to learn: " + correct + "/120");
 

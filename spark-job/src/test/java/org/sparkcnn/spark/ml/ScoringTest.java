@@ -135,8 +135,15 @@ class ScoringTest {
       for (int c = 0; c < 4; c++) {
         assertEquals(want[c], got[c], 1e-6, "row " + i + " class " + c);
       }
+      // rawPrediction: the logits, whose softmax is the probability vector.
+      double[] raw = ((Vector) r.getAs("rawPrediction")).toArray();
+      double max = Arrays.stream(raw).max().getAsDouble();
+      double sum = Arrays.stream(raw).map(z -> Math.exp(z - max)).sum();
+      for (int c = 0; c < 4; c++) {
+        assertEquals(want[c], Math.exp(raw[c] - max) / sum, 1e-6, "row " + i + " class " + c);
+      }
       int best = ((Vector) r.getAs("probability")).argmax();
-      assertEquals(best, (int) r.getAs("prediction"));
+      assertEquals((double) best, r.<Double>getAs("prediction"));
       assertEquals(NAMES.get(best), r.getAs("predicted_label"));
       assertNull(r.getAs("error"));
     }
@@ -147,10 +154,18 @@ class ScoringTest {
     for (Dataset<Row> df : List.of(png(), intArrays(), floatArrays(), doubleArrays(), structs())) {
       Dataset<Row> scored = model.transform(df);
       assertEquals(
-          List.of("id", "tag", "image", "prediction", "probability", "predicted_label", "error"),
+          List.of(
+              "id",
+              "tag",
+              "image",
+              "prediction",
+              "probability",
+              "rawPrediction",
+              "predicted_label",
+              "error"),
           List.of(scored.columns()),
-          "every input column kept, four added");
-      assertEquals(DataTypes.IntegerType, scored.schema().apply("prediction").dataType());
+          "every input column kept, five added");
+      assertEquals(DataTypes.DoubleType, scored.schema().apply("prediction").dataType());
       assertTrue(scored.schema().apply("prediction").nullable());
       List<Row> rows = scored.collectAsList();
       assertScores(rows);
@@ -270,10 +285,10 @@ class ScoringTest {
     CnnClassificationModel unnamed =
         new CnnClassificationModel(model.network(), ModelInfo.defaults());
     assertEquals(
-        List.of("id", "tag", "image", "prediction", "probability", "error"),
+        List.of("id", "tag", "image", "prediction", "probability", "rawPrediction", "error"),
         List.of(unnamed.transform(png()).columns()));
     assertEquals(
-        List.of("id", "tag", "image", "prediction", "probability", "error"),
+        List.of("id", "tag", "image", "prediction", "probability", "rawPrediction", "error"),
         List.of(
             model
                 .copy(new org.apache.spark.ml.param.ParamMap())
@@ -318,8 +333,8 @@ class ScoringTest {
       } else {
         assertNull(r.getAs("error"), "row " + i + ": " + r.getAs("error"));
         assertEquals(
-            expected[i * 4 + (int) r.getAs("prediction")],
-            ((Vector) r.getAs("probability")).apply(r.getAs("prediction")),
+            expected[i * 4 + (int) (double) r.<Double>getAs("prediction")],
+            ((Vector) r.getAs("probability")).apply((int) (double) r.<Double>getAs("prediction")),
             1e-6);
       }
     }
@@ -396,7 +411,7 @@ class ScoringTest {
     ModelStore.save(
         model.network(), model.info(), dir.toString(), spark.sparkContext().hadoopConfiguration());
     assertEquals(
-        List.of("fm", "fm_proba", "fm_label", "fm_error"),
+        List.of("fm", "fm_proba", "fm_raw", "fm_label", "fm_error"),
         CnnFunctions.register(spark, "fm", dir.toString()));
     List<Integer> bad = List.of(3, 9, 20, 38);
     for (Dataset<Row> df : List.of(pngWithBadRows(), doubleArrays(), structs())) {
@@ -416,7 +431,7 @@ class ScoringTest {
           assertNotNull(s.get(4), "row " + i);
           continue;
         }
-        assertEquals(best(i), s.getInt(1), "row " + i);
+        assertEquals(best(i), s.getDouble(1), "row " + i);
         assertEquals(NAMES.get(best(i)), s.getString(3));
         assertNull(s.get(4));
         List<Float> got = s.getList(2);
@@ -434,7 +449,7 @@ class ScoringTest {
                 col("id"), call_udf("fm", col("image")).as("p"), call_udf("fm_error", col("image")))
             .collectAsList();
     for (int i = 0; i < N; i++) {
-      assertEquals(best(i), api.get(i).getInt(1));
+      assertEquals(best(i), api.get(i).getDouble(1));
       assertTrue(api.get(i).isNullAt(2));
     }
     Row none = spark.sql("SELECT fm(CAST(NULL AS BINARY)), fm_error(CAST(NULL AS BINARY))").first();
@@ -481,7 +496,7 @@ class ScoringTest {
         assertNotNull(r.getString(4), "row " + i);
         continue;
       }
-      assertEquals(best(i), r.getInt(1), "row " + i);
+      assertEquals(best(i), r.getDouble(1), "row " + i);
       assertEquals(NAMES.get(best(i)).toUpperCase(java.util.Locale.ROOT), r.getString(5));
       assertNull(r.get(4));
       List<Float> got = r.getList(2);
@@ -558,8 +573,8 @@ class ScoringTest {
                     + "FROM batched_images ORDER BY id")
             .collectAsList();
     for (int i = 0; i < N; i++) {
-      List<Integer> ps = lambda.get(i).getList(1);
-      Integer want1 = bad.contains(i) ? null : best(i);
+      List<Double> ps = lambda.get(i).getList(1);
+      Double want1 = bad.contains(i) ? null : (double) best(i);
       assertEquals(java.util.Arrays.asList(want1, want1), ps, "row " + i);
     }
 
@@ -570,7 +585,8 @@ class ScoringTest {
                 "SELECT id, fb(first(image)) AS p FROM batched_images " + "GROUP BY id ORDER BY id")
             .collectAsList();
     for (int i = 0; i < N; i++) {
-      assertEquals(bad.contains(i) ? null : (Object) best(i), perGroup.get(i).get(1), "row " + i);
+      assertEquals(
+          bad.contains(i) ? null : (Object) (double) best(i), perGroup.get(i).get(1), "row " + i);
     }
 
     // withColumn in the DataFrame API, over a second model: two passes.
@@ -583,8 +599,8 @@ class ScoringTest {
     assertEquals(2, twoPlan.split("MapPartitions", -1).length - 1, twoPlan);
     List<Row> both = two.collectAsList();
     for (int i = 0; i < N; i++) {
-      assertEquals(best(i), both.get(i).getInt(3));
-      assertEquals(best(i), both.get(i).getInt(4));
+      assertEquals(best(i), both.get(i).getDouble(3));
+      assertEquals(best(i), both.get(i).getDouble(4));
       assertEquals(SIZE * SIZE, both.get(i).<Object>getList(2).size(), "image column kept");
     }
   }
