@@ -219,7 +219,20 @@ public final class JobConfig {
               false,
               "lost tasks (executor killed, frozen or unreachable) a driver-sync run survives by "
                   + "relaunching its stage from the step in flight; one more ends the run",
-              JobConfig::nonNegativeInt));
+              JobConfig::nonNegativeInt),
+          new Setting(
+              "tensorboard",
+              true,
+              false,
+              "write TensorBoard event files under <output>/tensorboard/train and /validation",
+              JobConfig::bool),
+          new Setting(
+              "tensorboard_update_freq",
+              100L,
+              false,
+              "TensorBoard's batch_loss every this many steps (Keras' update_freq); "
+                  + "\"epoch\" = per epoch only",
+              JobConfig::updateFreq));
 
   /**
    * Settings that do not change the weights a run computes: a run may resume a checkpoint written
@@ -237,7 +250,9 @@ public final class JobConfig {
           "checkpoint_every_steps",
           "keep_checkpoints",
           "terminate_on_nan",
-          "max_loss");
+          "max_loss",
+          "tensorboard",
+          "tensorboard_update_freq");
 
   private final Map<String, Object> values;
 
@@ -433,6 +448,16 @@ public final class JobConfig {
   }
 
   /** The loss limit, or NaN for none. */
+  public boolean tensorBoard() {
+    return (Boolean) values.get("tensorboard");
+  }
+
+  /** Steps between TensorBoard's batch_loss points, 0 for per epoch only. */
+  public int tensorBoardUpdateFreq() {
+    Object v = values.get("tensorboard_update_freq");
+    return v instanceof Number n ? n.intValue() : 0;
+  }
+
   public double maxLoss() {
     Object v = values.get("max_loss");
     return v == null ? Double.NaN : ((Number) v).doubleValue();
@@ -503,6 +528,10 @@ public final class JobConfig {
       throw JsonFields.fieldError(path, key, v, "a positive number");
     }
     return d;
+  }
+
+  private static Object updateFreq(Object v, String path, String key) {
+    return "epoch".equals(v) ? v : positiveInt(v, path, key);
   }
 
   private static Object fraction(Object v, String path, String key) {

@@ -38,6 +38,7 @@ import org.sparkcnn.spark.io.StorageErrors;
 import org.sparkcnn.spark.io.TrainingCheckpoints;
 import org.sparkcnn.spark.report.EpochLog;
 import org.sparkcnn.spark.report.RunReport;
+import org.sparkcnn.spark.report.tensorboard.TensorBoardLog;
 
 /**
  * The training job: {@code spark-submit --class org.sparkcnn.spark.job.TrainJob JOBJAR --config
@@ -156,6 +157,8 @@ public final class TrainJob {
       recover(out, cfg.output());
       ResumePoint from = resumePoint(cfg, checkpoints);
       trainer.resumeFrom(from).checkpoints(checkpoints);
+      TensorBoardLog tensorBoard = TrainReports.tensorBoard(cfg, hadoop);
+      trainer.onStep(TrainReports.steps(observer, tensorBoard));
       double learningRate = TrainReports.learningRate(model);
       RunReport report = TrainReports.start(spark, cfg, model, classNames, from, learningRate);
       List<EpochReport> history =
@@ -165,7 +168,13 @@ public final class TrainJob {
               r -> {
                 System.out.println(r);
                 report.epochDone(EpochLog.of(r, learningRate));
+                if (tensorBoard != null) {
+                  tensorBoard.epochDone(EpochLog.of(r, learningRate));
+                }
               });
+      if (tensorBoard != null) {
+        tensorBoard.close();
+      }
       System.out.println("spark-cnn train: " + checkpoints.savedSummary());
       trainBlocks.unpersist(false);
       Map<String, Object> finalEvaluation = null;

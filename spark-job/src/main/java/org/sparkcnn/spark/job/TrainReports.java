@@ -3,13 +3,16 @@ package org.sparkcnn.spark.job;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ResumePoint;
 import org.sparkcnn.spark.report.EpochLog;
 import org.sparkcnn.spark.report.RunEnvironment;
 import org.sparkcnn.spark.report.RunReport;
+import org.sparkcnn.spark.report.tensorboard.TensorBoardLog;
 
 /** The training job's side of {@link RunReport}: what the report is told, in the job's terms. */
 final class TrainReports {
@@ -36,6 +39,26 @@ final class TrainReports {
       report.resumed(EpochLog.of(r, learningRate));
     }
     return report;
+  }
+
+  /** The run's TensorBoard logs under {@code <output>/tensorboard}, or null when turned off. */
+  static TensorBoardLog tensorBoard(JobConfig cfg, Configuration hadoop) {
+    return cfg.tensorBoard()
+        ? new TensorBoardLog(cfg.output() + "/tensorboard", hadoop, cfg.tensorBoardUpdateFreq())
+        : null;
+  }
+
+  /** The test's observer (may be null) and TensorBoard's batch loss (may be null), as one. */
+  static DistributedTrainer.StepObserver steps(
+      DistributedTrainer.StepObserver observer, TensorBoardLog tensorBoard) {
+    return (epoch, step, globalStep, loss, gradNorm) -> {
+      if (tensorBoard != null) {
+        tensorBoard.step(globalStep, loss);
+      }
+      if (observer != null) {
+        observer.stepDone(epoch, step, globalStep, loss, gradNorm);
+      }
+    };
   }
 
   /** The optimizer's learning rate (constant: the project has no schedules), NaN if unknown. */

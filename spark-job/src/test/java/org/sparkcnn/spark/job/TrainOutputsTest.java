@@ -48,15 +48,26 @@ class TrainOutputsTest {
     String config =
         Json.write(
             Map.of(
-                "model", tmp.resolve("model.json").toString(),
-                "train_data", tmp.resolve("data/train").toString(),
-                "test_data", tmp.resolve("data/t10k").toString(),
-                "validation_split", 0.2,
-                "epochs", 2,
-                "batch_size", 16,
-                "optimizer", Map.of("name", "adam", "learning_rate", 0.01),
-                "class_names", CLASSES,
-                "output", out.toString()));
+                "model",
+                tmp.resolve("model.json").toString(),
+                "train_data",
+                tmp.resolve("data/train").toString(),
+                "test_data",
+                tmp.resolve("data/t10k").toString(),
+                "validation_split",
+                0.2,
+                "epochs",
+                2,
+                "batch_size",
+                16,
+                "optimizer",
+                Map.of("name", "adam", "learning_rate", 0.01),
+                "class_names",
+                CLASSES,
+                "tensorboard_update_freq",
+                5,
+                "output",
+                out.toString()));
     TrainJob.run(spark, JobConfig.parse(config, "test", List.of()));
     metrics = JsonFields.asObject(Json.parse(out.resolve("metrics.json")), "metrics.json");
   }
@@ -84,6 +95,29 @@ class TrainOutputsTest {
       assertEquals((Double) h.get("images_per_second"), Double.parseDouble(cells[5]), 0.06);
       assertEquals((Double) h.get("train_seconds"), Double.parseDouble(cells[6]), 6e-4);
     }
+  }
+
+  @Test
+  void tensorBoardEventsHoldTheHistory() throws Exception {
+    var train =
+        org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.scalars(
+            org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.only(
+                out.resolve("tensorboard/train")));
+    var validation =
+        org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.scalars(
+            org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.only(
+                out.resolve("tensorboard/validation")));
+    List<Object> history = JsonFields.getList(metrics, "history", "metrics.json");
+    for (int e = 0; e < history.size(); e++) {
+      Map<String, Object> h = JsonFields.asObject(history.get(e), "epoch");
+      assertEquals(((Double) h.get("loss")).floatValue(), train.get("epoch_loss").get((long) e));
+      assertEquals(
+          ((Double) h.get("val_accuracy")).floatValue(),
+          validation.get("epoch_accuracy").get((long) e));
+    }
+    assertEquals(0.01f, train.get("epoch_learning_rate").get(0L));
+    // 160 rows at batch 16: 10 steps per epoch, 20 in all; batch_loss every 5 (the config's).
+    assertEquals(java.util.Set.of(0L, 5L, 10L, 15L), train.get("batch_loss").keySet());
   }
 
   @Test
