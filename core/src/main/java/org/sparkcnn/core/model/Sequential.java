@@ -54,6 +54,8 @@ public final class Sequential {
   private Loss loss;
   private Optimizer optimizer;
   private boolean accuracyMetric;
+  private List<Node> planned = List.of();
+  private Passes passes = new Passes(planned);
   private ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(this::newWorkspace);
 
   public Sequential() {
@@ -120,7 +122,7 @@ public final class Sequential {
     }
     paramCount += layer.paramCount();
     outputShape = out;
-    workspaces = ThreadLocal.withInitial(this::newWorkspace);
+    resetWorkspaces();
     return this;
   }
 
@@ -219,7 +221,7 @@ public final class Sequential {
       }
       accuracyMetric = true;
     }
-    workspaces = ThreadLocal.withInitial(this::newWorkspace);
+    resetWorkspaces();
     parameters();
     return this;
   }
@@ -491,7 +493,17 @@ public final class Sequential {
 
   private Workspace newWorkspace() {
     int targetWidth = loss == null ? 1 : loss.targetWidth(outputShape.size());
-    return new Workspace(List.copyOf(plan), inputShape.size(), targetWidth);
+    return new Workspace(planned, passes, inputShape.size(), targetWidth);
+  }
+
+  /**
+   * Plans the passes of the current plan (once per add or compile, not per thread or step) and
+   * makes every thread build a new workspace for it.
+   */
+  private void resetWorkspaces() {
+    planned = List.copyOf(plan);
+    passes = new Passes(planned);
+    workspaces = ThreadLocal.withInitial(this::newWorkspace);
   }
 
   /**
@@ -527,6 +539,11 @@ public final class Sequential {
 
   int planSize() {
     return plan.size();
+  }
+
+  /** The passes planned for the current plan (for tests). */
+  Passes passes() {
+    return passes;
   }
 
   private void checkArrays(float[] params, float[] x, float[] targets, int n) {

@@ -2,16 +2,15 @@ package org.sparkcnn.core.model;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.kernels.Kernels;
-import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.losses.Loss;
 import org.sparkcnn.core.metrics.Accuracy;
 
 /**
  * One thread's buffers for forward and backward passes over a model's plan, sized for the largest
- * batch seen and reused, so steady-state steps allocate nothing.
+ * batch seen and reused, so steady-state steps allocate nothing. The passes run the steps that
+ * {@link Passes} planned once for the model (which nodes are fused, which pass their input on).
  *
  * <p>Order of calls per batch: {@link #forward} then, in training, {@link #lossAndBackward}.
  * Activations are kept per node for backward; identity nodes (Flatten, Dropout in inference) reuse
@@ -23,6 +22,7 @@ import org.sparkcnn.core.metrics.Accuracy;
  */
 final class Workspace {
   private final List<Node> plan;
+  private final Passes passes;
   private final int inputSize;
   private final int targetWidth;
   private int capacity;
@@ -51,8 +51,9 @@ final class Workspace {
   float[] batchY;
   long[] batchIds;
 
-  Workspace(List<Node> plan, int inputSize, int targetWidth) {
+  Workspace(List<Node> plan, Passes passes, int inputSize, int targetWidth) {
     this.plan = plan;
+    this.passes = passes;
     this.inputSize = inputSize;
     this.targetWidth = targetWidth;
     this.used = new float[plan.size()][];
@@ -109,46 +110,47 @@ final class Workspace {
     ensureCapacity(n);
     lastTraining = step.training();
     float[] in = x;
-    for (int i = 0; i < end; i++) {
+    for (Passes.Step s : passes.forward(end, plan.size(), step.training())) {
       long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
-      int timed = i;
+      int i = s.node();
       Node node = plan.get(i);
       float[] out;
-      if (node.isActivation()) {
-        out = output(i);
-        k.activationForward(
-            node.activation(),
-            n * node.output().size() / node.output().lastDim(),
-            node.output().lastDim(),
-            in,
-            out);
-      } else if (node.isIdentity(step.training())) {
-        out = in;
-      } else if (i + 1 < end && plan.get(i + 1).isActivation()) {
-        // The activation that follows is fused into the layer's kernel: node i's own output
-        // (before the activation) is never stored, and nothing reads it.
-        out = output(i + 1);
-        node.layer()
-            .forwardActivated(
-                k,
-                params,
-                node.paramOffset(),
-                n,
-                in,
-                out,
-                scratch[i],
-                step,
-                plan.get(i + 1).activation());
-        used[i] = null;
-        i++;
-      } else {
-        out = output(i);
-        node.layer().forward(k, params, node.paramOffset(), n, in, out, scratch[i], step);
+      switch (s.kind()) {
+        case ACTIVATION -> {
+          out = output(i);
+          int rowWidth = node.output().lastDim();
+          k.activationForward(
+              node.activation(), n * node.output().size() / rowWidth, rowWidth, in, out);
+        }
+        case IDENTITY -> out = in;
+        case LAYER_ACTIVATED -> {
+          // Node i's own output (before the activation) is never stored, and nothing reads it.
+          out = output(i + 1);
+          node.layer()
+              .forwardActivated(
+                  k,
+                  params,
+                  node.paramOffset(),
+                  n,
+                  in,
+                  out,
+                  scratch[i],
+                  step,
+                  plan.get(i + 1).activation());
+          used[i] = null;
+          used[i + 1] = out;
+        }
+        default -> {
+          out = output(i);
+          node.layer().forward(k, params, node.paramOffset(), n, in, out, scratch[i], step);
+        }
       }
-      used[i] = out;
+      if (s.kind() != Passes.Kind.LAYER_ACTIVATED) {
+        used[i] = out;
+      }
       in = out;
       if (LayerTimes.ENABLED) {
-        times[timed][0].add(System.nanoTime() - started);
+        times[i][0].add(System.nanoTime() - started);
       }
     }
     return in;
@@ -212,39 +214,31 @@ final class Workspace {
     for (int i = 0; i < n * width; i++) {
       dy[i] = (float) lossGrad[i];
     }
-    for (int i = end - 1; i >= 0; i--) {
+    for (Passes.Step s : passes.backward(end, plan.size(), lastTraining)) {
       long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
+      int i = s.node();
       Node node = plan.get(i);
       boolean first = i == 0;
-      if (node.isIdentity(lastTraining)) {
+      if (s.kind() == Passes.Kind.IDENTITY) {
         if (first && dx != null) {
           System.arraycopy(dy, 0, dx, 0, n * inputSize);
         }
         continue;
       }
       float[] out = first ? dx : (dy == gradA ? gradB : gradA);
-      if (i >= 2
-          && node.layer() instanceof MaxPooling2D pool
-          && plan.get(i - 1).isActivation()
-          && plan.get(i - 1).activation() == Activation.RELU) {
-        // Max pooling after a relu: one pass routes and masks dy (the relu's node is skipped).
-        pool.backwardThroughRelu(k, n, used[i - 1], dy, out);
-        if (LayerTimes.ENABLED) {
-          times[i][1].add(System.nanoTime() - started);
+      switch (s.kind()) {
+        case POOL_THROUGH_RELU -> s.pool().backwardThroughRelu(k, n, used[i - 1], dy, out);
+        case ACTIVATION -> {
+          if (out != null) {
+            int rowWidth = node.output().lastDim();
+            k.activationBackward(
+                node.activation(), n * node.output().size() / rowWidth, rowWidth, used[i], dy, out);
+          }
         }
-        dy = out;
-        i--;
-        continue;
-      }
-      if (node.isActivation()) {
-        if (out != null) {
-          int rowWidth = node.output().lastDim();
-          k.activationBackward(
-              node.activation(), n * node.output().size() / rowWidth, rowWidth, used[i], dy, out);
+        default -> {
+          float[] in = first ? x : used[i - 1];
+          node.layer().backward(k, params, grads, node.paramOffset(), n, in, dy, out, scratch[i]);
         }
-      } else {
-        float[] in = first ? x : used[i - 1];
-        node.layer().backward(k, params, grads, node.paramOffset(), n, in, dy, out, scratch[i]);
       }
       dy = out;
       if (LayerTimes.ENABLED) {
