@@ -49,25 +49,25 @@ spark_submit() {
   for kv in "${SPARK_CNN_SPEED_CONF[@]}"; do
     [[ "$seen_conf" == *" ${kv%%=*} "* ]] || spark_args+=(--conf "$kv")
   done
-  local jar flags log4j
+  local jar flags log4j log_file
   jar="$(spark_cnn_job_jar)"
   flags="$("$SPARK_CNN_LIB/jvm-flags.sh")"
   # Stack traces go to this file, not the console (conf/log4j2.properties).
   mkdir -p "$SPARK_CNN_ROOT/runs"
   log4j="-Dlog4j2.configurationFile=file:$SPARK_CNN_ROOT/conf/log4j2.properties"
-  log4j+=" -Dsparkcnn.log.file=${SPARK_CNN_LOG:-$SPARK_CNN_ROOT/runs/spark-cnn.log}"
+  log_file="-Dsparkcnn.log.file=${SPARK_CNN_LOG:-$SPARK_CNN_ROOT/runs/spark-cnn.log}"
   if [ -n "${SPARK_HOME:-}" ]; then
     [ -x "$SPARK_HOME/bin/spark-submit" ] || spark_cnn_die "SPARK_HOME=$SPARK_HOME has no bin/spark-submit"
     [ -z "$driver_memory" ] || spark_args+=(--driver-memory "$driver_memory")
     exec "$SPARK_HOME/bin/spark-submit" --master "$master" \
-      --conf "spark.driver.extraJavaOptions=$flags $log4j" \
+      --conf "spark.driver.extraJavaOptions=$flags $log4j $log_file" \
       --conf "spark.executor.extraJavaOptions=$flags" \
       "${spark_args[@]}" --class "$main" "$jar" "${app_args[@]}"
   fi
   local java
   java="$("$SPARK_CNN_LIB/java.sh")"
   # shellcheck disable=SC2086 # the flags are one space-separated list
-  exec "$java" $flags ${driver_memory:+-Xmx$driver_memory} "$log4j" \
+  exec "$java" $flags ${driver_memory:+-Xmx$driver_memory} "$log4j" "$log_file" \
     -cp "$jar:$(cat "$SPARK_CNN_ROOT/spark-job/target/classpath.txt")" \
     org.apache.spark.deploy.SparkSubmit --master "$master" \
     --conf "spark.executor.extraJavaOptions=$flags" \

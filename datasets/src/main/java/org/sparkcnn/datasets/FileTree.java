@@ -1,5 +1,6 @@
 package org.sparkcnn.datasets;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
 
@@ -53,4 +54,14 @@ public interface FileTree {
    * more than the length it declares, refused above {@code maxBytes} before reading.
    */
   byte[] read(Entry file, long maxBytes);
+
+  /** The error for a directory that cannot be listed, the same from every tree. */
+  static DatasetException cannotList(String dir, IOException e) {
+    return DatasetException.in(dir)
+        .problem("Cannot list folder")
+        .received(e.toString())
+        .expected("a readable folder")
+        .cause(e)
+        .build();
+  }
 }

@@ -172,11 +172,7 @@ public final class ImageDecoder {
     try {
       encoded = in.readNBytes(MAX_ENCODED_BYTES + 1);
     } catch (IOException e) {
-      throw DatasetException.in(source)
-          .problem("Cannot read image data")
-          .received(e.toString())
-          .cause(e)
-          .build();
+      throw cannotRead(source, e);
     }
     if (encoded.length > MAX_ENCODED_BYTES) {
       throw tooManyBytes(source, "more than " + MAX_ENCODED_BYTES + " bytes");
@@ -241,12 +237,16 @@ public final class ImageDecoder {
       reader.setInput(in, true, true);
       return reader;
     } catch (IOException e) {
-      throw DatasetException.in(source)
-          .problem("Cannot read image data")
-          .received(e.toString())
-          .cause(e)
-          .build();
+      throw cannotRead(source, e);
     }
+  }
+
+  private static DatasetException cannotRead(String source, IOException e) {
+    return DatasetException.in(source)
+        .problem("Cannot read image data")
+        .received(e.toString())
+        .cause(e)
+        .build();
   }
 
   private static ImageReader pickReader(ImageInputStream in, String source) throws IOException {

@@ -36,12 +36,7 @@ public final class LocalFileTree implements FileTree {
         out.add(entry(p, p.toString()));
       }
     } catch (IOException e) {
-      throw DatasetException.in(dir)
-          .problem("Cannot list folder")
-          .received(e.toString())
-          .expected("a readable folder")
-          .cause(e)
-          .build();
+      throw FileTree.cannotList(dir, e);
     }
     return out;
   }

@@ -61,12 +61,7 @@ public final class HadoopFileTree implements FileTree {
         out.add(entry(s, child(dir, s.getPath().getName())));
       }
     } catch (IOException e) {
-      throw DatasetException.in(dir)
-          .problem("Cannot list folder")
-          .received(e.toString())
-          .expected("a readable folder")
-          .cause(e)
-          .build();
+      throw FileTree.cannotList(dir, e);
     }
     return out;
   }
