@@ -70,16 +70,26 @@ public final class CheckpointStore {
             dir,
             String.format(
                 Locale.ROOT, "%s%012d-%x", PREFIX, globalStep, System.currentTimeMillis()));
-    fs.mkdirs(ckpt);
-    for (String name : CheckpointFiles.DATA_FILES) {
-      HadoopFiles.writeNew(fs, new Path(ckpt, name), dataFiles.get(name));
+    try {
+      fs.mkdirs(ckpt);
+      for (String name : CheckpointFiles.DATA_FILES) {
+        HadoopFiles.writeNew(fs, new Path(ckpt, name), dataFiles.get(name));
+      }
+      Map<String, Object> facts = new LinkedHashMap<>(summary);
+      facts.put("global_step", globalStep);
+      HadoopFiles.writeAtomically(
+          new Path(ckpt, CheckpointFiles.MANIFEST_FILE),
+          CheckpointFiles.manifest(dataFiles, facts),
+          conf);
+    } catch (IOException | RuntimeException e) {
+      // Not published (no manifest): remove the part written, keep the older checkpoints.
+      try {
+        fs.delete(ckpt, true);
+      } catch (IOException ignored) {
+        // The next write prunes it.
+      }
+      throw e;
     }
-    Map<String, Object> facts = new LinkedHashMap<>(summary);
-    facts.put("global_step", globalStep);
-    HadoopFiles.writeAtomically(
-        new Path(ckpt, CheckpointFiles.MANIFEST_FILE),
-        CheckpointFiles.manifest(dataFiles, facts),
-        conf);
     prune(fs, ckpt);
     return ckpt;
   }

@@ -111,21 +111,27 @@ public final class OutputDirectory {
     Map<String, Object> sums = new LinkedHashMap<>();
     List<String> entries = new ArrayList<>();
     fs.mkdirs(staging);
-    for (Map.Entry<String, byte[]> f : files.entrySet()) {
-      Path p = new Path(staging, f.getKey());
-      fs.mkdirs(p.getParent());
-      HadoopFiles.writeNew(fs, p, f.getValue());
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("sha256", sha256(f.getValue()));
-      e.put("bytes", (long) f.getValue().length);
-      sums.put(f.getKey(), e);
-      String entry = f.getKey().split("/")[0];
-      if (!ENTRIES.contains(entry)) {
-        throw new IllegalArgumentException("not an output entry: " + f.getKey());
+    try {
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        String entry = f.getKey().split("/")[0];
+        if (!ENTRIES.contains(entry)) {
+          throw new IllegalArgumentException("not an output entry: " + f.getKey());
+        }
+        if (!entries.contains(entry)) {
+          entries.add(entry);
+        }
+        Path p = new Path(staging, f.getKey());
+        fs.mkdirs(p.getParent());
+        HadoopFiles.writeNew(fs, p, f.getValue());
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("sha256", sha256(f.getValue()));
+        e.put("bytes", (long) f.getValue().length);
+        sums.put(f.getKey(), e);
       }
-      if (!entries.contains(entry)) {
-        entries.add(entry);
-      }
+    } catch (IOException | RuntimeException e) {
+      // Nothing has moved yet: the published output is untouched; leave no staging behind.
+      fs.delete(staging, true);
+      throw e;
     }
     if (!fs.exists(new Path(dir, PUBLISHED_FILE))) {
       // From now on readers must not trust whatever is in the entries' places until published.
