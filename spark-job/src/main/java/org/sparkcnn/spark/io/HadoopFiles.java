@@ -98,7 +98,8 @@ public final class HadoopFiles {
   public static java.nio.file.Path localPath(Path p, Configuration conf) throws IOException {
     FileSystem fs = p.getFileSystem(conf);
     if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-      return Paths.get(fs.makeQualified(p).toUri());
+      // The path part, not the URI: a subclass of the local file system may have its own scheme.
+      return Paths.get(fs.makeQualified(p).toUri().getPath());
     }
     return null;
   }
