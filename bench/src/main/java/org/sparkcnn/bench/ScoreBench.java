@@ -1,4 +1,4 @@
-package org.sparkcnn.spark.bench;
+package org.sparkcnn.bench;
 
 import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.col;

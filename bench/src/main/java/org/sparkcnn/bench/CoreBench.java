@@ -1,4 +1,4 @@
-package org.sparkcnn.core.bench;
+package org.sparkcnn.bench;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;

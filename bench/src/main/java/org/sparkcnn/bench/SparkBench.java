@@ -1,4 +1,4 @@
-package org.sparkcnn.spark.bench;
+package org.sparkcnn.bench;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
