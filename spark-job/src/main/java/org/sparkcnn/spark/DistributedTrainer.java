@@ -163,30 +163,43 @@ public final class DistributedTrainer {
             new EpochProgress(fromStep, epoch == at.epoch() ? at.epochStats() : BatchStats.EMPTY);
         long started = System.nanoTime();
         StepTimer timer = new StepTimer(started);
-        runner.runEpoch(
-            epoch,
-            fromStep,
-            firstGlobalStep,
-            params,
-            results -> {
-              int step = progress.step;
-              long global = firstGlobalStep + step;
-              applyStep(results, params, grads, e, step, steps, global);
-              for (StepResult r : results) {
-                progress.stats = progress.stats.plus(r.stats());
-              }
-              progress.step++;
-              timer.stepDone(results);
-              if (observer != null) {
-                observer.stepDone(e, step, global, lastLoss, lastGradNorm);
-              }
-              int every = checkpoints == null ? 0 : checkpoints.everySteps();
-              if (every > 0 && (global + 1) % every == 0 && progress.step < steps) {
-                checkpoints.save(
-                    new ResumePoint(e, progress.step, global + 1, progress.stats, history));
-              }
-              return params;
-            });
+        try (SparkJobs.Scope named =
+            SparkJobs.describe(
+                jsc.sc(),
+                SparkJobs.Phase.TRAIN,
+                "epoch "
+                    + (epoch + 1)
+                    + "/"
+                    + options.epochs()
+                    + " steps "
+                    + (fromStep + 1)
+                    + "-"
+                    + steps)) {
+          runner.runEpoch(
+              epoch,
+              fromStep,
+              firstGlobalStep,
+              params,
+              results -> {
+                int step = progress.step;
+                long global = firstGlobalStep + step;
+                applyStep(results, params, grads, e, step, steps, global);
+                for (StepResult r : results) {
+                  progress.stats = progress.stats.plus(r.stats());
+                }
+                progress.step++;
+                timer.stepDone(results);
+                if (observer != null) {
+                  observer.stepDone(e, step, global, lastLoss, lastGradNorm);
+                }
+                int every = checkpoints == null ? 0 : checkpoints.everySteps();
+                if (every > 0 && (global + 1) % every == 0 && progress.step < steps) {
+                  checkpoints.save(
+                      new ResumePoint(e, progress.step, global + 1, progress.stats, history));
+                }
+                return params;
+              });
+        }
         BatchStats stats = progress.stats;
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         double teardownMillis = timer.millisSinceLastStep();
@@ -194,7 +207,12 @@ public final class DistributedTrainer {
         double valAcc = Double.NaN;
         long validationStarted = System.nanoTime();
         if (validation != null) {
-          BatchStats v = evaluate(validation);
+          BatchStats v =
+              SparkJobs.run(
+                  jsc.sc(),
+                  SparkJobs.Phase.VALIDATION,
+                  "validation epoch " + (epoch + 1),
+                  () -> evaluate(validation));
           valLoss = v.meanLoss();
           valAcc = model.accuracy() == null ? Double.NaN : v.accuracy();
         }
@@ -386,6 +404,10 @@ public final class DistributedTrainer {
   }
 
   private static long count(JavaRDD<ImageBlock> blocks) {
-    return blocks.map(b -> (long) b.size()).fold(0L, Long::sum);
+    return SparkJobs.run(
+        blocks.context(),
+        SparkJobs.Phase.DATA,
+        "count training examples",
+        () -> blocks.map(b -> (long) b.size()).fold(0L, Long::sum));
   }
 }

@@ -57,6 +57,7 @@ final class DriverSyncRunner implements EpochRunner {
   private final ClusterRecovery recovery;
   private int taskFailures;
   private int launches;
+  private int lastEpochLaunched = -1;
   private byte[] stepBuffer = new byte[0];
 
   DriverSyncRunner(
@@ -263,9 +264,10 @@ final class DriverSyncRunner implements EpochRunner {
       String interrupt = sc.getLocalProperty(JOB_INTERRUPT_ON_CANCEL);
       sc.setLocalProperty(
           JOB_DESCRIPTION,
-          "spark-cnn training epoch "
-              + (epoch + 1)
-              + (launch > 1 ? " (launch " + launch + ")" : ""));
+          // The trainer's description names the epoch and its steps (SparkJobs).
+          (description != null ? description : SparkJobs.PREFIX + "epoch " + (epoch + 1))
+              + (epoch == lastEpochLaunched ? " (relaunch, launch " + launch + ")" : ""));
+      lastEpochLaunched = epoch;
       // A frozen task in local mode only ends when its thread is interrupted.
       sc.setLocalProperty(JOB_INTERRUPT_ON_CANCEL, "true");
       try {

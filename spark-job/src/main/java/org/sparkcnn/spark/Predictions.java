@@ -32,7 +32,8 @@ public final class Predictions {
             false,
             0);
     Broadcast<float[]> weights = jsc.broadcast(model.parameters());
-    try {
+    try (SparkJobs.Scope named =
+        SparkJobs.describe(jsc.sc(), SparkJobs.Phase.EVALUATE, "confusion matrix")) {
       long[][] counts =
           data.mapPartitions(
                   it -> {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -12,6 +13,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.SparkJobs;
 
 /** Cached block RDDs and the Keras-style hold-out split. */
 public final class Blocks {
@@ -55,28 +57,37 @@ public final class Blocks {
    */
   public static JavaRDD<ImageBlock> cached(
       ImageSource source, long from, long to, int partitions, String name) {
-    JavaRDD<ImageBlock> blocks =
-        source
-            .blocks(from, to, partitions)
-            .setName(name + ": " + source.describe() + " rows " + from + ".." + (to - 1))
-            .persist(StorageLevel.MEMORY_ONLY());
-    long n = blocks.map(b -> (long) b.size()).fold(0L, Long::sum);
-    if (n != to - from) {
-      throw new IllegalStateException(
-          name
-              + " data: decoded "
-              + n
-              + " rows of "
-              + source.describe()
-              + ", expected "
-              + (to - from));
+    try (SparkJobs.Scope named =
+        SparkJobs.describe(
+            SparkContext.getOrCreate(), SparkJobs.Phase.DATA, "decode " + name + " data")) {
+      JavaRDD<ImageBlock> blocks =
+          source
+              .blocks(from, to, partitions)
+              .setName(name + ": " + source.describe() + " rows " + from + ".." + (to - 1))
+              .persist(StorageLevel.MEMORY_ONLY());
+      long n = blocks.map(b -> (long) b.size()).fold(0L, Long::sum);
+      if (n != to - from) {
+        throw new IllegalStateException(
+            name
+                + " data: decoded "
+                + n
+                + " rows of "
+                + source.describe()
+                + ", expected "
+                + (to - from));
+      }
+      return blocks;
     }
-    return blocks;
   }
 
   /** Fails when a source holds no rows, naming it. */
   public static long requireRows(ImageSource source, String role) {
-    long n = source.count();
+    long n =
+        SparkJobs.run(
+            SparkContext.getOrCreate(),
+            SparkJobs.Phase.DATA,
+            "count " + role + " data",
+            source::count);
     if (n == 0) {
       throw DatasetException.in(source.describe())
           .problem("The " + role + " data is empty")

@@ -16,6 +16,7 @@ import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.Predictions;
+import org.sparkcnn.spark.SparkJobs;
 import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.ImageSource;
@@ -153,7 +154,12 @@ public final class EvaluateJob {
     JavaRDD<ImageBlock> blocks = Blocks.cached(source, 0, rows, partitions, "evaluation");
     TrainerOptions options =
         TrainerOptions.defaults().withBatchSize(args.batchSize()).withRescale(rescale);
-    BatchStats s = new DistributedTrainer(jsc, model, options).evaluate(blocks);
+    BatchStats s =
+        SparkJobs.run(
+            jsc.sc(),
+            SparkJobs.Phase.EVALUATE,
+            "evaluate " + args.model() + " on " + args.data(),
+            () -> new DistributedTrainer(jsc, model, options).evaluate(blocks));
     ConfusionMatrix confusion = Predictions.confusion(jsc, model, blocks, rescale);
     blocks.unpersist(false);
     double seconds = (System.nanoTime() - started) / 1e9;

@@ -18,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.io.Json;
+import org.sparkcnn.spark.SparkJobs;
 import org.sparkcnn.spark.ml.CnnClassificationModel;
 
 /**
@@ -260,7 +261,13 @@ public final class ScoreJob {
       if (rowGroups.bytes() > 0) {
         writer = writer.option(PARQUET_BLOCK_SIZE, rowGroups.bytes());
       }
-      writer.parquet(args.output());
+      try (SparkJobs.Scope named =
+          SparkJobs.describe(
+              spark.sparkContext(),
+              SparkJobs.Phase.SCORE,
+              "score " + args.input() + " into " + args.output())) {
+        writer.parquet(args.output());
+      }
       peakUsed = heap.peakUsedMib();
       peakAfterGc = heap.peakAfterGcMib();
     }
@@ -268,7 +275,12 @@ public final class ScoreJob {
 
     // Exact counts from what was written (accumulators can double-count retried tasks).
     Dataset<Row> written = spark.read().parquet(args.output());
-    Row counts = written.agg(count(lit(1)), count(col(error))).first();
+    Row counts =
+        SparkJobs.run(
+            spark.sparkContext(),
+            SparkJobs.Phase.SCORE,
+            "count scored and failed rows",
+            () -> written.agg(count(lit(1)), count(col(error))).first());
     long rows = counts.getLong(0);
     long failed = counts.getLong(1);
     Map<String, Object> out = new LinkedHashMap<>();

@@ -26,6 +26,7 @@ import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.Predictions;
 import org.sparkcnn.spark.ResumePoint;
+import org.sparkcnn.spark.SparkJobs;
 import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.ImageSource;
@@ -193,7 +194,12 @@ public final class TrainJob {
         long rows = Blocks.requireRows(t, "test");
         JavaRDD<ImageBlock> testBlocks = Blocks.cached(t, 0, rows, partitions, "test");
         long evalStarted = System.nanoTime();
-        BatchStats s = trainer.evaluate(testBlocks);
+        BatchStats s =
+            SparkJobs.run(
+                jsc.sc(),
+                SparkJobs.Phase.EVALUATE,
+                "test evaluation",
+                () -> trainer.evaluate(testBlocks));
         confusion = Predictions.confusion(jsc, model, testBlocks, cfg.rescale());
         testBlocks.unpersist(false);
         test = new LinkedHashMap<>();

@@ -36,6 +36,11 @@ class TrainOutputsTest {
   private static Path out;
   private static Map<String, Object> metrics;
 
+  /** (job id, group, description) of every job the training run submitted, in order. */
+  private static final List<String[]> JOBS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private static List<String[]> trainingJobs;
+
   @TempDir static Path tmp;
 
   @BeforeAll
@@ -68,7 +73,23 @@ class TrainOutputsTest {
                 5,
                 "output",
                 out.toString()));
+    spark
+        .sparkContext()
+        .addSparkListener(
+            new org.apache.spark.scheduler.SparkListener() {
+              @Override
+              public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+                JOBS.add(
+                    new String[] {
+                      Integer.toString(job.jobId()),
+                      job.properties().getProperty("spark.jobGroup.id"),
+                      job.properties().getProperty("spark.job.description")
+                    });
+              }
+            });
     TrainJob.run(spark, JobConfig.parse(config, "test", List.of()));
+    spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
+    trainingJobs = List.copyOf(JOBS);
     metrics = JsonFields.asObject(Json.parse(out.resolve("metrics.json")), "metrics.json");
   }
 
@@ -118,6 +139,48 @@ class TrainOutputsTest {
     assertEquals(0.01f, train.get("epoch_learning_rate").get(0L));
     // 160 rows at batch 16: 10 steps per epoch, 20 in all; batch_loss every 5 (the config's).
     assertEquals(java.util.Set.of(0L, 5L, 10L, 15L), train.get("batch_loss").keySet());
+  }
+
+  @Test
+  void everySparkJobHasAGroupAndADescription() {
+    List<String> descriptions = new java.util.ArrayList<>();
+    for (String[] job : trainingJobs) {
+      assertTrue(job[1] != null && job[1].startsWith("spark-cnn-"), "group of " + job[2]);
+      assertTrue(job[2] != null && job[2].startsWith("spark-cnn: "), "job " + job[0]);
+      descriptions.add(job[2]);
+    }
+    // 200 rows, validation_split 0.2: 160 training rows, 10 steps per epoch at batch 16.
+    List<String> expected =
+        List.of(
+            "spark-cnn: decode validation data",
+            "spark-cnn: decode training data",
+            "spark-cnn: count training examples",
+            "spark-cnn: epoch 1/2 steps 1-10",
+            "spark-cnn: validation epoch 1",
+            "spark-cnn: epoch 2/2 steps 1-10",
+            "spark-cnn: validation epoch 2",
+            "spark-cnn: decode test data",
+            "spark-cnn: test evaluation",
+            "spark-cnn: confusion matrix");
+    assertEquals(
+        expected,
+        descriptions.stream().filter(expected::contains).distinct().toList(),
+        "in this order: " + descriptions);
+    // The status tracker files the same jobs under their groups.
+    var tracker = spark.sparkContext().statusTracker();
+    for (String group : List.of("spark-cnn-data", "spark-cnn-train", "spark-cnn-validation")) {
+      java.util.Set<String> ids = new java.util.TreeSet<>();
+      for (int id : tracker.getJobIdsForGroup(group)) {
+        ids.add(Integer.toString(id));
+      }
+      java.util.Set<String> mine = new java.util.TreeSet<>();
+      for (String[] job : JOBS) {
+        if (group.equals(job[1])) {
+          mine.add(job[0]);
+        }
+      }
+      assertTrue(!ids.isEmpty() && ids.equals(mine), group + ": " + ids + " vs " + mine);
+    }
   }
 
   @Test
