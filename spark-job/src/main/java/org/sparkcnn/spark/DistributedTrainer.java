@@ -11,6 +11,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.labels.Targets;
 
 /**
  * Synchronous data-parallel training of a compiled {@link Sequential} on Spark. Every step: the
@@ -31,6 +32,7 @@ public final class DistributedTrainer {
   private final JavaSparkContext jsc;
   private final Sequential model;
   private final TrainerOptions options;
+  private final Targets targets;
   private final String spec;
   private ResumePoint start = ResumePoint.start();
   private CheckpointSink checkpoints;
@@ -39,7 +41,17 @@ public final class DistributedTrainer {
   private double lastLoss;
   private double lastGradNorm;
 
+  /** A trainer whose label mode is derived from the model's loss and output width. */
   public DistributedTrainer(JavaSparkContext jsc, Sequential model, TrainerOptions options) {
+    this(jsc, model, options, null);
+  }
+
+  /**
+   * A trainer turning the blocks' labels into targets with {@code targets} (null: the label mode
+   * derived from the model's loss and output width).
+   */
+  public DistributedTrainer(
+      JavaSparkContext jsc, Sequential model, TrainerOptions options, Targets targets) {
     if (model.loss() == null || model.optimizer() == null) {
       throw new IllegalStateException(
           model.describe()
@@ -49,6 +61,18 @@ public final class DistributedTrainer {
     this.jsc = jsc;
     this.model = model;
     this.options = options;
+    int outputs = model.outputShape().size();
+    this.targets = targets != null ? targets : Targets.of(null, model.loss().kerasName(), outputs);
+    this.targets.mode().check(model.loss().kerasName(), outputs);
+    if (this.targets.outputs() != outputs) {
+      throw new IllegalArgumentException(
+          this.targets.describe()
+              + " does not fit "
+              + model.describe()
+              + " with "
+              + outputs
+              + " outputs");
+    }
     this.spec = ModelSpec.toJson(model);
   }
 
@@ -101,6 +125,10 @@ public final class DistributedTrainer {
     void stepDone(int epoch, int step, long globalStep, double loss, double gradNorm);
   }
 
+  public Targets targets() {
+    return targets;
+  }
+
   /**
    * Trains on {@code train} (one {@link ImageBlock} per partition, ideally cached), validating on
    * {@code validation} (may be null) after each epoch. Returns the whole history, including the
@@ -121,6 +149,7 @@ public final class DistributedTrainer {
             model.loss().kerasName(),
             model.accuracy() != null,
             options.rescale(),
+            targets,
             total,
             options.batchSize(),
             options.shuffle(),
@@ -358,6 +387,7 @@ public final class DistributedTrainer {
             model.loss().kerasName(),
             model.accuracy() != null,
             options.rescale(),
+            targets,
             1,
             options.batchSize(),
             false,
@@ -375,11 +405,11 @@ public final class DistributedTrainer {
                     ImageBlock b = it.next();
                     int[] order = BatchPlan.epochOrder(b.size(), 0, 0, 0, false);
                     float[] x = new float[Math.min(batch, b.size()) * b.imageSize()];
-                    float[] y = new float[Math.min(batch, b.size())];
-                    long[] ids = new long[y.length];
+                    float[] y = new float[Math.min(batch, b.size()) * plan.targets().width()];
+                    long[] ids = new long[Math.min(batch, b.size())];
                     for (int from = 0; from < b.size(); from += batch) {
                       int to = Math.min(b.size(), from + batch);
-                      b.gather(order, from, to, plan.rescale(), x, y, ids);
+                      b.gather(order, from, to, plan.rescale(), plan.targets(), x, y, ids);
                       BatchStats s = m.computeLoss(w, x, y, to - from);
                       loss += s.lossSum();
                       count += s.count();

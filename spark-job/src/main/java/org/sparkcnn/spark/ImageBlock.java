@@ -1,11 +1,13 @@
 package org.sparkcnn.spark;
 
 import java.io.Serializable;
+import org.sparkcnn.spark.labels.Targets;
 
 /**
  * One partition's examples in compact form, decoded once and cached: uint8 pixels (N, H, W, C)
- * channels-last, an integer class label and a global row id per example. A model input is pixel *
- * rescale, computed per batch, so the cache holds a byte per pixel, not a float.
+ * channels-last, a label of {@code labelWidth} ints and a global row id per example. A model input
+ * is pixel * rescale and a target is expanded from the label by {@link Targets}, both per batch, so
+ * the cache holds a byte per pixel and a class index (or packed multi-label bits), not floats.
  *
  * <p>Java-serializable only because Spark moves and caches it between its own JVMs; nothing a user
  * stores is ever written this way.
@@ -17,24 +19,46 @@ public final class ImageBlock implements Serializable {
   public final int width;
   public final int channels;
   public final byte[] pixels;
-  public final int[] labels;
-  public final long[] ids;
 
+  /** Labels, {@link #labelWidth} ints per example (see {@link Targets} for the stored form). */
+  public final int[] labels;
+
+  public final long[] ids;
+  public final int labelWidth;
+
+  /** A block with one class index per example. */
   public ImageBlock(int height, int width, int channels, byte[] pixels, int[] labels, long[] ids) {
+    this(height, width, channels, pixels, labels, ids, 1);
+  }
+
+  public ImageBlock(
+      int height,
+      int width,
+      int channels,
+      byte[] pixels,
+      int[] labels,
+      long[] ids,
+      int labelWidth) {
     int size = height * width * channels;
-    if (labels.length != ids.length || pixels.length != (long) labels.length * size) {
+    if (labelWidth <= 0
+        || labels.length != (long) ids.length * labelWidth
+        || pixels.length != (long) ids.length * size) {
       throw new IllegalArgumentException(
           "image block is inconsistent; received "
               + pixels.length
               + " pixel bytes, "
               + labels.length
-              + " labels and "
+              + " label ints and "
               + ids.length
               + " ids, expected "
-              + labels.length
+              + ids.length
               + " x "
               + size
-              + " pixel bytes and one id per label");
+              + " pixel bytes and "
+              + ids.length
+              + " x "
+              + labelWidth
+              + " label ints");
     }
     this.height = height;
     this.width = width;
@@ -42,20 +66,42 @@ public final class ImageBlock implements Serializable {
     this.pixels = pixels;
     this.labels = labels;
     this.ids = ids;
+    this.labelWidth = labelWidth;
   }
 
   public int size() {
-    return labels.length;
+    return ids.length;
   }
 
   public int imageSize() {
     return height * width * channels;
   }
 
-  /** Writes examples order[from..to) as model inputs (pixel * rescale) and float labels. */
+  /**
+   * Writes examples order[from..to) as model inputs (pixel * rescale) and targets ({@code
+   * targets.width()} floats each).
+   */
   public void gather(
-      int[] order, int from, int to, double rescale, float[] x, float[] y, long[] rowIds) {
+      int[] order,
+      int from,
+      int to,
+      double rescale,
+      Targets targets,
+      float[] x,
+      float[] y,
+      long[] rowIds) {
+    if (targets.storedWidth() != labelWidth) {
+      throw new IllegalArgumentException(
+          "labels do not fit "
+              + targets.describe()
+              + "; received "
+              + labelWidth
+              + " ints per example, expected "
+              + targets.storedWidth()
+              + "; the data was read for another label mode");
+    }
     int size = imageSize();
+    int t = targets.width();
     float scale = (float) rescale;
     for (int i = from; i < to; i++) {
       int row = order[i];
@@ -64,7 +110,7 @@ public final class ImageBlock implements Serializable {
       for (int k = 0; k < size; k++) {
         x[dst + k] = (pixels[src + k] & 0xFF) * scale;
       }
-      y[i - from] = labels[row];
+      targets.write(labels, row, y, (i - from) * t);
       rowIds[i - from] = ids[row];
     }
   }

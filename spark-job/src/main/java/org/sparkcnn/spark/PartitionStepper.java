@@ -60,10 +60,10 @@ final class PartitionStepper {
     int n = to - from;
     if (x.length < n * block.imageSize()) {
       x = new float[n * block.imageSize()];
-      y = new float[n];
+      y = new float[n * plan.targets().width()];
       ids = new long[n];
     }
-    block.gather(order, from, to, plan.rescale(), x, y, ids);
+    block.gather(order, from, to, plan.rescale(), plan.targets(), x, y, ids);
     StepContext ctx = new StepContext(true, BatchPlan.stepSeed(plan.seed(), globalStep), ids);
     BatchStats s;
     try {

@@ -7,12 +7,15 @@ import org.apache.spark.broadcast.Broadcast;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.labels.LabelMode;
+import org.sparkcnn.spark.labels.Targets;
 
 /**
  * The confusion matrix of a model over labelled blocks: every partition runs batched forward passes
  * with the broadcast weights and counts (label, predicted class); the driver adds the partitions'
  * counts. The predicted class is the argmax of the outputs, or output &gt; 0.5 for a model with one
- * (sigmoid) output, which then has two classes.
+ * (sigmoid) output, which then has two classes. The blocks hold one class index per example (every
+ * label mode but multi_label, which has no confusion matrix).
  */
 public final class Predictions {
   private Predictions() {}
@@ -27,6 +30,8 @@ public final class Predictions {
             model.loss() == null ? "sparse_categorical_crossentropy" : model.loss().kerasName(),
             false,
             rescale,
+            // Read the blocks' labels as they are: one class index per example.
+            new Targets(LabelMode.INT, width),
             1,
             256,
             false,
@@ -51,7 +56,7 @@ public final class Predictions {
                       float[] out = new float[rows * width];
                       for (int from = 0; from < b.size(); from += batch) {
                         int to = Math.min(b.size(), from + batch);
-                        b.gather(order, from, to, plan.rescale(), x, y, ids);
+                        b.gather(order, from, to, plan.rescale(), plan.targets(), x, y, ids);
                         m.predictBatch(w, x, to - from, out, 0);
                         for (int i = 0; i < to - from; i++) {
                           part[label((int) y[i], classes)][predicted(out, i, width)]++;

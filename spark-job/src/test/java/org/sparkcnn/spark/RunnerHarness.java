@@ -3,6 +3,8 @@ package org.sparkcnn.spark;
 import java.util.function.LongConsumer;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.labels.LabelMode;
+import org.sparkcnn.spark.labels.Targets;
 
 /**
  * Trains through an {@link EpochRunner} directly, as {@link DistributedTrainer} does (partition
@@ -18,6 +20,7 @@ final class RunnerHarness {
         "sparse_categorical_crossentropy",
         true,
         1.0 / 255,
+        new Targets(LabelMode.INT, m.outputShape().size()),
         examples,
         batch,
         true,

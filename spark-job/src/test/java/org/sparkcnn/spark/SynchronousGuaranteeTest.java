@@ -19,6 +19,8 @@ import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
+import org.sparkcnn.spark.labels.LabelMode;
+import org.sparkcnn.spark.labels.Targets;
 
 /**
  * The synchronous guarantee: for the same weights and global batch, the gradient summed over
@@ -97,7 +99,7 @@ class SynchronousGuaranteeTest {
       float[] px = new float[(to - from) * size];
       float[] py = new float[to - from];
       long[] pids = new long[to - from];
-      b.gather(order, from, to, plan.rescale(), px, py, pids);
+      b.gather(order, from, to, plan.rescale(), plan.targets(), px, py, pids);
       System.arraycopy(px, 0, x, at * size, px.length);
       System.arraycopy(py, 0, y, at, py.length);
       System.arraycopy(pids, 0, ids, at, pids.length);
@@ -121,6 +123,7 @@ class SynchronousGuaranteeTest {
         "sparse_categorical_crossentropy",
         true,
         1.0 / 255,
+        new Targets(LabelMode.INT, TestBlocks.CLASSES),
         23,
         BATCH,
         true,

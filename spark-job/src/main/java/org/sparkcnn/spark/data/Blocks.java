@@ -22,7 +22,13 @@ public final class Blocks {
   /** An empty block of the model's image size (a partition with no rows). */
   public static ImageBlock empty(ModelInput in) {
     return new ImageBlock(
-        in.height(), in.width(), in.channels(), new byte[0], new int[0], new long[0]);
+        in.height(),
+        in.width(),
+        in.channels(),
+        new byte[0],
+        new int[0],
+        new long[0],
+        in.targets().storedWidth());
   }
 
   /** How a task turns its partition's slice into a block, with the job's Hadoop configuration. */

@@ -10,12 +10,13 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.labels.LabelColumn;
 import scala.Tuple2;
 
 /**
  * A DataFrame (table, Parquet files, anything Spark reads) with an image column and a label column;
- * see {@link ImageColumns} for the column types. Row ids follow the DataFrame's order: partition by
- * partition, row by row within each.
+ * see {@link ImageColumns} for the image column's types and {@link LabelColumn} for the label's.
+ * Row ids follow the DataFrame's order: partition by partition, row by row within each.
  *
  * <p>Rows are decoded where they are read, then moved to their partition by id range, so the
  * shuffle carries uint8 pixels, never boxed rows of floats; each target partition is assembled into
@@ -24,12 +25,14 @@ import scala.Tuple2;
 public final class DataFrameSource implements ImageSource {
   private final Dataset<Row> df;
   private final ImageColumns columns;
+  private final LabelColumn labels;
   private final String name;
   private long[] offsets;
 
-  private DataFrameSource(Dataset<Row> df, ImageColumns columns, String name) {
+  private DataFrameSource(Dataset<Row> df, ImageColumns columns, LabelColumn labels, String name) {
     this.df = df;
     this.columns = columns;
+    this.labels = labels;
     this.name = name;
   }
 
@@ -41,7 +44,11 @@ public final class DataFrameSource implements ImageSource {
    */
   public static DataFrameSource open(
       Dataset<Row> df, String imageCol, String labelCol, ModelInput input, String name) {
-    return new DataFrameSource(df, ImageColumns.of(df.schema(), imageCol, labelCol, input), name);
+    return new DataFrameSource(
+        df,
+        ImageColumns.of(df.schema(), imageCol, null, input),
+        LabelColumn.of(df.schema(), labelCol, input.targets()),
+        name);
   }
 
   @Override
@@ -83,16 +90,18 @@ public final class DataFrameSource implements ImageSource {
   }
 
   /** One decoded row on its way to its partition. */
-  record LabeledPixels(long id, int label, byte[] pixels) implements Serializable {}
+  record LabeledPixels(long id, int[] label, byte[] pixels) implements Serializable {}
 
   @Override
   public JavaRDD<ImageBlock> blocks(long from, long to, int partitions) {
     long[] start = offsets();
     long[] bounds = RowRanges.bounds(from, to, partitions);
     ImageColumns cols = columns;
+    LabelColumn labelCol = labels;
     ModelInput in = columns.input();
     return df.javaRDD()
-        .mapPartitionsWithIndex((p, rows) -> decoded(rows, start[p], from, to, cols), true)
+        .mapPartitionsWithIndex(
+            (p, rows) -> decoded(rows, start[p], from, to, cols, labelCol), true)
         .mapToPair(r -> new Tuple2<>(r.id(), r))
         .partitionBy(new IdRangePartitioner(bounds))
         .mapPartitionsWithIndex(
@@ -103,7 +112,7 @@ public final class DataFrameSource implements ImageSource {
 
   /** Lazily decodes the rows whose id is in [from, to); the others are skipped unread. */
   private static Iterator<LabeledPixels> decoded(
-      Iterator<Row> rows, long firstId, long from, long to, ImageColumns cols) {
+      Iterator<Row> rows, long firstId, long from, long to, ImageColumns cols, LabelColumn lc) {
     return new Iterator<>() {
       long id = firstId;
       LabeledPixels next;
@@ -116,7 +125,9 @@ public final class DataFrameSource implements ImageSource {
           if (rowId >= from) {
             byte[] pixels = new byte[cols.input().imageSize()];
             cols.decodeImage(row, rowId, pixels, 0);
-            next = new LabeledPixels(rowId, cols.label(row, rowId), pixels);
+            int[] label = new int[lc.targets().storedWidth()];
+            lc.read(row, rowId, label, 0);
+            next = new LabeledPixels(rowId, label, pixels);
           }
         }
         return next != null;
@@ -139,14 +150,15 @@ public final class DataFrameSource implements ImageSource {
     int n = (int) (end - start);
     int size = in.imageSize();
     byte[] pixels = new byte[n * size];
-    int[] labels = new int[n];
+    int w = in.targets().storedWidth();
+    int[] labels = new int[n * w];
     long[] ids = new long[n];
     int filled = 0;
     while (it.hasNext()) {
       LabeledPixels r = it.next()._2();
       int i = (int) (r.id() - start);
       System.arraycopy(r.pixels(), 0, pixels, i * size, size);
-      labels[i] = r.label();
+      System.arraycopy(r.label(), 0, labels, i * w, w);
       ids[i] = r.id();
       filled++;
     }
@@ -163,7 +175,7 @@ public final class DataFrameSource implements ImageSource {
               + "; the DataFrame changed between two reads "
               + "(cache it, or read a fixed snapshot)");
     }
-    return new ImageBlock(in.height(), in.width(), in.channels(), pixels, labels, ids);
+    return new ImageBlock(in.height(), in.width(), in.channels(), pixels, labels, ids, w);
   }
 
   /** Sends row id i to the partition whose range [bounds[p], bounds[p + 1]) holds it. */

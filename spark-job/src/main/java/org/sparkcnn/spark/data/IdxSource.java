@@ -92,10 +92,10 @@ public final class IdxSource implements ImageSource {
           .build();
     }
     for (int i = 0; i < labels.length; i++) {
-      if (labels[i] >= input.classes()) {
+      if (!input.targets().acceptsClassIndex(labels[i])) {
         throw DatasetException.in(labelsFile)
             .at("label " + i)
-            .problem("Label out of range")
+            .problem("Label out of range for label_mode " + input.targets().mode().kerasName())
             .received(Integer.toString(labels[i]))
             .expected(input.labelRangeText())
             .hint("the model's last layer has fewer units than the data has classes.")

@@ -75,11 +75,11 @@ public final class ImageFolderSource implements ImageSource {
     ImageFolderListing.Classified listing =
         ImageFolderListing.classified(new HadoopFileTree(jsc.hadoopConfiguration()), root, policy);
     List<String> classNames = listing.classNames();
-    if (classNames.size() != input.classes()) {
+    if (classNames.size() != input.labelClasses()) {
       throw DatasetException.in(root)
           .problem("Image folder classes do not match the model")
           .received(classNames.size() + " class folders " + abbreviate(classNames))
-          .expected(input.classes() + " classes, one per model output")
+          .expected(input.labelClasses() + " classes: " + input.labelRangeText())
           .hint("change the last layer's units, or the folders.")
           .build();
     }

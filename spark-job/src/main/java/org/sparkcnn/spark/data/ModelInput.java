@@ -2,14 +2,19 @@ package org.sparkcnn.spark.data;
 
 import java.io.Serializable;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.labels.LabelMode;
+import org.sparkcnn.spark.labels.Targets;
 
 /**
  * What a model accepts, as the data readers check it: images of (height, width, channels), labels
- * in [0, classes), and the factor that turns a uint8 pixel into a model input.
+ * as its {@link Targets} take them, and the factor that turns a uint8 pixel into a model input.
  *
+ * @param classes the model's output units (K); the label classes are {@link #labelClasses}
  * @param rescale model input = pixel * rescale (1/255 for inputs in [0, 1])
+ * @param targets how labels become targets (label_mode); int labels 0..K-1 unless given
  */
-public record ModelInput(int height, int width, int channels, int classes, double rescale)
+public record ModelInput(
+    int height, int width, int channels, int classes, double rescale, Targets targets)
     implements Serializable {
 
   public ModelInput {
@@ -29,10 +34,27 @@ public record ModelInput(int height, int width, int channels, int classes, doubl
       throw new IllegalArgumentException(
           "rescale must be a positive finite number; received " + rescale);
     }
+    if (targets.outputs() != classes) {
+      throw new IllegalArgumentException(
+          "targets are for " + targets.outputs() + " outputs; received a model with " + classes);
+    }
   }
 
-  /** The input of a model whose spec says (H, W, C) in and K classes out. */
+  /** A model input taking integer class labels 0..classes-1 (scoring, where labels are unused). */
+  public ModelInput(int height, int width, int channels, int classes, double rescale) {
+    this(height, width, channels, classes, rescale, new Targets(LabelMode.INT, classes));
+  }
+
+  /**
+   * The input of a compiled model whose spec says (H, W, C) in and K outputs, with the label mode
+   * derived from its loss and K.
+   */
   public static ModelInput of(Sequential model, double rescale) {
+    return of(model, rescale, null);
+  }
+
+  /** As {@link #of(Sequential, double)}, with label_mode {@code labelMode} unless it is null. */
+  public static ModelInput of(Sequential model, double rescale, String labelMode) {
     int[] dims = model.inputShape().dims();
     if (dims.length != 3) {
       throw new IllegalArgumentException(
@@ -41,11 +63,21 @@ public record ModelInput(int height, int width, int channels, int classes, doubl
               + java.util.Arrays.toString(dims)
               + "; expected images (height, width, channels)");
     }
-    return new ModelInput(dims[0], dims[1], dims[2], model.outputShape().size(), rescale);
+    int outputs = model.outputShape().size();
+    Targets targets =
+        model.loss() != null
+            ? Targets.of(labelMode, model.loss().kerasName(), outputs)
+            : new Targets(labelMode == null ? LabelMode.INT : LabelMode.of(labelMode), outputs);
+    return new ModelInput(dims[0], dims[1], dims[2], outputs, rescale, targets);
   }
 
   public int imageSize() {
     return height * width * channels;
+  }
+
+  /** Classes the labels may name: 2 for one sigmoid output (binary), else the outputs. */
+  public int labelClasses() {
+    return targets.classCount();
   }
 
   /** "28 x 28 x 1 (H x W x C)". */
@@ -54,10 +86,6 @@ public record ModelInput(int height, int width, int channels, int classes, doubl
   }
 
   public String labelRangeText() {
-    return "an integer class index in 0.."
-        + (classes - 1)
-        + " (the model has "
-        + classes
-        + " outputs)";
+    return targets.expectedText();
   }
 }

@@ -53,6 +53,21 @@ public final class DataSources {
     if (!resolved.equals("table")) {
       path = qualify(jsc, path);
     }
+    if (!input.targets().takesClassIndex()
+        && (resolved.equals("idx") || resolved.equals("images"))) {
+      throw DatasetException.in(path)
+          .problem(
+              "label_mode "
+                  + input.targets().mode().kerasName()
+                  + " cannot read "
+                  + (resolved.equals("idx") ? "IDX files" : "an image folder"))
+          .received("one class index per image")
+          .expected(input.labelRangeText())
+          .hint(
+              "multi-label data needs an array label column (Parquet or a table); for one class"
+                  + " per image use label_mode int, binary or categorical.")
+          .build();
+    }
     return switch (resolved) {
       case "idx" -> IdxSource.open(jsc, path, input, classNames);
       case "images" -> ImageFolderSource.open(jsc, path, input, resize, badFiles);

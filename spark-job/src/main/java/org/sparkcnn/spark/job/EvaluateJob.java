@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
@@ -34,8 +35,8 @@ import org.sparkcnn.spark.report.RunReport;
 public final class EvaluateJob {
   static final String USAGE =
       "usage: EvaluateJob --model DIR --data PATH [--format "
-          + "auto|idx|images|parquet|table] [--image-col C] [--label-col C] [--batch-size N] "
-          + "[--partitions N] [--report DIR]";
+          + "auto|idx|images|parquet|table] [--image-col C] [--label-col C] [--label-mode M] "
+          + "[--batch-size N] [--partitions N] [--report DIR]";
 
   private EvaluateJob() {}
 
@@ -46,6 +47,7 @@ public final class EvaluateJob {
       String format,
       String imageCol,
       String labelCol,
+      String labelMode,
       int batchSize,
       int partitions,
       String report) {
@@ -63,7 +65,9 @@ public final class EvaluateJob {
                   "--batch-size",
                   "256",
                   "--partitions",
-                  "0"));
+                  "0",
+                  "--label-mode",
+                  ""));
       for (int i = 0; i < args.length; i++) {
         if (args[i].equals("-h") || args[i].equals("--help")) {
           return null;
@@ -89,6 +93,7 @@ public final class EvaluateJob {
           v.get("--format"),
           v.get("--image-col"),
           v.get("--label-col"),
+          v.get("--label-mode").isEmpty() ? null : v.get("--label-mode"),
           positive(v, "--batch-size"),
           Integer.parseInt(v.get("--partitions")),
           v.get("--report"));
@@ -106,6 +111,18 @@ public final class EvaluateJob {
       throw new IllegalArgumentException(
           key + ": invalid value; received: " + v.get(key) + "; expected: a positive integer");
     }
+  }
+
+  /** The label_mode the training job's config named, or null (derive it from the loss). */
+  static String savedLabelMode(ModelDirectory.Loaded loaded) {
+    Map<String, Object> facts = loaded.info().training();
+    if (facts.get("label_mode") instanceof String mode) {
+      return mode;
+    }
+    if (facts.get("config") instanceof Map<?, ?> m && m.get("label_mode") instanceof String mode) {
+      return mode;
+    }
+    return null;
   }
 
   public static void main(String[] argv) {
@@ -134,11 +151,19 @@ public final class EvaluateJob {
     }
     Sequential model = loaded.model();
     if (model.loss() == null || model.optimizer() == null) {
-      // Evaluation needs a loss; the optimizer is never used.
-      model.compile("sparse_categorical_crossentropy", new Adam(0.001), "accuracy");
+      // Evaluation needs a loss; the optimizer is never used. A model saved without one is
+      // evaluated as Keras would compile its last activation: sigmoid → binary cross-entropy.
+      String loss =
+          model.loss() != null
+              ? model.loss().kerasName()
+              : model.layers().get(model.layers().size() - 1).activation() == Activation.SIGMOID
+                  ? "binary_crossentropy"
+                  : "sparse_categorical_crossentropy";
+      model.compile(loss, new Adam(0.001), "accuracy");
     }
     double rescale = loaded.info().rescale();
-    ModelInput input = ModelInput.of(model, rescale);
+    String labelMode = args.labelMode() != null ? args.labelMode() : savedLabelMode(loaded);
+    ModelInput input = ModelInput.of(model, rescale, labelMode);
     int partitions = args.partitions() > 0 ? args.partitions() : jsc.defaultParallelism();
     ImageSource source =
         DataSources.open(
@@ -159,29 +184,39 @@ public final class EvaluateJob {
             jsc.sc(),
             SparkJobs.Phase.EVALUATE,
             "evaluate " + args.model() + " on " + args.data(),
-            () -> new DistributedTrainer(jsc, model, options).evaluate(blocks));
-    ConfusionMatrix confusion = Predictions.confusion(jsc, model, blocks, rescale);
+            () -> new DistributedTrainer(jsc, model, options, input.targets()).evaluate(blocks));
+    // A multi-label model has no single predicted class: no confusion matrix.
+    ConfusionMatrix confusion =
+        input.targets().takesClassIndex()
+            ? Predictions.confusion(jsc, model, blocks, rescale)
+            : null;
     blocks.unpersist(false);
     double seconds = (System.nanoTime() - started) / 1e9;
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("loss", s.meanLoss());
     out.put("accuracy", model.accuracy() == null ? null : s.accuracy());
+    out.put("accuracy_metric", Metrics.accuracyName(model));
+    out.put("label_mode", input.targets().mode().kerasName());
     out.put("examples", s.count());
     out.put("seconds", seconds);
     System.out.println(
         JobSupport.format(
-            "test_loss: %.4f - test_accuracy: %s - %d images - " + "%.1f s",
+            "test_loss: %.4f - test_accuracy: %s - %d images - %.1f s (%s, %s)",
             s.meanLoss(),
             model.accuracy() == null ? "n/a" : JobSupport.format("%.4f", s.accuracy()),
             s.count(),
-            seconds));
+            seconds,
+            input.targets().describe(),
+            Metrics.accuracyName(model)));
     List<String> names = loaded.info().classNames();
-    System.out.print(
-        "\nconfusion matrix (rows: true class, columns: predicted)\n"
-            + confusion.toText(names)
-            + "\n"
-            + confusion.reportText(names)
-            + "\n");
+    if (confusion != null) {
+      System.out.print(
+          "\nconfusion matrix (rows: true class, columns: predicted)\n"
+              + confusion.toText(names)
+              + "\n"
+              + confusion.reportText(names)
+              + "\n");
+    }
     System.out.println(org.sparkcnn.core.io.Json.writeCompact(out));
     if (args.report() != null) {
       writeReport(spark, args, model, names, out, confusion);

@@ -11,6 +11,7 @@ import org.sparkcnn.core.io.JsonException;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.optim.Optimizer;
 import org.sparkcnn.datasets.BadFilePolicy;
+import org.sparkcnn.spark.labels.LabelMode;
 
 /**
  * A training job's settings: a JSON object with Keras' names where Keras has one, every key
@@ -81,7 +82,21 @@ public final class JobConfig {
               "image column of Parquet data and tables",
               JobConfig::string),
           new Setting(
-              "label_col", "label", false, "label column (integer class index)", JobConfig::string),
+              "label_col",
+              "label",
+              false,
+              "label column: a class index, or an array for one-hot and multi-hot labels",
+              JobConfig::string),
+          new Setting(
+              "label_mode",
+              null,
+              false,
+              "how labels become targets: "
+                  + LabelMode.NAMES
+                  + "; null = derived from the loss and the last layer's units"
+                  + " (sparse_categorical_crossentropy: int; categorical_crossentropy: categorical;"
+                  + " binary_crossentropy: binary for 1 output, multi_label for more)",
+              (v, p, k) -> choice(v, p, k, LabelMode.NAMES)),
           new Setting(
               "resize",
               false,
@@ -354,6 +369,11 @@ public final class JobConfig {
 
   public BadFilePolicy badFiles() {
     return BadFilePolicy.valueOf(((String) values.get("bad_files")).toUpperCase(Locale.ROOT));
+  }
+
+  /** The label_mode, or null to derive it from the loss and the output width. */
+  public String labelMode() {
+    return (String) values.get("label_mode");
   }
 
   public int epochs() {

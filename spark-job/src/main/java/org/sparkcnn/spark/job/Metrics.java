@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.metrics.Accuracy;
+import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.EpochReport;
 
 /**
@@ -56,6 +58,24 @@ final class Metrics {
     m.put("spark_master", spark.sparkContext().master());
     m.put("spark_version", spark.version());
     return m;
+  }
+
+  /**
+   * The Keras metric behind "accuracy" for this model, as tf.keras resolves it from the loss and
+   * the output width: sparse_categorical_accuracy (argmax equals the class index),
+   * categorical_accuracy (argmax equals the one-hot target's argmax) or binary_accuracy (output >
+   * 0.5 equals the 0/1 target, averaged over the outputs); null without an accuracy metric.
+   */
+  static String accuracyName(Sequential model) {
+    Accuracy a = model.accuracy();
+    if (a == null) {
+      return null;
+    }
+    return switch (a) {
+      case SPARSE_CATEGORICAL -> "sparse_categorical_accuracy";
+      case CATEGORICAL -> "categorical_accuracy";
+      case BINARY -> "binary_accuracy";
+    };
   }
 
   private static Double number(double d) {

@@ -102,7 +102,7 @@ public final class TrainJob {
     System.out.println("spark-cnn train: effective config\n" + cfg.toJson());
 
     Sequential model = buildModel(cfg, hadoop);
-    ModelInput input = ModelInput.of(model, cfg.rescale());
+    ModelInput input = ModelInput.of(model, cfg.rescale(), cfg.labelMode());
     int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
 
     ImageSource train = open(spark, cfg, cfg.trainData(), input);
@@ -126,8 +126,14 @@ public final class TrainJob {
     System.out.println(
         JobSupport.format(
             "spark-cnn train: %d training rows, %d validation rows, "
-                + "%d partitions, %s, %,d parameters",
-            trainEnd, validationRows, partitions, model.describe(), model.paramCount()));
+                + "%d partitions, %s, %,d parameters, %s, metric %s",
+            trainEnd,
+            validationRows,
+            partitions,
+            model.describe(),
+            model.paramCount(),
+            input.targets().describe(),
+            Metrics.accuracyName(model)));
 
     TrainerOptions options =
         new TrainerOptions(
@@ -140,7 +146,7 @@ public final class TrainJob {
             cfg.timeoutSeconds(),
             cfg.maxTaskFailures());
     DistributedTrainer trainer =
-        new DistributedTrainer(jsc, model, options)
+        new DistributedTrainer(jsc, model, options, input.targets())
             .guard(new DivergenceGuard(cfg.terminateOnNaN(), cfg.maxLoss()))
             .onStep(observer);
     TrainingCheckpoints checkpoints =
@@ -180,8 +186,10 @@ public final class TrainJob {
       trainBlocks.unpersist(false);
       Map<String, Object> finalEvaluation = null;
       ConfusionMatrix confusion = null;
+      boolean classIndex = input.targets().takesClassIndex();
       if (validation != null && cfg.testData() == null) {
-        confusion = Predictions.confusion(jsc, model, validation, cfg.rescale());
+        confusion =
+            classIndex ? Predictions.confusion(jsc, model, validation, cfg.rescale()) : null;
         finalEvaluation = TrainReports.validationFigures(history, validationRows);
       }
       if (validation != null) {
@@ -200,7 +208,8 @@ public final class TrainJob {
                 SparkJobs.Phase.EVALUATE,
                 "test evaluation",
                 () -> trainer.evaluate(testBlocks));
-        confusion = Predictions.confusion(jsc, model, testBlocks, cfg.rescale());
+        confusion =
+            classIndex ? Predictions.confusion(jsc, model, testBlocks, cfg.rescale()) : null;
         testBlocks.unpersist(false);
         test = new LinkedHashMap<>();
         test.put("loss", s.meanLoss());
@@ -224,6 +233,8 @@ public final class TrainJob {
               partitions,
               spark,
               (System.nanoTime() - started) / 1e9);
+      metrics.put("label_mode", input.targets().mode().kerasName());
+      metrics.put("accuracy_metric", Metrics.accuracyName(model));
       report.finish(test != null ? TrainReports.testFigures(test) : finalEvaluation, confusion);
       ModelInfo info = new ModelInfo(classNames, cfg.rescale(), trainingFacts(cfg, metrics));
       lock.checkHeld();
@@ -363,13 +374,15 @@ public final class TrainJob {
   }
 
   private static void checkClassNames(List<String> names, ModelInput input) {
-    if (names != null && names.size() != input.classes()) {
+    if (names != null && names.size() != input.labelClasses()) {
       throw new IllegalArgumentException(
           "class_names has the wrong length; received: "
               + names.size()
               + " names; expected: "
-              + input.classes()
-              + ", one per model output");
+              + input.labelClasses()
+              + ", one per label class ("
+              + input.targets().describe()
+              + ")");
     }
   }
 
@@ -377,6 +390,7 @@ public final class TrainJob {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("job", "spark-cnn train");
     facts.put("config", cfg.effective());
+    facts.put("label_mode", metrics.get("label_mode"));
     facts.put("history", metrics.get("history"));
     facts.put("test", metrics.get("test"));
     return facts;

@@ -33,6 +33,7 @@ import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.DataFrameSource;
 import org.sparkcnn.spark.data.ModelInput;
+import org.sparkcnn.spark.labels.LabelColumn;
 
 /**
  * Trains a CNN on a DataFrame as a Spark ML {@link Estimator}, usable in a {@code Pipeline}. The
@@ -63,6 +64,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final DoubleParam learningRate;
   private final Param<String> optimizerSettings;
   private final Param<String> loss;
+  private final Param<String> labelMode;
   private final LongParam seed;
   private final BooleanParam shuffle;
   private final DoubleParam validationSplit;
@@ -83,7 +85,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         new Param<>(
             this,
             "labelCol",
-            "label column: class index 0..K-1 (integer, or " + "a double holding a whole number)");
+            "label column: a class index (integer, or a double holding a whole number; 0/1 for "
+                + "one sigmoid output), or an array of K values 0/1 (one-hot or multi-hot)");
     predictionCol =
         new Param<>(
             this, "predictionCol", "output column of the fitted model: " + "predicted class index");
@@ -127,6 +130,15 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
             "more Keras optimizer settings "
                 + "as a JSON object, e.g. {\"beta_1\": 0.9} or {\"momentum\": 0.9}");
     loss = new Param<>(this, "loss", "Keras loss name");
+    labelMode =
+        new Param<>(
+            this,
+            "labelMode",
+            "how labels become targets: auto (derived from the loss and the last layer's units), "
+                + "int (class index), binary (0/1 for one sigmoid output), categorical (class "
+                + "index or one-hot array), multi_label (array of K values 0/1)",
+            ParamValidators.inArray(
+                new String[] {"auto", "int", "binary", "categorical", "multi_label"}));
     seed = new LongParam(this, "seed", "seed of weight initialisation, shuffling and dropout");
     shuffle = new BooleanParam(this, "shuffle", "reshuffle each partition every epoch");
     validationSplit =
@@ -167,6 +179,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     setDefault(learningRate, 0.001);
     setDefault(optimizerSettings, "{}");
     setDefault(loss, "sparse_categorical_crossentropy");
+    setDefault(labelMode, "auto");
     setDefault(seed, 0L);
     setDefault(shuffle, true);
     setDefault(validationSplit, 0.0);
@@ -228,6 +241,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public Param<String> loss() {
     return loss;
+  }
+
+  public Param<String> labelMode() {
+    return labelMode;
   }
 
   public LongParam seed() {
@@ -313,6 +330,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return this;
   }
 
+  public CnnClassifier setLabelMode(String v) {
+    set(labelMode, v);
+    return this;
+  }
+
   public CnnClassifier setSeed(long v) {
     set(seed, v);
     return this;
@@ -372,17 +394,23 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   @Override
   public StructType transformSchema(StructType schema) {
-    Sequential net = buildNetwork();
-    org.sparkcnn.spark.data.ImageColumns.of(
-        schema, value(imageCol), value(labelCol), ModelInput.of(net, (Double) value(rescale)));
+    ModelInput input = input(buildNetwork());
+    org.sparkcnn.spark.data.ImageColumns.of(schema, value(imageCol), null, input);
+    LabelColumn.of(schema, value(labelCol), input.targets());
     return schema;
+  }
+
+  /** The network's input and targets: labelMode, or the mode its loss and outputs imply. */
+  private ModelInput input(Sequential net) {
+    String mode = value(labelMode);
+    return ModelInput.of(net, (Double) value(rescale), mode.equals("auto") ? null : mode);
   }
 
   @Override
   public CnnClassificationModel fit(Dataset<?> dataset) {
     Sequential net = buildNetwork();
     double scale = (Double) value(rescale);
-    ModelInput input = ModelInput.of(net, scale);
+    ModelInput input = input(net);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     DataFrameSource source =
         DataFrameSource.open(
@@ -408,7 +436,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
             TrainerOptions.defaults().timeoutSeconds());
     List<EpochReport> history;
     try {
-      history = new DistributedTrainer(jsc, net, options).fit(train, validation, null);
+      history =
+          new DistributedTrainer(jsc, net, options, input.targets()).fit(train, validation, null);
     } finally {
       train.unpersist(false);
       if (validation != null) {
@@ -422,6 +451,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     facts.put("batch_size", value(batchSize));
     facts.put("seed", value(seed));
     facts.put("train_rows", trainEnd);
+    facts.put("label_mode", input.targets().mode().kerasName());
     facts.put(
         "history",
         history.stream()
