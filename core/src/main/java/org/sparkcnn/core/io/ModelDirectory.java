@@ -139,12 +139,16 @@ public final class ModelDirectory {
           }
           classNames.add((String) o);
         }
-        if (classNames.size() != model.outputShape().size()) {
+        int outputs = model.outputShape().size();
+        // One sigmoid output tells two classes apart (label 0 and 1): it has two names.
+        if (classNames.size() != outputs && !(outputs == 1 && classNames.size() == 2)) {
           throw JsonFields.fieldError(
               settingsSource,
               "class_names",
               s.get("class_names"),
-              model.outputShape().size() + " names, one per model output");
+              outputs == 1
+                  ? "2 names (classes 0 and 1 of the one output)"
+                  : outputs + " names, one per model output");
         }
       }
       Map<String, Object> pre = JsonFields.getObject(s, "preprocessing", settingsSource);
