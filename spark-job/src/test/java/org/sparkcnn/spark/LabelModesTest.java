@@ -189,6 +189,7 @@ class LabelModesTest {
       runner.runEpoch(
           0,
           0,
+          0,
           params,
           results -> {
             float[] sum = results[0].gradientSum().clone();
