@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.io.ModelInfo;
+import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.layers.Conv2D;
 import org.sparkcnn.core.layers.Dense;
 import org.sparkcnn.core.layers.Flatten;
@@ -36,8 +40,8 @@ import org.sparkcnn.spark.testing.TestImages;
 
 /**
  * Spark ML's classifier columns for every kind of model (softmax, one sigmoid output, several
- * sigmoid outputs), in transform and the SQL functions, against a single-JVM forward pass; and
- * Spark ML's evaluators on transform's output as it is.
+ * sigmoid outputs), in transform and the SQL functions, against a single-JVM forward pass; Spark
+ * ML's evaluators on transform's output as it is; and a Pipeline that fits a binary model.
  *
  * <p>The expected logits come from a twin of each model whose last layer has no activation (same
  * weights): an independent forward pass, not the scoring path's own split of the last layer.
@@ -379,5 +383,63 @@ class ClassifierColumnsTest {
         },
         oneName.setPredictedLabelCol("").transform(table).columns(),
         "without the label column the names are not needed");
+  }
+
+  @Test
+  void aPipelineFitsABinaryModelThatBinaryClassificationEvaluatorScores() {
+    // Two learnable classes (TestImages draws each class's own pattern), labels 0.0 and 1.0.
+    TestImages two = TestImages.generate(80, SIZE, 2, 13);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < two.n; i++) {
+      rows.add(RowFactory.create((long) i, two.png(i), (double) two.labels[i]));
+    }
+    Dataset<Row> data =
+        spark.createDataFrame(
+            jsc.parallelize(rows, 2),
+            new StructType()
+                .add("id", DataTypes.LongType)
+                .add("image", DataTypes.BinaryType)
+                .add("label", DataTypes.DoubleType));
+    CnnClassifier cnn =
+        new CnnClassifier()
+            .setModelSpec(ModelSpec.toJson(net(1, "sigmoid", 1)))
+            .setLoss("binary_crossentropy")
+            .setEpochs(4)
+            .setBatchSize(16)
+            .setLearningRate(0.01)
+            .setSeed(5)
+            .setClassNames(new String[] {"no", "yes"});
+    PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {cnn}).fit(data);
+    Dataset<Row> scored = fitted.transform(data);
+    double auc = new BinaryClassificationEvaluator().evaluate(scored);
+
+    // The same figure from the fitted network's single-JVM forward pass, by counting pairs.
+    Sequential net = ((CnnClassificationModel) fitted.stages()[0]).network();
+    float[] p = new float[two.n];
+    float[] x = new float[SIZE * SIZE];
+    for (int i = 0; i < two.n; i++) {
+      for (int k = 0; k < x.length; k++) {
+        x[k] = two.pixel(i, k) / 255f;
+      }
+      net.predictBatch(net.parameters(), x, 1, p, i);
+    }
+    double pairs = 0;
+    double wins = 0;
+    for (int i = 0; i < two.n; i++) {
+      for (int j = 0; j < two.n; j++) {
+        if (two.labels[i] == 1 && two.labels[j] == 0) {
+          pairs++;
+          wins += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0;
+        }
+      }
+    }
+    assertEquals(wins / pairs, auc, 1e-9);
+    assertTrue(auc > 0.8, "the binary model learned the two classes: AUC " + auc);
+    List<Row> out = scored.orderBy("id").select("prediction", "predicted_label").collectAsList();
+    for (int i = 0; i < two.n; i++) {
+      double want = p[i] > 0.5f ? 1 : 0;
+      assertEquals(want, out.get(i).getDouble(0), "row " + i);
+      assertEquals(want == 1 ? "yes" : "no", out.get(i).getString(1));
+    }
   }
 }
