@@ -253,6 +253,7 @@ final class DriverSyncRunner implements EpochRunner {
     private float[][] grads;
 
     Stage(int epoch) {
+      awaitSlots();
       SyncClient.Endpoint endpoint =
           new SyncClient.Endpoint(
               host, server.port(), secret, server.encrypt(), launch, timeoutMillis);
@@ -277,6 +278,30 @@ final class DriverSyncRunner implements EpochRunner {
       } finally {
         sc.setLocalProperty(JOB_DESCRIPTION, description);
         sc.setLocalProperty(JOB_INTERRUPT_ON_CANCEL, interrupt);
+      }
+    }
+
+    /**
+     * Waits (up to timeout_seconds) until the cluster has a slot per partition: an executor lost
+     * between epochs would otherwise make Spark refuse the barrier stage and retry it only every 15
+     * s.
+     */
+    private void awaitSlots() {
+      int slots = recovery.slots();
+      if (slots >= partitions) {
+        return;
+      }
+      LOG.info(
+          "spark-cnn: waiting for "
+              + partitions
+              + " task slots before launching the stage (the cluster has "
+              + slots
+              + ")");
+      try {
+        recovery.awaitSlots(partitions, System.currentTimeMillis() + timeoutMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TrainingFailedException("spark-cnn training interrupted", e);
       }
     }
 
@@ -503,7 +528,7 @@ final class DriverSyncRunner implements EpochRunner {
     public scala.collection.Iterator<Integer> apply(scala.collection.Iterator<ImageBlock> it) {
       org.apache.spark.BarrierTaskContext ctx = org.apache.spark.BarrierTaskContext.get();
       int partition = ctx.partitionId();
-      SyncClient.run(driver, partition, ctx.attemptNumber(), plan, it.next());
+      SyncClient.run(driver, partition, ctx.attemptNumber(), plan, it::next);
       return scala.jdk.javaapi.CollectionConverters.asScala(
           Collections.singletonList(partition).iterator());
     }

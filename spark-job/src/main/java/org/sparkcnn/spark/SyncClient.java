@@ -34,10 +34,18 @@ final class SyncClient {
       String host, int port, SyncSecret secret, boolean encrypt, int launch, int timeoutMillis)
       implements java.io.Serializable {}
 
+  /**
+   * Serves the driver's steps for {@code partition}. Connects (and starts the heartbeat) before it
+   * takes its block from {@code data}, so that from the moment the task starts the driver hears
+   * from it, even while the block is read or recomputed.
+   */
   static void run(
-      Endpoint driver, int partition, int attempt, TrainingPlan plan, ImageBlock block) {
-    PartitionStepper stepper = new PartitionStepper(plan, block, partition);
-    int n = stepper.paramCount();
+      Endpoint driver,
+      int partition,
+      int attempt,
+      TrainingPlan plan,
+      java.util.function.Supplier<ImageBlock> data) {
+    int n = ExecutorModels.get(plan).paramCount();
     SparkEnv env = SparkEnv.get();
     SyncHello hello =
         new SyncHello(
@@ -59,7 +67,16 @@ final class SyncClient {
       Heartbeat heartbeat = new Heartbeat(channel);
       heartbeat.start();
       try {
-        serve(channel, heartbeat, driver, stepper, partition, n);
+        byte[] out = SyncProtocol.buffer(SyncProtocol.taskFrameBytes(n));
+        PartitionStepper stepper;
+        try {
+          stepper = new PartitionStepper(plan, data.get(), partition);
+        } catch (RuntimeException e) {
+          // Bad data: tell the driver why, so the fit fails with this reason.
+          channel.send(out, SyncProtocol.encodeFailure(out, "partition " + partition + ": " + e));
+          throw e;
+        }
+        serve(channel, heartbeat, driver, stepper, partition, n, out);
       } finally {
         heartbeat.halt();
       }
@@ -81,11 +98,11 @@ final class SyncClient {
       Endpoint driver,
       PartitionStepper stepper,
       int partition,
-      int n)
+      int n,
+      byte[] out)
       throws IOException {
     float[] params = new float[n];
     float[] grad = new float[n];
-    byte[] out = SyncProtocol.buffer(SyncProtocol.taskFrameBytes(n));
     while (true) {
       ByteBuffer b = channel.receive(SyncProtocol.stepBytes(n), driver.timeoutMillis());
       int op = b.getInt();
