@@ -30,7 +30,7 @@ public final class JobConfig {
    * at batch 32 (scripts/bench --section checkpoint), so every 1000 steps stays near 1-2% of the
    * step time; bigger models cost more per checkpoint but also more per step.
    */
-  static final int DEFAULT_CHECKPOINT_EVERY_STEPS = 1000;
+  public static final int DEFAULT_CHECKPOINT_EVERY_STEPS = 1000;
 
   /** Every key, in the order the effective config is printed. */
   static final Map<String, Setting> SETTINGS =

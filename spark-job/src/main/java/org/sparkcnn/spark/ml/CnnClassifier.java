@@ -72,6 +72,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final StringArrayParam classNames;
   private final IntParam numPartitions;
   private final Param<String> sync;
+  private final Param<String> checkpointDir;
+  private final IntParam checkpointInterval;
 
   public CnnClassifier(String uid) {
     this.uid = uid;
@@ -169,6 +171,21 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
             "sync",
             "step synchronisation: auto, driver-sync or jobs",
             ParamValidators.inArray(new String[] {"auto", "driver-sync", "jobs"}));
+    checkpointDir =
+        new Param<>(
+            this,
+            "checkpointDir",
+            "folder (any Hadoop path) for training checkpoints: every checkpointInterval steps and"
+                + " at each epoch end the weights, optimizer state, epoch, step and history are"
+                + " saved there; a fit whose folder holds a checkpoint of the same params and data"
+                + " continues from it, with the result of an uninterrupted fit; empty = none");
+    checkpointInterval =
+        new IntParam(
+            this,
+            "checkpointInterval",
+            "steps between checkpoints within an epoch when checkpointDir is set (one is also"
+                + " taken at each epoch end); 0 = epoch ends only",
+            ParamValidators.gtEq(0));
     setDefault(imageCol, "image");
     setDefault(labelCol, "label");
     setDefault(predictionCol, "prediction");
@@ -187,6 +204,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     setDefault(classNames, new String[0]);
     setDefault(numPartitions, 0);
     setDefault(sync, "auto");
+    setDefault(checkpointDir, "");
+    setDefault(checkpointInterval, org.sparkcnn.spark.job.JobConfig.DEFAULT_CHECKPOINT_EVERY_STEPS);
   }
 
   public CnnClassifier() {
@@ -370,6 +389,24 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return this;
   }
 
+  public Param<String> checkpointDir() {
+    return checkpointDir;
+  }
+
+  public IntParam checkpointInterval() {
+    return checkpointInterval;
+  }
+
+  public CnnClassifier setCheckpointDir(String v) {
+    set(checkpointDir, v);
+    return this;
+  }
+
+  public CnnClassifier setCheckpointInterval(int v) {
+    set(checkpointInterval, v);
+    return this;
+  }
+
   private <T> T value(Param<T> p) {
     return getOrDefault(p);
   }
@@ -436,8 +473,21 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
             TrainerOptions.defaults().timeoutSeconds());
     List<EpochReport> history;
     try {
-      history =
-          new DistributedTrainer(jsc, net, options, input.targets()).fit(train, validation, null);
+      DistributedTrainer trainer = new DistributedTrainer(jsc, net, options, input.targets());
+      String dir = value(checkpointDir);
+      if (dir.isEmpty()) {
+        history = trainer.fit(train, validation, null);
+      } else {
+        history =
+            FitCheckpoints.fit(
+                trainer,
+                train,
+                validation,
+                dir,
+                (Integer) value(checkpointInterval),
+                identity(net, trainEnd, n - trainEnd, partitions),
+                jsc.hadoopConfiguration());
+      }
     } finally {
       train.unpersist(false);
       if (validation != null) {
@@ -472,6 +522,35 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         .setPredictionCol(value(predictionCol))
         .setProbabilityCol(value(probabilityCol));
     return model.setParent(this);
+  }
+
+  /** Params that do not change the weights a fit computes; a fit may resume across them. */
+  private static final java.util.Set<String> NOT_IDENTITY =
+      java.util.Set.of(
+          "predictionCol",
+          "probabilityCol",
+          "epochs",
+          "sync",
+          "checkpointDir",
+          "checkpointInterval");
+
+  /** The params that decide the weights, the spec's SHA-256 and the data's shape. */
+  private Map<String, Object> identity(Sequential net, long trainRows, long valRows, int parts) {
+    Map<String, Object> id = new java.util.TreeMap<>();
+    for (org.apache.spark.ml.param.Param<?> p : params()) {
+      if (!NOT_IDENTITY.contains(p.name()) && !p.name().equals("modelSpec")) {
+        Object v = getOrDefault(p);
+        id.put(p.name(), v instanceof String[] a ? Arrays.asList(a) : String.valueOf(v));
+      }
+    }
+    id.put(
+        "model_spec_sha256",
+        org.sparkcnn.spark.io.TrainingCheckpoints.sha256(
+            org.sparkcnn.core.io.ModelSpec.toJson(net)));
+    id.put("train_rows", trainRows);
+    id.put("validation_rows", valRows);
+    id.put("partitions", (long) parts);
+    return id;
   }
 
   @Override

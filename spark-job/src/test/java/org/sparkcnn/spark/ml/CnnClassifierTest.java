@@ -126,6 +126,24 @@ class CnnClassifierTest {
   }
 
   @Test
+  void aCheckpointedFitContinuesWhereTheLastOneStoppedWithTheSameResult() throws Exception {
+    String dir = tmp.resolve("cnn-checkpoints").toString();
+    float[] whole = classifier().fit(data).network().parameters();
+    // One epoch, then the same fit with 3 epochs on the same folder: it resumes after epoch 1.
+    classifier().setEpochs(1).setCheckpointDir(dir).setCheckpointInterval(2).fit(data);
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(Path.of(dir))) {
+      assertTrue(
+          s.anyMatch(p -> java.nio.file.Files.exists(p.resolve("manifest.json"))),
+          "a published checkpoint in " + dir);
+    }
+    float[] resumed = classifier().setCheckpointDir(dir).fit(data).network().parameters();
+    assertArrayEquals(whole, resumed, "bit-identical to the uninterrupted fit");
+    // Another seed is other training: it starts afresh (and still trains).
+    float[] other = classifier().setSeed(8).setCheckpointDir(dir).fit(data).network().parameters();
+    assertArrayEquals(classifier().setSeed(8).fit(data).network().parameters(), other);
+  }
+
+  @Test
   void saveAndLoadGiveIdenticalPredictionsAndAModelDirectory() throws Exception {
     CnnClassificationModel model =
         classifier().setEpochs(1).fit(data).setPredictionCol("class").setBatchSize(7);
