@@ -108,6 +108,17 @@ public final class ModelSpec {
 
   /** Builds the model a spec describes (weights initialised from the model's seed, 0). */
   public static Sequential fromJson(String json, String source) {
+    String kind = KerasFileKind.of(json);
+    if (kind != null) {
+      throw new JsonException(
+          source
+              + ": "
+              + ErrorText.of(
+                  "not a JSON model spec",
+                  kind,
+                  "model.to_json() JSON",
+                  KerasFileKind.IMPORT_HINT));
+    }
     Map<String, Object> root = JsonFields.asObject(Json.parse(json, source), source);
     JsonFields.requireOnlyKeys(
         root,

@@ -44,6 +44,11 @@ public final class WeightsFile {
   /** Parses weights file bytes and copies them into the model's parameters. */
   public static void decodeInto(Sequential model, byte[] bytes, String source)
       throws InvalidModelFileException {
+    String kind = KerasFileKind.of(bytes);
+    if (kind != null) {
+      throw new InvalidModelFileException(
+          source, "not a safetensors file", kind, "safetensors", KerasFileKind.IMPORT_HINT);
+    }
     Safetensors.File file;
     try {
       file = Safetensors.read(new ByteArrayInputStream(bytes), bytes.length, source);

@@ -62,4 +62,32 @@ class WeightsFileNamesTest {
             && e.getMessage().contains("'conv2d/kernel' and 'net/conv2d/kernel'"),
         e.getMessage());
   }
+
+  /** A Keras file where safetensors or JSON is expected says how to import it. */
+  @Test
+  void kerasFilesGivenAsWeightsOrSpecPointToTheImporter() {
+    byte[] h5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
+    byte[] zip = {'P', 'K', 3, 4, 20, 0, 0, 0};
+    for (byte[] bytes : java.util.List.of(h5, zip)) {
+      Exception e =
+          assertThrows(
+              InvalidModelFileException.class,
+              () -> WeightsFile.decodeInto(model(1), bytes, "model.h5"));
+      assertTrue(
+          e.getMessage().contains("not a safetensors file")
+              && e.getMessage().contains("scripts/import-keras"),
+          e.getMessage());
+      Exception j =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  ModelSpec.fromJson(
+                      new String(bytes, java.nio.charset.StandardCharsets.UTF_8), "m.keras"));
+      assertTrue(
+          j.getMessage().contains("not a JSON model spec")
+              && j.getMessage().contains(bytes == h5 ? "HDF5" : ".keras archive")
+              && j.getMessage().contains("scripts/import-keras"),
+          j.getMessage());
+    }
+  }
 }
