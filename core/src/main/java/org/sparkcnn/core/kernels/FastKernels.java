@@ -6,7 +6,7 @@ import org.sparkcnn.core.tensor.Window2D;
 
 /**
  * The fast kernels in float: convolutions and dense layers as {@link Gemm} products (the Vector API
- * one in {@link VectorKernels}, the plain-Java one in {@link ScalarKernels}), pooling and
+ * one in {@code VectorKernels}, the plain-Java one in {@link ScalarKernels}), pooling and
  * activations as single passes over channels-last rows. Nothing is allocated per call: packed
  * weights, padded inputs and row offsets live in per-thread {@link Scratch}.
  *

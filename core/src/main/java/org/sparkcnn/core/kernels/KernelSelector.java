@@ -7,9 +7,9 @@ import java.util.logging.Logger;
  * system property {@code sparkcnn.kernels} selects one:
  *
  * <ul>
- *   <li>{@code auto} (default): {@link VectorKernels} when the JVM has the Vector API module, else
+ *   <li>{@code auto} (default): {@code VectorKernels} when the JVM has the Vector API module, else
  *       {@link ScalarKernels}, with one line saying how to enable the fast path;
- *   <li>{@code vector}: {@link VectorKernels}, failing if the module is absent;
+ *   <li>{@code vector}: {@code VectorKernels}, failing if the module is absent;
  *   <li>{@code scalar}: {@link ScalarKernels}, the plain-Java fast path;
  *   <li>{@code reference}: {@link ReferenceKernels}, the double-precision oracle (slow).
  * </ul>
@@ -95,8 +95,12 @@ public final class KernelSelector {
       return null;
     }
     try {
-      return new VectorKernels();
-    } catch (LinkageError e) {
+      // By name: the other classes of core compile without the incubator module (core/pom.xml).
+      return Class.forName("org.sparkcnn.core.kernels.VectorKernels")
+          .asSubclass(Kernels.class)
+          .getDeclaredConstructor()
+          .newInstance();
+    } catch (ReflectiveOperationException | LinkageError e) {
       return null;
     }
   }

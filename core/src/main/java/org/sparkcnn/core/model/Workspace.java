@@ -12,7 +12,7 @@ import org.sparkcnn.core.metrics.Accuracy;
  * batch seen and reused, so steady-state steps allocate nothing. The passes run the steps that
  * {@link Passes} planned once for the model (which nodes are fused, which pass their input on).
  *
- * <p>Order of calls per batch: {@link #forward} then, in training, {@link #lossAndBackward}.
+ * <p>Order of calls per batch: {@link #forward}, {@link #loss}, then in training {@link #backward}.
  * Activations are kept per node for backward; identity nodes (Flatten, Dropout in inference) reuse
  * their input array instead of copying it.
  *

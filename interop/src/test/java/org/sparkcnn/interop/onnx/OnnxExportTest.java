@@ -107,7 +107,7 @@ class OnnxExportTest {
         m.predict(
                 new Tensor(
                     x,
-                    (int) n,
+                    n,
                     m.inputShape().dims()[0],
                     m.inputShape().dims()[1],
                     m.inputShape().dims()[2]),

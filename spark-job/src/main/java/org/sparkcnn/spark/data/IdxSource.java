@@ -186,12 +186,12 @@ public final class IdxSource implements ImageSource {
     try {
       for (String candidate : List.of(prefix + suffix, prefix + suffix + ".gz")) {
         Path p = new Path(candidate);
-        if (p.getFileSystem(conf).isFile(p)) {
+        if (HadoopFiles.isFile(p.getFileSystem(conf), p)) {
           return candidate;
         }
       }
       Path p = new Path(prefix);
-      boolean dir = p.getFileSystem(conf).isDirectory(p);
+      boolean dir = HadoopFiles.isDirectory(p.getFileSystem(conf), p);
       throw DatasetException.in(prefix)
           .problem("IDX file is missing")
           .received("neither " + prefix + suffix + " nor " + prefix + suffix + ".gz")

@@ -108,6 +108,27 @@ public final class HadoopFiles {
     return fs(p, conf).exists(p);
   }
 
+  /**
+   * True if p is a file; false if it is anything else or absent. Hadoop's own {@code
+   * FileSystem.isFile} is deprecated (one call that hides every error but "not found").
+   */
+  public static boolean isFile(FileSystem fs, Path p) throws IOException {
+    try {
+      return fs.getFileStatus(p).isFile();
+    } catch (FileNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** True if p is a directory; false if it is anything else or absent (see {@link #isFile}). */
+  public static boolean isDirectory(FileSystem fs, Path p) throws IOException {
+    try {
+      return fs.getFileStatus(p).isDirectory();
+    } catch (FileNotFoundException e) {
+      return false;
+    }
+  }
+
   /** Replaces {@code dst} with {@code data} atomically. */
   public static void writeAtomically(Path dst, byte[] data, Configuration conf) throws IOException {
     FileSystem fs = fs(dst, conf);

@@ -41,7 +41,7 @@ public final class ModelStore {
 
   public static ModelDirectory.Loaded load(String dir, Configuration conf) throws IOException {
     Path root = new Path(dir);
-    if (!HadoopFiles.fs(root, conf).isDirectory(root)) {
+    if (!HadoopFiles.isDirectory(HadoopFiles.fs(root, conf), root)) {
       throw new FileNotFoundException(
           dir
               + ": no model directory here; expected a directory "

@@ -14,6 +14,7 @@ import org.sparkcnn.spark.data.IdxSource;
 import org.sparkcnn.spark.data.ImageFolderSource;
 import org.sparkcnn.spark.data.ImageSource;
 import org.sparkcnn.spark.data.ModelInput;
+import org.sparkcnn.spark.io.HadoopFiles;
 
 /** Opens a job's data path as an {@link ImageSource}, by the config's {@code format}. */
 public final class DataSources {
@@ -102,14 +103,14 @@ public final class DataSources {
       Path p = new Path(path);
       FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
       if (path.contains("-images-idx3-ubyte")
-          || fs.isFile(new Path(path + "-images-idx3-ubyte"))
-          || fs.isFile(new Path(path + "-images-idx3-ubyte.gz"))) {
+          || HadoopFiles.isFile(fs, new Path(path + "-images-idx3-ubyte"))
+          || HadoopFiles.isFile(fs, new Path(path + "-images-idx3-ubyte.gz"))) {
         return "idx";
       }
       if (path.endsWith(".parquet")) {
         return "parquet";
       }
-      if (fs.isDirectory(p)) {
+      if (HadoopFiles.isDirectory(fs, p)) {
         for (FileStatus s : fs.listStatus(p)) {
           String name = s.getPath().getName();
           if (s.isFile() && (name.endsWith(".parquet") || name.equals("_SUCCESS"))) {

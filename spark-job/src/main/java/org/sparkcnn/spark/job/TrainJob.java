@@ -361,7 +361,7 @@ public final class TrainJob {
       String file = cfg.initWeights();
       try {
         Path p = new Path(file);
-        if (HadoopFiles.fs(p, hadoop).isDirectory(p)) {
+        if (HadoopFiles.isDirectory(HadoopFiles.fs(p, hadoop), p)) {
           p = new Path(p, ModelDirectory.WEIGHTS_FILE);
         }
         WeightsFile.decodeInto(

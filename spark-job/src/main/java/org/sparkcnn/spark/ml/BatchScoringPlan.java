@@ -39,7 +39,7 @@ final class BatchScoringPlan {
 
   /** The type of one packed row: the columns' names and types, in order. */
   static StructType rowType(List<? extends Expression> columns) {
-    return (StructType) packed(columns).dataType();
+    return packed(columns).dataType();
   }
 
   /**
@@ -60,7 +60,7 @@ final class BatchScoringPlan {
     CreateNamedStruct row = packed(columns);
     Project packedRows =
         new Project(seq(List.of(alias(row, "__sparkcnn_row", Option.empty()))), child);
-    StructType out = (StructType) row.dataType();
+    StructType out = row.dataType();
     for (StructField f : added.fields()) {
       out = out.add(f);
     }

@@ -11,8 +11,8 @@ import org.sparkcnn.spark.data.ImageColumns;
 /**
  * Scores one partition's rows in batches, streaming: at most one batch of input rows is held at a
  * time, and the image, input and output buffers are allocated once per partition. The row format is
- * the subclass's: {@link InternalRowScorer} for {@code transform}, {@link RowScorer} for the
- * batched SQL functions.
+ * the subclass's: {@link InternalRowScorer}, Spark's internal rows, for {@code transform} and the
+ * batched SQL functions alike.
  *
  * <p>Per batch: each row's image is decoded to uint8 (same rules as training, {@link ImageColumns})
  * and scaled into the next free slot of the input buffer; a row that cannot be decoded (null,
