@@ -123,6 +123,12 @@ public final class DistributedTrainer {
      * @param gradNorm the L2 norm of the batch's mean gradient
      */
     void stepDone(int epoch, int step, long globalStep, double loss, double gradNorm);
+
+    /** Before an epoch's first step (from {@code fromStep} when resuming), for progress bars. */
+    default void epochStarted(int epoch, int fromStep, int steps) {}
+
+    /** After {@link #stepDone}: the epoch's loss and accuracy sums over its steps so far. */
+    default void epochSoFar(int epoch, int stepsDone, int steps, BatchStats soFar) {}
   }
 
   public Targets targets() {
@@ -192,6 +198,9 @@ public final class DistributedTrainer {
             new EpochProgress(fromStep, epoch == at.epoch() ? at.epochStats() : BatchStats.EMPTY);
         long started = System.nanoTime();
         StepTimer timer = new StepTimer(started);
+        if (observer != null) {
+          observer.epochStarted(epoch, fromStep, steps);
+        }
         try (SparkJobs.Scope named =
             SparkJobs.describe(
                 jsc.sc(),
@@ -220,6 +229,7 @@ public final class DistributedTrainer {
                 timer.stepDone(results);
                 if (observer != null) {
                   observer.stepDone(e, step, global, lastLoss, lastGradNorm);
+                  observer.epochSoFar(e, progress.step, steps, progress.stats);
                 }
                 int every = checkpoints == null ? 0 : checkpoints.everySteps();
                 if (every > 0 && (global + 1) % every == 0 && progress.step < steps) {

@@ -5,7 +5,8 @@ import org.sparkcnn.core.tensor.Tensor;
 
 /**
  * Keras' fit arguments. Defaults: batch_size 32, epochs 1, shuffle true, seed 0, no validation,
- * threads = available processors, no progress output.
+ * threads = available processors, verbose 1 (Keras' "auto": a progress bar on a terminal, plain
+ * lines every few seconds otherwise; see {@link ProgressBar}).
  */
 public final class FitOptions {
   int batchSize = 32;
@@ -17,6 +18,8 @@ public final class FitOptions {
   Tensor validationY;
   int threads = ParallelBatches.defaultThreads();
   Consumer<History.Epoch> onEpochEnd;
+  ProgressBar progress = null;
+  int verbose = 1;
 
   public FitOptions batchSize(int batchSize) {
     if (batchSize <= 0) {
@@ -67,6 +70,24 @@ public final class FitOptions {
       throw new IllegalArgumentException("threads must be positive; received " + threads);
     }
     this.threads = threads;
+    return this;
+  }
+
+  /**
+   * Keras' verbose: 0 silent, 1 progress bar (plain lines without a terminal), 2 a line per epoch.
+   */
+  public FitOptions verbose(int verbose) {
+    if (verbose < 0 || verbose > 2) {
+      throw new IllegalArgumentException(
+          "verbose out of range; received: " + verbose + "; expected: 0, 1 or 2 (Keras' values)");
+    }
+    this.verbose = verbose;
+    return this;
+  }
+
+  /** Where progress goes instead of System.out (e.g. a test's capture); its verbose wins. */
+  public FitOptions progress(ProgressBar progress) {
+    this.progress = progress;
     return this;
   }
 

@@ -64,9 +64,12 @@ final class Trainer {
     float[] grads = new float[params.length];
     int[] order = new int[n];
     History history = new History();
+    ProgressBar progress = o.progress != null ? o.progress : ProgressBar.console(o.verbose);
+    int steps = (n + o.batchSize - 1) / o.batchSize;
     try (ParallelBatches workers = new ParallelBatches(threads)) {
       for (int epoch = 0; epoch < o.epochs; epoch++) {
         long started = System.nanoTime();
+        progress.epochStart(epoch + 1, o.epochs, steps);
         shuffle(order, epoch);
         BatchStats epochStats = BatchStats.EMPTY;
         for (int start = 0; start < n; start += o.batchSize) {
@@ -85,6 +88,10 @@ final class Trainer {
                   count,
                   stepSeed);
           epochStats = epochStats.plus(step);
+          progress.step(
+              start / o.batchSize + 1,
+              epochStats.meanLoss(),
+              model.accuracy() == null ? Double.NaN : epochStats.accuracy());
         }
         double valLoss = Double.NaN;
         double valAcc = Double.NaN;
@@ -104,6 +111,7 @@ final class Trainer {
                 n,
                 (System.nanoTime() - started) / 1e9);
         history.add(e);
+        progress.epochEnd(e.toString());
         if (o.onEpochEnd != null) {
           o.onEpochEnd.accept(e);
         }

@@ -236,6 +236,13 @@ public final class JobConfig {
                   + "relaunching its stage from the step in flight; one more ends the run",
               JobConfig::nonNegativeInt),
           new Setting(
+              "verbose",
+              "auto",
+              false,
+              "Keras' verbose: 0 silent, 1 a progress bar per epoch (plain lines every few seconds "
+                  + "without a terminal), 2 one line per epoch; \"auto\" = 1",
+              JobConfig::verbose),
+          new Setting(
               "tensorboard",
               true,
               false,
@@ -267,7 +274,8 @@ public final class JobConfig {
           "terminate_on_nan",
           "max_loss",
           "tensorboard",
-          "tensorboard_update_freq");
+          "tensorboard_update_freq",
+          "verbose");
 
   private final Map<String, Object> values;
 
@@ -468,6 +476,12 @@ public final class JobConfig {
   }
 
   /** The loss limit, or NaN for none. */
+  /** Keras' verbose, 0, 1 or 2 ("auto" is 1). */
+  public int verbose() {
+    Object v = values.get("verbose");
+    return v instanceof Number n ? n.intValue() : 1;
+  }
+
   public boolean tensorBoard() {
     return (Boolean) values.get("tensorboard");
   }
@@ -548,6 +562,16 @@ public final class JobConfig {
       throw JsonFields.fieldError(path, key, v, "a positive number");
     }
     return d;
+  }
+
+  private static Object verbose(Object v, String path, String key) {
+    if ("auto".equals(v)) {
+      return v;
+    }
+    if (v instanceof Long n && n >= 0 && n <= 2) {
+      return n;
+    }
+    throw JsonFields.fieldError(path, key, v, "0, 1, 2 or \"auto\" (Keras' values)");
   }
 
   private static Object updateFreq(Object v, String path, String key) {

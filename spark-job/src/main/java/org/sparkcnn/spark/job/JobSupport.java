@@ -100,7 +100,16 @@ final class JobSupport {
    * turns any failure into one "spark-cnn job: error: ..." line and exit status 1.
    */
   static void runMain(String job, SessionWork work) {
+    long started = System.nanoTime();
     SparkSession spark = session("spark-cnn " + job);
+    // The first phase of a run, and the longest wait before any output: say what it took.
+    System.out.println(
+        format(
+            "spark-cnn %s: Spark %s session on %s started in %.1f s",
+            job,
+            spark.version(),
+            spark.sparkContext().master(),
+            (System.nanoTime() - started) / 1e9));
     int status = 0;
     try {
       work.run(spark);

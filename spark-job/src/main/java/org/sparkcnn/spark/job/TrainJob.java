@@ -18,6 +18,7 @@ import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.io.WeightsFile;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
 import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.model.ProgressBar;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.datasets.SkippedFile;
 import org.sparkcnn.spark.DistributedTrainer;
@@ -105,6 +106,7 @@ public final class TrainJob {
     ModelInput input = ModelInput.of(model, cfg.rescale(), cfg.labelMode());
     int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
 
+    long decodeStarted = System.nanoTime();
     ImageSource train = open(spark, cfg, cfg.trainData(), input);
     long total = Blocks.requireRows(train, "training");
     long n = cfg.trainLimit() > 0 ? Math.min(total, cfg.trainLimit()) : total;
@@ -126,14 +128,16 @@ public final class TrainJob {
     System.out.println(
         JobSupport.format(
             "spark-cnn train: %d training rows, %d validation rows, "
-                + "%d partitions, %s, %,d parameters, %s, metric %s",
+                + "%d partitions, %s, %,d parameters, %s, metric %s "
+                + "(data read, decoded and cached in %.1f s)",
             trainEnd,
             validationRows,
             partitions,
             model.describe(),
             model.paramCount(),
             input.targets().describe(),
-            Metrics.accuracyName(model)));
+            Metrics.accuracyName(model),
+            (System.nanoTime() - decodeStarted) / 1e9));
 
     TrainerOptions options =
         new TrainerOptions(
@@ -165,7 +169,9 @@ public final class TrainJob {
       ResumePoint from = resumePoint(cfg, checkpoints);
       trainer.resumeFrom(from).checkpoints(checkpoints);
       TensorBoardLog tensorBoard = TrainReports.tensorBoard(cfg, hadoop);
-      trainer.onStep(TrainReports.steps(observer, tensorBoard));
+      ProgressBar bar = ProgressBar.console(cfg.verbose());
+      trainer.onStep(
+          TrainReports.steps(observer, tensorBoard, bar, cfg.epochs(), model.accuracy() != null));
       double learningRate = TrainReports.learningRate(model);
       RunReport report = TrainReports.start(spark, cfg, model, classNames, from, learningRate);
       List<EpochReport> history =
@@ -173,7 +179,7 @@ public final class TrainJob {
               trainBlocks,
               validation,
               r -> {
-                System.out.println(r);
+                bar.epochEnd(r.toString());
                 report.epochDone(EpochLog.of(r, learningRate));
                 if (tensorBoard != null) {
                   tensorBoard.epochDone(EpochLog.of(r, learningRate));

@@ -5,9 +5,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.model.ProgressBar;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
+import org.sparkcnn.spark.ProgressObserver;
 import org.sparkcnn.spark.ResumePoint;
 import org.sparkcnn.spark.report.EpochLog;
 import org.sparkcnn.spark.report.RunEnvironment;
@@ -48,15 +51,51 @@ final class TrainReports {
         : null;
   }
 
-  /** The test's observer (may be null) and TensorBoard's batch loss (may be null), as one. */
+  /**
+   * What watches the steps, as one observer: the progress bar (announcing the first step's time),
+   * TensorBoard's batch loss (may be null) and a test's observer (may be null).
+   */
   static DistributedTrainer.StepObserver steps(
-      DistributedTrainer.StepObserver observer, TensorBoardLog tensorBoard) {
-    return (epoch, step, globalStep, loss, gradNorm) -> {
-      if (tensorBoard != null) {
-        tensorBoard.step(globalStep, loss);
+      DistributedTrainer.StepObserver observer,
+      TensorBoardLog tensorBoard,
+      ProgressBar bar,
+      int epochs,
+      boolean accuracy) {
+    ProgressObserver progress = new ProgressObserver(bar, epochs, accuracy);
+    return new DistributedTrainer.StepObserver() {
+      private long epochStarted;
+      private boolean firstStepSeen;
+
+      @Override
+      public void stepDone(int epoch, int step, long globalStep, double loss, double gradNorm) {
+        if (tensorBoard != null) {
+          tensorBoard.step(globalStep, loss);
+        }
+        if (observer != null) {
+          observer.stepDone(epoch, step, globalStep, loss, gradNorm);
+        }
       }
-      if (observer != null) {
-        observer.stepDone(epoch, step, globalStep, loss, gradNorm);
+
+      @Override
+      public void epochStarted(int epoch, int fromStep, int steps) {
+        epochStarted = System.nanoTime();
+        progress.epochStarted(epoch, fromStep, steps);
+      }
+
+      @Override
+      public void epochSoFar(int epoch, int stepsDone, int steps, BatchStats soFar) {
+        if (!firstStepSeen) {
+          firstStepSeen = true;
+          if (bar.verbose() > 0) {
+            // Starting the epoch's tasks and building the model on every executor: the wait
+            // before the first bar moves.
+            System.out.println(
+                JobSupport.format(
+                    "spark-cnn train: first step done %.1f s after the epoch started",
+                    (System.nanoTime() - epochStarted) / 1e9));
+          }
+        }
+        progress.epochSoFar(epoch, stepsDone, steps, soFar);
       }
     };
   }

@@ -24,11 +24,13 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.core.model.ProgressBar;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Optimizer;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.ProgressObserver;
 import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.DataFrameSource;
@@ -59,6 +61,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final Param<String> probabilityCol;
   private final Param<String> modelSpec;
   private final IntParam epochs;
+  private final IntParam verbose;
   private final IntParam batchSize;
   private final Param<String> optimizer;
   private final DoubleParam learningRate;
@@ -110,6 +113,13 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
             "epochs",
             "passes over the training data (Keras: epochs)",
             ParamValidators.gtEq(1));
+    verbose =
+        new IntParam(
+            this,
+            "verbose",
+            "Keras' verbose: 0 silent, 1 a progress bar per epoch (plain lines every few seconds "
+                + "without a terminal), 2 one line per epoch",
+            ParamValidators.inRange(0, 2));
     batchSize =
         new IntParam(
             this,
@@ -191,6 +201,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
     setDefault(epochs, 5);
+    setDefault(verbose, 1);
     setDefault(batchSize, 32);
     setDefault(optimizer, "adam");
     setDefault(learningRate, 0.001);
@@ -240,6 +251,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public IntParam epochs() {
     return epochs;
+  }
+
+  public IntParam verbose() {
+    return verbose;
   }
 
   public IntParam batchSize() {
@@ -321,6 +336,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier setEpochs(int v) {
     set(epochs, v);
+    return this;
+  }
+
+  public CnnClassifier setVerbose(int v) {
+    set(verbose, v);
     return this;
   }
 
@@ -473,10 +493,13 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
             TrainerOptions.defaults().timeoutSeconds());
     List<EpochReport> history;
     try {
-      DistributedTrainer trainer = new DistributedTrainer(jsc, net, options, input.targets());
+      ProgressBar bar = ProgressBar.console((Integer) value(verbose));
+      DistributedTrainer trainer =
+          new DistributedTrainer(jsc, net, options, input.targets())
+              .onStep(new ProgressObserver(bar, options.epochs(), net.accuracy() != null));
       String dir = value(checkpointDir);
       if (dir.isEmpty()) {
-        history = trainer.fit(train, validation, null);
+        history = trainer.fit(train, validation, r -> bar.epochEnd(r.toString()));
       } else {
         history =
             FitCheckpoints.fit(
