@@ -78,7 +78,8 @@ public final class ProgressBar {
    * After a step.
    *
    * @param done steps of this epoch done so far (from 1)
-   * @param soFar the epoch's loss and accuracy sums so far (accuracy NaN when not tracked)
+   * @param runningLoss the epoch's mean loss so far
+   * @param runningAccuracy the epoch's accuracy so far, NaN when not tracked
    */
   public void step(int done, double runningLoss, double runningAccuracy) {
     if (verbose != 1) {
