@@ -12,8 +12,9 @@ import org.sparkcnn.interop.keras.KerasImporter;
 /**
  * {@code scripts/import-keras}: a Keras model (.keras, legacy .h5, or JSON + weights) into a
  * spark-cnn model directory that evaluate, score, CnnClassificationModel.load and init_weights
- * accept. The directory records where the model came from instead of training settings: an imported
- * model has no loss or optimizer until it is trained here.
+ * accept. The directory records where the model came from, and the loss, optimizer and metrics
+ * Keras compiled it with when the file holds them and this engine reproduces them (else the model
+ * is imported uncompiled and the line printed says why).
  */
 public final class ImportKeras {
   static final String USAGE =
@@ -67,14 +68,21 @@ public final class ImportKeras {
               + (outputs == 1 ? " (or 2 for a sigmoid output: negative, positive)" : ""));
     }
     ModelDirectory.save(imported.model(), info, output);
+    Object compiled = imported.facts().get("compiled_with");
+    Object skipped = imported.facts().get("compile_skipped");
+    String compile =
+        compiled != null
+            ? "; compiled with " + compiled
+            : skipped != null ? "; compile settings not imported: " + skipped : "";
     return String.format(
-        "spark-cnn import-keras: %s (%s) -> %s: %s, %,d parameters, input %s, %d outputs",
+        "spark-cnn import-keras: %s (%s) -> %s: %s, %,d parameters, input %s, %d outputs%s",
         input,
         imported.facts().get("format"),
         output,
         imported.model().describe(),
         imported.model().paramCount(),
         imported.model().inputShape(),
-        imported.model().outputShape().size());
+        imported.model().outputShape().size(),
+        compile);
   }
 }

@@ -129,14 +129,18 @@ public final class KerasImporter {
             "keras_version",
             JsonFields.getOptionalString(meta, "keras_version", "metadata.json", null));
       }
-      Sequential model =
-          ModelSpec.fromJson(new String(config, StandardCharsets.UTF_8), source + "!config.json");
+      String configText = new String(config, StandardCharsets.UTF_8);
+      Sequential model = ModelSpec.fromJson(configText, source + "!config.json");
       String weightsSource = source + "!model.weights.h5";
       try (HdfFile h5 = HdfFile.fromBytes(weights)) {
         WeightsFile.loadInto(model, H5Weights.read(h5, model, weightsSource), weightsSource);
       } catch (HdfException e) {
         throw damaged(weightsSource, e);
       }
+      KerasCompileSettings.apply(
+          model,
+          optionalObject(Json.parseObject(configText, source + "!config.json"), "compile_config"),
+          facts);
       return model;
     } catch (java.util.zip.ZipException e) {
       throw new InvalidModelFileException(
@@ -167,10 +171,24 @@ public final class KerasImporter {
           ModelSpec.fromJson(
               H5Weights.strings(config, "model_config", source).get(0), source + " model_config");
       WeightsFile.loadInto(model, H5Weights.read(h5, model, source), source);
+      Attribute training = h5.getAttribute("training_config");
+      if (training != null) {
+        KerasCompileSettings.apply(
+            model,
+            Json.parseObject(
+                H5Weights.strings(training, "training_config", source).get(0),
+                source + " training_config"),
+            facts);
+      }
       return model;
     } catch (HdfException e) {
       throw damaged(source, e);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> optionalObject(Map<String, Object> root, String key) {
+    return root.get(key) instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
   }
 
   private static Map<String, TensorData> hdf5(Path file, Sequential model, String source)

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.io.InvalidModelFileException;
 import org.sparkcnn.core.io.ModelDirectory;
+import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.layers.Layer;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.tensor.Tensor;
@@ -80,7 +81,7 @@ class KerasImporterTest {
   }
 
   @Test
-  void importedDirectoryLoadsWithoutTrainingSettings() throws IOException {
+  void importedDirectoryKeepsTheLossAndOptimizerKerasCompiledWith() throws IOException {
     KerasImporter.Imported imported = KerasImporter.read(keras3("all-layers.keras"), null);
     assertEquals("keras archive", imported.facts().get("format"));
     assertEquals("3.15.1", imported.facts().get("keras_version"));
@@ -91,11 +92,31 @@ class KerasImporterTest {
             "--output", dir.toString(),
             "--class-names", "a, b,c");
     assertTrue(line.contains("Sequential 'net', 379 parameters"), line);
+    assertTrue(line.contains("compiled with sparse_categorical_crossentropy, adam"), line);
     ModelDirectory.Loaded loaded = ModelDirectory.load(dir);
     assertPredictsLikeKeras(loaded.model(), "model directory");
-    assertNull(loaded.model().loss());
+    assertEquals("sparse_categorical_crossentropy", loaded.model().loss().kerasName());
+    assertEquals("adam", loaded.model().optimizer().kerasName());
+    assertEquals(
+        0.0010000000474974513,
+        ((Number) loaded.model().optimizer().config().get("learning_rate")).doubleValue(),
+        1e-12);
     assertEquals(List.of("a", "b", "c"), loaded.info().classNames());
     assertEquals("all-layers.keras", loaded.info().training().get("imported_from"));
+    // The legacy .h5 file carries the same settings as its training_config attribute.
+    Sequential h5 = KerasImporter.read(keras3("all-layers.h5"), null).model();
+    assertEquals("sparse_categorical_crossentropy", h5.loss().kerasName());
+    assertEquals("adam", h5.optimizer().kerasName());
+  }
+
+  @Test
+  void aFileWithoutCompileSettingsImportsUncompiled() throws IOException {
+    KerasImporter.Imported imported =
+        KerasImporter.read(keras3("all-layers.keras3.json"), keras3("all-layers.safetensors"));
+    assertNull(imported.model().loss());
+    assertNull(imported.facts().get("compiled_with"));
+    Path dir = tmp.resolve("json-model");
+    ModelDirectory.save(imported.model(), new ModelInfo(null, 1.0, imported.facts()), dir);
     String settings = Files.readString(dir.resolve(ModelDirectory.SETTINGS_FILE));
     assertTrue(settings.contains("\"optimizer\": null"), settings);
   }
