@@ -20,10 +20,12 @@ import org.sparkcnn.core.model.History;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.core.tensor.Tensor;
+import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.ResumePoint;
 import org.sparkcnn.spark.io.CheckpointStore;
 import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.TrainingCheckpoints;
+import org.sparkcnn.spark.job.JobConfig;
 
 /**
  * What checkpoints and the divergence check cost per training step (scripts/bench --section
@@ -47,7 +49,7 @@ public final class CheckpointBench {
   public static void main(String[] args) throws Exception {
     String dir = null;
     int repeats = 30;
-    int every = org.sparkcnn.spark.job.JobConfig.DEFAULT_CHECKPOINT_EVERY_STEPS;
+    int every = JobConfig.DEFAULT_CHECKPOINT_EVERY_STEPS;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--dir" -> dir = args[++i];
@@ -177,7 +179,7 @@ public final class CheckpointBench {
         long t0 = System.nanoTime();
         for (int c = 0; c < calls; c++) {
           if (which == 0) {
-            sink += org.sparkcnn.spark.DistributedTrainer.scaleAndSquare(g, 1.0000001f);
+            sink += DistributedTrainer.scaleAndSquare(g, 1.0000001f);
           } else {
             for (int i = 0; i < n; i++) {
               g[i] *= 0.9999999f;

@@ -1,8 +1,10 @@
 package org.sparkcnn.bench;
 
+import com.sun.management.ThreadMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -191,7 +193,7 @@ public final class CoreBench {
     float[] params = model.parameters();
     float[] grads = new float[params.length];
     StepContext ctx = new StepContext(true, 1, null);
-    var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    var bean = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     long started = 0;
     long allocated = 0;
     for (int s = 0; s < 2 * steps; s++) {
@@ -199,7 +201,7 @@ public final class CoreBench {
         started = System.nanoTime();
         allocated = bean.getCurrentThreadAllocatedBytes();
       }
-      java.util.Arrays.fill(grads, 0f);
+      Arrays.fill(grads, 0f);
       BatchStats stats = model.computeGradient(params, x.data(), y.data(), batch, ctx, grads);
       float scale = (float) (1.0 / stats.count());
       for (int i = 0; i < grads.length; i++) {
@@ -320,7 +322,7 @@ public final class CoreBench {
   /** Wall clock, bytes allocated by all live threads, and GC totals at one moment. */
   private record Snapshot(long nanos, long allocated, long gcMillis, long gcCount) {
     static Snapshot take() {
-      var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      var bean = (ThreadMXBean) ManagementFactory.getThreadMXBean();
       long bytes = 0;
       for (long b : bean.getThreadAllocatedBytes(bean.getAllThreadIds())) {
         bytes += Math.max(b, 0);

@@ -4,6 +4,9 @@ import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +17,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
+import java.util.function.IntFunction;
+import javax.imageio.ImageIO;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.Dataset;
@@ -292,7 +297,7 @@ public final class ScoreBench {
       int n,
       int cores,
       DataType type,
-      java.util.function.IntFunction<Object> image) {
+      IntFunction<Object> image) {
     List<Row> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       rows.add(RowFactory.create((long) i, image.apply(i)));
@@ -373,14 +378,13 @@ public final class ScoreBench {
   }
 
   private static byte[] png(byte[] pixels, int i) {
-    java.awt.image.BufferedImage img =
-        new java.awt.image.BufferedImage(H, H, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    BufferedImage img = new BufferedImage(H, H, BufferedImage.TYPE_BYTE_GRAY);
     img.getRaster()
         .setDataElements(0, 0, H, H, Arrays.copyOfRange(pixels, i * SIZE, (i + 1) * SIZE));
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      javax.imageio.ImageIO.write(img, "png", out);
-    } catch (java.io.IOException e) {
+      ImageIO.write(img, "png", out);
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
     return out.toByteArray();

@@ -1,5 +1,6 @@
 package org.sparkcnn.datasets;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -93,8 +94,7 @@ final class FastPng {
               return false; // no progress: leave the verdict to ImageIO
             }
           }
-        } else if (!HARMLESS.contains(
-            new String(png, pos + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1))) {
+        } else if (!HARMLESS.contains(new String(png, pos + 4, 4, StandardCharsets.ISO_8859_1))) {
           return false;
         }
         pos += 12 + length;

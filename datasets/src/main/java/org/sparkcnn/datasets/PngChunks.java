@@ -1,5 +1,6 @@
 package org.sparkcnn.datasets;
 
+import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 
 /**
@@ -40,7 +41,7 @@ final class PngChunks {
             "a complete chunk list ending with IEND");
       }
       long length = readInt(data, pos) & 0xFFFFFFFFL;
-      String type = new String(data, pos + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+      String type = new String(data, pos + 4, 4, StandardCharsets.ISO_8859_1);
       String where = "chunk " + index + " ('" + type + "') at byte " + pos;
       if (pos + 12 + length > data.length) {
         throw corrupt(

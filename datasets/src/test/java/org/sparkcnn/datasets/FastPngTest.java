@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -129,7 +130,7 @@ class FastPngTest {
     interlaced[8 + 8 + 12] = 1;
     assertFalse(FastPng.decodeInto(interlaced, 5, 3, 1, out, 0), "Adam7");
     // Too short by the last row: declined, and ImageDecoder still reports the damage.
-    byte[] shortRaw = java.util.Arrays.copyOf(raw, raw.length - 3);
+    byte[] shortRaw = Arrays.copyOf(raw, raw.length - 3);
     byte[] truncated = encode(4, 3, 0, shortRaw, 0, 64, false, false);
     truncated[8 + 8 + 3] = 5; // IHDR claims 5 rows
     fixIhdrCrc(truncated);
@@ -203,7 +204,7 @@ class FastPngTest {
       chunk(png, "gAMA", g);
     }
     for (int at = 0; at < zlib.length; at += split) {
-      chunk(png, "IDAT", java.util.Arrays.copyOfRange(zlib, at, Math.min(zlib.length, at + split)));
+      chunk(png, "IDAT", Arrays.copyOfRange(zlib, at, Math.min(zlib.length, at + split)));
     }
     chunk(png, "IEND", new byte[0]);
     return png.toByteArray();

@@ -1,16 +1,19 @@
 package org.sparkcnn.spark;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
@@ -18,6 +21,10 @@ import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkcnn.core.model.BatchStats;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.runtime.AbstractFunction1;
 
 /**
  * The low-overhead way: one Spark barrier stage per epoch whose tasks stay alive for all of the
@@ -236,7 +243,7 @@ final class DriverSyncRunner implements EpochRunner {
   private void logRecovered(TaskLostException lost, int epoch, int step) {
     LOG.info(
         String.format(
-            java.util.Locale.ROOT,
+            Locale.ROOT,
             "spark-cnn: training again after losing %s: epoch %d, step %d applied %.1f s after "
                 + "the loss was detected",
             lost.peer == null ? "a task" : lost.peer.where(),
@@ -507,14 +514,12 @@ final class DriverSyncRunner implements EpochRunner {
     }
   }
 
-  private static final scala.reflect.ClassTag<Integer> INT_TAG =
+  private static final ClassTag<Integer> INT_TAG =
       scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
 
   /** The body of each barrier task: serve the driver's steps until it says DONE or ABORT. */
   private static final class EpochTask
-      extends scala.runtime.AbstractFunction1<
-          scala.collection.Iterator<ImageBlock>, scala.collection.Iterator<Integer>>
-      implements java.io.Serializable {
+      extends AbstractFunction1<Iterator<ImageBlock>, Iterator<Integer>> implements Serializable {
     private static final long serialVersionUID = 1L;
     private final SyncClient.Endpoint driver;
     private final TrainingPlan plan;
@@ -525,12 +530,11 @@ final class DriverSyncRunner implements EpochRunner {
     }
 
     @Override
-    public scala.collection.Iterator<Integer> apply(scala.collection.Iterator<ImageBlock> it) {
-      org.apache.spark.BarrierTaskContext ctx = org.apache.spark.BarrierTaskContext.get();
+    public Iterator<Integer> apply(Iterator<ImageBlock> it) {
+      BarrierTaskContext ctx = BarrierTaskContext.get();
       int partition = ctx.partitionId();
       SyncClient.run(driver, partition, ctx.attemptNumber(), plan, it::next);
-      return scala.jdk.javaapi.CollectionConverters.asScala(
-          Collections.singletonList(partition).iterator());
+      return CollectionConverters.asScala(Collections.singletonList(partition).iterator());
     }
   }
 

@@ -1,6 +1,8 @@
 package org.sparkcnn.spark;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.sparkcnn.core.io.JsonFields;
 
 /**
@@ -45,8 +47,8 @@ public record EpochReport(
   }
 
   /** Every field by its Java name in snake case; NaN as null. Read back by {@link #fromJson}. */
-  public java.util.Map<String, Object> toJson() {
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+  public Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
     m.put("epoch", (long) epoch);
     m.put("epochs", (long) epochs);
     m.put("loss", nullIfNaN(loss));
@@ -66,7 +68,7 @@ public record EpochReport(
     return m;
   }
 
-  public static EpochReport fromJson(java.util.Map<String, Object> m, String source) {
+  public static EpochReport fromJson(Map<String, Object> m, String source) {
     return new EpochReport(
         JsonFields.getInt(m, "epoch", source),
         JsonFields.getInt(m, "epochs", source),
@@ -90,7 +92,7 @@ public record EpochReport(
     return Double.isNaN(d) ? null : d;
   }
 
-  private static double orNaN(java.util.Map<String, Object> m, String key, String source) {
+  private static double orNaN(Map<String, Object> m, String key, String source) {
     return m.get(key) == null ? Double.NaN : JsonFields.getDouble(m, key, source);
   }
 

@@ -1,5 +1,6 @@
 package org.sparkcnn.spark;
 
+import java.util.Arrays;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
@@ -53,7 +54,7 @@ final class PartitionStepper {
     int from = BatchPlan.shareStart(block.size(), steps, step);
     int to = BatchPlan.shareStart(block.size(), steps, step + 1);
     long started = System.nanoTime();
-    java.util.Arrays.fill(grad, 0f);
+    Arrays.fill(grad, 0f);
     if (from == to) {
       return new StepResult(partition, grad, 0, 0, 0, 0);
     }

@@ -1,5 +1,6 @@
 package org.sparkcnn.spark;
 
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.apache.spark.SparkContext;
 
@@ -29,7 +30,7 @@ public final class SparkJobs {
     SCORE;
 
     public String group() {
-      return "spark-cnn-" + name().toLowerCase(java.util.Locale.ROOT);
+      return "spark-cnn-" + name().toLowerCase(Locale.ROOT);
     }
   }
 

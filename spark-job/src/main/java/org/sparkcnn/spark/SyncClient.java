@@ -1,8 +1,10 @@
 package org.sparkcnn.spark;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 import org.apache.spark.SparkEnv;
 
 /**
@@ -32,7 +34,7 @@ final class SyncClient {
   /** Where the driver listens, how to prove the key, and which launch this task belongs to. */
   record Endpoint(
       String host, int port, SyncSecret secret, boolean encrypt, int launch, int timeoutMillis)
-      implements java.io.Serializable {}
+      implements Serializable {}
 
   /**
    * Serves the driver's steps for {@code partition}. Connects (and starts the heartbeat) before it
@@ -40,11 +42,7 @@ final class SyncClient {
    * from it, even while the block is read or recomputed.
    */
   static void run(
-      Endpoint driver,
-      int partition,
-      int attempt,
-      TrainingPlan plan,
-      java.util.function.Supplier<ImageBlock> data) {
+      Endpoint driver, int partition, int attempt, TrainingPlan plan, Supplier<ImageBlock> data) {
     int n = ExecutorModels.get(plan).paramCount();
     SparkEnv env = SparkEnv.get();
     SyncHello hello =

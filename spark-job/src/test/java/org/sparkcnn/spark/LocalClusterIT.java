@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -18,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -177,7 +179,7 @@ class LocalClusterIT {
     try {
       Files.writeString(file, config);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     return List.of(
         "scripts/train",
@@ -204,7 +206,7 @@ class LocalClusterIT {
               .anyMatch(step -> step >= from && step <= to)) {
             return;
           }
-        } catch (java.nio.file.NoSuchFileException racedWithPruning) {
+        } catch (NoSuchFileException racedWithPruning) {
           // look again
         }
       }

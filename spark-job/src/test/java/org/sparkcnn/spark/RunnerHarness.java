@@ -1,5 +1,6 @@
 package org.sparkcnn.spark;
 
+import java.util.Arrays;
 import java.util.function.LongConsumer;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.Sequential;
@@ -49,7 +50,7 @@ final class RunnerHarness {
           results -> {
             beforeApply.accept(global[0]++);
             long count = 0;
-            java.util.Arrays.fill(grads, 0f);
+            Arrays.fill(grads, 0f);
             for (StepResult r : results) {
               float[] g = r.gradientSum();
               for (int i = 0; i < g.length; i++) {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.security.SecureRandom;
 
 /** Connections a hostile or broken peer makes to a sync port; each reports how it ended. */
@@ -74,7 +75,7 @@ final class Strangers {
       while (in.read(buf) >= 0) {
         // the server's challenge, then nothing
       }
-    } catch (java.net.SocketException reset) {
+    } catch (SocketException reset) {
       // closed with unread data in its buffer: a reset is a close too
     }
   }

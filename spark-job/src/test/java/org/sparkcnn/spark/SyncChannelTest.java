@@ -7,14 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -150,15 +153,15 @@ class SyncChannelTest {
         SyncChannel client = connect(server, key, true, relay.port());
         SyncChannel driver = claim(server)) {
       byte[] pattern = new byte[4096];
-      java.util.Arrays.fill(pattern, (byte) 0x5a);
+      Arrays.fill(pattern, (byte) 0x5a);
       float[] weights = new float[1024];
-      java.util.Arrays.fill(weights, Float.intBitsToFloat(0x5a5a5a5a));
+      Arrays.fill(weights, Float.intBitsToFloat(0x5a5a5a5a));
       byte[] buf = SyncProtocol.buffer(SyncProtocol.stepBytes(weights.length));
       int length = SyncProtocol.encodeStep(buf, 0, 0, 0, weights);
       client.send(buf, length);
       driver.receive(SyncProtocol.stepBytes(weights.length), 5_000);
       assertFalse(
-          contains(relay.seen(), java.util.Arrays.copyOf(pattern, 64)),
+          contains(relay.seen(), Arrays.copyOf(pattern, 64)),
           "64 plaintext bytes of the weights crossed the wire in the clear");
       relay.flipNextByteAfter(100);
       client.send(buf, length);
@@ -199,14 +202,14 @@ class SyncChannelTest {
     try {
       return s.get();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
   /** A man in the middle: forwards both ways, records client → server bytes, can flip one. */
   private static final class Relay implements AutoCloseable {
     private final ServerSocket listen;
-    private final java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+    private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
     private final AtomicInteger flipAfter = new AtomicInteger(-1);
 
     Relay(int target) throws IOException {

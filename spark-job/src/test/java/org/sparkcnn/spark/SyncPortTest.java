@@ -13,8 +13,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
@@ -48,8 +51,7 @@ class SyncPortTest {
     spark.stop();
   }
 
-  private static float[] run(
-      int epochs, java.util.function.BiConsumer<DriverSyncRunner, Long> each) {
+  private static float[] run(int epochs, BiConsumer<DriverSyncRunner, Long> each) {
     Sequential m = TestBlocks.model(21);
     TrainingPlan plan = RunnerHarness.plan(m, 96, 12, 3);
     try (DriverSyncRunner runner = new DriverSyncRunner(jsc, data, plan, 60)) {
@@ -140,7 +142,7 @@ class SyncPortTest {
           visible.stream().anyMatch(s -> s.contains("spark-cnn: epoch 1")),
           "the listener saw the training job: " + visible);
       for (String s : visible) {
-        String lower = s.toLowerCase(java.util.Locale.ROOT);
+        String lower = s.toLowerCase(Locale.ROOT);
         assertFalse(lower.contains(hex.substring(0, 16)) || s.contains(b64.substring(0, 16)), s);
         // Job groups are the fixed phase names of SparkJobs, never a per-run value.
         assertFalse(
@@ -162,7 +164,7 @@ class SyncPortTest {
           try {
             return s.run();
           } catch (Exception e) {
-            throw new java.util.concurrent.CompletionException(e);
+            throw new CompletionException(e);
           }
         });
   }

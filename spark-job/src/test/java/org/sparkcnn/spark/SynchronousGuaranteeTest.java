@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -62,9 +63,9 @@ class SynchronousGuaranteeTest {
               all.height,
               all.width,
               all.channels,
-              java.util.Arrays.copyOfRange(all.pixels, from * size, (from + n) * size),
-              java.util.Arrays.copyOfRange(all.labels, from, from + n),
-              java.util.Arrays.copyOfRange(all.ids, from, from + n)));
+              Arrays.copyOfRange(all.pixels, from * size, (from + n) * size),
+              Arrays.copyOfRange(all.labels, from, from + n),
+              Arrays.copyOfRange(all.ids, from, from + n)));
       from += n;
     }
     return out;

@@ -1,5 +1,8 @@
 package org.sparkcnn.core.io;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * The project's one error template: {@code what is wrong; received: …; expected: …; hint: …}. Kept
  * in one place so that JSON, config and model-file errors read alike.
@@ -62,9 +65,9 @@ final class ErrorText {
       return "a boolean";
     } else if (value instanceof Number) {
       return "a number";
-    } else if (value instanceof java.util.Map) {
+    } else if (value instanceof Map) {
       return "an object";
-    } else if (value instanceof java.util.List) {
+    } else if (value instanceof List) {
       return "an array";
     }
     return "a " + value.getClass().getSimpleName();

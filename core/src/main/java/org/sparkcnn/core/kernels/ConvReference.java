@@ -1,5 +1,6 @@
 package org.sparkcnn.core.kernels;
 
+import java.util.Arrays;
 import org.sparkcnn.core.tensor.Window2D;
 
 /**
@@ -56,7 +57,7 @@ public final class ConvReference {
    */
   public static void backwardInput(
       Window2D g, int filters, int n, double[] dy, double[] kernel, double[] dx) {
-    java.util.Arrays.fill(dx, 0, n * g.inputSize(), 0);
+    Arrays.fill(dx, 0, n * g.inputSize(), 0);
     forEachTap(
         g,
         n,

@@ -1,5 +1,6 @@
 package org.sparkcnn.core.model;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -17,8 +18,7 @@ final class SpinWorker extends Thread {
   /** How long an idle worker keeps polling before it parks: longer than a step's serial part. */
   static final long SPIN_NANOS = 2_000_000;
 
-  private final java.util.concurrent.atomic.AtomicBoolean claimed =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean claimed = new AtomicBoolean();
   private volatile Runnable job;
   private volatile boolean done = true;
   private volatile Throwable failure;

@@ -1,5 +1,6 @@
 package org.sparkcnn.core.optim;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,7 +37,7 @@ public interface Optimizer {
 
   /** Builds "sgd" or "adam" from Keras' config keys; missing keys take Keras' defaults. */
   static Optimizer fromConfig(String name, Map<String, ?> config) {
-    return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
       case "sgd" -> Sgd.fromConfig(config);
       case "adam" -> Adam.fromConfig(config);
       default ->

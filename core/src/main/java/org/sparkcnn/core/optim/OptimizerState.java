@@ -1,5 +1,6 @@
 package org.sparkcnn.core.optim;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ final class OptimizerState {
     if (state.isEmpty() && (iterations == 0 || slots.isEmpty())) {
       return null;
     }
-    if (!state.keySet().equals(new java.util.HashSet<>(slots))) {
+    if (!state.keySet().equals(new HashSet<>(slots))) {
       throw new IllegalArgumentException(
           optimizer
               + " state has the wrong slots; received: "

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,7 +86,7 @@ class CheckpointFilesTest {
     m.optimizer().apply(m.parameters(), gradient(m.paramCount(), 0));
     byte[] bytes = CheckpointFiles.encode(m, Map.of()).get(CheckpointFiles.OPTIMIZER_FILE);
     Safetensors.File f =
-        Safetensors.read(new java.io.ByteArrayInputStream(bytes), bytes.length, "optimizer");
+        Safetensors.read(new ByteArrayInputStream(bytes), bytes.length, "optimizer");
     assertEquals(
         List.of(
             "momentum/conv2d/kernel",

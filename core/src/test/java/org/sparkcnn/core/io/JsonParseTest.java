@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class JsonParseTest {
@@ -175,13 +178,13 @@ class JsonParseTest {
 
   /** Random damage to a real spec must parse or fail with a JsonException, nothing else. */
   @Test
-  void randomDamageIsEitherParsedOrRefusedCleanly() throws java.io.IOException {
+  void randomDamageIsEitherParsedOrRefusedCleanly() throws IOException {
     String spec;
-    try (java.io.InputStream in = getClass().getResourceAsStream("/seed-cnn.keras.json")) {
+    try (InputStream in = getClass().getResourceAsStream("/seed-cnn.keras.json")) {
       spec = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     String alphabet = "{}[]\",:\\/-+.eE0123456789 \ntfnulxuD\u00e9\u0001";
-    java.util.Random random = new java.util.Random(7);
+    Random random = new Random(7);
     for (int trial = 0; trial < 1000; trial++) {
       char[] damaged = spec.toCharArray();
       for (int edits = 1 + random.nextInt(3); edits > 0; edits--) {

@@ -6,8 +6,11 @@ import static org.sparkcnn.core.io.SafetensorsTest.bytes;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +24,7 @@ class SafetensorsHostileInputTest {
 
   /** A file with a well-formed length prefix for {@code header} and {@code dataBytes} zeros. */
   private static byte[] file(String header, int dataBytes) {
-    int length = header.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    int length = header.getBytes(StandardCharsets.UTF_8).length;
     return bytes(length, header, "00".repeat(dataBytes));
   }
 
@@ -246,11 +249,11 @@ class SafetensorsHostileInputTest {
   /** Random damage must end in success or our exception, never in another throwable. */
   @Test
   void randomDamageIsEitherReadOrRefusedCleanly() throws IOException {
-    Map<String, TensorData> tensors = new java.util.LinkedHashMap<>();
+    Map<String, TensorData> tensors = new LinkedHashMap<>();
     tensors.put("k", new TensorData(new int[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}));
     tensors.put("b", new TensorData(new int[] {3}, new float[] {7, 8, 9}));
     byte[] good = SafetensorsTest.write(tensors, Map.of("format", "pt"));
-    java.util.Random random = new java.util.Random(42);
+    Random random = new Random(42);
     for (int trial = 0; trial < 1000; trial++) {
       byte[] damaged = good.clone();
       for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {

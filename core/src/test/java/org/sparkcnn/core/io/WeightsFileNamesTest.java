@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.layers.Conv2D;
 import org.sparkcnn.core.layers.Dense;
@@ -26,8 +29,7 @@ class WeightsFileNamesTest {
   }
 
   /** The weights of a model seeded differently, each name passed through {@code rename}. */
-  private static Map<String, TensorData> tensors(
-      Sequential source, java.util.function.UnaryOperator<String> rename) {
+  private static Map<String, TensorData> tensors(Sequential source, UnaryOperator<String> rename) {
     Map<String, TensorData> out = new LinkedHashMap<>();
     float[] p = source.parameters();
     for (ParamSpec s : source.weightTensors()) {
@@ -41,8 +43,8 @@ class WeightsFileNamesTest {
   @Test
   void loadsKeras2AndKeras3Names() throws InvalidModelFileException {
     Sequential trained = model(7);
-    for (java.util.function.UnaryOperator<String> rename :
-        java.util.List.<java.util.function.UnaryOperator<String>>of(
+    for (UnaryOperator<String> rename :
+        List.<UnaryOperator<String>>of(
             n -> n, n -> n + ":0", n -> "net/" + n, n -> "sequential/" + n)) {
       Sequential target = model(1);
       WeightsFile.loadInto(target, tensors(trained, rename), "w");
@@ -68,7 +70,7 @@ class WeightsFileNamesTest {
   void kerasFilesGivenAsWeightsOrSpecPointToTheImporter() {
     byte[] h5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
     byte[] zip = {'P', 'K', 3, 4, 20, 0, 0, 0};
-    for (byte[] bytes : java.util.List.of(h5, zip)) {
+    for (byte[] bytes : List.of(h5, zip)) {
       Exception e =
           assertThrows(
               InvalidModelFileException.class,
@@ -80,9 +82,7 @@ class WeightsFileNamesTest {
       Exception j =
           assertThrows(
               IllegalArgumentException.class,
-              () ->
-                  ModelSpec.fromJson(
-                      new String(bytes, java.nio.charset.StandardCharsets.UTF_8), "m.keras"));
+              () -> ModelSpec.fromJson(new String(bytes, StandardCharsets.UTF_8), "m.keras"));
       assertTrue(
           j.getMessage().contains("not a JSON model spec")
               && j.getMessage().contains(bytes == h5 ? "HDF5" : ".keras archive")

@@ -4,6 +4,7 @@ import static org.sparkcnn.core.testing.GradientCheck.check;
 import static org.sparkcnn.core.testing.GradientCheck.dot;
 import static org.sparkcnn.core.testing.GradientCheck.random;
 
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -166,7 +167,7 @@ class ReferenceGradientTest {
   /** A random permutation of 0.01, 0.02, ...: distinct, at least 0.01 apart. */
   static double[] distinct(int count, long seed) {
     double[] v = new double[count];
-    java.util.Random r = new java.util.Random(seed);
+    Random r = new Random(seed);
     for (int i = 0; i < count; i++) {
       v[i] = (i + 1) * 0.01 - count * 0.005;
     }

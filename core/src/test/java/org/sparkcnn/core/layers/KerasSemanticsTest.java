@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.kernels.ReferenceKernels;
 import org.sparkcnn.core.model.Sequential;
@@ -45,7 +47,7 @@ class KerasSemanticsTest {
     // right, below, and below-right (TensorFlow pads only the bottom and right here).
     Conv2D conv = new Conv2D(1, 2).padding("same").useBias(false).inputShape(3, 3, 1);
     Sequential m = model(conv);
-    java.util.Arrays.fill(m.parameters(), 1f);
+    Arrays.fill(m.parameters(), 1f);
     Tensor y = m.predict(new Tensor(arange(9), 1, 3, 3, 1), 1);
     assertArrayEquals(new float[] {12, 16, 9, 24, 28, 15, 15, 17, 9}, y.data());
   }
@@ -98,7 +100,7 @@ class KerasSemanticsTest {
     // (2, 2, 3) input is element (1*2 + 0)*3 + 2 = 8.
     Dense pick = new Dense(1).useBias(false);
     Sequential m = model(new Flatten().inputShape(2, 2, 3), pick);
-    java.util.Arrays.fill(m.parameters(), 0f);
+    Arrays.fill(m.parameters(), 0f);
     m.parameters()[8] = 1f;
     float[] x = new float[12];
     x[8] = 42; // the value at [0, 1, 0, 2] in row-major (N, H, W, C)
@@ -111,7 +113,7 @@ class KerasSemanticsTest {
     Dropout d = new Dropout(0.25);
     d.build("dropout", Shape.of(10_000));
     float[] x = new float[10_000];
-    java.util.Arrays.fill(x, 1f);
+    Arrays.fill(x, 1f);
     float[] y = new float[x.length];
     float[] mask = new float[x.length];
     d.forward(new ReferenceKernels(), null, 0, 1, x, y, mask, new StepContext(true, 5, null));
@@ -134,7 +136,7 @@ class KerasSemanticsTest {
   @Test
   void initializersHaveKerasScales() {
     float[] w = new float[20_000];
-    java.util.Random r = new java.util.Random(1);
+    Random r = new Random(1);
     // Dense(100 -> 200): limit sqrt(6 / 300).
     Initializer.GLOROT_UNIFORM.fill(w, 0, w.length, 100, 200, r);
     double limit = Math.sqrt(6.0 / 300);

@@ -9,6 +9,7 @@ import org.sparkcnn.core.layers.Conv2D;
 import org.sparkcnn.core.layers.Dense;
 import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.layers.MaxPooling2D;
+import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.core.tensor.Tensor;
 
@@ -98,7 +99,7 @@ class BadInputTest {
                 data,
                 new float[] {1, 2, 3},
                 3,
-                org.sparkcnn.core.layers.StepContext.INFERENCE,
+                StepContext.INFERENCE,
                 new float[m.paramCount()]),
         "example 2",
         "Infinity");

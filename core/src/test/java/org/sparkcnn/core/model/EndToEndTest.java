@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.layers.Conv2D;
 import org.sparkcnn.core.layers.Dense;
@@ -55,7 +56,7 @@ class EndToEndTest {
     assertArrayEquals(first.parameters(), second.parameters(), "same seed, same weights");
 
     Sequential other = seedLikeModel(12);
-    assertFalse(java.util.Arrays.equals(seedLikeModel(11).parameters(), other.parameters()));
+    assertFalse(Arrays.equals(seedLikeModel(11).parameters(), other.parameters()));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package org.sparkcnn.core.model;
 
+import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.kernels.ReferenceKernels;
@@ -169,7 +170,7 @@ class ModelGradientTest {
 
   /** A shuffled ramp with steps of 0.05: distinct values, far apart compared with H. */
   static float[] spaced(int count, long seed) {
-    java.util.Random r = new java.util.Random(seed);
+    Random r = new Random(seed);
     float[] v = new float[count];
     for (int i = 0; i < count; i++) {
       v[i] = (i - count / 2f) * 0.05f;

@@ -3,6 +3,7 @@ package org.sparkcnn.core.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +58,7 @@ class ParallelBatchesTest {
   void concurrentCallersAllGetTheirOwnResults() throws Exception {
     ExecutorService callers = Executors.newFixedThreadPool(3);
     try {
-      List<Future<Boolean>> done = new java.util.ArrayList<>();
+      List<Future<Boolean>> done = new ArrayList<>();
       for (int c = 0; c < 3; c++) {
         int caller = c;
         done.add(

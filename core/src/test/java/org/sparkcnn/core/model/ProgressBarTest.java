@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.layers.Dense;
 import org.sparkcnn.core.optim.Sgd;
 import org.sparkcnn.core.tensor.Tensor;
 
@@ -85,7 +86,7 @@ class ProgressBarTest {
   void fitPrintsThroughItsProgressBar() {
     Sequential m =
         new Sequential()
-            .add(new org.sparkcnn.core.layers.Dense(2, "softmax").inputShape(3))
+            .add(new Dense(2, "softmax").inputShape(3))
             .seed(1)
             .compile("sparse_categorical_crossentropy", new Sgd(0.1), "accuracy");
     Tensor x = new Tensor(new float[30], 10, 3);

@@ -2,6 +2,7 @@ package org.sparkcnn.core.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.Random;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -61,7 +62,7 @@ public final class GradientCheck {
 
   /** Uniform values in [-1, 1), seeded. */
   public static double[] random(int count, long seed) {
-    java.util.Random r = new java.util.Random(seed);
+    Random r = new Random(seed);
     double[] v = new double[count];
     for (int i = 0; i < count; i++) {
       v[i] = r.nextDouble() * 2 - 1;

@@ -9,6 +9,7 @@ import java.lang.reflect.Array;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class KerasArchiveWriter {
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
       Map<String, Object> meta = new LinkedHashMap<>();
       meta.put("keras_version", KERAS_VERSION);
-      meta.put("date_saved", java.time.LocalDateTime.now().toString());
+      meta.put("date_saved", LocalDateTime.now().toString());
       put(zip, "metadata.json", Json.writeCompact(meta).getBytes(StandardCharsets.UTF_8));
       put(zip, "config.json", ModelSpec.toJson(model).getBytes(StandardCharsets.UTF_8));
       put(zip, "model.weights.h5", weights(model));

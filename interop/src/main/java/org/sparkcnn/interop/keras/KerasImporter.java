@@ -5,6 +5,7 @@ import io.jhdf.api.Attribute;
 import io.jhdf.exceptions.HdfException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.sparkcnn.core.io.InvalidModelFileException;
 import org.sparkcnn.core.io.Json;
@@ -42,7 +44,7 @@ public final class KerasImporter {
   private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   private static final long MAX_JSON_BYTES = 16L << 20;
   private static final long MAX_WEIGHTS_BYTES = Integer.MAX_VALUE - 8;
-  private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
+  private static final Charset UTF8 = StandardCharsets.UTF_8;
 
   /** The model, and facts for the model directory's record (source, format, Keras version). */
   public record Imported(Sequential model, Map<String, Object> facts) {}
@@ -142,7 +144,7 @@ public final class KerasImporter {
           optionalObject(Json.parseObject(configText, source + "!config.json"), "compile_config"),
           facts);
       return model;
-    } catch (java.util.zip.ZipException e) {
+    } catch (ZipException e) {
       throw new InvalidModelFileException(
           source, "unreadable .keras archive", e.getMessage(), "a zip file", null);
     }

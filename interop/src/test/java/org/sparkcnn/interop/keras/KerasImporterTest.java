@@ -26,6 +26,7 @@ import org.sparkcnn.core.layers.Layer;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.tensor.Tensor;
 import org.sparkcnn.interop.Fixtures;
+import org.sparkcnn.interop.ImportKeras;
 
 /**
  * Keras 3.15 files of one model that uses every supported layer (see make_fixtures.py): each way in
@@ -87,7 +88,7 @@ class KerasImporterTest {
     assertEquals("3.15.1", imported.facts().get("keras_version"));
     Path dir = tmp.resolve("model");
     String line =
-        org.sparkcnn.interop.ImportKeras.run(
+        ImportKeras.run(
             "--input", keras3("all-layers.keras").toString(),
             "--output", dir.toString(),
             "--class-names", "a, b,c");

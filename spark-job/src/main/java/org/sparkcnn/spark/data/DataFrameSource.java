@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.data;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -199,12 +200,12 @@ public final class DataFrameSource implements ImageSource {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof IdRangePartitioner other && java.util.Arrays.equals(bounds, other.bounds);
+      return o instanceof IdRangePartitioner other && Arrays.equals(bounds, other.bounds);
     }
 
     @Override
     public int hashCode() {
-      return java.util.Arrays.hashCode(bounds);
+      return Arrays.hashCode(bounds);
     }
   }
 }

@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.data;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.labels.LabelMode;
 import org.sparkcnn.spark.labels.Targets;
@@ -60,7 +61,7 @@ public record ModelInput(
       throw new IllegalArgumentException(
           model.describe()
               + " takes input of shape "
-              + java.util.Arrays.toString(dims)
+              + Arrays.toString(dims)
               + "; expected images (height, width, channels)");
     }
     int outputs = model.outputShape().size();

@@ -1,5 +1,6 @@
 package org.sparkcnn.spark.io;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -199,7 +200,7 @@ public final class OutputDirectory {
     byte[] bytes;
     try (InputStream in = fs.open(p)) {
       bytes = in.readNBytes(16 << 20);
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       return null;
     }
     return JsonFields.asObject(Json.parse(bytes, p.toString()), p.toString());

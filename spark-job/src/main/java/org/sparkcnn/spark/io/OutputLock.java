@@ -1,10 +1,13 @@
 package org.sparkcnn.spark.io;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -190,7 +193,7 @@ public final class OutputLock implements AutoCloseable {
       // RawLocalFileSystem.create(overwrite=false) checks, then creates: not atomic. O_EXCL is.
       java.nio.file.Path p = local.pathToFile(file).toPath();
       try {
-        Files.write(p, data, java.nio.file.StandardOpenOption.CREATE_NEW);
+        Files.write(p, data, StandardOpenOption.CREATE_NEW);
         return true;
       } catch (FileAlreadyExistsException e) {
         return false;
@@ -218,10 +221,10 @@ public final class OutputLock implements AutoCloseable {
   private static Map<String, Object> read(FileSystem fs, Path file) throws IOException {
     byte[] bytes;
     long modified;
-    try (java.io.InputStream in = fs.open(file)) {
+    try (InputStream in = fs.open(file)) {
       bytes = in.readNBytes(1 << 16);
       modified = fs.getFileStatus(file).getModificationTime();
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       return null;
     }
     try {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.logging.Logger;
@@ -90,7 +91,7 @@ public final class TrainingCheckpoints implements DistributedTrainer.CheckpointS
   /** Checkpoints written by this object so far, and the time they took. */
   public String savedSummary() {
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "%d checkpoints, %.1f ms each on average",
         saved,
         saved == 0 ? 0.0 : savedNanos / 1e6 / saved);

@@ -1,5 +1,6 @@
 package org.sparkcnn.spark.job;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sparkcnn.core.io.Json;
@@ -63,7 +64,7 @@ public final class ConfigOverrides {
                 + " "
                 + key
                 + ": '"
-                + String.join(".", java.util.Arrays.copyOf(parts, i + 1))
+                + String.join(".", Arrays.copyOf(parts, i + 1))
                 + "' is not an object; received: "
                 + Json.writeCompact(child)
                 + "; expected: an object to set '"

@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.job;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -92,8 +93,8 @@ public final class DataSources {
     try {
       Path p = new Path(path);
       return p.getFileSystem(jsc.hadoopConfiguration()).makeQualified(p).toString();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot resolve the file system of " + path, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve the file system of " + path, e);
     }
   }
 

@@ -217,7 +217,7 @@ public final class EvaluateJob {
               + confusion.reportText(names)
               + "\n");
     }
-    System.out.println(org.sparkcnn.core.io.Json.writeCompact(out));
+    System.out.println(Json.writeCompact(out));
     if (args.report() != null) {
       writeReport(spark, args, model, names, out, confusion);
     }

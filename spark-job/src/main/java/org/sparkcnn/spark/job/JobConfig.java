@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.job;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -321,7 +322,7 @@ public final class JobConfig {
    */
   public static JobConfig parse(String json, String source, List<String> overrides) {
     Map<String, Object> raw = new LinkedHashMap<>(Json.parseObject(json, source));
-    Map<String, String> origins = new java.util.HashMap<>();
+    Map<String, String> origins = new HashMap<>();
     for (String o : overrides) {
       ConfigOverrides.apply(raw, o, origins);
     }

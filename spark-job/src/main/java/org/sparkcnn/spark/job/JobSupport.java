@@ -1,5 +1,6 @@
 package org.sparkcnn.spark.job;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -50,7 +51,7 @@ final class JobSupport {
     try {
       return new String(
           HadoopFiles.read(new Path(path), conf, MAX_TEXT_BYTES), StandardCharsets.UTF_8);
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new IllegalArgumentException(
           what
               + " not found; received: "

@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.job;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -304,8 +305,8 @@ public final class TrainJob {
                 + " checkpoints of an earlier run (resume true or \"auto\" continues one)");
       }
       return ResumePoint.start();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(
+    } catch (IOException e) {
+      throw new UncheckedIOException(
           StorageErrors.wrap(e, checkpoints.store().dir().toString(), "read or clear checkpoints"));
     }
   }
@@ -430,8 +431,7 @@ public final class TrainJob {
     try {
       return OutputLock.acquire(output, hadoop);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(
-          StorageErrors.wrap(e, output, "take the output's lock"));
+      throw new UncheckedIOException(StorageErrors.wrap(e, output, "take the output's lock"));
     }
   }
 
@@ -439,7 +439,7 @@ public final class TrainJob {
     try {
       out.recover();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(
+      throw new UncheckedIOException(
           StorageErrors.wrap(e, output, "clean up what earlier runs left"));
     }
   }

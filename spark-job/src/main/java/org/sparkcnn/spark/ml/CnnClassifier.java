@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
@@ -34,7 +36,10 @@ import org.sparkcnn.spark.ProgressObserver;
 import org.sparkcnn.spark.TrainerOptions;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.DataFrameSource;
+import org.sparkcnn.spark.data.ImageColumns;
 import org.sparkcnn.spark.data.ModelInput;
+import org.sparkcnn.spark.io.TrainingCheckpoints;
+import org.sparkcnn.spark.job.JobConfig;
 import org.sparkcnn.spark.labels.LabelColumn;
 
 /**
@@ -216,7 +221,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     setDefault(numPartitions, 0);
     setDefault(sync, "auto");
     setDefault(checkpointDir, "");
-    setDefault(checkpointInterval, org.sparkcnn.spark.job.JobConfig.DEFAULT_CHECKPOINT_EVERY_STEPS);
+    setDefault(checkpointInterval, JobConfig.DEFAULT_CHECKPOINT_EVERY_STEPS);
   }
 
   public CnnClassifier() {
@@ -452,7 +457,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   @Override
   public StructType transformSchema(StructType schema) {
     ModelInput input = input(buildNetwork());
-    org.sparkcnn.spark.data.ImageColumns.of(schema, value(imageCol), null, input);
+    ImageColumns.of(schema, value(imageCol), null, input);
     LabelColumn.of(schema, value(labelCol), input.targets());
     return schema;
   }
@@ -548,8 +553,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   }
 
   /** Params that do not change the weights a fit computes; a fit may resume across them. */
-  private static final java.util.Set<String> NOT_IDENTITY =
-      java.util.Set.of(
+  private static final Set<String> NOT_IDENTITY =
+      Set.of(
           "predictionCol",
           "probabilityCol",
           "epochs",
@@ -559,17 +564,14 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   /** The params that decide the weights, the spec's SHA-256 and the data's shape. */
   private Map<String, Object> identity(Sequential net, long trainRows, long valRows, int parts) {
-    Map<String, Object> id = new java.util.TreeMap<>();
-    for (org.apache.spark.ml.param.Param<?> p : params()) {
+    Map<String, Object> id = new TreeMap<>();
+    for (Param<?> p : params()) {
       if (!NOT_IDENTITY.contains(p.name()) && !p.name().equals("modelSpec")) {
         Object v = getOrDefault(p);
         id.put(p.name(), v instanceof String[] a ? Arrays.asList(a) : String.valueOf(v));
       }
     }
-    id.put(
-        "model_spec_sha256",
-        org.sparkcnn.spark.io.TrainingCheckpoints.sha256(
-            org.sparkcnn.core.io.ModelSpec.toJson(net)));
+    id.put("model_spec_sha256", TrainingCheckpoints.sha256(ModelSpec.toJson(net)));
     id.put("train_rows", trainRows);
     id.put("validation_rows", valRows);
     id.put("partitions", (long) parts);

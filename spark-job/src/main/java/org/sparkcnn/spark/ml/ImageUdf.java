@@ -15,6 +15,8 @@ import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.data.ImageColumns;
 import org.sparkcnn.spark.data.ModelInput;
+import scala.collection.Seq;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One of the SQL functions of {@link CnnFunctions}: scores the image value Spark passes (byte[] for
@@ -178,9 +180,9 @@ final class ImageUdf implements UDF1<Object, Object> {
       }
       return struct;
     }
-    if (image instanceof scala.collection.Seq<?> seq) {
+    if (image instanceof Seq<?> seq) {
       Object first = null;
-      List<?> values = scala.jdk.javaapi.CollectionConverters.asJava(seq);
+      List<?> values = CollectionConverters.asJava(seq);
       for (int i = 0; i < values.size() && first == null; i++) {
         first = values.get(i);
       }

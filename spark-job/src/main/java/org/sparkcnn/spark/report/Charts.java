@@ -12,6 +12,7 @@ import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
@@ -112,7 +113,7 @@ public final class Charts {
     return png(chart);
   }
 
-  private static byte[] png(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
+  private static byte[] png(Chart<?, ?> chart) {
     try {
       return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     } catch (IOException e) {

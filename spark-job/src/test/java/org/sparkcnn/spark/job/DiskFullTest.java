@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
@@ -115,6 +116,6 @@ class DiskFullTest {
 
     FullDiskFileSystem.failWhen = p -> false;
     TrainJob.run(spark, config(2));
-    assertFalse(java.util.Arrays.equals(before, published()), "with room, the new run publishes");
+    assertFalse(Arrays.equals(before, published()), "with room, the new run publishes");
   }
 }

@@ -31,6 +31,7 @@ import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.DistributedTrainer;
+import org.sparkcnn.spark.io.OutputLock;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
@@ -201,11 +202,10 @@ class ResumeTest {
   @Test
   void aSecondWriterOfTheSameOutputIsRefused() throws Exception {
     String out = tmp.resolve("contested").toString();
-    try (org.sparkcnn.spark.io.OutputLock held =
-        org.sparkcnn.spark.io.OutputLock.acquire(out, spark.sparkContext().hadoopConfiguration())) {
+    try (OutputLock held = OutputLock.acquire(out, spark.sparkContext().hadoopConfiguration())) {
       String m =
           assertThrows(
-                  org.sparkcnn.spark.io.OutputLock.OutputLockedException.class,
+                  OutputLock.OutputLockedException.class,
                   () -> TrainJob.run(spark, config("contested", ADAM)))
               .getMessage();
       assertTrue(m.contains("is being written by another run") && m.contains(held.run()), m);

@@ -19,6 +19,7 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
@@ -123,8 +124,7 @@ class ScoreJobTest {
         List.of(spark.read().parquet(output).columns()));
     assertEquals(
         DataTypes.FloatType,
-        ((org.apache.spark.sql.types.ArrayType)
-                spark.read().parquet(output).schema().apply("probability").dataType())
+        ((ArrayType) spark.read().parquet(output).schema().apply("probability").dataType())
             .elementType());
     for (Row o : out) {
       int i = Integer.parseInt(o.getString(0).substring(1));

@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -79,7 +80,7 @@ class SeedConfigsSmokeTest {
     Path conf = REPO.resolve("conf/" + name + ".json");
     Map<String, Object> shipped = JsonFields.asObject(Json.parse(conf), conf.toString());
     List<String> sets =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 "model=" + REPO.resolve((String) shipped.get("model")),
                 "epochs=1",

@@ -6,17 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkcnn.core.io.CheckpointFiles;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
@@ -83,20 +90,17 @@ class TrainJobTest {
     assertEquals(List.of("tl", "tr", "bl", "br"), model.info().classNames());
     // The last epoch's checkpoint holds the final weights.
     Path checkpoint;
-    try (java.util.stream.Stream<Path> c = Files.list(out.resolve(TrainJob.CHECKPOINTS_DIR))) {
+    try (Stream<Path> c = Files.list(out.resolve(TrainJob.CHECKPOINTS_DIR))) {
       checkpoint = c.sorted().reduce((a, b) -> b).orElseThrow();
     }
-    org.sparkcnn.core.model.Sequential restored = LocalSpark.model(SIZE, 1, 4, 99);
-    Map<String, byte[]> files = new java.util.HashMap<>();
-    for (String name : org.sparkcnn.core.io.CheckpointFiles.allFiles()) {
+    Sequential restored = LocalSpark.model(SIZE, 1, 4, 99);
+    Map<String, byte[]> files = new HashMap<>();
+    for (String name : CheckpointFiles.allFiles()) {
       files.put(name, Files.readAllBytes(checkpoint.resolve(name)));
     }
-    restored.compile(
-        "sparse_categorical_crossentropy", new org.sparkcnn.core.optim.Adam(0.01), "accuracy");
-    Map<String, Object> progress =
-        org.sparkcnn.core.io.CheckpointFiles.restore(files, restored, checkpoint.toString());
-    org.junit.jupiter.api.Assertions.assertArrayEquals(
-        model.model().parameters(), restored.parameters());
+    restored.compile("sparse_categorical_crossentropy", new Adam(0.01), "accuracy");
+    Map<String, Object> progress = CheckpointFiles.restore(files, restored, checkpoint.toString());
+    Assertions.assertArrayEquals(model.model().parameters(), restored.parameters());
     assertEquals(
         (long) history.size(),
         JsonFields.getObject(progress, "resume_point", "state").get("epoch"));
@@ -127,9 +131,8 @@ class TrainJobTest {
     // reach them as it is.
     String q =
         DataSources.qualify(
-            org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()),
-            "data/fashion-mnist/t10k");
-    String cwd = java.nio.file.Path.of("").toAbsolutePath().toString();
+            JavaSparkContext.fromSparkContext(spark.sparkContext()), "data/fashion-mnist/t10k");
+    String cwd = Path.of("").toAbsolutePath().toString();
     assertEquals("file:" + cwd + "/data/fashion-mnist/t10k", q);
   }
 

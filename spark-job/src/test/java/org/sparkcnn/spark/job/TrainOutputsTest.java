@@ -8,12 +8,20 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
@@ -37,7 +46,7 @@ class TrainOutputsTest {
   private static Map<String, Object> metrics;
 
   /** (job id, group, description) of every job the training run submitted, in order. */
-  private static final List<String[]> JOBS = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final List<String[]> JOBS = new CopyOnWriteArrayList<>();
 
   private static List<String[]> trainingJobs;
 
@@ -76,9 +85,9 @@ class TrainOutputsTest {
     spark
         .sparkContext()
         .addSparkListener(
-            new org.apache.spark.scheduler.SparkListener() {
+            new SparkListener() {
               @Override
-              public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+              public void onJobStart(SparkListenerJobStart job) {
                 JOBS.add(
                     new String[] {
                       Integer.toString(job.jobId()),
@@ -121,13 +130,9 @@ class TrainOutputsTest {
   @Test
   void tensorBoardEventsHoldTheHistory() throws Exception {
     var train =
-        org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.scalars(
-            org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.only(
-                out.resolve("tensorboard/train")));
+        TensorBoardLogTest.scalars(TensorBoardLogTest.only(out.resolve("tensorboard/train")));
     var validation =
-        org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.scalars(
-            org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest.only(
-                out.resolve("tensorboard/validation")));
+        TensorBoardLogTest.scalars(TensorBoardLogTest.only(out.resolve("tensorboard/validation")));
     List<Object> history = JsonFields.getList(metrics, "history", "metrics.json");
     for (int e = 0; e < history.size(); e++) {
       Map<String, Object> h = JsonFields.asObject(history.get(e), "epoch");
@@ -138,12 +143,12 @@ class TrainOutputsTest {
     }
     assertEquals(0.01f, train.get("epoch_learning_rate").get(0L));
     // 160 rows at batch 16: 10 steps per epoch, 20 in all; batch_loss every 5 (the config's).
-    assertEquals(java.util.Set.of(0L, 5L, 10L, 15L), train.get("batch_loss").keySet());
+    assertEquals(Set.of(0L, 5L, 10L, 15L), train.get("batch_loss").keySet());
   }
 
   @Test
   void everySparkJobHasAGroupAndADescription() {
-    List<String> descriptions = new java.util.ArrayList<>();
+    List<String> descriptions = new ArrayList<>();
     for (String[] job : trainingJobs) {
       assertTrue(job[1] != null && job[1].startsWith("spark-cnn-"), "group of " + job[2]);
       assertTrue(job[2] != null && job[2].startsWith("spark-cnn: "), "job " + job[0]);
@@ -169,11 +174,11 @@ class TrainOutputsTest {
     // The status tracker files the same jobs under their groups.
     var tracker = spark.sparkContext().statusTracker();
     for (String group : List.of("spark-cnn-data", "spark-cnn-train", "spark-cnn-validation")) {
-      java.util.Set<String> ids = new java.util.TreeSet<>();
+      Set<String> ids = new TreeSet<>();
       for (int id : tracker.getJobIdsForGroup(group)) {
         ids.add(Integer.toString(id));
       }
-      java.util.Set<String> mine = new java.util.TreeSet<>();
+      Set<String> mine = new TreeSet<>();
       for (String[] job : JOBS) {
         if (group.equals(job[1])) {
           mine.add(job[0]);
@@ -200,14 +205,14 @@ class TrainOutputsTest {
         Pattern.compile(
                 "<img alt=\"[^\"]*\" title=\"([a-z_]+\\.png)\" src=\"data:image/png;base64,([^\"]+)\">")
             .matcher(html);
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     while (img.find()) {
       byte[] png = Base64.getDecoder().decode(img.group(2));
       assertNotNull(ImageIO.read(new ByteArrayInputStream(png)), img.group(1));
       assertEquals(Files.size(out.resolve(img.group(1))), png.length, img.group(1));
       seen.add(img.group(1));
     }
-    assertEquals(java.util.Set.of("loss.png", "accuracy.png", "confusion_matrix.png"), seen);
+    assertEquals(Set.of("loss.png", "accuracy.png", "confusion_matrix.png"), seen);
     assertTrue(
         !html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
 
@@ -258,7 +263,6 @@ class TrainOutputsTest {
     assertTrue(html.contains("<table class=\"confusion\">") && html.contains("<th>br</th>"));
     assertNotNull(ImageIO.read(report.resolve("confusion_matrix.png").toFile()));
     assertTrue(
-        html.contains(
-            String.format(java.util.Locale.ROOT, "%.4f", (Double) evaluated.get("accuracy"))));
+        html.contains(String.format(Locale.ROOT, "%.4f", (Double) evaluated.get("accuracy"))));
   }
 }

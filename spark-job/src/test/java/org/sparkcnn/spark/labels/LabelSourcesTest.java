@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -145,7 +146,7 @@ class LabelSourcesTest {
   /** Blocks of a one-row-per-label DataFrame with a label column of {@code type}. */
   private static String decodeError(DataType type, ModelInput input, Object... labels) {
     TestImages images = TestImages.generate(labels.length, SIZE, 1, 4);
-    List<Row> rows = new java.util.ArrayList<>();
+    List<Row> rows = new ArrayList<>();
     for (int i = 0; i < labels.length; i++) {
       rows.add(RowFactory.create(images.png(i), labels[i]));
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -130,7 +131,7 @@ class ClassifierColumnsTest {
     Sequential net = net(1, "sigmoid", 3);
     float[] z = logits(net, 3);
     float[] sorted = z.clone();
-    java.util.Arrays.sort(sorted);
+    Arrays.sort(sorted);
     // Shift the output bias so that the median logit is 0.
     float[] w = net.parameters();
     w[w.length - 1] -= sorted[N / 2];

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -131,9 +132,9 @@ class CnnClassifierTest {
     float[] whole = classifier().fit(data).network().parameters();
     // One epoch, then the same fit with 3 epochs on the same folder: it resumes after epoch 1.
     classifier().setEpochs(1).setCheckpointDir(dir).setCheckpointInterval(2).fit(data);
-    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(Path.of(dir))) {
+    try (Stream<Path> s = Files.list(Path.of(dir))) {
       assertTrue(
-          s.anyMatch(p -> java.nio.file.Files.exists(p.resolve("manifest.json"))),
+          s.anyMatch(p -> Files.exists(p.resolve("manifest.json"))),
           "a published checkpoint in " + dir);
     }
     float[] resumed = classifier().setCheckpointDir(dir).fit(data).network().parameters();

@@ -13,15 +13,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -182,11 +188,7 @@ class ScoringTest {
   void batchSizeDoesNotChangeTheScores() {
     for (int batch : new int[] {1, 7, 256}) {
       assertScores(
-          model
-              .copy(new org.apache.spark.ml.param.ParamMap())
-              .setBatchSize(batch)
-              .transform(floatArrays())
-              .collectAsList());
+          model.copy(new ParamMap()).setBatchSize(batch).transform(floatArrays()).collectAsList());
     }
   }
 
@@ -197,7 +199,7 @@ class ScoringTest {
     floatArrays().coalesce(1).write().parquet(path);
     assertScores(
         model
-            .copy(new org.apache.spark.ml.param.ParamMap())
+            .copy(new ParamMap())
             .setBatchSize(5)
             .transform(spark.read().parquet(path).orderBy("id"))
             .collectAsList());
@@ -230,13 +232,13 @@ class ScoringTest {
     Path in = tmp.resolve("stream-in");
     floatArrays().write().parquet(in.toString());
     Dataset<Row> stream = spark.readStream().schema(floatArrays().schema()).parquet(in.toString());
-    org.apache.spark.sql.streaming.StreamingQuery q =
+    StreamingQuery q =
         model
             .transform(stream)
             .writeStream()
             .format("memory")
             .queryName("scored_stream")
-            .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
+            .trigger(Trigger.AvailableNow())
             .start();
     q.awaitTermination(120_000);
     assertNull(q.exception().isDefined() ? q.exception().get() : null);
@@ -289,12 +291,7 @@ class ScoringTest {
         List.of(unnamed.transform(png()).columns()));
     assertEquals(
         List.of("id", "tag", "image", "prediction", "probability", "rawPrediction", "error"),
-        List.of(
-            model
-                .copy(new org.apache.spark.ml.param.ParamMap())
-                .setPredictedLabelCol("")
-                .transform(png())
-                .columns()),
+        List.of(model.copy(new ParamMap()).setPredictedLabelCol("").transform(png()).columns()),
         "an empty predictedLabelCol turns it off");
   }
 
@@ -376,8 +373,7 @@ class ScoringTest {
 
   @Test
   void strictModeFailsNamingTheFirstBadRow() {
-    CnnClassificationModel strict =
-        model.copy(new org.apache.spark.ml.param.ParamMap()).setStrict(true).setIdCol("id");
+    CnnClassificationModel strict = model.copy(new ParamMap()).setStrict(true).setIdCol("id");
     // Partition 0 holds rows 0..12, two of them bad (3 and 9); the others none.
     Dataset<Row> bad = pngWithBadRows().where(col("id").lt(13));
     Exception e = assertThrows(Exception.class, () -> strict.transform(bad).collectAsList());
@@ -388,11 +384,7 @@ class ScoringTest {
     String noId =
         assertThrows(
                 IllegalArgumentException.class,
-                () ->
-                    strict
-                        .copy(new org.apache.spark.ml.param.ParamMap())
-                        .setIdCol("nope")
-                        .transform(png()))
+                () -> strict.copy(new ParamMap()).setIdCol("nope").transform(png()))
             .getMessage();
     assertTrue(noId.contains("idCol 'nope' is not a column"), noId);
   }
@@ -497,7 +489,7 @@ class ScoringTest {
         continue;
       }
       assertEquals(best(i), r.getDouble(1), "row " + i);
-      assertEquals(NAMES.get(best(i)).toUpperCase(java.util.Locale.ROOT), r.getString(5));
+      assertEquals(NAMES.get(best(i)).toUpperCase(Locale.ROOT), r.getString(5));
       assertNull(r.get(4));
       List<Float> got = r.getList(2);
       for (int c = 0; c < 4; c++) {
@@ -539,7 +531,7 @@ class ScoringTest {
     String groupedPlan = grouped.queryExecution().optimizedPlan().toString();
     assertFalse(
         groupedPlan.contains("fb_label(") || groupedPlan.contains("fb_error("), groupedPlan);
-    java.util.Map<String, Long> counts = new java.util.HashMap<>();
+    Map<String, Long> counts = new HashMap<>();
     for (int i = 0; i < N; i++) {
       counts.merge(bad.contains(i) ? "null" : NAMES.get(best(i)), 1L, Long::sum);
     }
@@ -575,7 +567,7 @@ class ScoringTest {
     for (int i = 0; i < N; i++) {
       List<Double> ps = lambda.get(i).getList(1);
       Double want1 = bad.contains(i) ? null : (double) best(i);
-      assertEquals(java.util.Arrays.asList(want1, want1), ps, "row " + i);
+      assertEquals(Arrays.asList(want1, want1), ps, "row " + i);
     }
 
     // Nor a call on an aggregate's result: it is computed after the aggregation.

@@ -2,6 +2,7 @@ package org.sparkcnn.spark.testing;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.DelegateToFileSystem;
@@ -81,7 +82,7 @@ public final class FullDiskFileSystem extends RawLocalFileSystem {
 
   /** The FileContext face of the same file system (HadoopFiles renames through FileContext). */
   public static final class Context extends DelegateToFileSystem {
-    public Context(URI uri, Configuration conf) throws IOException, java.net.URISyntaxException {
+    public Context(URI uri, Configuration conf) throws IOException, URISyntaxException {
       super(uri, new FullDiskFileSystem(), conf, "fullfs", false);
     }
   }

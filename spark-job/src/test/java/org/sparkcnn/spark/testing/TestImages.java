@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
@@ -57,11 +58,7 @@ public final class TestImages {
     BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
     img.getRaster()
         .setDataElements(
-            0,
-            0,
-            size,
-            size,
-            java.util.Arrays.copyOfRange(pixels, i * size * size, (i + 1) * size * size));
+            0, 0, size, size, Arrays.copyOfRange(pixels, i * size * size, (i + 1) * size * size));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       ImageIO.write(img, "png", out);

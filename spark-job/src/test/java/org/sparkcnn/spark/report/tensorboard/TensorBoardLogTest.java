@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,7 @@ public class TensorBoardLogTest {
       assertTrue(
           e.getMessage().contains("CRC") || e.getMessage().contains("range"), e.getMessage());
     }
-    byte[] cut = java.util.Arrays.copyOf(record, record.length - 3);
+    byte[] cut = Arrays.copyOf(record, record.length - 3);
     assertThrows(IOException.class, () -> TfRecords.read(new ByteArrayInputStream(cut)));
   }
 }
