@@ -71,7 +71,7 @@ public final class CheckpointStore {
             String.format(
                 Locale.ROOT, "%s%012d-%x", PREFIX, globalStep, System.currentTimeMillis()));
     try {
-      fs.mkdirs(ckpt);
+      HadoopFiles.mkdirs(fs, ckpt);
       for (String name : CheckpointFiles.DATA_FILES) {
         HadoopFiles.writeNew(fs, new Path(ckpt, name), dataFiles.get(name));
       }

@@ -3,6 +3,7 @@ package org.sparkcnn.spark.io;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Paths;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.ParentNotDirectoryException;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.sparkcnn.core.io.RegularFiles;
@@ -129,11 +131,41 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Creates folder {@code dir} and its parents. Hadoop's local file system answers a folder it may
+   * not create (a read-only parent) with {@code false}, not an error, and the next write then fails
+   * with a misleading "No such file" or "Mkdirs failed": this says why instead.
+   *
+   * @throws AccessDeniedException when the nearest existing ancestor is a folder (so the create was
+   *     refused)
+   * @throws ParentNotDirectoryException when a file stands where a folder is needed
+   */
+  public static void mkdirs(FileSystem fs, Path dir) throws IOException {
+    if (fs.mkdirs(dir) || isDirectory(fs, dir)) {
+      return;
+    }
+    for (Path p = dir; p != null; p = p.getParent()) {
+      FileStatus s;
+      try {
+        s = fs.getFileStatus(p);
+      } catch (FileNotFoundException e) {
+        continue;
+      }
+      if (!s.isDirectory()) {
+        throw new ParentNotDirectoryException(
+            "cannot create the folder " + dir + ": " + p + " is a file, not a folder");
+      }
+      break;
+    }
+    throw new AccessDeniedException(
+        dir.toString(), null, "could not create the folder (Permission denied)");
+  }
+
   /** Replaces {@code dst} with {@code data} atomically. */
   public static void writeAtomically(Path dst, byte[] data, Configuration conf) throws IOException {
     FileSystem fs = fs(dst, conf);
     Path dir = dst.getParent();
-    fs.mkdirs(dir);
+    mkdirs(fs, dir);
     Path tmp = new Path(dir, "." + dst.getName() + ".tmp-" + System.nanoTime());
     try {
       write(fs, tmp, data);
@@ -154,11 +186,11 @@ public final class HadoopFiles {
       throws IOException {
     FileSystem fs = fs(dst, conf);
     Path parent = dst.getParent();
-    fs.mkdirs(parent);
+    mkdirs(fs, parent);
     Path tmp = new Path(parent, "." + dst.getName() + ".tmp-" + System.nanoTime());
     Path old = null;
     try {
-      fs.mkdirs(tmp);
+      mkdirs(fs, tmp);
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         write(fs, new Path(tmp, f.getKey()), f.getValue());
       }

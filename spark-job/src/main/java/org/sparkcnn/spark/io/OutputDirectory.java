@@ -111,7 +111,7 @@ public final class OutputDirectory {
     Path old = new Path(dir, ".old-" + run);
     Map<String, Object> sums = new LinkedHashMap<>();
     List<String> entries = new ArrayList<>();
-    fs.mkdirs(staging);
+    HadoopFiles.mkdirs(fs, staging);
     try {
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         String entry = f.getKey().split("/")[0];
@@ -122,7 +122,7 @@ public final class OutputDirectory {
           entries.add(entry);
         }
         Path p = new Path(staging, f.getKey());
-        fs.mkdirs(p.getParent());
+        HadoopFiles.mkdirs(fs, p.getParent());
         HadoopFiles.writeNew(fs, p, f.getValue());
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("sha256", sha256(f.getValue()));
@@ -138,7 +138,7 @@ public final class OutputDirectory {
       // From now on readers must not trust whatever is in the entries' places until published.
       HadoopFiles.writeAtomically(new Path(dir, PUBLISHED_FILE), manifest(Map.of()), conf);
     }
-    fs.mkdirs(old);
+    HadoopFiles.mkdirs(fs, old);
     List<String> moved = new ArrayList<>();
     try {
       for (String entry : ENTRIES) {

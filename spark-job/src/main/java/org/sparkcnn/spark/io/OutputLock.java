@@ -71,7 +71,7 @@ public final class OutputLock implements AutoCloseable {
       throws IOException {
     Path dir = new Path(output);
     FileSystem fs = HadoopFiles.fs(dir, conf);
-    fs.mkdirs(dir);
+    HadoopFiles.mkdirs(fs, dir);
     Path file = new Path(dir, LOCK_FILE);
     String run = UUID.randomUUID().toString();
     for (int attempt = 0; attempt < 2; attempt++) {

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -21,27 +18,17 @@ import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.OutputFiles;
 
 /**
- * The output as one unit on the local file system (HdfsOutputTest repeats the essentials on HDFS):
- * the lock refuses a second writer and recovers stale ones; readers trust only published state; an
- * interrupted publication is undone; leftovers are removed.
+ * The output as one unit on the local file system (job.HdfsOutputTest repeats the essentials on
+ * HDFS): the lock refuses a second writer and recovers stale ones; readers trust only published
+ * state; an interrupted publication is undone; leftovers are removed.
  */
 class OutputDirectoryTest {
   private static final Configuration CONF = new Configuration();
 
   @TempDir Path tmp;
-
-  private static Map<String, byte[]> outputFiles(Sequential model, String metrics) {
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    for (Map.Entry<String, byte[]> f :
-        ModelDirectory.encode(model, ModelInfo.defaults()).entrySet()) {
-      files.put("model/" + f.getKey(), f.getValue());
-    }
-    files.put("metrics.json", metrics.getBytes(StandardCharsets.UTF_8));
-    files.put("config.json", "{}\n".getBytes(StandardCharsets.UTF_8));
-    return files;
-  }
 
   private List<String> names(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
@@ -118,7 +105,7 @@ class OutputDirectoryTest {
     String out = tmp.resolve("pub").toString();
     Sequential first = LocalSpark.model(6, 1, 3, 1);
     Sequential second = LocalSpark.model(6, 1, 3, 2);
-    new OutputDirectory(out, CONF, "run1").publish(outputFiles(first, "{\"run\": 1}"));
+    new OutputDirectory(out, CONF, "run1").publish(OutputFiles.of(first, "{\"run\": 1}"));
     assertEquals(
         List.of("config.json", "metrics.json", "model", "published.json"),
         names(tmp.resolve("pub")));
@@ -142,7 +129,7 @@ class OutputDirectoryTest {
     assertArrayEquals(first.parameters(), ModelStore.load(model, CONF).model().parameters());
 
     // A complete publication replaces all of it.
-    new OutputDirectory(out, CONF, "run3").publish(outputFiles(second, "{\"run\": 3}"));
+    new OutputDirectory(out, CONF, "run3").publish(OutputFiles.of(second, "{\"run\": 3}"));
     assertArrayEquals(second.parameters(), ModelStore.load(model, CONF).model().parameters());
     assertEquals("{\"run\": 3}", Files.readString(pub.resolve("metrics.json")));
     assertEquals(List.of("config.json", "metrics.json", "model", "published.json"), names(pub));

@@ -30,7 +30,7 @@ public final class EventFile implements Closeable {
             System.currentTimeMillis() / 1000, host(), ProcessHandle.current().pid(), next());
     this.path = new Path(dir, name);
     var fs = HadoopFiles.fs(path, conf);
-    fs.mkdirs(dir);
+    HadoopFiles.mkdirs(fs, dir);
     this.out = fs.create(path, false);
     write(Event.newBuilder().setWallTime(now()).setFileVersion("brain.Event:2").build());
     flush();

@@ -19,17 +19,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.io.ModelStore;
-import org.sparkcnn.spark.testing.FullDiskFileSystem;
+import org.sparkcnn.spark.testing.FaultyFileSystem;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
- * A full disk at a checkpoint or at the final write ends the job in one line naming the path and
- * what to do; the previously published output stays as it was and the run leaves no partial files.
- * The "full disk" is a Hadoop file system wrapper ({@link FullDiskFileSystem}) that fails writes
- * with the JDK's ENOSPC message, not a real full device.
+ * A full disk or a folder the user may not write, at the lock, a checkpoint or the final write,
+ * ends the job in one line naming the path, the cause and what to do; the previously published
+ * output stays as it was and the run leaves no partial files. Both faults come from a Hadoop file
+ * system wrapper ({@link FaultyFileSystem}) that fails as the local file system does on ENOSPC and
+ * EACCES, not from a real full device or chmod (CI runs as root). HdfsOutputTest shows the same for
+ * HDFS's own AccessControlException.
  */
-class DiskFullTest {
+class WriteFailureTest {
   private static final int SIZE = 8;
   private static SparkSession spark;
 
@@ -38,7 +40,7 @@ class DiskFullTest {
   @BeforeAll
   static void start() throws Exception {
     spark = LocalSpark.start("disk-full");
-    FullDiskFileSystem.register(spark.sparkContext().hadoopConfiguration());
+    FaultyFileSystem.register(spark.sparkContext().hadoopConfiguration());
     TestImages.generate(160, SIZE, 4, 31).writeIdx(tmp.resolve("data/train"), false);
     Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
   }
@@ -49,11 +51,15 @@ class DiskFullTest {
   }
 
   @AfterEach
-  void diskHasRoomAgain() {
-    FullDiskFileSystem.failWhen = p -> false;
+  void heal() {
+    FaultyFileSystem.heal();
   }
 
   private static JobConfig config(long seed) {
+    return config(seed, "out");
+  }
+
+  private static JobConfig config(long seed, String output) {
     String json =
         "{\"model\": \""
             + tmp.resolve("model.json")
@@ -61,21 +67,30 @@ class DiskFullTest {
             + tmp.resolve("data/train")
             + "\", \"epochs\": 1, \"batch_size\": 16, \"seed\": "
             + seed
-            + ", \"checkpoint_every_steps\": 4, \"output\": \"fullfs://"
-            + tmp.resolve("out")
+            + ", \"checkpoint_every_steps\": 4, \"output\": \"faultfs://"
+            + tmp.resolve(output)
             + "\"}";
     return JobConfig.parse(json, "test", List.of());
   }
 
   private static float[] published() throws Exception {
+    return published("out");
+  }
+
+  private static float[] published(String output) throws Exception {
     return ModelStore.load(
-            "fullfs://" + tmp.resolve("out/model"), spark.sparkContext().hadoopConfiguration())
+            "faultfs://" + tmp.resolve(output).resolve("model"),
+            spark.sparkContext().hadoopConfiguration())
         .model()
         .parameters();
   }
 
   private static List<String> leftovers() throws Exception {
-    try (Stream<Path> s = Files.walk(tmp.resolve("out"))) {
+    return leftovers("out");
+  }
+
+  private static List<String> leftovers(String output) throws Exception {
+    try (Stream<Path> s = Files.walk(tmp.resolve(output))) {
       return s.map(p -> p.getFileName().toString())
           .filter(n -> n.contains(".tmp-") || n.startsWith(".old-") || n.equals(".lock"))
           .toList();
@@ -83,12 +98,18 @@ class DiskFullTest {
   }
 
   private static void assertOneClearLine(Exception e, String action) {
+    assertOneClearLine(
+        e, action, tmp.resolve("out"), "the disk is full (No space left on device)", "free space");
+  }
+
+  private static void assertOneClearLine(
+      Exception e, String action, Path where, String why, String hint) {
     String line = JobSupport.userMessage(e);
     assertFalse(line.contains("\n"), line);
     assertTrue(
-        line.startsWith("cannot " + action + " to fullfs:")
-            && line.contains("the disk is full (No space left on device)")
-            && line.contains("hint: free space there")
+        line.replace("faultfs:///", "faultfs:/")
+                .startsWith("cannot " + action + " to faultfs:" + where)
+            && line.contains(": " + why + "; hint: " + hint)
             && line.contains("previous output and checkpoints are intact"),
         line);
   }
@@ -99,14 +120,14 @@ class DiskFullTest {
     float[] before = published();
     String metrics = Files.readString(tmp.resolve("out/metrics.json"));
 
-    FullDiskFileSystem.failWhen = p -> p.toString().contains("/checkpoints/ckpt-");
+    FaultyFileSystem.diskFullWhen = p -> p.toString().contains("/checkpoints/ckpt-");
     Exception atCheckpoint = assertThrows(Exception.class, () -> TrainJob.run(spark, config(2)));
     assertOneClearLine(atCheckpoint, "write a checkpoint");
     assertArrayEquals(before, published());
     assertEquals(metrics, Files.readString(tmp.resolve("out/metrics.json")));
     assertEquals(List.of(), leftovers());
 
-    FullDiskFileSystem.failWhen =
+    FaultyFileSystem.diskFullWhen =
         p -> p.toString().contains("/.tmp-") && p.getName().equals("weights.safetensors");
     Exception atPublish = assertThrows(Exception.class, () -> TrainJob.run(spark, config(2)));
     assertOneClearLine(atPublish, "publish the model, metrics.json and config.json");
@@ -114,8 +135,40 @@ class DiskFullTest {
     assertEquals(metrics, Files.readString(tmp.resolve("out/metrics.json")));
     assertEquals(List.of(), leftovers());
 
-    FullDiskFileSystem.failWhen = p -> false;
+    FaultyFileSystem.heal();
     TrainJob.run(spark, config(2));
     assertFalse(Arrays.equals(before, published()), "with room, the new run publishes");
+  }
+
+  @Test
+  void aFolderThatMayNotBeWrittenEndsInOneLineNamingIt() throws Exception {
+    // An output inside a read-only folder: refused at the lock, before any training.
+    Path parent = Files.createDirectories(tmp.resolve("readonly"));
+    FaultyFileSystem.readOnlyWhen = p -> p.toString().contains(parent.toString());
+    Exception atLock =
+        assertThrows(Exception.class, () -> TrainJob.run(spark, config(1, "readonly/out")));
+    assertOneClearLine(
+        atLock,
+        "take the output's lock",
+        parent.resolve("out"),
+        "permission denied",
+        "give this user write access");
+
+    // The output writable, its checkpoints folder not: refused at the first checkpoint.
+    FaultyFileSystem.heal();
+    TrainJob.run(spark, config(1, "ro-checkpoints"));
+    float[] before = published("ro-checkpoints");
+    Path checkpoints = tmp.resolve("ro-checkpoints").resolve(TrainJob.CHECKPOINTS_DIR);
+    FaultyFileSystem.readOnlyWhen = p -> p.toString().contains(checkpoints + "/");
+    Exception atCheckpoint =
+        assertThrows(Exception.class, () -> TrainJob.run(spark, config(2, "ro-checkpoints")));
+    assertOneClearLine(
+        atCheckpoint,
+        "write a checkpoint",
+        checkpoints,
+        "permission denied",
+        "give this user write access");
+    assertArrayEquals(before, published("ro-checkpoints"));
+    assertEquals(List.of(), leftovers("ro-checkpoints"));
   }
 }
