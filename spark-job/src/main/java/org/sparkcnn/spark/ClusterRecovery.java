@@ -2,7 +2,7 @@ package org.sparkcnn.spark;
 
 import java.util.logging.Logger;
 import org.apache.spark.SparkContext;
-import scala.jdk.javaapi.CollectionConverters;
+import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
  * What the driver does about a lost task before it relaunches the barrier stage: have a frozen
@@ -11,9 +11,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * early, it would be refused (or placed on an executor that is already dead) and cost another
  * failure.
  *
- * <p>Uses three of {@link SparkContext}'s Spark-internal methods (public in the bytecode, the same
- * ones Spark's own heartbeat receiver and barrier check use): {@code killAndReplaceExecutor},
- * {@code getExecutorIds} and {@code maxNumConcurrentTasks}.
+ * <p>Uses three of {@link SparkContext}'s Spark-internal methods, through {@link SparkInternals}:
+ * {@code killAndReplaceExecutor}, {@code getExecutorIds} and {@code maxNumConcurrentTasks}.
  */
 final class ClusterRecovery {
   private static final Logger LOG = Logger.getLogger(ClusterRecovery.class.getName());
@@ -35,7 +34,7 @@ final class ClusterRecovery {
     if (DRIVER.equals(executorId) || "?".equals(executorId)) {
       return;
     }
-    boolean asked = sc.killAndReplaceExecutor(executorId);
+    boolean asked = SparkInternals.replaceExecutor(sc, executorId);
     LOG.info(
         "spark-cnn: asked the cluster manager to replace executor "
             + executorId
@@ -48,7 +47,7 @@ final class ClusterRecovery {
       return;
     }
     while (System.currentTimeMillis() < deadlineMillis
-        && CollectionConverters.asJava(sc.getExecutorIds()).contains(executorId)) {
+        && SparkInternals.executorIds(sc).contains(executorId)) {
       Thread.sleep(100);
     }
   }
@@ -61,6 +60,6 @@ final class ClusterRecovery {
   }
 
   int slots() {
-    return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+    return SparkInternals.taskSlots(sc);
   }
 }

@@ -1,11 +1,11 @@
 package org.sparkcnn.spark;
 
 import java.io.IOException;
-import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
@@ -16,15 +16,11 @@ import java.util.logging.Logger;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkcnn.core.model.BatchStats;
-import scala.collection.Iterator;
-import scala.jdk.javaapi.CollectionConverters;
-import scala.reflect.ClassTag;
-import scala.runtime.AbstractFunction1;
+import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
  * The low-overhead way: one Spark barrier stage per epoch whose tasks stay alive for all of the
@@ -88,9 +84,8 @@ final class DriverSyncRunner implements EpochRunner {
     SparkConf conf = jsc.getConf();
     this.host = conf.get("spark.driver.host", "localhost");
     String bind = conf.get("spark.driver.bindAddress", host);
-    SparkEnv env = jsc.sc().env();
-    this.secret = SyncSecret.forRun(env);
-    boolean encrypt = env != null && env.securityManager().isEncryptionEnabled();
+    this.secret = SyncSecret.forRun();
+    boolean encrypt = SparkInternals.encryptionEnabled();
     try {
       server = new SyncServer(InetAddress.getByName(bind), secret.key(), encrypt, partitions * 2);
     } catch (IOException e) {
@@ -279,9 +274,7 @@ final class DriverSyncRunner implements EpochRunner {
       // A frozen task in local mode only ends when its thread is interrupted.
       sc.setLocalProperty(JOB_INTERRUPT_ON_CANCEL, "true");
       try {
-        job =
-            JavaRDD.fromRDD(blocks.rdd().barrier().mapPartitions(task, false, INT_TAG), INT_TAG)
-                .collectAsync();
+        job = SparkInternals.barrierMapPartitions(blocks, task, Integer.class).collectAsync();
       } finally {
         sc.setLocalProperty(JOB_DESCRIPTION, description);
         sc.setLocalProperty(JOB_INTERRUPT_ON_CANCEL, interrupt);
@@ -514,12 +507,9 @@ final class DriverSyncRunner implements EpochRunner {
     }
   }
 
-  private static final ClassTag<Integer> INT_TAG =
-      scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
-
   /** The body of each barrier task: serve the driver's steps until it says DONE or ABORT. */
   private static final class EpochTask
-      extends AbstractFunction1<Iterator<ImageBlock>, Iterator<Integer>> implements Serializable {
+      implements SparkInternals.PartitionFunction<ImageBlock, Integer> {
     private static final long serialVersionUID = 1L;
     private final SyncClient.Endpoint driver;
     private final TrainingPlan plan;
@@ -534,7 +524,7 @@ final class DriverSyncRunner implements EpochRunner {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       int partition = ctx.partitionId();
       SyncClient.run(driver, partition, ctx.attemptNumber(), plan, it::next);
-      return CollectionConverters.asScala(Collections.singletonList(partition).iterator());
+      return Collections.singletonList(partition).iterator();
     }
   }
 

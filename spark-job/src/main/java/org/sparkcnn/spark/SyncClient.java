@@ -5,7 +5,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.function.Supplier;
-import org.apache.spark.SparkEnv;
+import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
  * The task's end of a driver-sync epoch: connect and authenticate, then receive weights, compute
@@ -44,15 +44,14 @@ final class SyncClient {
   static void run(
       Endpoint driver, int partition, int attempt, TrainingPlan plan, Supplier<ImageBlock> data) {
     int n = ExecutorModels.get(plan).paramCount();
-    SparkEnv env = SparkEnv.get();
     SyncHello hello =
         new SyncHello(
             SyncHello.TASK,
             driver.launch(),
             partition,
             attempt,
-            env == null ? "?" : env.executorId(),
-            env == null ? "?" : env.blockManager().blockManagerId().host(),
+            SparkInternals.executorId(),
+            SparkInternals.executorHost(),
             ProcessHandle.current().pid());
     try (SyncChannel channel =
         SyncChannel.connect(

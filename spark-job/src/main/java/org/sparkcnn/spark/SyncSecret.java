@@ -7,8 +7,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.apache.spark.SecurityManager;
-import org.apache.spark.SparkEnv;
+import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
  * Where the sync channel's per-run key comes from, in the form that travels to the tasks inside the
@@ -40,12 +39,11 @@ final class SyncSecret implements Serializable {
     this.material = material;
   }
 
-  /** A new per-run secret for the driver of {@code env}: Spark's own when authentication is on. */
-  static SyncSecret forRun(SparkEnv env) {
+  /** A new per-run secret for this driver: Spark's own when authentication is on. */
+  static SyncSecret forRun() {
     byte[] random = new byte[KEY_BYTES];
     new SecureRandom().nextBytes(random);
-    SecurityManager sm = env == null ? null : env.securityManager();
-    return new SyncSecret(sm != null && sm.isAuthenticationEnabled(), random);
+    return new SyncSecret(SparkInternals.authenticationEnabled(), random);
   }
 
   /** Whether the key is derived from Spark's secret ({@code spark.authenticate}). */
@@ -58,13 +56,13 @@ final class SyncSecret implements Serializable {
     if (!fromSpark) {
       return material.clone();
     }
-    SparkEnv env = SparkEnv.get();
-    if (env == null || !env.securityManager().isAuthenticationEnabled()) {
+    byte[] sparkSecret = SparkInternals.authenticationSecret();
+    if (sparkSecret == null) {
       throw new IllegalStateException(
           "the driver uses spark.authenticate but this JVM has no Spark secret; received: "
               + "no authenticated SparkEnv; expected: executors of the same application");
     }
-    return hmac(env.securityManager().getSecretKey().getBytes(StandardCharsets.UTF_8), material);
+    return hmac(sparkSecret, material);
   }
 
   private static byte[] hmac(byte[] key, byte[] salt) {

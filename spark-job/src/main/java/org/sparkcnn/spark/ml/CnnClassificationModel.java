@@ -22,13 +22,8 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.catalyst.plans.logical.MapPartitions;
-import org.apache.spark.sql.catalyst.plans.logical.Project;
-import org.apache.spark.sql.classic.Dataset$;
-import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -37,11 +32,11 @@ import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.compat.SparkInternals;
 import org.sparkcnn.spark.data.ImageColumns;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.ModelStore;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A trained CNN as a Spark ML {@link Model}. {@link #transform} keeps every input column and every
@@ -376,26 +371,25 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
             true,
             rawPredictionAdded());
     DataType idType = id.isEmpty() ? null : schema.apply(id).dataType();
-    SparkSession spark = (SparkSession) dataset.sparkSession();
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     // Once per transform; each executor fetches it once and its tasks share the array.
     Broadcast<float[]> w = jsc.broadcast(weights);
     // On Spark's internal rows (BatchScoringPlan): the image is read from the row's bytes and
     // the other columns pass through untouched, where mapPartitions over Rows would decode and
     // re-encode every column of every row.
-    LogicalPlan child = ((org.apache.spark.sql.classic.Dataset<?>) dataset).logicalPlan();
-    List<Attribute> inputs = CollectionConverters.asJava(child.output());
+    LogicalPlan child = SparkInternals.logicalPlan(dataset);
     StructType added = new StructType();
     for (int k = schema.size(); k < out.size(); k++) {
       added = added.add(out.fields()[k]);
     }
-    MapPartitions scored = BatchScoringPlan.scored(child, inputs, plan, idType, w, added);
+    LogicalPlan scored =
+        BatchScoringPlan.scored(child, SparkInternals.output(child), plan, idType, w, added);
     List<NamedExpression> fields = new ArrayList<>();
     for (int k = 0; k < out.size(); k++) {
       StructField f = out.fields()[k];
-      fields.add(BatchScoringPlan.field(scored, k, f.name(), f.metadata()));
+      fields.add(SparkInternals.field(scored, k, f.name(), f.metadata()));
     }
-    return Dataset$.MODULE$.ofRows(spark, new Project(BatchScoringPlan.seq(fields), scored));
+    return SparkInternals.dataFrame(dataset, SparkInternals.project(fields, scored));
   }
 
   @Override

@@ -5,12 +5,13 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.SparkUserDefinedFunction;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.spark.compat.SparkInternals;
 import org.sparkcnn.spark.io.ModelStore;
 
 /**
@@ -109,10 +110,10 @@ public final class CnnFunctions {
 
   private static void register(
       SparkSession spark, String name, ImageUdf.Model m, ImageUdf.Output output, DataType type) {
-    SparkUserDefinedFunction f =
-        (SparkUserDefinedFunction) functions.udf(new ImageUdf(m, output), type);
+    UserDefinedFunction f = functions.udf(new ImageUdf(m, output), type);
     // The optimizer rule knows the function's calls by the Scala function inside them.
-    BatchScoringRule.register(f.f(), new BatchScoringRule.Target(m, output));
+    BatchScoringRule.register(
+        SparkInternals.udfFunction(f), new BatchScoringRule.Target(m, output));
     spark.udf().register(name, f);
   }
 }

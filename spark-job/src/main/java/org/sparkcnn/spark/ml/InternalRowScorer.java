@@ -1,17 +1,10 @@
 package org.sparkcnn.spark.ml;
 
 import java.util.Iterator;
-import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.JoinedRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
  * A {@link Scorer} over Spark's internal rows ({@code queryExecution().toRdd()}): the image is read
@@ -20,10 +13,6 @@ import org.apache.spark.unsafe.types.UTF8String;
  * columns.
  */
 final class InternalRowScorer extends Scorer<InternalRow> {
-  @SuppressWarnings("unchecked")
-  private static final UserDefinedType<Vector> VECTOR =
-      (UserDefinedType<Vector>) SQLDataTypes.VectorType();
-
   private final UTF8String[] names;
   private final int added;
   private final DataType idType;
@@ -70,7 +59,7 @@ final class InternalRowScorer extends Scorer<InternalRow> {
       int k = 0;
       if (kind == OutputKind.MULTI_LABEL) {
         int[] predicted = kind.predictions(outputValues(), base, outputs);
-        values[k++] = UnsafeArrayData.fromPrimitiveArray(OutputKind.asDoubles(predicted));
+        values[k++] = SparkInternals.doubleArray(OutputKind.asDoubles(predicted));
         values[k++] = vector(outputValues(), base, false);
         if (plan.rawPrediction()) {
           values[k++] = vector(logits(), base, true);
@@ -90,12 +79,12 @@ final class InternalRowScorer extends Scorer<InternalRow> {
         }
       }
     }
-    values[added - 1] = error == null ? null : UTF8String.fromString(error);
-    return new JoinedRow(row, new GenericInternalRow(values));
+    values[added - 1] = error == null ? null : SparkInternals.string(error);
+    return SparkInternals.joined(row, values);
   }
 
   /** The names of the labels predicted 1, in label order. */
-  private GenericArrayData labels(int[] predicted) {
+  private Object labels(int[] predicted) {
     Object[] chosen = new Object[OutputKind.positives(predicted)];
     int j = 0;
     for (int c = 0; c < predicted.length; c++) {
@@ -103,7 +92,7 @@ final class InternalRowScorer extends Scorer<InternalRow> {
         chosen[j++] = names[c];
       }
     }
-    return new GenericArrayData(chosen);
+    return SparkInternals.array(chosen);
   }
 
   /** A slot's probability ({@code raw} false) or rawPrediction vector, in the plan's type. */
@@ -119,8 +108,8 @@ final class InternalRowScorer extends Scorer<InternalRow> {
       for (int c = 0; c < width; c++) {
         f[c] = (float) v[c];
       }
-      return UnsafeArrayData.fromPrimitiveArray(f);
+      return SparkInternals.floatArray(f);
     }
-    return VECTOR.serialize(Vectors.dense(v));
+    return SparkInternals.vector(v);
   }
 }
