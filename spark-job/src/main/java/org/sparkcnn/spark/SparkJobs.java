@@ -12,7 +12,8 @@ import org.apache.spark.SparkContext;
  * thread submits inside it and puts back the caller's afterwards, so scopes nest.
  *
  * <p>Names and descriptions are shown to anyone who can see the UI or the event log: never put a
- * secret (a token, a password, a key) into one.
+ * secret (a token, a password, a key) into one; the user info and query strings of the paths in
+ * them are dropped.
  */
 public final class SparkJobs {
   public static final String PREFIX = "spark-cnn: ";
@@ -60,8 +61,16 @@ public final class SparkJobs {
   public static Scope describe(SparkContext sc, Phase phase, String what) {
     Scope previous = new Scope(sc);
     sc.setLocalProperty(GROUP, phase.group());
-    sc.setLocalProperty(DESCRIPTION, PREFIX + what);
+    sc.setLocalProperty(DESCRIPTION, PREFIX + withoutCredentials(what));
     return previous;
+  }
+
+  /**
+   * {@code what} without the credentials a path may carry ({@code s3a://KEY:SECRET@bucket/x}, a
+   * signed URL's query string): descriptions are shown to anyone who can see the UI.
+   */
+  static String withoutCredentials(String what) {
+    return what.replaceAll("(\\w://)[^/\\s@]*@", "$1").replaceAll("(\\w://[^\\s?]*)\\?\\S*", "$1");
   }
 
   public static <T> T run(SparkContext sc, Phase phase, String what, Supplier<T> work) {

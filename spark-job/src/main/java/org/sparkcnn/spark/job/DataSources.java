@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.datasets.BadFilePolicy;
 import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.spark.SparkJobs;
 import org.sparkcnn.spark.data.DataFrameSource;
 import org.sparkcnn.spark.data.IdxSource;
 import org.sparkcnn.spark.data.ImageFolderSource;
@@ -52,12 +53,10 @@ public final class DataSources {
       BadFilePolicy badFiles) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String resolved = format.equals("auto") ? detect(jsc, path) : format;
-    if (!resolved.equals("table")) {
-      path = qualify(jsc, path);
-    }
+    String where = resolved.equals("table") ? path : qualify(jsc, path);
     if (!input.targets().takesClassIndex()
         && (resolved.equals("idx") || resolved.equals("images"))) {
-      throw DatasetException.in(path)
+      throw DatasetException.in(where)
           .problem(
               "label_mode "
                   + input.targets().mode().kerasName()
@@ -70,18 +69,28 @@ public final class DataSources {
                   + " per image use label_mode int, binary or categorical.")
           .build();
     }
-    return switch (resolved) {
-      case "idx" -> IdxSource.open(jsc, path, input, classNames);
-      case "images" -> ImageFolderSource.open(jsc, path, input, resize, badFiles);
-      case "parquet" ->
-          DataFrameSource.open(
-              spark.read().parquet(path), imageCol, labelCol, input, "Parquet " + path);
-      case "table" ->
-          DataFrameSource.open(spark.table(path), imageCol, labelCol, input, "table " + path);
-      default ->
-          throw new IllegalArgumentException(
-              "unknown format; received \"" + format + "\", expected one of " + JobConfig.FORMATS);
-    };
+    // Reading a Parquet footer or listing a folder may run Spark jobs: name them.
+    return SparkJobs.run(
+        spark.sparkContext(),
+        SparkJobs.Phase.DATA,
+        "read " + resolved + " " + where,
+        () ->
+            switch (resolved) {
+              case "idx" -> IdxSource.open(jsc, where, input, classNames);
+              case "images" -> ImageFolderSource.open(jsc, where, input, resize, badFiles);
+              case "parquet" ->
+                  DataFrameSource.open(
+                      spark.read().parquet(where), imageCol, labelCol, input, "Parquet " + where);
+              case "table" ->
+                  DataFrameSource.open(
+                      spark.table(where), imageCol, labelCol, input, "table " + where);
+              default ->
+                  throw new IllegalArgumentException(
+                      "unknown format; received \""
+                          + format
+                          + "\", expected one of "
+                          + JobConfig.FORMATS);
+            });
   }
 
   /**

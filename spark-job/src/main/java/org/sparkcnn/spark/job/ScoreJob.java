@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -207,8 +208,19 @@ public final class ScoreJob {
       spark.conf().set(READER_BATCH, String.valueOf(args.batchSize()));
     }
     RowGroupSize rowGroups = RowGroupSize.of(spark, args);
-    CnnClassificationModel model = CnnClassificationModel.load(args.model());
-    ScoreInput in = ScoreInput.open(spark, args, model.input(), model.classNames());
+    SparkContext sc = spark.sparkContext();
+    CnnClassificationModel model =
+        SparkJobs.run(
+            sc,
+            SparkJobs.Phase.SCORE,
+            "load model " + args.model(),
+            () -> CnnClassificationModel.load(args.model()));
+    ScoreInput in =
+        SparkJobs.run(
+            sc,
+            SparkJobs.Phase.DATA,
+            "read " + args.input(),
+            () -> ScoreInput.open(spark, args, model.input(), model.classNames()));
     System.out.println(
         "spark-cnn score: "
             + in.describe()
@@ -263,9 +275,7 @@ public final class ScoreJob {
       }
       try (SparkJobs.Scope named =
           SparkJobs.describe(
-              spark.sparkContext(),
-              SparkJobs.Phase.SCORE,
-              "score " + args.input() + " into " + args.output())) {
+              sc, SparkJobs.Phase.SCORE, "score " + args.input() + " into " + args.output())) {
         writer.parquet(args.output());
       }
       peakUsed = heap.peakUsedMib();
@@ -274,10 +284,15 @@ public final class ScoreJob {
     double seconds = (System.nanoTime() - started) / 1e9;
 
     // Exact counts from what was written (accumulators can double-count retried tasks).
-    Dataset<Row> written = spark.read().parquet(args.output());
+    Dataset<Row> written =
+        SparkJobs.run(
+            sc,
+            SparkJobs.Phase.SCORE,
+            "read back " + args.output(),
+            () -> spark.read().parquet(args.output()));
     Row counts =
         SparkJobs.run(
-            spark.sparkContext(),
+            sc,
             SparkJobs.Phase.SCORE,
             "count scored and failed rows",
             () -> written.agg(count(lit(1)), count(col(error))).first());
@@ -296,10 +311,15 @@ public final class ScoreJob {
     if (failed > 0) {
       String id = in.idCol().isEmpty() ? null : in.idCol();
       List<Row> first =
-          (id == null ? written.select(col(error)) : written.select(col(id), col(error)))
-              .where(col(error).isNotNull())
-              .limit(5)
-              .collectAsList();
+          SparkJobs.run(
+              sc,
+              SparkJobs.Phase.SCORE,
+              "first failed rows",
+              () ->
+                  (id == null ? written.select(col(error)) : written.select(col(id), col(error)))
+                      .where(col(error).isNotNull())
+                      .limit(5)
+                      .collectAsList());
       System.out.println("first failed rows:");
       for (Row r : first) {
         System.out.println(

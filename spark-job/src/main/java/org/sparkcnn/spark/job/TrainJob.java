@@ -98,6 +98,13 @@ public final class TrainJob {
   static Map<String, Object> run(
       SparkSession spark, JobConfig cfg, DistributedTrainer.StepObserver observer)
       throws IOException {
+    return run(spark, cfg, observer, ProgressBar.console(cfg.verbose()));
+  }
+
+  /** As above, with the progress drawn on {@code bar} instead of the console's. */
+  static Map<String, Object> run(
+      SparkSession spark, JobConfig cfg, DistributedTrainer.StepObserver observer, ProgressBar bar)
+      throws IOException {
     long started = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = jsc.hadoopConfiguration();
@@ -170,7 +177,6 @@ public final class TrainJob {
       ResumePoint from = resumePoint(cfg, checkpoints);
       trainer.resumeFrom(from).checkpoints(checkpoints);
       TensorBoardLog tensorBoard = TrainReports.tensorBoard(cfg, hadoop);
-      ProgressBar bar = ProgressBar.console(cfg.verbose());
       trainer.onStep(
           TrainReports.steps(observer, tensorBoard, bar, cfg.epochs(), model.accuracy() != null));
       double learningRate = TrainReports.learningRate(model);

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -30,6 +31,8 @@ import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.spark.SparkJobs;
+import org.sparkcnn.spark.testing.JobsSeen;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
@@ -40,12 +43,14 @@ class ScoreJobTest {
   private static SparkSession spark;
   private static TestImages images;
   private static Sequential net;
+  private static JobsSeen jobs;
 
   @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
     spark = LocalSpark.start("score-job");
+    jobs = JobsSeen.on(spark.sparkContext());
     images = TestImages.generate(N, SIZE, 4, 8);
     net = LocalSpark.model(SIZE, 1, 4, 2);
     ModelDirectory.save(
@@ -94,6 +99,7 @@ class ScoreJobTest {
         .write()
         .parquet(input);
     String output = tmp.resolve("out-parquet").toString();
+    int mark = jobs.mark();
     Map<String, Object> r =
         score(
             "--input",
@@ -110,6 +116,9 @@ class ScoreJobTest {
     assertEquals((long) N - 1, r.get("rows_scored"));
     assertEquals(1L, r.get("rows_failed"));
     assertTrue((Double) r.get("images_per_second") > 0);
+    // Every Spark job of the run is named in the UI: reading, scoring and counting.
+    List<JobsSeen.Job> scoring = jobs.since(mark);
+    JobsSeen.assertAllNamed(scoring);
 
     List<Row> out = spark.read().parquet(output).orderBy("key").collectAsList();
     assertEquals(
@@ -268,6 +277,20 @@ class ScoreJobTest {
       int i = Integer.parseInt(name.substring(name.lastIndexOf("img_") + 4, name.length() - 4));
       assertEquals(images.labels[i], o.getInt(1), name);
       assertEquals(expected(i), (int) o.getDouble(2), name);
+    }
+  }
+
+  @Test
+  void jobDescriptionsDropCredentialsFromPaths() {
+    SparkContext sc = spark.sparkContext();
+    try (SparkJobs.Scope named =
+        SparkJobs.describe(
+            sc,
+            SparkJobs.Phase.SCORE,
+            "score s3a://KEY:s3cret@bucket/in?X-Amz-Signature=abc into /out")) {
+      assertEquals(
+          "spark-cnn: score s3a://bucket/in into /out",
+          sc.getLocalProperty("spark.job.description"));
     }
   }
 

@@ -8,7 +8,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
@@ -16,12 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +27,7 @@ import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest;
+import org.sparkcnn.spark.testing.JobsSeen;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
@@ -45,10 +42,10 @@ class TrainOutputsTest {
   private static Path out;
   private static Map<String, Object> metrics;
 
-  /** (job id, group, description) of every job the training run submitted, in order. */
-  private static final List<String[]> JOBS = new CopyOnWriteArrayList<>();
+  private static JobsSeen jobs;
 
-  private static List<String[]> trainingJobs;
+  /** Every job the training run submitted, in order. */
+  private static List<JobsSeen.Job> trainingJobs;
 
   @TempDir static Path tmp;
 
@@ -82,23 +79,9 @@ class TrainOutputsTest {
                 5,
                 "output",
                 out.toString()));
-    spark
-        .sparkContext()
-        .addSparkListener(
-            new SparkListener() {
-              @Override
-              public void onJobStart(SparkListenerJobStart job) {
-                JOBS.add(
-                    new String[] {
-                      Integer.toString(job.jobId()),
-                      job.properties().getProperty("spark.jobGroup.id"),
-                      job.properties().getProperty("spark.job.description")
-                    });
-              }
-            });
+    jobs = JobsSeen.on(spark.sparkContext());
     TrainJob.run(spark, JobConfig.parse(config, "test", List.of()));
-    spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
-    trainingJobs = List.copyOf(JOBS);
+    trainingJobs = jobs.since(0);
     metrics = JsonFields.asObject(Json.parse(out.resolve("metrics.json")), "metrics.json");
   }
 
@@ -148,12 +131,8 @@ class TrainOutputsTest {
 
   @Test
   void everySparkJobHasAGroupAndADescription() {
-    List<String> descriptions = new ArrayList<>();
-    for (String[] job : trainingJobs) {
-      assertTrue(job[1] != null && job[1].startsWith("spark-cnn-"), "group of " + job[2]);
-      assertTrue(job[2] != null && job[2].startsWith("spark-cnn: "), "job " + job[0]);
-      descriptions.add(job[2]);
-    }
+    JobsSeen.assertAllNamed(trainingJobs);
+    List<String> descriptions = trainingJobs.stream().map(JobsSeen.Job::description).toList();
     // 200 rows, validation_split 0.2: 160 training rows, 10 steps per epoch at batch 16.
     List<String> expected =
         List.of(
@@ -179,9 +158,9 @@ class TrainOutputsTest {
         ids.add(Integer.toString(id));
       }
       Set<String> mine = new TreeSet<>();
-      for (String[] job : JOBS) {
-        if (group.equals(job[1])) {
-          mine.add(job[0]);
+      for (JobsSeen.Job job : jobs.since(0)) {
+        if (group.equals(job.group())) {
+          mine.add(Integer.toString(job.id()));
         }
       }
       assertTrue(!ids.isEmpty() && ids.equals(mine), group + ": " + ids + " vs " + mine);
@@ -250,6 +229,7 @@ class TrainOutputsTest {
   @Test
   void evaluateWritesTheSameReportForASavedModel() throws Exception {
     Path report = tmp.resolve("eval-report");
+    int mark = jobs.mark();
     Map<String, Object> evaluated =
         EvaluateJob.run(
             spark,
@@ -259,6 +239,14 @@ class TrainOutputsTest {
                   "--data", tmp.resolve("data/t10k").toString(),
                   "--report", report.toString()
                 }));
+    // Its data loading, evaluation and confusion matrix jobs are named too.
+    List<JobsSeen.Job> evaluation = jobs.since(mark);
+    JobsSeen.assertAllNamed(evaluation);
+    List<String> descriptions = evaluation.stream().map(JobsSeen.Job::description).toList();
+    assertTrue(
+        descriptions.contains("spark-cnn: decode evaluation data")
+            && descriptions.contains("spark-cnn: confusion matrix"),
+        descriptions.toString());
     String html = Files.readString(report.resolve("report.html"));
     assertTrue(html.contains("<table class=\"confusion\">") && html.contains("<th>br</th>"));
     assertNotNull(ImageIO.read(report.resolve("confusion_matrix.png").toFile()));
