@@ -16,9 +16,9 @@ import org.sparkcnn.spark.labels.Targets;
 /**
  * Synchronous data-parallel training of a compiled {@link Sequential} on Spark. Every step: the
  * weights reach every partition, each partition computes the gradient sum of its share of the
- * global mini-batch ({@link BatchPlan}), the sums come back and are added in partition order,
- * divided by the global count and applied by the model's optimizer, whose state stays on the
- * driver. The model object holds the trained weights afterwards.
+ * global mini-batch ({@link BatchPlan}), the sums come back and are added in one fixed order
+ * ({@link ReductionTree}), divided by the global count and applied by the model's optimizer, whose
+ * state stays on the driver. The model object holds the trained weights afterwards.
  *
  * <p>Order of calls: construct with a compiled model → optionally {@link #resumeFrom}, {@link
  * #checkpoints}, {@link #guard}, {@link #onStep} → {@link #fit} (or {@link #evaluate}).
@@ -176,7 +176,6 @@ public final class DistributedTrainer {
     }
     List<EpochReport> history = new ArrayList<>(at.history());
     float[] params = model.parameters();
-    float[] grads = new float[params.length];
     try (EpochRunner runner = runner(train, plan)) {
       LOG.info(
           "spark-cnn: training on "
@@ -221,10 +220,8 @@ public final class DistributedTrainer {
               results -> {
                 int step = progress.step;
                 long global = firstGlobalStep + step;
-                applyStep(results, params, grads, e, step, steps, global);
-                for (StepResult r : results) {
-                  progress.stats = progress.stats.plus(r.stats());
-                }
+                applyStep(results, params, e, step, steps, global);
+                progress.stats = progress.stats.plus(results.stats());
                 progress.step++;
                 timer.stepDone(results);
                 if (observer != null) {
@@ -298,32 +295,15 @@ public final class DistributedTrainer {
   }
 
   /**
-   * Adds the partitions' gradient sums in partition order, divides by the global count, checks the
-   * step against the {@link DivergenceGuard} and applies the optimizer to {@code params} in place.
+   * Divides the partitions' summed gradient by the global count, checks the step against the {@link
+   * DivergenceGuard} and applies the optimizer to {@code params} in place.
    */
   private void applyStep(
-      StepResult[] results,
-      float[] params,
-      float[] grads,
-      int epoch,
-      int step,
-      int steps,
-      long globalStep) {
-    long count = 0;
-    double lossSum = 0;
-    System.arraycopy(results[0].gradientSum(), 0, grads, 0, grads.length);
-    count += results[0].count();
-    lossSum += results[0].lossSum();
-    for (int p = 1; p < results.length; p++) {
-      float[] g = results[p].gradientSum();
-      for (int i = 0; i < grads.length; i++) {
-        grads[i] += g[i];
-      }
-      count += results[p].count();
-      lossSum += results[p].lossSum();
-    }
-    double squares = scaleAndSquare(grads, 1f / count);
-    double loss = lossSum / count;
+      PartialSum total, float[] params, int epoch, int step, int steps, long globalStep) {
+    // The runner hands over the sum's buffer until the next step: scaled in place, no copy.
+    float[] grads = total.gradientSum();
+    double squares = scaleAndSquare(grads, 1f / total.count());
+    double loss = total.lossSum() / total.count();
     guard.check(epoch, step, steps, globalStep, loss, squares);
     lastLoss = loss;
     lastGradNorm = Math.sqrt(squares);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -11,9 +12,12 @@ import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntUnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.BarrierTaskInfo;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaFutureAction;
@@ -26,9 +30,12 @@ import org.sparkcnn.spark.compat.SparkInternals;
  * The low-overhead way: one Spark barrier stage per epoch whose tasks stay alive for all of the
  * epoch's steps and exchange weights and gradients with the driver over the sync channel ({@link
  * SyncServer}, {@link SyncChannel}: bound to the driver's bind address, authenticated with a
- * per-run key, optionally encrypted). Per step, the driver sends the weights to every task, waits
- * for every partition's gradient sum, adds them in partition order and applies the optimizer: the
- * same synchronous SGD as {@link JobPerStepRunner}, bit for bit, without a Spark job per step.
+ * per-run key, optionally encrypted). The tasks that share an executor JVM share one connection
+ * ({@link ExecutorGroup}): per step, the driver sends the weights once per executor, each executor
+ * sends its partitions' results pre-summed into the {@link ReductionTree} nodes it holds whole, and
+ * the driver completes the tree and applies the optimizer: the same synchronous SGD as {@link
+ * JobPerStepRunner}, bit for bit, without a Spark job per step, and with one weight vector and (for
+ * co-located aligned partitions) one gradient vector per executor instead of per task.
  *
  * <p>A barrier stage runs all its tasks at once (so no task waits for a slot another task holds)
  * and fails as a whole; this runner therefore needs at least as many task slots as partitions,
@@ -61,6 +68,7 @@ final class DriverSyncRunner implements EpochRunner {
   private int taskFailures;
   private int launches;
   private int lastEpochLaunched = -1;
+  private int lastConnections;
   private byte[] stepBuffer = new byte[0];
 
   DriverSyncRunner(
@@ -130,6 +138,11 @@ final class DriverSyncRunner implements EpochRunner {
     return secret;
   }
 
+  /** How many executor connections the last launch's partitions came over (tests, logs). */
+  int connectionsOfLastLaunch() {
+    return lastConnections;
+  }
+
   /** Task failures survived so far in this run. */
   int taskFailures() {
     return taskFailures;
@@ -148,11 +161,9 @@ final class DriverSyncRunner implements EpochRunner {
       try {
         stage.connect();
         for (; step < steps; step++) {
-          StepResult[] results = stage.step(epoch, step, firstGlobalStep + step, params);
-          for (StepResult r : results) {
-            total = total.plus(r.stats());
-          }
-          params = applier.apply(results);
+          PartialSum sum = stage.step(epoch, step, firstGlobalStep + step, params);
+          total = total.plus(sum.stats());
+          params = applier.apply(sum);
           if (lost != null) {
             logRecovered(lost, epoch, step);
             lost = null;
@@ -247,19 +258,45 @@ final class DriverSyncRunner implements EpochRunner {
             (System.nanoTime() - lost.detectedNanos) / 1e9));
   }
 
-  /** One launch of the epoch's barrier stage and the connections of its tasks. */
+  /** One connected executor: its channel, the partitions it speaks for, its tree nodes. */
+  private static final class Group {
+    final SyncChannel channel;
+    final int[] partitions;
+    final List<int[]> nodes;
+    float[][] buffers;
+
+    Group(SyncChannel channel, int[] partitions, int allPartitions) {
+      this.channel = channel;
+      this.partitions = partitions;
+      boolean[] held = new boolean[allPartitions];
+      for (int p : partitions) {
+        held[p] = true;
+      }
+      this.nodes = ReductionTree.cover(allPartitions, held);
+    }
+
+    String describe() {
+      StringBuilder b = new StringBuilder(partitions.length == 1 ? "partition " : "partitions ");
+      for (int i = 0; i < partitions.length; i++) {
+        b.append(i == 0 ? "" : ", ").append(partitions[i]);
+      }
+      return b.toString();
+    }
+  }
+
+  /** One launch of the epoch's barrier stage and the connections of its executors. */
   private final class Stage {
     private final int launch = ++launches;
     private final JavaFutureAction<List<Integer>> job;
-    private final SyncChannel[] conns = new SyncChannel[partitions];
-    private float[][] grads;
+    private final List<Group> groups = new ArrayList<>();
+    private final Group[] byPartition = new Group[partitions];
 
     Stage(int epoch) {
       awaitSlots();
       SyncClient.Endpoint endpoint =
           new SyncClient.Endpoint(
               host, server.port(), secret, server.encrypt(), launch, timeoutMillis);
-      EpochTask task = new EpochTask(endpoint, plan);
+      EpochTask task = new EpochTask(endpoint, plan, partitions);
       SparkContext sc = jsc.sc();
       // Job properties are copied when the job is submitted: set them for this submission only.
       // The description shows in the UI; nothing secret is in it.
@@ -305,14 +342,17 @@ final class DriverSyncRunner implements EpochRunner {
       }
     }
 
-    /** Waits until every partition's task of this launch has connected and authenticated. */
+    /**
+     * Waits until every partition of this launch is spoken for by a connected, authenticated
+     * executor group.
+     */
     void connect() throws TaskLostException, InterruptedException {
       int connected = 0;
       long deadline = System.currentTimeMillis() + timeoutMillis;
       while (connected < partitions) {
         if (job.isDone()) {
           throw new TaskLostException(
-              -1, null, false, "the stage ended before all its tasks connected", jobFailure());
+              null, false, "the stage ended before all its tasks connected", jobFailure());
         }
         if (System.currentTimeMillis() > deadline) {
           throw new TrainingFailedException(
@@ -320,7 +360,7 @@ final class DriverSyncRunner implements EpochRunner {
                   + connected
                   + " of "
                   + partitions
-                  + " tasks connected to the driver's sync port within "
+                  + " partitions' tasks connected to the driver's sync port within "
                   + timeoutMillis / 1000
                   + " s; expected: all of them; check that executors can reach "
                   + host
@@ -334,57 +374,90 @@ final class DriverSyncRunner implements EpochRunner {
           continue;
         }
         SyncHello h = c.peer();
-        if (h.role() != SyncHello.TASK
-            || h.launch() != launch
-            || h.partition() < 0
-            || h.partition() >= partitions) {
+        if (h.role() != SyncHello.TASK || h.launch() != launch) {
           c.close(); // a task of an earlier launch, late
           continue;
         }
-        c.boundSends(server.watchdog(), SyncProtocol.STALL_MILLIS);
-        if (conns[h.partition()] != null) {
-          conns[h.partition()].close();
-          connected--;
+        int[] members;
+        try {
+          ByteBuffer b =
+              c.receive(SyncProtocol.groupBytes(partitions), SyncServer.HANDSHAKE_MILLIS);
+          if (b.getInt() != SyncProtocol.GROUP) {
+            throw new IOException("expected the executor's group first");
+          }
+          members = SyncProtocol.decodeGroup(b, partitions);
+        } catch (IOException | RuntimeException e) {
+          LOG.log(Level.WARNING, "spark-cnn: dropped a task connection without a valid group", e);
+          c.close();
+          continue;
         }
-        conns[h.partition()] = c;
-        connected++;
+        c.boundSends(server.watchdog(), SyncProtocol.STALL_MILLIS);
+        for (int p : members) {
+          Group old = byPartition[p];
+          if (old != null) {
+            // A task connected again for a partition (should not happen within one launch): the
+            // newer connection wins and the older one's partitions are free again.
+            old.channel.close();
+            groups.remove(old);
+            for (int q : old.partitions) {
+              byPartition[q] = null;
+              connected--;
+            }
+          }
+        }
+        Group g = new Group(c, members, partitions);
+        groups.add(g);
+        for (int p : members) {
+          byPartition[p] = g;
+          connected++;
+        }
       }
+      lastConnections = groups.size();
+      LOG.fine(
+          () ->
+              "spark-cnn: launch "
+                  + launch
+                  + ": "
+                  + groups.size()
+                  + " executor connection(s) for "
+                  + partitions
+                  + " partitions");
     }
 
-    StepResult[] step(int epoch, int step, long globalStep, float[] params)
+    PartialSum step(int epoch, int step, long globalStep, float[] params)
         throws TaskLostException, TaskFailedException {
       int bytes = SyncProtocol.stepBytes(params.length);
       if (stepBuffer.length < SyncChannel.HEADER + bytes) {
         stepBuffer = SyncProtocol.buffer(bytes);
       }
       int length = SyncProtocol.encodeStep(stepBuffer, epoch, step, globalStep, params);
-      for (int p = 0; p < partitions; p++) {
+      for (Group g : groups) {
         try {
-          conns[p].send(stepBuffer, length);
+          g.channel.send(stepBuffer, length);
         } catch (IOException e) {
-          throw lost(p, false, "sending the weights failed: " + e.getMessage(), e);
+          throw lost(g, false, "sending the weights failed: " + e.getMessage(), e);
         }
       }
-      if (grads == null || grads[0].length != params.length) {
-        grads = new float[partitions][params.length];
-      }
       long deadline = System.currentTimeMillis() + timeoutMillis;
-      StepResult[] results = new StepResult[partitions];
-      for (int p = 0; p < partitions; p++) {
-        results[p] = readResult(p, step, deadline);
+      List<PartialSum> parts = new ArrayList<>();
+      for (Group g : groups) {
+        if (g.buffers == null || g.buffers[0].length != params.length) {
+          g.buffers = new float[g.nodes.size()][params.length];
+        }
+        readResult(g, step, deadline, parts);
       }
-      return results;
+      return ReductionTree.reduce(parts, 0, partitions);
     }
 
-    /** Reads partition p's result, skipping heartbeats; a silence of STALL_MILLIS is a stall. */
-    private StepResult readResult(int p, int step, long deadline)
+    /** Reads group g's result, skipping heartbeats; a silence of STALL_MILLIS is a stall. */
+    private void readResult(Group g, int step, long deadline, List<PartialSum> into)
         throws TaskLostException, TaskFailedException {
-      float[] grad = grads[p];
+      int n = g.buffers[0].length;
       while (true) {
         long left = deadline - System.currentTimeMillis();
         if (left <= 0) {
           throw lost(
-              p,
+              g,
               false,
               "no result within timeout_seconds=" + timeoutMillis / 1000 + " (heartbeats went on)",
               null);
@@ -392,20 +465,20 @@ final class DriverSyncRunner implements EpochRunner {
         ByteBuffer b;
         try {
           b =
-              conns[p].receive(
-                  SyncProtocol.taskFrameBytes(grad.length),
+              g.channel.receive(
+                  SyncProtocol.taskFrameBytes(n, g.nodes.size()),
                   (int) Math.min(left, SyncProtocol.STALL_MILLIS));
         } catch (SocketTimeoutException e) {
           if (System.currentTimeMillis() < deadline) {
             throw lost(
-                p,
+                g,
                 true,
                 "no heartbeat for " + SyncProtocol.STALL_MILLIS / 1000 + " s (executor frozen?)",
                 e);
           }
           continue;
         } catch (IOException e) {
-          throw lost(p, false, String.valueOf(e.getMessage()), e);
+          throw lost(g, false, String.valueOf(e.getMessage()), e);
         }
         int op = b.getInt();
         if (op == SyncProtocol.HEARTBEAT) {
@@ -418,42 +491,44 @@ final class DriverSyncRunner implements EpochRunner {
           if (op != SyncProtocol.RESULT) {
             throw new IOException("unexpected message " + op);
           }
-          int partition = b.getInt();
           int s = b.getInt();
-          if (partition != p || s != step) {
+          int k = b.getInt();
+          if (s != step || k != g.nodes.size()) {
             throw new IOException(
-                "out of step: expected partition "
-                    + p
-                    + " step "
+                "out of step: expected step "
                     + step
-                    + ", received partition "
-                    + partition
-                    + " step "
-                    + s);
+                    + " with "
+                    + g.nodes.size()
+                    + " partial sums, received step "
+                    + s
+                    + " with "
+                    + k);
           }
-          double loss = b.getDouble();
-          long count = b.getLong();
-          double correct = b.getDouble();
-          long computeNanos = b.getLong();
-          SyncProtocol.readFloats(b, grad, "gradient of partition " + p);
-          return new StepResult(p, grad, loss, count, correct, computeNanos);
+          for (int i = 0; i < k; i++) {
+            int[] node = g.nodes.get(i);
+            into.add(SyncProtocol.readPart(b, node[0], node[1], g.buffers[i]));
+          }
+          if (b.hasRemaining()) {
+            throw new IOException(b.remaining() + " bytes after the last partial sum");
+          }
+          return;
         } catch (IOException | RuntimeException e) {
-          throw lost(p, false, "malformed result: " + e.getMessage(), e);
+          throw lost(g, false, "malformed result: " + e.getMessage(), e);
         }
       }
     }
 
-    private TaskLostException lost(int p, boolean stalled, String reason, Throwable cause) {
-      return new TaskLostException(p, conns[p].peer(), stalled, reason, cause);
+    private TaskLostException lost(Group g, boolean stalled, String reason, Throwable cause) {
+      return new TaskLostException(g, stalled, reason, cause);
     }
 
     /** Ends the tasks after the last step; a failure now costs nothing (every step is applied). */
     void finish() {
       byte[] done = SyncProtocol.buffer(4);
       int length = SyncProtocol.encodeOp(done, SyncProtocol.DONE);
-      for (SyncChannel c : conns) {
+      for (Group g : groups) {
         try {
-          c.send(done, length);
+          g.channel.send(done, length);
         } catch (IOException e) {
           LOG.log(Level.FINE, "a task left before DONE", e);
         }
@@ -473,10 +548,10 @@ final class DriverSyncRunner implements EpochRunner {
     void abort() {
       byte[] abort = SyncProtocol.buffer(4);
       int length = SyncProtocol.encodeOp(abort, SyncProtocol.ABORT);
-      for (SyncChannel c : conns) {
-        if (c != null && !c.isClosed()) {
+      for (Group g : groups) {
+        if (!g.channel.isClosed()) {
           try {
-            c.send(abort, length);
+            g.channel.send(abort, length);
           } catch (IOException e) {
             // That task is gone already.
           }
@@ -487,12 +562,10 @@ final class DriverSyncRunner implements EpochRunner {
     }
 
     private void closeAll() {
-      for (int i = 0; i < conns.length; i++) {
-        if (conns[i] != null) {
-          conns[i].close();
-          conns[i] = null;
-        }
+      for (Group g : groups) {
+        g.channel.close();
       }
+      groups.clear();
     }
 
     private Throwable jobFailure() {
@@ -513,19 +586,43 @@ final class DriverSyncRunner implements EpochRunner {
     private static final long serialVersionUID = 1L;
     private final SyncClient.Endpoint driver;
     private final TrainingPlan plan;
+    private final int partitions;
 
-    EpochTask(SyncClient.Endpoint driver, TrainingPlan plan) {
+    EpochTask(SyncClient.Endpoint driver, TrainingPlan plan, int partitions) {
       this.driver = driver;
       this.plan = plan;
+      this.partitions = partitions;
     }
 
     @Override
     public Iterator<Integer> apply(Iterator<ImageBlock> it) {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       int partition = ctx.partitionId();
-      SyncClient.run(driver, partition, ctx.attemptNumber(), plan, it::next);
+      int[] colocated = colocated(ctx.getTaskInfos(), partition);
+      SyncClient.run(driver, partition, ctx.attemptNumber(), colocated, partitions, plan, it::next);
       return Collections.singletonList(partition).iterator();
     }
+  }
+
+  /**
+   * Tests only: splits the tasks that share a JVM into groups by this key (local mode has one
+   * executor, so this is how tests reach the topologies a cluster's placement produces); null in
+   * production.
+   */
+  static volatile IntUnaryOperator testGroups;
+
+  /**
+   * The partitions of this launch whose tasks run in the same executor JVM as {@code partition}'s,
+   * sorted: those with the same executor address (host:port of its RPC endpoint, unique per JVM).
+   */
+  static int[] colocated(BarrierTaskInfo[] infos, int partition) {
+    IntUnaryOperator split = testGroups;
+    String mine = infos[partition].address();
+    int key = split == null ? 0 : split.applyAsInt(partition);
+    return IntStream.range(0, infos.length)
+        .filter(
+            p -> infos[p].address().equals(mine) && (split == null || split.applyAsInt(p) == key))
+        .toArray();
   }
 
   @Override
@@ -545,16 +642,15 @@ final class DriverSyncRunner implements EpochRunner {
   /** A task's connection dropped or went silent, or the stage failed: worth a relaunch. */
   private static final class TaskLostException extends Exception {
     private static final long serialVersionUID = 1L;
-    final int partition;
     final transient SyncHello peer;
+    final transient String partitionsLost;
     final boolean stalled;
     final long detectedNanos = System.nanoTime();
 
-    TaskLostException(
-        int partition, SyncHello peer, boolean stalled, String reason, Throwable cause) {
+    TaskLostException(Group group, boolean stalled, String reason, Throwable cause) {
       super(reason, cause);
-      this.partition = partition;
-      this.peer = peer;
+      this.peer = group == null ? null : group.channel.peer();
+      this.partitionsLost = group == null ? null : group.describe();
       this.stalled = stalled;
     }
 
@@ -563,7 +659,7 @@ final class DriverSyncRunner implements EpochRunner {
         String cause = getCause() == null ? "" : ": " + SparkErrors.rootMessage(getCause());
         return getMessage() + cause;
       }
-      return peer.where() + " lost the task of partition " + partition + " (" + getMessage() + ")";
+      return peer.where() + " lost the tasks of " + partitionsLost + " (" + getMessage() + ")";
     }
   }
 }

@@ -4,14 +4,19 @@ import org.sparkcnn.core.model.BatchStats;
 
 /**
  * Runs the synchronous steps of one epoch over the cached partitions. Implementations differ only
- * in how weights reach the partitions and gradients come back; all of them hand each step's results
- * to {@link StepApplier} in partition order, so they produce identical weights.
+ * in how weights reach the partitions and gradients come back; all of them add each step's results
+ * in the order of {@link ReductionTree} and hand the sum to {@link StepApplier}, so they produce
+ * identical weights.
  */
 interface EpochRunner extends AutoCloseable {
-  /** Called once per step with every partition's result, in partition order. */
+  /** Called once per step with the sum of every partition's result. */
   interface StepApplier {
-    /** Sums and applies the step; returns the weights for the next step. */
-    float[] apply(StepResult[] byPartition);
+    /**
+     * Applies the step whose partition results add up to {@code total} (partitions [0, P), added in
+     * the canonical order; its gradient buffer is the applier's to overwrite until it returns);
+     * returns the weights for the next step.
+     */
+    float[] apply(PartialSum total);
   }
 
   /** A short name for logs and metrics: "driver-sync" or "jobs". */

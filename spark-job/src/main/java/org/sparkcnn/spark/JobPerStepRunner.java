@@ -1,5 +1,6 @@
 package org.sparkcnn.spark;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -13,9 +14,10 @@ import org.sparkcnn.core.model.BatchStats;
 
 /**
  * The plain way: one Spark job per step. The driver broadcasts the weights, every partition returns
- * its share's gradient sum, the driver collects them (in partition order, so the sum is
- * reproducible bit for bit), applies the step and destroys the broadcast. Works with any number of
- * partitions and slots; costs a job's scheduling (~10-20 ms in local mode) per step.
+ * its share's gradient sum, the driver collects them, adds them in the canonical order ({@link
+ * ReductionTree}, so the sum is the same bits as in driver-sync), applies the step and destroys the
+ * broadcast. Works with any number of partitions and slots; costs a job's scheduling (~10-20 ms in
+ * local mode) per step.
  */
 final class JobPerStepRunner implements EpochRunner {
   private final JavaSparkContext jsc;
@@ -95,12 +97,13 @@ final class JobPerStepRunner implements EpochRunner {
       } finally {
         weights.destroy();
       }
-      StepResult[] ordered = new StepResult[partitions];
+      List<PartialSum> leaves = new ArrayList<>(results.size());
       for (StepResult r : results) {
-        ordered[r.partition()] = r;
-        total = total.plus(r.stats());
+        leaves.add(PartialSum.of(r));
       }
-      params = applier.apply(ordered);
+      PartialSum sum = ReductionTree.reduce(leaves, 0, partitions);
+      total = total.plus(sum.stats());
+      params = applier.apply(sum);
     }
     return total;
   }

@@ -18,12 +18,9 @@ final class StepTimer {
     this.last = startNanos;
   }
 
-  void stepDone(StepResult[] results) {
+  void stepDone(PartialSum total) {
     long now = System.nanoTime();
-    long slowest = 0;
-    for (StepResult r : results) {
-      slowest = Math.max(slowest, r.computeNanos());
-    }
+    long slowest = total.slowestComputeNanos();
     long overhead = Math.max(0, now - last - slowest);
     if (steps == 0) {
       startupNanos = overhead;

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Supplier;
 import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
- * The task's end of a driver-sync epoch: connect and authenticate, then receive weights, compute
- * this partition's share and send the sum, until the driver says DONE (or ABORT, when it relaunches
- * the stage). A heartbeat thread tells the driver the JVM is alive while a step computes.
+ * The executor's end of a driver-sync epoch. The tasks of one launch that share an executor JVM
+ * form an {@link ExecutorGroup}: the lowest partition's task connects and authenticates, then
+ * receives weights, has every co-located task compute its share, pre-sums their results into the
+ * tree nodes it holds and sends them, until the driver says DONE (or ABORT, when it relaunches the
+ * stage). A heartbeat thread tells the driver the JVM is alive while a step computes.
  */
 final class SyncClient {
   /** What a test makes a task do before a step; tasks run in the test's JVM in local mode. */
@@ -37,12 +40,39 @@ final class SyncClient {
       implements Serializable {}
 
   /**
-   * Serves the driver's steps for {@code partition}. Connects (and starts the heartbeat) before it
-   * takes its block from {@code data}, so that from the moment the task starts the driver hears
-   * from it, even while the block is read or recomputed.
+   * Serves the driver's steps for {@code partition}, one of {@code colocated} (the sorted
+   * partitions of this launch on this executor). The leader connects (and starts the heartbeat)
+   * before it takes its block from {@code data}, so that from the moment the task starts the driver
+   * hears from it, even while the block is read or recomputed.
    */
   static void run(
-      Endpoint driver, int partition, int attempt, TrainingPlan plan, Supplier<ImageBlock> data) {
+      Endpoint driver,
+      int partition,
+      int attempt,
+      int[] colocated,
+      int allPartitions,
+      TrainingPlan plan,
+      Supplier<ImageBlock> data) {
+    ExecutorGroup group = ExecutorGroup.of(driver, colocated);
+    if (partition != group.leader()) {
+      serveAsMember(group, driver, partition, plan, data);
+      return;
+    }
+    try {
+      lead(group, driver, partition, attempt, allPartitions, plan, data);
+    } finally {
+      group.close();
+    }
+  }
+
+  private static void lead(
+      ExecutorGroup group,
+      Endpoint driver,
+      int partition,
+      int attempt,
+      int allPartitions,
+      TrainingPlan plan,
+      Supplier<ImageBlock> data) {
     int n = ExecutorModels.get(plan).paramCount();
     SyncHello hello =
         new SyncHello(
@@ -62,9 +92,13 @@ final class SyncClient {
             hello,
             driver.timeoutMillis())) {
       Heartbeat heartbeat = new Heartbeat(channel);
+      group.faultActions(channel::close, heartbeat::halt);
+      byte[] groupFrame = SyncProtocol.buffer(SyncProtocol.groupBytes(allPartitions));
+      channel.send(groupFrame, SyncProtocol.encodeGroup(groupFrame, group.partitions()));
       heartbeat.start();
       try {
-        byte[] out = SyncProtocol.buffer(SyncProtocol.taskFrameBytes(n));
+        int parts = ExecutorGroup.parts(allPartitions, group.partitions());
+        byte[] out = SyncProtocol.buffer(SyncProtocol.taskFrameBytes(n, parts));
         PartitionStepper stepper;
         try {
           stepper = new PartitionStepper(plan, data.get(), partition);
@@ -73,7 +107,7 @@ final class SyncClient {
           channel.send(out, SyncProtocol.encodeFailure(out, "partition " + partition + ": " + e));
           throw e;
         }
-        serve(channel, heartbeat, driver, stepper, partition, n, out);
+        serve(channel, group, driver, stepper, partition, allPartitions, n, out);
       } finally {
         heartbeat.halt();
       }
@@ -86,18 +120,22 @@ final class SyncClient {
               + ":"
               + driver.port(),
           e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("spark-cnn task for partition " + partition + " interrupted");
     }
   }
 
   private static void serve(
       SyncChannel channel,
-      Heartbeat heartbeat,
+      ExecutorGroup group,
       Endpoint driver,
       PartitionStepper stepper,
       int partition,
+      int allPartitions,
       int n,
       byte[] out)
-      throws IOException {
+      throws IOException, InterruptedException {
     float[] params = new float[n];
     float[] grad = new float[n];
     while (true) {
@@ -113,29 +151,90 @@ final class SyncClient {
       int step = b.getInt();
       long globalStep = b.getLong();
       SyncProtocol.readFloats(b, params, "weights of step " + step);
-      injectFault(driver.launch(), partition, epoch, step, channel, heartbeat);
-      StepResult r;
-      try {
-        r = stepper.step(params, epoch, step, globalStep, grad);
-      } catch (RuntimeException e) {
+      group.startStep(params, epoch, step, globalStep);
+      computeShare(group, driver, stepper, partition, params, epoch, step, globalStep, grad);
+      RuntimeException failure = group.awaitResults();
+      if (failure != null) {
         // Tell the driver why, so the fit fails with this reason rather than a lost connection.
-        channel.send(out, SyncProtocol.encodeFailure(out, "partition " + partition + ": " + e));
-        throw e;
+        channel.send(out, SyncProtocol.encodeFailure(out, failure.getMessage()));
+        throw failure;
       }
-      channel.send(out, SyncProtocol.encodeResult(out, r, step));
+      List<PartialSum> parts = group.presum(allPartitions);
+      channel.send(out, SyncProtocol.encodeResult(out, step, parts));
     }
   }
 
+  /** A co-located task that is not the leader: computes its share of every step it is given. */
+  private static void serveAsMember(
+      ExecutorGroup group,
+      Endpoint driver,
+      int partition,
+      TrainingPlan plan,
+      Supplier<ImageBlock> data) {
+    PartitionStepper stepper;
+    try {
+      stepper = new PartitionStepper(plan, data.get(), partition);
+    } catch (RuntimeException e) {
+      // The leader tells the driver, which fails the fit with this reason; ending this task with
+      // the exception could have Spark cancel the stage before the leader has said why.
+      group.fail(partition, new IllegalArgumentException("partition " + partition + ": " + e, e));
+      return;
+    }
+    float[] grad = new float[stepper.paramCount()];
+    int phase = 0;
+    try {
+      ExecutorGroup.Work w;
+      while ((w = group.awaitStep(phase)) != null) {
+        phase = w.phase();
+        computeShare(
+            group,
+            driver,
+            stepper,
+            partition,
+            w.params(),
+            w.epoch(),
+            w.step(),
+            w.globalStep(),
+            grad);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Computes partition's share of a step and hands it to the group (or the reason it failed). */
+  private static void computeShare(
+      ExecutorGroup group,
+      Endpoint driver,
+      PartitionStepper stepper,
+      int partition,
+      float[] params,
+      int epoch,
+      int step,
+      long globalStep,
+      float[] grad) {
+    injectFault(group, driver.launch(), partition, epoch, step);
+    StepResult r;
+    try {
+      r = stepper.step(params, epoch, step, globalStep, grad);
+    } catch (RuntimeException e) {
+      group.finish(
+          partition, null, new IllegalArgumentException("partition " + partition + ": " + e, e));
+      return;
+    }
+    group.finish(partition, r, null);
+  }
+
   private static void injectFault(
-      int launch, int partition, int epoch, int step, SyncChannel channel, Heartbeat heartbeat) {
+      ExecutorGroup group, int launch, int partition, int epoch, int step) {
     FaultPlan plan = faults;
     Fault f = plan == null ? Fault.NONE : plan.before(launch, partition, epoch, step);
     if (f == Fault.CRASH) {
-      channel.close();
+      group.crash().run();
       throw new IllegalStateException("injected crash of partition " + partition);
     }
     if (f == Fault.STALL) {
-      heartbeat.halt();
+      group.silence().run();
       try {
         Thread.sleep(600_000);
       } catch (InterruptedException e) {

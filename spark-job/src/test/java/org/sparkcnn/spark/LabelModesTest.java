@@ -192,14 +192,8 @@ class LabelModesTest {
           0,
           params,
           results -> {
-            float[] sum = results[0].gradientSum().clone();
-            BatchStats s = results[0].stats();
-            for (int p = 1; p < results.length; p++) {
-              for (int i = 0; i < sum.length; i++) {
-                sum[i] += results[p].gradientSum()[i];
-              }
-              s = s.plus(results[p].stats());
-            }
+            float[] sum = results.gradientSum().clone();
+            BatchStats s = results.stats();
             sums.add(sum);
             stats.add(s);
             return params;

@@ -1,6 +1,5 @@
 package org.sparkcnn.spark;
 
-import java.util.Arrays;
 import java.util.function.LongConsumer;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.Sequential;
@@ -8,9 +7,9 @@ import org.sparkcnn.spark.labels.LabelMode;
 import org.sparkcnn.spark.labels.Targets;
 
 /**
- * Trains through an {@link EpochRunner} directly, as {@link DistributedTrainer} does (partition
- * sums added in order, divided by the count, the model's optimizer applied), so a test can reach
- * the runner (its port, its failure count) and act before a given global step.
+ * Trains through an {@link EpochRunner} directly, as {@link DistributedTrainer} does (the runner's
+ * summed gradient divided by the count, the model's optimizer applied), so a test can reach the
+ * runner (its port, its failure count) and act before a given global step.
  */
 final class RunnerHarness {
   private RunnerHarness() {}
@@ -49,15 +48,8 @@ final class RunnerHarness {
           params,
           results -> {
             beforeApply.accept(global[0]++);
-            long count = 0;
-            Arrays.fill(grads, 0f);
-            for (StepResult r : results) {
-              float[] g = r.gradientSum();
-              for (int i = 0; i < g.length; i++) {
-                grads[i] += g[i];
-              }
-              count += r.count();
-            }
+            long count = results.count();
+            System.arraycopy(results.gradientSum(), 0, grads, 0, grads.length);
             for (int i = 0; i < grads.length; i++) {
               grads[i] /= count;
             }

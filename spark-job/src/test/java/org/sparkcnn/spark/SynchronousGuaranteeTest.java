@@ -143,14 +143,8 @@ class SynchronousGuaranteeTest {
         0,
         params,
         results -> {
-          float[] sum = results[0].gradientSum().clone();
-          BatchStats s = results[0].stats();
-          for (int p = 1; p < results.length; p++) {
-            for (int i = 0; i < sum.length; i++) {
-              sum[i] += results[p].gradientSum()[i];
-            }
-            s = s.plus(results[p].stats());
-          }
+          float[] sum = results.gradientSum().clone();
+          BatchStats s = results.stats();
           sums.add(sum);
           stats.add(s);
           return params;
@@ -182,7 +176,7 @@ class SynchronousGuaranteeTest {
       assertArrayEquals(
           viaJobs.get(step),
           viaDriver.get(step),
-          "both sync modes add the same partition sums in the same order: identical bits");
+          "both sync modes add the partition sums in the same tree: identical bits");
       assertClose(expected, viaJobs.get(step), "step " + step);
       assertEquals(single[0].count(), jobStats.get(step).count());
       assertEquals(single[0].lossSum(), jobStats.get(step).lossSum(), 1e-4);
@@ -203,6 +197,47 @@ class SynchronousGuaranteeTest {
     assertTrue(max > 0, "the gradient must not be all zero");
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], actual[i], 1e-5f * max, what + " coordinate " + i);
+    }
+  }
+
+  /**
+   * Every way Spark could place three partitions on executors (all in one JVM, each alone, {0, 2}
+   * with {1}, {0, 1} with {2}) gives the jobs mode's bits, step by step.
+   */
+  @Test
+  void everyExecutorTopologyGivesTheSameBits() {
+    List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
+    Sequential m = TestBlocks.model(3);
+    float[] params = m.parameters().clone();
+    TrainingPlan plan = plan(m);
+    JavaRDD<ImageBlock> data = rdd(blocks);
+    List<float[]> expected;
+    List<BatchStats> expectedStats = new ArrayList<>();
+    try (EpochRunner jobs = new JobPerStepRunner(jsc, data, plan)) {
+      expected = distributedGradients(jobs, params, expectedStats);
+    }
+    java.util.function.IntUnaryOperator[] splits = {
+      null, p -> p, p -> p % 2, p -> p / 2,
+    };
+    String[] names = {"one JVM", "one JVM each", "{0, 2} {1}", "{0, 1} {2}"};
+    int[] connections = {1, 3, 2, 2};
+    try {
+      for (int t = 0; t < splits.length; t++) {
+        DriverSyncRunner.testGroups = splits[t];
+        List<BatchStats> stats = new ArrayList<>();
+        List<float[]> got;
+        try (DriverSyncRunner driver = new DriverSyncRunner(jsc, data, plan, 60)) {
+          got = distributedGradients(driver, params, stats);
+          assertEquals(connections[t], driver.connectionsOfLastLaunch(), names[t]);
+        }
+        assertEquals(expected.size(), got.size());
+        for (int step = 0; step < got.size(); step++) {
+          assertArrayEquals(expected.get(step), got.get(step), names[t] + ", step " + step);
+          assertEquals(expectedStats.get(step), stats.get(step), names[t] + ", step " + step);
+        }
+      }
+    } finally {
+      DriverSyncRunner.testGroups = null;
     }
   }
 

@@ -100,7 +100,7 @@ class TaskLossTest {
     String m = e.getMessage();
     assertTrue(
         m.contains("epoch 1, step 2 of 8")
-            && m.contains("partition 2")
+            && m.contains("partitions 0, 1, 2")
             && m.contains("executor driver")
             && m.contains("task failure 3")
             && m.contains("max_task_failures=2")
