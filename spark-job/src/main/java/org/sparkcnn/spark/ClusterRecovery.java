@@ -59,6 +59,11 @@ final class ClusterRecovery {
     }
   }
 
+  /** Executors the scheduler knows now (1 in local mode, where the driver runs the tasks). */
+  static int executors(SparkContext sc) {
+    return Math.max(1, SparkInternals.executorIds(sc).size());
+  }
+
   int slots() {
     return SparkInternals.taskSlots(sc);
   }

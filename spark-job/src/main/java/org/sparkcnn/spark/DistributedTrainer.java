@@ -37,6 +37,7 @@ public final class DistributedTrainer {
   private ResumePoint start = ResumePoint.start();
   private CheckpointSink checkpoints;
   private DivergenceGuard guard = DivergenceGuard.defaults();
+  private String syncTopology = "auto";
   private StepObserver observer;
   private double lastLoss;
   private double lastGradNorm;
@@ -95,6 +96,18 @@ public final class DistributedTrainer {
   /** When to stop a diverging run; {@link DivergenceGuard#defaults()} unless set. */
   public DistributedTrainer guard(DivergenceGuard guard) {
     this.guard = guard;
+    return this;
+  }
+
+  /**
+   * How driver-sync moves weights and gradients: "star", "sharded" or "auto" (the default: {@link
+   * SyncTopology#choose} from the executor count and the weights); the same weights either way.
+   */
+  public DistributedTrainer syncTopology(String topology) {
+    if (!topology.equals("auto")) {
+      SyncTopology.parse(topology);
+    }
+    this.syncTopology = topology;
     return this;
   }
 
@@ -379,10 +392,15 @@ public final class DistributedTrainer {
               + slots
               + ". Repartition the data to the slots or use \"sync\": \"jobs\"");
     }
-    return sync.equals("driver-sync")
-        ? new DriverSyncRunner(
-            jsc, train, plan, options.timeoutSeconds(), options.maxTaskFailures())
-        : new JobPerStepRunner(jsc, train, plan, options.timeoutSeconds());
+    if (!sync.equals("driver-sync")) {
+      return new JobPerStepRunner(jsc, train, plan, options.timeoutSeconds());
+    }
+    SyncTopology topology =
+        syncTopology.equals("auto")
+            ? SyncTopology.choose(ClusterRecovery.executors(jsc.sc()), model.paramCount())
+            : SyncTopology.parse(syncTopology);
+    return new DriverSyncRunner(
+        jsc, train, plan, options.timeoutSeconds(), options.maxTaskFailures(), topology);
   }
 
   /** Loss and accuracy sums over every example of {@code data}, with the current weights. */

@@ -2,6 +2,7 @@ package org.sparkcnn.spark;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -69,7 +70,11 @@ final class DriverSyncRunner implements EpochRunner {
   private int launches;
   private int lastEpochLaunched = -1;
   private int lastConnections;
+  private volatile List<InetSocketAddress> peerEndpoints = List.of();
   private byte[] stepBuffer = new byte[0];
+  private final boolean sharded;
+  private long bytesSent;
+  private long bytesReceived;
 
   DriverSyncRunner(
       JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan, int timeoutSeconds) {
@@ -82,6 +87,22 @@ final class DriverSyncRunner implements EpochRunner {
       TrainingPlan plan,
       int timeoutSeconds,
       int maxTaskFailures) {
+    this(jsc, blocks, plan, timeoutSeconds, maxTaskFailures, SyncTopology.STAR);
+  }
+
+  /**
+   * @param topology how gradients and weights travel: through the driver ({@link
+   *     SyncTopology#STAR}) or reduced between executors, the driver seeing each weight once per
+   *     step in each direction ({@link SyncTopology#SHARDED})
+   */
+  DriverSyncRunner(
+      JavaSparkContext jsc,
+      JavaRDD<ImageBlock> blocks,
+      TrainingPlan plan,
+      int timeoutSeconds,
+      int maxTaskFailures,
+      SyncTopology topology) {
+    this.sharded = topology == SyncTopology.SHARDED;
     this.jsc = jsc;
     this.blocks = blocks;
     this.plan = plan;
@@ -119,6 +140,11 @@ final class DriverSyncRunner implements EpochRunner {
     return "driver-sync";
   }
 
+  /** Payload bytes the driver sent and received over the sync channel so far (bench, tests). */
+  long[] driverBytes() {
+    return new long[] {bytesSent, bytesReceived};
+  }
+
   /** The sync port (tests probe it with strangers). */
   int port() {
     return server.port();
@@ -136,6 +162,11 @@ final class DriverSyncRunner implements EpochRunner {
   /** The run's secret (tests check that it shows nowhere). */
   SyncSecret secret() {
     return secret;
+  }
+
+  /** Where the current launch's executor groups accept their peers (sharded; tests). */
+  List<InetSocketAddress> peerEndpoints() {
+    return peerEndpoints;
   }
 
   /** How many executor connections the last launch's partitions came over (tests, logs). */
@@ -261,13 +292,15 @@ final class DriverSyncRunner implements EpochRunner {
   /** One connected executor: its channel, the partitions it speaks for, its tree nodes. */
   private static final class Group {
     final SyncChannel channel;
+    final SyncProtocol.GroupHello hello;
     final int[] partitions;
     final List<int[]> nodes;
     float[][] buffers;
 
-    Group(SyncChannel channel, int[] partitions, int allPartitions) {
+    Group(SyncChannel channel, SyncProtocol.GroupHello hello, int allPartitions) {
       this.channel = channel;
-      this.partitions = partitions;
+      this.hello = hello;
+      this.partitions = hello.partitions();
       boolean[] held = new boolean[allPartitions];
       for (int p : partitions) {
         held[p] = true;
@@ -290,12 +323,13 @@ final class DriverSyncRunner implements EpochRunner {
     private final JavaFutureAction<List<Integer>> job;
     private final List<Group> groups = new ArrayList<>();
     private final Group[] byPartition = new Group[partitions];
+    private float[] fullGradient;
 
     Stage(int epoch) {
       awaitSlots();
       SyncClient.Endpoint endpoint =
           new SyncClient.Endpoint(
-              host, server.port(), secret, server.encrypt(), launch, timeoutMillis);
+              host, server.port(), secret, server.encrypt(), launch, timeoutMillis, sharded);
       EpochTask task = new EpochTask(endpoint, plan, partitions);
       SparkContext sc = jsc.sc();
       // Job properties are copied when the job is submitted: set them for this submission only.
@@ -378,21 +412,25 @@ final class DriverSyncRunner implements EpochRunner {
           c.close(); // a task of an earlier launch, late
           continue;
         }
-        int[] members;
+        SyncProtocol.GroupHello gh;
         try {
           ByteBuffer b =
               c.receive(SyncProtocol.groupBytes(partitions), SyncServer.HANDSHAKE_MILLIS);
           if (b.getInt() != SyncProtocol.GROUP) {
             throw new IOException("expected the executor's group first");
           }
-          members = SyncProtocol.decodeGroup(b, partitions);
+          gh = SyncProtocol.decodeGroup(b, partitions);
+          if (sharded && gh.peerPort() == 0) {
+            throw new IOException("a sharded run's executor group without a peer port");
+          }
         } catch (IOException | RuntimeException e) {
           LOG.log(Level.WARNING, "spark-cnn: dropped a task connection without a valid group", e);
           c.close();
           continue;
         }
         c.boundSends(server.watchdog(), SyncProtocol.STALL_MILLIS);
-        for (int p : members) {
+        c.countAs(SyncTraffic.Side.DRIVER);
+        for (int p : gh.partitions()) {
           Group old = byPartition[p];
           if (old != null) {
             // A task connected again for a partition (should not happen within one launch): the
@@ -405,14 +443,17 @@ final class DriverSyncRunner implements EpochRunner {
             }
           }
         }
-        Group g = new Group(c, members, partitions);
+        Group g = new Group(c, gh, partitions);
         groups.add(g);
-        for (int p : members) {
+        for (int p : gh.partitions()) {
           byPartition[p] = g;
           connected++;
         }
       }
       lastConnections = groups.size();
+      if (sharded) {
+        introducePeers();
+      }
       LOG.fine(
           () ->
               "spark-cnn: launch "
@@ -424,35 +465,102 @@ final class DriverSyncRunner implements EpochRunner {
                   + " partitions");
     }
 
+    /**
+     * Sharded topology: tells every group, in the order of their lowest partitions (shard j belongs
+     * to the j-th), where all of them listen and which partitions each holds.
+     */
+    private void introducePeers() throws TaskLostException {
+      groups.sort((a, b) -> Integer.compare(a.partitions[0], b.partitions[0]));
+      List<SyncProtocol.GroupHello> hellos = new ArrayList<>();
+      List<InetSocketAddress> endpoints = new ArrayList<>();
+      for (Group g : groups) {
+        hellos.add(g.hello);
+        endpoints.add(new InetSocketAddress(g.hello.peerHost(), g.hello.peerPort()));
+      }
+      peerEndpoints = List.copyOf(endpoints);
+      byte[] buf = SyncProtocol.buffer(SyncProtocol.peersBytes(groups.size(), partitions));
+      for (int j = 0; j < groups.size(); j++) {
+        Group g = groups.get(j);
+        try {
+          g.channel.send(buf, SyncProtocol.encodePeers(buf, j, hellos));
+        } catch (IOException e) {
+          throw lost(g, false, "sending the peer list failed: " + e.getMessage(), e);
+        }
+      }
+    }
+
     PartialSum step(int epoch, int step, long globalStep, float[] params)
         throws TaskLostException, TaskFailedException {
-      int bytes = SyncProtocol.stepBytes(params.length);
-      if (stepBuffer.length < SyncChannel.HEADER + bytes) {
-        stepBuffer = SyncProtocol.buffer(bytes);
+      long cpu = SyncTraffic.cpuNanos();
+      try {
+        return exchange(epoch, step, globalStep, params);
+      } finally {
+        SyncTraffic.Side.DRIVER.cpu(SyncTraffic.cpuNanos() - cpu);
       }
-      int length = SyncProtocol.encodeStep(stepBuffer, epoch, step, globalStep, params);
-      for (Group g : groups) {
+    }
+
+    private PartialSum exchange(int epoch, int step, long globalStep, float[] params)
+        throws TaskLostException, TaskFailedException {
+      int n = params.length;
+      int g = groups.size();
+      int length = 0;
+      for (int j = 0; j < g; j++) {
+        Group group = groups.get(j);
+        // Star: every group gets all weights (one encoding); sharded: group j its shard.
+        if (sharded || j == 0) {
+          int lo = sharded ? SyncProtocol.shardStart(n, g, j) : 0;
+          int hi = sharded ? SyncProtocol.shardStart(n, g, j + 1) : n;
+          int bytes = SyncProtocol.stepBytes(hi - lo);
+          if (stepBuffer.length < SyncChannel.HEADER + bytes) {
+            stepBuffer = SyncProtocol.buffer(bytes);
+          }
+          length = SyncProtocol.encodeStep(stepBuffer, epoch, step, globalStep, params, lo, hi);
+        }
         try {
-          g.channel.send(stepBuffer, length);
+          group.channel.send(stepBuffer, length);
+          bytesSent += length;
         } catch (IOException e) {
-          throw lost(g, false, "sending the weights failed: " + e.getMessage(), e);
+          throw lost(group, false, "sending the weights failed: " + e.getMessage(), e);
         }
       }
       long deadline = System.currentTimeMillis() + timeoutMillis;
       List<PartialSum> parts = new ArrayList<>();
-      for (Group g : groups) {
-        if (g.buffers == null || g.buffers[0].length != params.length) {
-          g.buffers = new float[g.nodes.size()][params.length];
+      for (int j = 0; j < g; j++) {
+        Group group = groups.get(j);
+        int len =
+            sharded ? SyncProtocol.shardStart(n, g, j + 1) - SyncProtocol.shardStart(n, g, j) : n;
+        if (group.buffers == null || group.buffers[0].length != len) {
+          group.buffers = new float[sharded ? 1 : group.nodes.size()][len];
         }
-        readResult(g, step, deadline, parts);
+        readResult(group, step, deadline, parts);
       }
-      return ReductionTree.reduce(parts, 0, partitions);
+      if (!sharded) {
+        return ReductionTree.reduce(parts, 0, partitions);
+      }
+      // Every owner completed the same tree for its shard: the stats of each are the whole step's.
+      if (fullGradient == null || fullGradient.length != n) {
+        fullGradient = new float[n];
+      }
+      for (int j = 0; j < g; j++) {
+        float[] shard = parts.get(j).gradientSum();
+        System.arraycopy(shard, 0, fullGradient, SyncProtocol.shardStart(n, g, j), shard.length);
+      }
+      PartialSum first = parts.get(0);
+      return new PartialSum(
+          0,
+          partitions,
+          fullGradient,
+          first.lossSum(),
+          first.count(),
+          first.correct(),
+          first.slowestComputeNanos());
     }
 
     /** Reads group g's result, skipping heartbeats; a silence of STALL_MILLIS is a stall. */
     private void readResult(Group g, int step, long deadline, List<PartialSum> into)
         throws TaskLostException, TaskFailedException {
       int n = g.buffers[0].length;
+      List<int[]> nodes = sharded ? List.of(new int[] {0, partitions}) : g.nodes;
       while (true) {
         long left = deadline - System.currentTimeMillis();
         if (left <= 0) {
@@ -466,7 +574,7 @@ final class DriverSyncRunner implements EpochRunner {
         try {
           b =
               g.channel.receive(
-                  SyncProtocol.taskFrameBytes(n, g.nodes.size()),
+                  SyncProtocol.taskFrameBytes(n, Math.max(nodes.size(), 1)),
                   (int) Math.min(left, SyncProtocol.STALL_MILLIS));
         } catch (SocketTimeoutException e) {
           if (System.currentTimeMillis() < deadline) {
@@ -484,6 +592,10 @@ final class DriverSyncRunner implements EpochRunner {
         if (op == SyncProtocol.HEARTBEAT) {
           continue;
         }
+        bytesReceived += b.limit();
+        if (op == SyncProtocol.PEER_LOST) {
+          throw peerLost(g, b);
+        }
         try {
           if (op == SyncProtocol.FAILED) {
             throw new TaskFailedException(SyncProtocol.decodeFailure(b));
@@ -493,19 +605,19 @@ final class DriverSyncRunner implements EpochRunner {
           }
           int s = b.getInt();
           int k = b.getInt();
-          if (s != step || k != g.nodes.size()) {
+          if (s != step || k != nodes.size()) {
             throw new IOException(
                 "out of step: expected step "
                     + step
                     + " with "
-                    + g.nodes.size()
+                    + nodes.size()
                     + " partial sums, received step "
                     + s
                     + " with "
                     + k);
           }
           for (int i = 0; i < k; i++) {
-            int[] node = g.nodes.get(i);
+            int[] node = nodes.get(i);
             into.add(SyncProtocol.readPart(b, node[0], node[1], g.buffers[i]));
           }
           if (b.hasRemaining()) {
@@ -520,6 +632,20 @@ final class DriverSyncRunner implements EpochRunner {
 
     private TaskLostException lost(Group g, boolean stalled, String reason, Throwable cause) {
       return new TaskLostException(g, stalled, reason, cause);
+    }
+
+    /** A group reported that a peer group failed (sharded): that peer is the one lost. */
+    private TaskLostException peerLost(Group reporter, ByteBuffer b) {
+      try {
+        int peer = b.getInt();
+        boolean stalled = b.getInt() != 0;
+        String reason = SyncProtocol.decodeFailure(b);
+        Group lostGroup = peer >= 0 && peer < groups.size() ? groups.get(peer) : reporter;
+        return lost(
+            lostGroup, stalled, reason + ", reported by the group of " + reporter.describe(), null);
+      } catch (IOException | RuntimeException e) {
+        return lost(reporter, false, "malformed peer-lost report: " + e.getMessage(), e);
+      }
     }
 
     /** Ends the tasks after the last step; a failure now costs nothing (every step is applied). */
@@ -616,7 +742,10 @@ final class DriverSyncRunner implements EpochRunner {
    * sorted: those with the same executor address (host:port of its RPC endpoint, unique per JVM).
    */
   static int[] colocated(BarrierTaskInfo[] infos, int partition) {
-    IntUnaryOperator split = testGroups;
+    IntUnaryOperator split =
+        testGroups == null && Boolean.getBoolean(SyncTraffic.SIMULATE_EXECUTORS)
+            ? p -> p
+            : testGroups;
     String mine = infos[partition].address();
     int key = split == null ? 0 : split.applyAsInt(partition);
     return IntStream.range(0, infos.length)
@@ -659,7 +788,9 @@ final class DriverSyncRunner implements EpochRunner {
         String cause = getCause() == null ? "" : ": " + SparkErrors.rootMessage(getCause());
         return getMessage() + cause;
       }
-      return peer.where() + " lost the tasks of " + partitionsLost + " (" + getMessage() + ")";
+      String tasks =
+          partitionsLost.startsWith("partitions") ? " lost the tasks of " : " lost the task of ";
+      return peer.where() + tasks + partitionsLost + " (" + getMessage() + ")";
     }
   }
 }

@@ -78,6 +78,7 @@ final class SyncChannel implements AutoCloseable {
   private ScheduledExecutorService watchdog;
   private int sendTimeoutMillis;
   private byte[] readBuffer = new byte[256];
+  private SyncTraffic.Side side;
   private byte[] plainBuffer = new byte[0];
   private byte[] cipherBuffer = new byte[0];
 
@@ -100,6 +101,11 @@ final class SyncChannel implements AutoCloseable {
       sendKey = new SecretKeySpec(keys[0], "AES");
       receiveKey = new SecretKeySpec(keys[1], "AES");
     }
+  }
+
+  /** Counts this connection's bytes on {@code side} of {@link SyncTraffic}. */
+  void countAs(SyncTraffic.Side side) {
+    this.side = side;
   }
 
   /** The connecting side's declaration (on the server), or the hello this side sent (client). */
@@ -250,6 +256,9 @@ final class SyncChannel implements AutoCloseable {
             : watchdog.schedule(this::close, sendTimeoutMillis, TimeUnit.MILLISECONDS);
     try {
       sendFrame(buf, length);
+      if (side != null) {
+        side.sent(HEADER + length);
+      }
     } finally {
       if (guard != null) {
         guard.cancel(false);
@@ -305,6 +314,9 @@ final class SyncChannel implements AutoCloseable {
       readBuffer = new byte[length];
     }
     readFully(in, readBuffer, length);
+    if (side != null) {
+      side.received(HEADER + length);
+    }
     if (receiveCipher == null) {
       return ByteBuffer.wrap(readBuffer, 0, length).slice().order(ByteOrder.BIG_ENDIAN);
     }
@@ -322,6 +334,28 @@ final class SyncChannel implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IOException("a sync frame failed its integrity check", e);
     }
+  }
+
+  /**
+   * Whether a byte of the next frame arrives within {@code millis}, consuming nothing: lets a
+   * reader wait in short slices and look at its task's cancellation in between (a thread blocked in
+   * a socket read does not see an interrupt).
+   */
+  boolean awaitReadable(int millis) throws IOException {
+    if (in.available() > 0) {
+      return true;
+    }
+    socket.setSoTimeout(millis);
+    in.mark(1);
+    try {
+      if (in.read() < 0) {
+        throw new EOFException("connection closed by the peer");
+      }
+    } catch (SocketTimeoutException e) {
+      return false;
+    }
+    in.reset();
+    return true;
   }
 
   @Override

@@ -3,6 +3,7 @@ package org.sparkcnn.spark;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Supplier;
@@ -36,7 +37,13 @@ final class SyncClient {
 
   /** Where the driver listens, how to prove the key, and which launch this task belongs to. */
   record Endpoint(
-      String host, int port, SyncSecret secret, boolean encrypt, int launch, int timeoutMillis)
+      String host,
+      int port,
+      SyncSecret secret,
+      boolean encrypt,
+      int launch,
+      int timeoutMillis,
+      boolean sharded)
       implements Serializable {}
 
   /**
@@ -83,20 +90,51 @@ final class SyncClient {
             SparkInternals.executorId(),
             SparkInternals.executorHost(),
             ProcessHandle.current().pid());
+    byte[] key = driver.secret().key();
+    SyncServer peerServer = null;
+    ShardExchange shards = null;
     try (SyncChannel channel =
         SyncChannel.connect(
-            driver.host(),
-            driver.port(),
-            driver.secret().key(),
-            driver.encrypt(),
-            hello,
-            driver.timeoutMillis())) {
+            driver.host(), driver.port(), key, driver.encrypt(), hello, driver.timeoutMillis())) {
+      channel.countAs(SyncTraffic.Side.GROUP);
       Heartbeat heartbeat = new Heartbeat(channel);
       group.faultActions(channel::close, heartbeat::halt);
+      if (driver.sharded()) {
+        // Peers reach this group on the executor's own address, as Spark's block manager does.
+        peerServer = new SyncServer(InetAddress.getByName(hello.host()), key, driver.encrypt(), 64);
+      }
       byte[] groupFrame = SyncProtocol.buffer(SyncProtocol.groupBytes(allPartitions));
-      channel.send(groupFrame, SyncProtocol.encodeGroup(groupFrame, group.partitions()));
+      channel.send(
+          groupFrame,
+          SyncProtocol.encodeGroup(
+              groupFrame,
+              group.partitions(),
+              peerServer == null ? "" : peerServer.address().getHostAddress(),
+              peerServer == null ? 0 : peerServer.port()));
       heartbeat.start();
       try {
+        if (driver.sharded()) {
+          ByteBuffer b =
+              channel.receive(
+                  SyncProtocol.peersBytes(allPartitions, allPartitions), driver.timeoutMillis());
+          if (b.getInt() != SyncProtocol.PEERS) {
+            throw new IOException("expected the list of peer executors from the driver");
+          }
+          SyncProtocol.Peers peers = SyncProtocol.decodePeers(b, allPartitions);
+          PeerMesh mesh =
+              PeerMesh.connect(
+                  peers.self(),
+                  peers.endpoints(),
+                  peerServer,
+                  key,
+                  driver.encrypt(),
+                  hello,
+                  driver.launch(),
+                  driver.timeoutMillis(),
+                  peerServer.watchdog());
+          shards = new ShardExchange(mesh, peers, allPartitions, n);
+          heartbeat.mesh = mesh;
+        }
         int parts = ExecutorGroup.parts(allPartitions, group.partitions());
         byte[] out = SyncProtocol.buffer(SyncProtocol.taskFrameBytes(n, parts));
         PartitionStepper stepper;
@@ -107,7 +145,17 @@ final class SyncClient {
           channel.send(out, SyncProtocol.encodeFailure(out, "partition " + partition + ": " + e));
           throw e;
         }
-        serve(channel, group, driver, stepper, partition, allPartitions, n, out);
+        try {
+          serve(channel, group, shards, driver, stepper, partition, allPartitions, n, out);
+        } catch (PeerMesh.PeerLostException e) {
+          // Tell the driver which peer, so that it relaunches and names the right executor.
+          channel.send(
+              out,
+              SyncProtocol.encodePeerLost(
+                  out, e.peer, e.stalled, "executor group " + e.peer + ": " + e.getMessage()));
+          throw new IllegalStateException(
+              "spark-cnn task for partition " + partition + " lost peer group " + e.peer, e);
+        }
       } finally {
         heartbeat.halt();
       }
@@ -123,23 +171,34 @@ final class SyncClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("spark-cnn task for partition " + partition + " interrupted");
+    } finally {
+      if (shards != null) {
+        shards.close();
+      }
+      if (peerServer != null) {
+        peerServer.close();
+      }
     }
   }
 
   private static void serve(
       SyncChannel channel,
       ExecutorGroup group,
+      ShardExchange shards,
       Endpoint driver,
       PartitionStepper stepper,
       int partition,
       int allPartitions,
       int n,
       byte[] out)
-      throws IOException, InterruptedException {
+      throws IOException, InterruptedException, PeerMesh.PeerLostException {
     float[] params = new float[n];
     float[] grad = new float[n];
+    int lo = shards == null ? 0 : shards.shardFrom();
+    int hi = shards == null ? n : shards.shardTo();
     while (true) {
-      ByteBuffer b = channel.receive(SyncProtocol.stepBytes(n), driver.timeoutMillis());
+      ByteBuffer b = channel.receive(SyncProtocol.stepBytes(hi - lo), driver.timeoutMillis());
+      long cpu = SyncTraffic.cpuNanos();
       int op = b.getInt();
       if (op == SyncProtocol.DONE || op == SyncProtocol.ABORT) {
         return;
@@ -150,7 +209,21 @@ final class SyncClient {
       int epoch = b.getInt();
       int step = b.getInt();
       long globalStep = b.getLong();
-      SyncProtocol.readFloats(b, params, "weights of step " + step);
+      int count = b.getInt();
+      if (count != hi - lo || b.remaining() != 4 * count) {
+        throw new IOException(
+            "weights of step "
+                + step
+                + ": expected "
+                + (hi - lo)
+                + " floats, received a header announcing "
+                + count);
+      }
+      SyncProtocol.getFloats(b, params, lo, count);
+      if (shards != null) {
+        shards.gatherWeights(step, params);
+      }
+      SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
       group.startStep(params, epoch, step, globalStep);
       computeShare(group, driver, stepper, partition, params, epoch, step, globalStep, grad);
       RuntimeException failure = group.awaitResults();
@@ -159,8 +232,13 @@ final class SyncClient {
         channel.send(out, SyncProtocol.encodeFailure(out, failure.getMessage()));
         throw failure;
       }
+      cpu = SyncTraffic.cpuNanos();
       List<PartialSum> parts = group.presum(allPartitions);
+      if (shards != null) {
+        parts = List.of(shards.reduceScatter(step, parts));
+      }
       channel.send(out, SyncProtocol.encodeResult(out, step, parts));
+      SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
     }
   }
 
@@ -249,6 +327,9 @@ final class SyncClient {
     private final SyncChannel channel;
     private volatile boolean halted;
 
+    /** The sharded topology's peers, who hear the heartbeat too (null until connected). */
+    volatile PeerMesh mesh;
+
     Heartbeat(SyncChannel channel) {
       super("spark-cnn-sync-heartbeat");
       setDaemon(true);
@@ -264,6 +345,10 @@ final class SyncClient {
           Thread.sleep(SyncProtocol.HEARTBEAT_MILLIS);
           if (!halted) {
             channel.send(buf, len);
+            PeerMesh m = mesh;
+            if (m != null) {
+              m.heartbeat(buf, len);
+            }
           }
         } catch (InterruptedException | IOException e) {
           return;

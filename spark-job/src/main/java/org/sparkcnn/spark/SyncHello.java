@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
  * authenticated handshake: what it is ({@code role}), which launch of the stage and which partition
  * it serves, and where it runs (for the logs when it is lost).
  *
- * @param role {@link #TASK} today; room for executor-level peers of a scale-out exchange
+ * @param role {@link #TASK} (a task, to the driver) or {@link #PEER} (an executor group, to another
+ *     group of the sharded topology; {@code partition} is then the group's index)
  * @param launch the driver's launch number of the barrier stage this task belongs to
  * @param partition the partition the task serves
  * @param attempt Spark's attempt number of the task (logs only)
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 record SyncHello(
     int role, int launch, int partition, int attempt, String executorId, String host, long pid) {
   static final int TASK = 1;
+  static final int PEER = 2;
   private static final int MAX_TEXT = 255;
 
   void writeTo(ByteBuffer b) {

@@ -1,9 +1,11 @@
 package org.sparkcnn.spark;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,7 +20,11 @@ import java.util.List;
  * pre-summed, as the nodes of the {@link ReductionTree} it holds whole.
  *
  * <pre>
- * task → driver  GROUP      op=13:int n:int partitions:int[n]   (first frame: whom it speaks for)
+ * task → driver  GROUP      op=13:int n:int partitions:int[n] peerPort:int peerHost:text
+ *                           (first frame: whom it speaks for; where its peers reach it, port 0
+ *                           in the star topology)
+ * driver → task  PEERS      op=5:int self:int g:int, g times: port:int host:text n:int
+ *                           partitions:int[n]        (sharded topology: every group, in order)
  * driver → task  STEP       op=1:int epoch:int step:int globalStep:long n:int weights:float[n]
  * driver → task  DONE       op=2:int                   (the epoch is over: end the task)
  * driver → task  ABORT      op=3:int                   (the stage is being relaunched: end quietly)
@@ -27,10 +33,19 @@ import java.util.List;
  *                           slowestComputeNanos:long n:int gradientSum:float[n]
  * task → driver  FAILED     op=11:int reason:UTF-8     (a step threw; then the tasks end)
  * task → driver  HEARTBEAT  op=12:int                  (every HEARTBEAT_MILLIS, from its own thread)
+ * task → driver  PEER_LOST  op=14:int peer:int stalled:int reason:UTF-8
+ *                           (sharded: a peer group failed or went silent; relaunch)
+ * group → group  SHARD      op=20:int step:int n:int weights:float[n]    (the sender's shard)
+ * group → group  SLICES     op=21:int step:int k:int, k parts as in RESULT, each gradient cut to
+ *                           the receiver's shard      (also HEARTBEAT between them)
  * </pre>
  *
- * Frame bounds follow from the model's parameter count and the group's size, which both ends know:
- * a frame larger than its message can be is refused before it is read.
+ * <p>In the sharded topology the driver's STEP to group j carries only shard j of the weights and
+ * group j's RESULT one part over all partitions [0, P) cut to shard j: the driver sends and
+ * receives M floats per step in all, whatever the number of executors.
+ *
+ * <p>Frame bounds follow from the model's parameter count and the group's size, which both ends
+ * know: a frame larger than its message can be is refused before it is read.
  */
 final class SyncProtocol {
   static final int STEP = 1;
@@ -40,6 +55,11 @@ final class SyncProtocol {
   static final int FAILED = 11;
   static final int HEARTBEAT = 12;
   static final int GROUP = 13;
+  static final int PEER_LOST = 14;
+  static final int PEERS = 5;
+  static final int SHARD = 20;
+  static final int SLICES = 21;
+  private static final int MAX_HOST = 255;
 
   /** A task sends a heartbeat this often while it is alive. */
   static final int HEARTBEAT_MILLIS = 1000;
@@ -78,8 +98,21 @@ final class SyncProtocol {
 
   /** The bound of a GROUP frame in a run of {@code partitions} partitions. */
   static int groupBytes(int partitions) {
-    return 8 + 4 * partitions;
+    return 8 + 4 * partitions + 4 + 1 + MAX_HOST;
   }
+
+  /** The bound of a PEERS frame for {@code groups} groups of {@code partitions} in all. */
+  static int peersBytes(int groups, int partitions) {
+    return 12 + groups * (4 + 1 + MAX_HOST + 4) + 4 * partitions;
+  }
+
+  /** The first float of shard j of n weights split over g groups. */
+  static int shardStart(int n, int g, int j) {
+    return (int) ((long) n * j / g);
+  }
+
+  /** A group's first frame: the partitions it speaks for and where its peers reach it. */
+  record GroupHello(int[] partitions, String peerHost, int peerPort) {}
 
   /** A send buffer for frames of at most {@code bodyBytes}. */
   static byte[] buffer(int bodyBytes) {
@@ -87,10 +120,16 @@ final class SyncProtocol {
   }
 
   static int encodeStep(byte[] buf, int epoch, int step, long globalStep, float[] params) {
+    return encodeStep(buf, epoch, step, globalStep, params, 0, params.length);
+  }
+
+  /** A STEP carrying {@code params[lo, hi)} (all of them, or a sharded group's shard). */
+  static int encodeStep(
+      byte[] buf, int epoch, int step, long globalStep, float[] params, int lo, int hi) {
     ByteBuffer b = body(buf);
-    b.putInt(STEP).putInt(epoch).putInt(step).putLong(globalStep).putInt(params.length);
-    putFloats(b, params);
-    return STEP_HEAD + 4 * params.length;
+    b.putInt(STEP).putInt(epoch).putInt(step).putLong(globalStep).putInt(hi - lo);
+    putFloats(b, params, lo, hi - lo);
+    return STEP_HEAD + 4 * (hi - lo);
   }
 
   static int encodeOp(byte[] buf, int op) {
@@ -98,21 +137,71 @@ final class SyncProtocol {
     return 4;
   }
 
-  static int encodeGroup(byte[] buf, int[] partitions) {
+  static int encodeGroup(byte[] buf, int[] partitions, String peerHost, int peerPort) {
     ByteBuffer b = body(buf);
     b.putInt(GROUP).putInt(partitions.length);
     for (int p : partitions) {
       b.putInt(p);
     }
-    return 8 + 4 * partitions.length;
+    b.putInt(peerPort);
+    putText(b, peerHost);
+    return b.position();
   }
 
-  /** The partitions of a GROUP frame (its op already read), checked against the run's count. */
-  static int[] decodeGroup(ByteBuffer b, int partitions) throws IOException {
+  /** A GROUP frame (its op already read), checked against the run's partition count. */
+  static GroupHello decodeGroup(ByteBuffer b, int partitions) throws IOException {
     int n = b.getInt();
-    if (n <= 0 || n > partitions || b.remaining() != 4 * n) {
+    if (n <= 0 || n > partitions || b.remaining() < 4 * n + 5) {
       throw new IOException("malformed group of " + n + " partitions");
     }
+    int[] out = readPartitions(b, n, partitions);
+    int port = b.getInt();
+    String host = getText(b);
+    if (port < 0 || port > 65535 || b.hasRemaining()) {
+      throw new IOException("malformed group: peer port " + port);
+    }
+    return new GroupHello(out, host, port);
+  }
+
+  /** The groups of a launch in order, as the driver tells each of them (sharded topology). */
+  record Peers(int self, List<InetSocketAddress> endpoints, List<int[]> partitions) {}
+
+  static int encodePeers(byte[] buf, int self, List<GroupHello> groups) {
+    ByteBuffer b = body(buf);
+    b.putInt(PEERS).putInt(self).putInt(groups.size());
+    for (GroupHello g : groups) {
+      b.putInt(g.peerPort());
+      putText(b, g.peerHost());
+      b.putInt(g.partitions().length);
+      for (int p : g.partitions()) {
+        b.putInt(p);
+      }
+    }
+    return b.position();
+  }
+
+  static Peers decodePeers(ByteBuffer b, int partitions) throws IOException {
+    int self = b.getInt();
+    int g = b.getInt();
+    if (g <= 0 || g > partitions || self < 0 || self >= g) {
+      throw new IOException("malformed peer list: group " + self + " of " + g);
+    }
+    List<InetSocketAddress> endpoints = new ArrayList<>();
+    List<int[]> members = new ArrayList<>();
+    for (int i = 0; i < g; i++) {
+      int port = b.getInt();
+      String host = getText(b);
+      int n = b.getInt();
+      if (n <= 0 || n > partitions || b.remaining() < 4 * n) {
+        throw new IOException("malformed peer list: group " + i + " of " + n + " partitions");
+      }
+      endpoints.add(InetSocketAddress.createUnresolved(host, port));
+      members.add(readPartitions(b, n, partitions));
+    }
+    return new Peers(self, endpoints, members);
+  }
+
+  private static int[] readPartitions(ByteBuffer b, int n, int partitions) throws IOException {
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
       out[i] = b.getInt();
@@ -123,15 +212,63 @@ final class SyncProtocol {
     return out;
   }
 
+  static int encodePeerLost(byte[] buf, int peer, boolean stalled, String reason) {
+    byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+    int n = Math.min(text.length, MAX_REASON_BYTES);
+    ByteBuffer b = body(buf);
+    b.putInt(PEER_LOST).putInt(peer).putInt(stalled ? 1 : 0).putInt(n).put(text, 0, n);
+    return b.position();
+  }
+
+  /** A SHARD frame: {@code params[lo, hi)}. */
+  static int encodeShard(byte[] buf, int step, float[] params, int lo, int hi) {
+    ByteBuffer b = body(buf);
+    b.putInt(SHARD).putInt(step).putInt(hi - lo);
+    putFloats(b, params, lo, hi - lo);
+    return b.position();
+  }
+
+  /** The bound of a SHARD frame of at most {@code n} floats. */
+  static int shardBytes(int n) {
+    return 12 + 4 * n;
+  }
+
+  /** Reads a SHARD frame's floats (op already read) into {@code params[lo, hi)}. */
+  static void readShard(ByteBuffer b, int step, float[] params, int lo, int hi) throws IOException {
+    int s = b.getInt();
+    int n = b.getInt();
+    if (s != step || n != hi - lo || b.remaining() != 4 * n) {
+      throw new IOException(
+          "unexpected shard; received step "
+              + s
+              + " with "
+              + n
+              + " floats; expected step "
+              + step
+              + " with "
+              + (hi - lo));
+    }
+    getFloats(b, params, lo, n);
+  }
+
+  /** The bound of a RESULT or SLICES frame of {@code parts} parts of {@code n} floats each. */
+  static int slicesBytes(int n, int parts) {
+    return taskFrameBytes(n, parts);
+  }
+
   /** A RESULT frame carrying {@code parts} (tree nodes, in partition order) for {@code step}. */
   static int encodeResult(byte[] buf, int step, List<PartialSum> parts) {
+    return encodeParts(buf, RESULT, step, parts, 0, parts.get(0).gradientSum().length);
+  }
+
+  /** RESULT or SLICES: {@code parts} with each gradient cut to {@code [lo, hi)}. */
+  static int encodeParts(byte[] buf, int op, int step, List<PartialSum> parts, int lo, int hi) {
     ByteBuffer b = body(buf);
-    b.putInt(RESULT).putInt(step).putInt(parts.size());
+    b.putInt(op).putInt(step).putInt(parts.size());
     for (PartialSum p : parts) {
-      float[] g = p.gradientSum();
       b.putInt(p.from()).putInt(p.to()).putDouble(p.lossSum()).putLong(p.count());
-      b.putDouble(p.correct()).putLong(p.slowestComputeNanos()).putInt(g.length);
-      putFloats(b, g);
+      b.putDouble(p.correct()).putLong(p.slowestComputeNanos()).putInt(hi - lo);
+      putFloats(b, p.gradientSum(), lo, hi - lo);
     }
     return b.position();
   }
@@ -218,14 +355,38 @@ final class SyncProtocol {
 
   /** Writes {@code v} little-endian at b's position and advances it. */
   static void putFloats(ByteBuffer b, float[] v) {
-    b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(v);
-    b.position(b.position() + 4 * v.length);
+    putFloats(b, v, 0, v.length);
+  }
+
+  static void putFloats(ByteBuffer b, float[] v, int off, int n) {
+    b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(v, off, n);
+    b.position(b.position() + 4 * n);
   }
 
   /** Reads {@code into.length} little-endian floats at b's position and advances it. */
   static void getFloats(ByteBuffer b, float[] into) {
-    b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(into);
-    b.position(b.position() + 4 * into.length);
+    getFloats(b, into, 0, into.length);
+  }
+
+  static void getFloats(ByteBuffer b, float[] into, int off, int n) {
+    b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(into, off, n);
+    b.position(b.position() + 4 * n);
+  }
+
+  private static void putText(ByteBuffer b, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    int n = Math.min(bytes.length, MAX_HOST);
+    b.put((byte) n).put(bytes, 0, n);
+  }
+
+  private static String getText(ByteBuffer b) throws IOException {
+    int n = b.get() & 0xff;
+    if (n > b.remaining()) {
+      throw new IOException("malformed text of " + n + " bytes in a short frame");
+    }
+    byte[] bytes = new byte[n];
+    b.get(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   private static ByteBuffer body(byte[] buf) {

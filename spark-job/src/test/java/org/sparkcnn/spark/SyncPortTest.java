@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -96,6 +97,54 @@ class SyncPortTest {
       Thread.sleep(20);
     }
     assertEquals(4, seen[0].refusedConnections(), "every stranger refused");
+  }
+
+  /**
+   * Sharded, one executor per partition: the executors' peer ports are bound to the executor's
+   * address and refuse a forged, a silent and a garbage connection while the run goes on to the
+   * star run's weights.
+   */
+  @Test
+  void shardedPeerPortsRefuseStrangers() throws Exception {
+    float[] undisturbed = run(2, (r, g) -> {});
+    List<CompletableFuture<?>> strangers = new ArrayList<>();
+    List<InetSocketAddress> peers = new ArrayList<>();
+    Sequential m = TestBlocks.model(21);
+    TrainingPlan plan = RunnerHarness.plan(m, 96, 12, 3);
+    float[] disturbed;
+    DriverSyncRunner.testGroups = p -> p;
+    try (DriverSyncRunner runner =
+        new DriverSyncRunner(jsc, data, plan, 60, 1, SyncTopology.SHARDED)) {
+      disturbed =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(50),
+              () ->
+                  RunnerHarness.train(
+                      runner,
+                      m,
+                      plan,
+                      2,
+                      global -> {
+                        if (global == 3) {
+                          peers.addAll(runner.peerEndpoints());
+                          InetAddress a = peers.get(1).getAddress();
+                          int p = peers.get(1).getPort();
+                          strangers.add(async(() -> Strangers.forged(a, p, false)));
+                          strangers.add(async(() -> Strangers.silent(a, p)));
+                          strangers.add(async(() -> Strangers.garbage(a, p)));
+                        }
+                      }));
+    } finally {
+      DriverSyncRunner.testGroups = null;
+    }
+    assertEquals(3, peers.size(), "one peer port per executor group");
+    assertFalse(peers.get(1).getAddress().isAnyLocalAddress(), "bound to the executor's address");
+    assertArrayEquals(undisturbed, disturbed, "strangers must not change a single bit");
+    for (CompletableFuture<?> s : strangers) {
+      assertNotNull(s.get(20, TimeUnit.SECONDS), "each stranger's connection was closed");
+    }
+    long silentMillis = (Long) strangers.get(1).get();
+    assertTrue(silentMillis < SyncServer.HANDSHAKE_MILLIS + 3_000, "silent held " + silentMillis);
   }
 
   @Test

@@ -202,7 +202,7 @@ class SynchronousGuaranteeTest {
 
   /**
    * Every way Spark could place three partitions on executors (all in one JVM, each alone, {0, 2}
-   * with {1}, {0, 1} with {2}) gives the jobs mode's bits, step by step.
+   * with {1}, {0, 1} with {2}), in either topology, gives the jobs mode's bits, step by step.
    */
   @Test
   void everyExecutorTopologyGivesTheSameBits() {
@@ -222,18 +222,30 @@ class SynchronousGuaranteeTest {
     String[] names = {"one JVM", "one JVM each", "{0, 2} {1}", "{0, 1} {2}"};
     int[] connections = {1, 3, 2, 2};
     try {
-      for (int t = 0; t < splits.length; t++) {
-        DriverSyncRunner.testGroups = splits[t];
-        List<BatchStats> stats = new ArrayList<>();
-        List<float[]> got;
-        try (DriverSyncRunner driver = new DriverSyncRunner(jsc, data, plan, 60)) {
-          got = distributedGradients(driver, params, stats);
-          assertEquals(connections[t], driver.connectionsOfLastLaunch(), names[t]);
-        }
-        assertEquals(expected.size(), got.size());
-        for (int step = 0; step < got.size(); step++) {
-          assertArrayEquals(expected.get(step), got.get(step), names[t] + ", step " + step);
-          assertEquals(expectedStats.get(step), stats.get(step), names[t] + ", step " + step);
+      for (SyncTopology topology : SyncTopology.values()) {
+        for (int t = 0; t < splits.length; t++) {
+          DriverSyncRunner.testGroups = splits[t];
+          String what = names[t] + ", " + topology;
+          List<BatchStats> stats = new ArrayList<>();
+          List<float[]> got;
+          try (DriverSyncRunner driver = new DriverSyncRunner(jsc, data, plan, 60, 1, topology)) {
+            got = distributedGradients(driver, params, stats);
+            assertEquals(connections[t], driver.connectionsOfLastLaunch(), what);
+            long[] bytes = driver.driverBytes();
+            long floats = (long) params.length * got.size();
+            // Sharded: the driver sends and receives each weight once per step (plus headers).
+            long bound = 4 * floats + 256L * got.size() * connections[t];
+            if (topology == SyncTopology.SHARDED) {
+              assertTrue(bytes[0] <= bound && bytes[1] <= bound, what + ": " + bytes[0]);
+            } else {
+              assertTrue(bytes[0] >= 4 * floats * connections[t], what + ": " + bytes[0]);
+            }
+          }
+          assertEquals(expected.size(), got.size());
+          for (int step = 0; step < got.size(); step++) {
+            assertArrayEquals(expected.get(step), got.get(step), what + ", step " + step);
+            assertEquals(expectedStats.get(step), stats.get(step), what + ", step " + step);
+          }
         }
       }
     } finally {

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.sparkcnn.core.model.Sequential;
 
 /**
@@ -44,14 +46,20 @@ class TaskLossTest {
   @AfterEach
   void noFaults() {
     SyncClient.faults = null;
+    DriverSyncRunner.testGroups = null;
   }
 
   private record Outcome(float[] weights, int taskFailures) {}
 
   private static Outcome run(int maxTaskFailures) {
+    return run(maxTaskFailures, SyncTopology.STAR);
+  }
+
+  private static Outcome run(int maxTaskFailures, SyncTopology topology) {
     Sequential m = TestBlocks.model(5);
     TrainingPlan plan = RunnerHarness.plan(m, 78, 10, 9);
-    try (DriverSyncRunner runner = new DriverSyncRunner(jsc, data, plan, 60, maxTaskFailures)) {
+    try (DriverSyncRunner runner =
+        new DriverSyncRunner(jsc, data, plan, 60, maxTaskFailures, topology)) {
       float[] w = RunnerHarness.train(runner, m, plan, 2, g -> {});
       return new Outcome(w, runner.taskFailures());
     }
@@ -106,5 +114,25 @@ class TaskLossTest {
             && m.contains("max_task_failures=2")
             && !m.contains("\n"),
         m);
+  }
+
+  /**
+   * Sharded, three executors (one per partition): a crashed one breaks its peers' exchange and a
+   * frozen one is found by its peers' and the driver's heartbeat checks; either way the stage is
+   * relaunched and the weights equal the undisturbed star run's.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = SyncClient.Fault.class,
+      names = {"CRASH", "STALL"})
+  void aShardedRunSurvivesALostExecutor(SyncClient.Fault fault) {
+    DriverSyncRunner.testGroups = p -> p;
+    SyncClient.faults =
+        (launch, partition, epoch, step) ->
+            launch == 2 && partition == 1 && step == 2 ? fault : SyncClient.Fault.NONE;
+    Outcome o =
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4, SyncTopology.SHARDED));
+    assertEquals(1, o.taskFailures());
+    assertArrayEquals(undisturbed, o.weights(), "a sharded relaunch must not change a single bit");
   }
 }

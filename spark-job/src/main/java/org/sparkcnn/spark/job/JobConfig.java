@@ -25,6 +25,7 @@ public final class JobConfig {
   static final List<String> FORMATS = List.of("auto", "idx", "images", "parquet", "table");
   static final List<String> BAD_FILES = List.of("fail", "skip");
   static final List<String> SYNC_MODES = List.of("auto", "driver-sync", "jobs");
+  static final List<String> SYNC_TOPOLOGIES = List.of("auto", "star", "sharded");
 
   /**
    * Checkpoint interval: a checkpoint of the seed model costs about as much as 10-20 of its steps
@@ -184,6 +185,15 @@ public final class JobConfig {
               "step synchronisation: " + SYNC_MODES,
               (v, p, k) -> choice(v, p, k, SYNC_MODES)),
           new Setting(
+              "sync_topology",
+              "auto",
+              false,
+              "how driver-sync moves weights and gradients: \"star\" (executors to the driver, "
+                  + "pre-summed per executor), \"sharded\" (reduce-scatter and all-gather between "
+                  + "executors; the driver sends and receives the weights once per step), \"auto\" "
+                  + "(sharded from 4 executors up); same weights either way",
+              (v, p, k) -> choice(v, p, k, SYNC_TOPOLOGIES)),
+          new Setting(
               "train_limit",
               null,
               false,
@@ -267,6 +277,7 @@ public final class JobConfig {
           "output",
           "test_data",
           "sync",
+          "sync_topology",
           "timeout_seconds",
           "max_task_failures",
           "resume",
@@ -447,6 +458,10 @@ public final class JobConfig {
 
   public String sync() {
     return (String) values.get("sync");
+  }
+
+  public String syncTopology() {
+    return (String) values.get("sync_topology");
   }
 
   /** The number of training rows to use, or 0 for all. */

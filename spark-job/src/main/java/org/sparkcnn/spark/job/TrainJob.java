@@ -160,6 +160,7 @@ public final class TrainJob {
     DistributedTrainer trainer =
         new DistributedTrainer(jsc, model, options, input.targets())
             .guard(new DivergenceGuard(cfg.terminateOnNaN(), cfg.maxLoss()))
+            .syncTopology(cfg.syncTopology())
             .onStep(observer);
     TrainingCheckpoints checkpoints =
         new TrainingCheckpoints(
