@@ -489,17 +489,16 @@ abstract class FastKernels implements Kernels {
       int biasOffset,
       boolean relu,
       float[] y) {
-    float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(in, out));
-    gemm.packB(in, out, params, kernelOffset, out, false, bp);
-    gemm.multiply(
+    gemm.multiplyUnpacked(
         n,
         out,
         in,
         x,
         0,
         in,
-        false,
-        bp,
+        params,
+        kernelOffset,
+        out,
         biasOffset < 0 ? null : params,
         biasOffset,
         relu,
@@ -511,9 +510,8 @@ abstract class FastKernels implements Kernels {
   @Override
   public void denseBackwardInput(
       int n, int in, int out, float[] dy, float[] params, int kernelOffset, float[] dx) {
-    float[] bp = Scratch.get().floats(Scratch.PACKED_B, gemm.packedBSize(out, in));
-    gemm.packB(out, in, params, kernelOffset, out, true, bp);
-    gemm.multiply(n, in, out, dy, 0, out, false, bp, null, 0, false, dx, 0, in);
+    // dX (N, I) = dY (N, O) W^T, W stored (I, O).
+    gemm.multiplyTransposedB(n, in, out, dy, 0, out, params, kernelOffset, out, dx, 0, in);
   }
 
   @Override

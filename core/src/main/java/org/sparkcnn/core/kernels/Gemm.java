@@ -59,6 +59,56 @@ interface Gemm {
       int cOff,
       int ldc);
 
+  /**
+   * C (M, N) = A (M, K) B (K, N) + bias (N), then max(., 0) if relu; overwrites C. A and B are
+   * row-major (lda, ldb) and unpacked: a dense layer's forward, B its kernel. The plain version
+   * packs B for {@link #multiply}; a fast one may read B where it lies when M is small, where
+   * packing (a pass to read B and one to write it) costs more than the product's own reads.
+   */
+  default void multiplyUnpacked(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int cOff,
+      int ldc) {
+    float[] bp = Scratch.get().floats(Scratch.PACKED_B, packedBSize(k, n));
+    packB(k, n, b, bOff, ldb, false, bp);
+    multiply(m, n, k, a, aOff, lda, false, bp, bias, biasOff, relu, c, cOff, ldc);
+  }
+
+  /**
+   * C (M, N) = A (M, K) B^T, B stored row-major as (N, K) with leading dimension ldb; overwrites C:
+   * a dense layer's input gradient dY W^T, B = W (I, O). The plain version packs B^T for {@link
+   * #multiply}; a fast one may read B's rows where they lie.
+   */
+  default void multiplyTransposedB(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
+    float[] bp = Scratch.get().floats(Scratch.PACKED_B, packedBSize(k, n));
+    packB(k, n, b, bOff, ldb, true, bp);
+    multiply(m, n, k, a, aOff, lda, false, bp, null, 0, false, c, cOff, ldc);
+  }
+
   /** C (K, N) += A (M, K)^T B (M, N): the weight-gradient product; accumulates into C. */
   void multiplyTransposedAccumulate(
       int m,

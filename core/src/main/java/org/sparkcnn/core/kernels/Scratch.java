@@ -25,7 +25,13 @@ final class Scratch {
   /** A convolution's zero-padded input or input gradient ({@link PatchSource}). */
   static final int PADDED = 5;
 
-  private static final int SLOTS = 6;
+  /**
+   * C's accumulators (or C^T's) of the products that read B in place, and A^T packed for them
+   * ({@code VectorGemmABUnpacked}, {@code VectorGemmABT}).
+   */
+  static final int SMALL_C = 6;
+
+  private static final int SLOTS = 7;
   private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
   private final float[][] arrays = new float[SLOTS][0];

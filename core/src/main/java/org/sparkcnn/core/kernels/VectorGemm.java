@@ -13,7 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * product to its family, one file each:
  *
  * <ul>
- *   <li>{@link VectorGemmAB}: C = A B (+ bias, relu), the dense layers;
+ *   <li>{@link VectorGemmAB}: C = A B (+ bias, relu) with B packed, products whose A is already a
+ *       matrix;
+ *   <li>{@link VectorGemmABUnpacked}: C = A B (+ bias, relu) with B read in place, the dense
+ *       forward;
+ *   <li>{@link VectorGemmABT}: C = A B^T with B read in place, the dense input gradient;
  *   <li>{@link VectorGemmATB}: C += A^T B, the dense weight gradient;
  *   <li>{@link VectorGemmPatches}: C = X B (+ bias, relu), X read in place from the patches of the
  *       image, the convolution forward;
@@ -129,6 +133,68 @@ final class VectorGemm implements Gemm {
       int cOff,
       int ldc) {
     VectorGemmAB.multiply(m, n, k, a, aOff, lda, aPacked, bp, bias, biasOff, relu, c, cOff, ldc);
+  }
+
+  /**
+   * Dense products read the kernel B where it lies ({@link VectorGemmABUnpacked}) at every batch:
+   * measured against packing B on this project's dense shapes (12,544 x 128 and 1,600 x 64, M = 8
+   * to 256 rows, AVX-512), reading in place was 1.2-2.7x faster everywhere, because the packed copy
+   * costs a write and a read of B that the K-blocked in-place product does not need.
+   */
+  @Override
+  public void multiplyUnpacked(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] bias,
+      int biasOff,
+      boolean relu,
+      float[] c,
+      int cOff,
+      int ldc) {
+    VectorGemmABUnpacked.multiply(
+        m, n, k, a, aOff, lda, b, bOff, ldb, bias, biasOff, relu, c, cOff, ldc);
+  }
+
+  /**
+   * Floats of B above which its packed transpose no longer stays in L2 between the panels that read
+   * it (1 Mi floats, 4 MiB: the L2 of this project's AVX-512 machine, 2 MiB per core, twice over).
+   */
+  static final long LARGE_B = 1L << 20;
+
+  /**
+   * The input gradient dY W^T reads W in place ({@link VectorGemmABT}) when dY has at most one
+   * vector of rows (B read once, no lane of the 12x1 tile wasted) or W is too large to stay in L2
+   * packed. Measured against the packed transpose (AVX-512): 12,544 x 128 in place 2.4-2.6x faster
+   * at M = 16 and 32, 1.4x at 64 and 128; 1,600 x 64 2.8x faster at M = 16 but 0.6-0.8x at 32 to
+   * 128, where the packed copy fits in L2 and the transposed stores of C (one scalar per element)
+   * cost more than the gather of the pack.
+   */
+  @Override
+  public void multiplyTransposedB(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
+    if (m <= L || (long) n * k > LARGE_B) {
+      VectorGemmABT.multiply(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    } else {
+      Gemm.super.multiplyTransposedB(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
   }
 
   @Override

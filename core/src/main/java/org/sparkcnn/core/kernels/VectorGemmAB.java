@@ -8,9 +8,11 @@ import static org.sparkcnn.core.kernels.VectorGemm.S;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * C = A B (+ bias, relu): the plain product of {@link Gemm#multiply}, for dense layers and the
- * products whose A is already a matrix. The 6x2 tile of {@link VectorGemm} over packed panels of A;
- * the C2 rules it follows are at the top of {@link VectorGemm}.
+ * C = A B (+ bias, relu) with B packed: {@link Gemm#multiply}, for the dense input gradient where
+ * the packed W^T beats reading W in place (see {@link VectorGemm#multiplyTransposedB}), the last N
+ * % NR columns of {@link VectorGemmABUnpacked}, and the plain im2col fallbacks. The 6x2 tile of
+ * {@link VectorGemm} over packed panels of A; the C2 rules it follows are at the top of {@link
+ * VectorGemm}.
  */
 final class VectorGemmAB {
   private VectorGemmAB() {}

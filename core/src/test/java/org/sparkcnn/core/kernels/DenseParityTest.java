@@ -28,6 +28,28 @@ class DenseParityTest {
     }
   }
 
+  /**
+   * The products that read the kernel in place (vector kernels): inputs past and between the
+   * forward's 64-row blocks of K (131, 200, 259), outputs with and without a remainder past the
+   * two-vector strips (45, 70, 97, 128 at 8 and 16 lanes), batches of one vector or less (the 12x1
+   * input-gradient tile: 2, 16), of a two-vector strip (17, 33: one full strip plus 1 row at 16
+   * lanes) and where the packed input gradient is chosen again (40 rows, W of 70 x 20); rows of W
+   * past a multiple of 6 and 12 (131, 259). Then the rgb64 model's 12,544 x 128 layer at its task
+   * batch of 16 rows.
+   */
+  @Test
+  void inPlaceKernelProductsMatchTheReference() {
+    int[][] cases = {
+      {2, 131, 45}, {16, 200, 128}, {17, 131, 70}, {33, 259, 97}, {40, 70, 20}, {16, 12544, 128}
+    };
+    long seed = 1000;
+    for (Kernels fast : Parity.fast()) {
+      for (int[] c : cases) {
+        check(fast, c[0], c[1], c[2], seed++);
+      }
+    }
+  }
+
   private static void check(Kernels fast, int n, int in, int out, long seed) {
     ReferenceKernels ref = new ReferenceKernels();
     String what = fast.name() + " dense n=" + n + " in=" + in + " out=" + out;
