@@ -16,18 +16,23 @@ final class VectorGemmTPatches {
   private VectorGemmTPatches() {}
 
   /**
-   * Tiles of six rows p of dW by two vectors of filters, summed over all pixels of the block; the
-   * six p of a tile are six consecutive floats of one run when runLength is a multiple of MR (else
-   * the short-run tile below, or the plain version when {@link #fits} is false).
-   */
-  /**
-   * True if one of the tiles below covers the product: runs of a multiple of MR floats, or of 3
-   * with filters a multiple of 2 NR.
+   * True if the tiles below cover the product: runs of a multiple of MR floats (6-row tiles, any
+   * filter count), or of 3 floats with filters a multiple of NR (6-row tiles while a run has six
+   * floats left, then a 3-row one).
    */
   static boolean fits(int runLength, int n) {
-    return runLength % MR == 0 || (runLength % 3 == 0 && n % (2 * NR) == 0);
+    return runLength % MR == 0 || (runLength % 3 == 0 && n % NR == 0);
   }
 
+  /**
+   * Tiles of six rows p of dW by two vectors of filters, summed over all pixels of the block; the
+   * six p of a tile are six consecutive floats of one run. A run of 3 (mod 6) floats ends in a
+   * 3-row tile: by four vectors of filters where they come in multiples of 2 NR (12 accumulators),
+   * else by two. Conv1 of the seed model (C = 1, runs of 3) takes 3-row tiles only, conv1 of rgb64
+   * (C = 3, runs of 9) a 6-row and a 3-row tile per run; before these, 3-float runs next to 32
+   * filters at 16 lanes (and every 9-float run) materialized their patches for the plain product,
+   * one 36-byte copy per run and pixel.
+   */
   static void multiplyTransposedPatchesAccumulate(
       int m,
       int n,
@@ -42,56 +47,73 @@ final class VectorGemmTPatches {
       float[] c,
       int cOff,
       int ldc) {
-    if (runLength % MR != 0) {
-      shortRunsTransposedPatchesAccumulate(
-          m, n, segs, runLength, runStride, x, rowBase, b, bOff, ldb, c, cOff, ldc);
-      return;
-    }
     int k = segs * runLength;
-    for (int p = 0; p < k; p += MR) {
-      int offset = p / runLength * runStride + p % runLength;
-      int j = 0;
-      for (; j + NR <= n; j += NR) {
-        tileTPatches6x2(m, x, rowBase, offset, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
-      }
-      for (; j < n; j++) {
-        for (int r = 0; r < MR; r++) {
-          float sum = 0f;
-          for (int i = 0; i < m; i++) {
-            sum = Math.fma(x[rowBase[i] + offset + r], b[bOff + i * ldb + j], sum);
-          }
-          c[cOff + (p + r) * ldc + j] += sum;
+    for (int p = 0; p < k; ) {
+      int inRun = p % runLength;
+      int offset = p / runLength * runStride + inRun;
+      if (runLength - inRun >= MR) {
+        int j = 0;
+        for (; j + NR <= n; j += NR) {
+          tileTPatches6x2(m, x, rowBase, offset, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
         }
+        for (; j < n; j++) {
+          for (int r = 0; r < MR; r++) {
+            float sum = 0f;
+            for (int i = 0; i < m; i++) {
+              sum = Math.fma(x[rowBase[i] + offset + r], b[bOff + i * ldb + j], sum);
+            }
+            c[cOff + (p + r) * ldc + j] += sum;
+          }
+        }
+        p += MR;
+      } else if (n % (2 * NR) == 0) {
+        for (int j = 0; j < n; j += 2 * NR) {
+          tileTPatches3x4(m, x, rowBase, offset, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
+        }
+        p += 3;
+      } else {
+        for (int j = 0; j < n; j += NR) {
+          tileTPatches3x2(m, x, rowBase, offset, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
+        }
+        p += 3;
       }
     }
   }
 
-  /**
-   * The weight gradient for runs of a multiple of 3 floats but not of 6 (conv1 of the seed model: C
-   * = 1, runs of 3) and filters a multiple of 4 vectors: tiles of 3 rows p of dW by 4 vectors of
-   * filters (12 accumulators), instead of materializing the patches for the 6x2 tile.
-   */
-  private static void shortRunsTransposedPatchesAccumulate(
+  private static void tileTPatches3x2(
       int m,
-      int n,
-      int segs,
-      int runLength,
-      int runStride,
       float[] x,
       int[] rowBase,
+      int offset,
       float[] b,
-      int bOff,
+      int b0,
       int ldb,
       float[] c,
-      int cOff,
+      int c0,
       int ldc) {
-    int k = segs * runLength;
-    for (int p = 0; p < k; p += 3) {
-      int offset = p / runLength * runStride + p % runLength;
-      for (int j = 0; j < n; j += 2 * NR) {
-        tileTPatches3x4(m, x, rowBase, offset, b, bOff + j, ldb, c, cOff + p * ldc + j, ldc);
-      }
+    FloatVector c00, c01, c10, c11, c20, c21;
+    c00 = c01 = c10 = c11 = c20 = c21 = FloatVector.zero(S);
+    for (int i = 0, bi = b0; i < m; i++, bi += ldb) {
+      int ai = rowBase[i] + offset;
+      FloatVector b0v = FloatVector.fromArray(S, b, bi);
+      FloatVector b1v = FloatVector.fromArray(S, b, bi + L);
+      FloatVector xv;
+      xv = FloatVector.broadcast(S, x[ai]);
+      c00 = xv.fma(b0v, c00);
+      c01 = xv.fma(b1v, c01);
+      xv = FloatVector.broadcast(S, x[ai + 1]);
+      c10 = xv.fma(b0v, c10);
+      c11 = xv.fma(b1v, c11);
+      xv = FloatVector.broadcast(S, x[ai + 2]);
+      c20 = xv.fma(b0v, c20);
+      c21 = xv.fma(b1v, c21);
     }
+    c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+    c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+    c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+    c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+    c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+    c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
   }
 
   private static void tileTPatches3x4(

@@ -43,9 +43,9 @@ public final class VectorKernels extends FastKernels {
   }
 
   @Override
-  void columnSums(int rows, int cols, float[] a, float[] out, int off) {
-    if (!VectorOps.columnSums(rows, cols, a, out, off)) {
-      super.columnSums(rows, cols, a, out, off);
+  void columnSums(int rows, int cols, float[] a, int aOff, float[] out, int off) {
+    if (!VectorOps.columnSums(rows, cols, a, aOff, out, off)) {
+      super.columnSums(rows, cols, a, aOff, out, off);
     }
   }
 

@@ -136,36 +136,37 @@ final class VectorOps {
   }
 
   /**
-   * out[off + j] += sum over rows of a[row * cols + j] when cols is a multiple of the vector length
-   * (conv and dense bias gradients: 32, 64 filters); false, doing nothing, otherwise. Blocks of 64
-   * rows are summed per vector of columns in one loop (two accumulators), then added to out: a
-   * vector kept across the loop over blocks would be boxed (rule 1 at the top of {@link
+   * out[off + j] += sum over rows of a[aOff + row * cols + j] when cols is a multiple of the vector
+   * length (conv and dense bias gradients: 32, 64 filters); false, doing nothing, otherwise. Blocks
+   * of 64 rows are summed per vector of columns in one loop (two accumulators), then added to out:
+   * a vector kept across the loop over blocks would be boxed (rule 1 at the top of {@link
    * VectorGemm}).
    */
-  static boolean columnSums(int rows, int cols, float[] a, float[] out, int off) {
+  static boolean columnSums(int rows, int cols, float[] a, int aOff, float[] out, int off) {
     if (cols % L != 0) {
       return false;
     }
     for (int r0 = 0; r0 < rows; r0 += 64) {
       int r1 = Math.min(rows, r0 + 64);
       for (int j = 0; j < cols; j += L) {
-        addColumnBlock(a, cols, j, r0, r1, out, off + j);
+        addColumnBlock(a, aOff + j, cols, r0, r1, out, off + j);
       }
     }
     return true;
   }
 
+  /** out[at, at + L) += the vectors at a[a0 + r * cols] for rows r in [r0, r1). */
   private static void addColumnBlock(
-      float[] a, int cols, int j, int r0, int r1, float[] out, int at) {
+      float[] a, int a0, int cols, int r0, int r1, float[] out, int at) {
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = FloatVector.zero(S);
     int r = r0;
     for (; r + 2 <= r1; r += 2) {
-      s0 = s0.add(FloatVector.fromArray(S, a, r * cols + j));
-      s1 = s1.add(FloatVector.fromArray(S, a, (r + 1) * cols + j));
+      s0 = s0.add(FloatVector.fromArray(S, a, a0 + r * cols));
+      s1 = s1.add(FloatVector.fromArray(S, a, a0 + (r + 1) * cols));
     }
     if (r < r1) {
-      s0 = s0.add(FloatVector.fromArray(S, a, r * cols + j));
+      s0 = s0.add(FloatVector.fromArray(S, a, a0 + r * cols));
     }
     s0.add(s1).add(FloatVector.fromArray(S, out, at)).intoArray(out, at);
   }

@@ -58,6 +58,23 @@ class ConvParityTest {
   }
 
   /**
+   * The rgb64 model's convolutions (C = 3: runs of 9 floats, a 6-row and a 3-row weight-gradient
+   * tile per run) and runs of 3 (mod 6) floats next to filter counts that are a multiple of two
+   * vectors but not of four (32 at 16 lanes, 16 and 48 at 8): the 3x2 tile, with padding and a
+   * stride of 2 too.
+   */
+  @Test
+  void rgb64ShapesAndThreeFloatRunsMatchTheReference() {
+    for (Kernels fast : Parity.fast()) {
+      check(fast, Window2D.of(Shape.of(64, 64, 3), 3, 3, 1, 1, Padding.VALID), 32, 2, 3);
+      check(fast, Window2D.of(Shape.of(31, 31, 32), 3, 3, 1, 1, Padding.VALID), 64, 2, 4);
+      check(fast, Window2D.of(Shape.of(9, 11, 5), 3, 3, 2, 2, Padding.SAME), 32, 3, 5);
+      check(fast, Window2D.of(Shape.of(7, 8, 3), 3, 3, 1, 1, Padding.SAME), 16, 5, 6);
+      check(fast, Window2D.of(Shape.of(12, 9, 1), 3, 3, 1, 1, Padding.VALID), 48, 7, 7);
+    }
+  }
+
+  /**
    * Channel counts whose patch runs (KW * C floats) are multiples of the vector tile's 16 columns
    * and 6 rows, so the Vector API products read and write patches in place instead of taking the
    * plain path: the cases above have C <= 5 and mostly exercise the plain path. Odd sizes leave
