@@ -42,13 +42,22 @@ class PoolParityTest {
   }
 
   /**
-   * 2x2 windows that tile the input exactly, where the vector kernels skip zeroing dx because they
-   * store every element (dx starts dirty in {@link #check}); with a channel remainder and an odd
-   * size they must not.
+   * Disjoint 2x2 windows, where the vector kernels zero only what no window covers because they
+   * store every element they cover (dx starts dirty in {@link #check}): sizes that tile exactly,
+   * odd heights and widths (rgb64's pool2: 29 x 29 x 64) and a channel remainder, which zeroes all.
    */
   @Test
   void exactlyTiledInputsOverwriteAllOfDx() {
-    int[][] shapes = {{26, 26, 32}, {8, 6, 16}, {8, 6, 17}, {9, 6, 16}, {2, 2, 8}};
+    int[][] shapes = {
+      {26, 26, 32},
+      {8, 6, 16},
+      {8, 6, 17},
+      {9, 6, 16},
+      {2, 2, 8},
+      {29, 29, 64},
+      {9, 7, 16},
+      {6, 3, 16}
+    };
     int index = 0;
     for (int[] s : shapes) {
       Window2D g = Window2D.of(Shape.of(s[0], s[1], s[2]), 2, 2, 2, 2, Padding.VALID);
