@@ -10,15 +10,10 @@ import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.sparkcnn.core.io.Json;
-import org.sparkcnn.core.layers.Conv2D;
-import org.sparkcnn.core.layers.Dense;
-import org.sparkcnn.core.layers.Flatten;
-import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.FitOptions;
 import org.sparkcnn.core.model.History;
 import org.sparkcnn.core.model.Sequential;
-import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.core.tensor.Tensor;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.ResumePoint;
@@ -65,7 +60,7 @@ public final class CheckpointBench {
       localTmp = Files.createTempDirectory("spark-cnn-ckpt-bench");
       dir = localTmp.toUri().toString();
     }
-    Sequential model = seedModel();
+    Sequential model = CoreBench.seedModel();
     double stepMillis = stepMillis(model);
     Configuration conf = new Configuration();
     TrainingCheckpoints ckpts =
@@ -128,20 +123,6 @@ public final class CheckpointBench {
     json.put("guard_us", guard[0]);
     json.put("plain_scale_us", guard[1]);
     System.out.println(Json.writeCompact(json));
-  }
-
-  private static Sequential seedModel() {
-    Sequential m =
-        new Sequential()
-            .add(new Conv2D(32, 3).activation("relu").inputShape(28, 28, 1))
-            .add(new MaxPooling2D(2))
-            .add(new Conv2D(64, 3).activation("relu"))
-            .add(new MaxPooling2D(2))
-            .add(new Flatten())
-            .add(new Dense(64, "relu"))
-            .add(new Dense(10, "softmax"));
-    m.seed(1).compile("sparse_categorical_crossentropy", new Adam(1e-3), "accuracy");
-    return m;
   }
 
   /** Mean step time of the second of two epochs of 100 steps at batch 32 (the first warms up). */

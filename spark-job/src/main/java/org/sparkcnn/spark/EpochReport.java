@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.sparkcnn.core.io.JsonFields;
+import org.sparkcnn.core.model.History;
 
 /**
  * One epoch of a distributed fit: training loss and accuracy averaged over the epoch's examples,
@@ -98,27 +99,15 @@ public record EpochReport(
 
   @Override
   public String toString() {
-    StringBuilder s =
-        new StringBuilder(
-            String.format(
-                Locale.ROOT,
-                "Epoch %d/%d - %.1fs - %.0f images/s - %.1f ms/step (overhead %.1f ms) - loss: %.4f",
-                epoch,
-                epochs,
-                trainSeconds,
-                imagesPerSecond(),
-                millisPerStep(),
-                overheadMillisPerStep,
-                loss));
-    if (!Double.isNaN(accuracy)) {
-      s.append(String.format(Locale.ROOT, " - accuracy: %.4f", accuracy));
-    }
-    if (!Double.isNaN(valLoss)) {
-      s.append(String.format(Locale.ROOT, " - val_loss: %.4f", valLoss));
-    }
-    if (!Double.isNaN(valAccuracy)) {
-      s.append(String.format(Locale.ROOT, " - val_accuracy: %.4f", valAccuracy));
-    }
-    return s.toString();
+    return String.format(
+            Locale.ROOT,
+            "Epoch %d/%d - %.1fs - %.0f images/s - %.1f ms/step (overhead %.1f ms) - ",
+            epoch,
+            epochs,
+            trainSeconds,
+            imagesPerSecond(),
+            millisPerStep(),
+            overheadMillisPerStep)
+        + History.figures(loss, accuracy, valLoss, valAccuracy);
   }
 }

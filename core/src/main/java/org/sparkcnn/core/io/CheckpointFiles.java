@@ -1,6 +1,5 @@
 package org.sparkcnn.core.io;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -185,14 +184,7 @@ public final class CheckpointFiles {
   private static Map<String, float[]> optimizerSlots(
       Sequential model, byte[] bytes, String location) throws InvalidModelFileException {
     String source = location + "/" + OPTIMIZER_FILE;
-    Safetensors.File file;
-    try {
-      file = Safetensors.read(new ByteArrayInputStream(bytes), bytes.length, source);
-    } catch (InvalidModelFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new InvalidModelFileException(source + ": unreadable optimizer state", e);
-    }
+    Safetensors.File file = Safetensors.read(bytes, source, "optimizer state");
     Map<String, float[]> slots = new LinkedHashMap<>();
     List<ParamSpec> weights = model.weightTensors();
     for (Map.Entry<String, TensorData> t : file.tensors().entrySet()) {

@@ -1,6 +1,7 @@
 package org.sparkcnn.core.io;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -146,6 +147,22 @@ public final class Safetensors {
             return read(in, length, file.toString());
           }
         });
+  }
+
+  /**
+   * Reads and validates a file held in memory.
+   *
+   * @param what what the file holds, for the error when it cannot be read ("weights file")
+   */
+  public static File read(byte[] bytes, String sourceName, String what)
+      throws InvalidModelFileException {
+    try {
+      return read(new ByteArrayInputStream(bytes), bytes.length, sourceName);
+    } catch (InvalidModelFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidModelFileException(sourceName + ": unreadable " + what, e);
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.sparkcnn.core.io;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,14 +48,7 @@ public final class WeightsFile {
       throw new InvalidModelFileException(
           source, "not a safetensors file", kind, "safetensors", KerasFileKind.IMPORT_HINT);
     }
-    Safetensors.File file;
-    try {
-      file = Safetensors.read(new ByteArrayInputStream(bytes), bytes.length, source);
-    } catch (InvalidModelFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new InvalidModelFileException(source + ": unreadable weights file", e);
-    }
+    Safetensors.File file = Safetensors.read(bytes, source, "weights file");
     loadInto(model, file, source);
   }
 

@@ -13,23 +13,15 @@ public final class BinaryCrossentropy implements Loss {
   }
 
   @Override
-  public int targetWidth(int outputWidth) {
-    return outputWidth;
-  }
-
-  @Override
   public String checkTarget(float[] targets, int offset, int outputWidth) {
-    for (int i = 0; i < outputWidth; i++) {
-      float t = targets[offset + i];
-      if (!(t >= 0 && t <= 1)) {
-        return "binary target out of range at output "
-            + i
-            + "; received "
-            + t
-            + ", expected a value in [0, 1]";
-      }
-    }
-    return null;
+    return Loss.firstBadTarget(
+        targets,
+        offset,
+        outputWidth,
+        t -> t >= 0 && t <= 1,
+        "binary target out of range",
+        "output",
+        "a value in [0, 1]");
   }
 
   /** Keras: p clipped to [eps, 1 - eps], loss = -(t log p + (1 - t) log(1 - p)). */

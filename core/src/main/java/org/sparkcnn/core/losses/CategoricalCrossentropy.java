@@ -10,23 +10,15 @@ public final class CategoricalCrossentropy implements Loss {
   }
 
   @Override
-  public int targetWidth(int outputWidth) {
-    return outputWidth;
-  }
-
-  @Override
   public String checkTarget(float[] targets, int offset, int outputWidth) {
-    for (int i = 0; i < outputWidth; i++) {
-      float t = targets[offset + i];
-      if (!(t >= 0 && t <= 1)) {
-        return "target probability out of range at class "
-            + i
-            + "; received "
-            + t
-            + ", expected a value in [0, 1] (one-hot or soft labels)";
-      }
-    }
-    return null;
+    return Loss.firstBadTarget(
+        targets,
+        offset,
+        outputWidth,
+        t -> t >= 0 && t <= 1,
+        "target probability out of range",
+        "class",
+        "a value in [0, 1] (one-hot or soft labels)");
   }
 
   @Override

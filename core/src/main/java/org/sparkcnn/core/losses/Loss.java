@@ -1,5 +1,6 @@
 package org.sparkcnn.core.losses;
 
+import java.util.function.DoublePredicate;
 import org.sparkcnn.core.activations.Activation;
 
 /**
@@ -16,8 +17,10 @@ public interface Loss {
   /** Keras' name, e.g. "sparse_categorical_crossentropy". */
   String kerasName();
 
-  /** Target values per example for an output of width K. */
-  int targetWidth(int outputWidth);
+  /** Target values per example for an output of width K: one per output unless overridden. */
+  default int targetWidth(int outputWidth) {
+    return outputWidth;
+  }
 
   /**
    * Checks one example's targets, e.g. that a class index is an integer in [0, K).
@@ -38,6 +41,28 @@ public interface Loss {
   /** Sum of losses of activation(logits); dLogits (may be null) gets d(sum)/d(logits). */
   default double fromLogits(int n, int width, double[] logits, double[] targets, double[] dLogits) {
     throw new UnsupportedOperationException(kerasName() + " does not fuse with an activation");
+  }
+
+  /**
+   * For {@link #checkTarget} of a loss with one target per output: null if {@code ok} holds for
+   * each, else "{@code problem} at {@code unit} i; received t, expected {@code expected}" for the
+   * first that fails.
+   */
+  static String firstBadTarget(
+      float[] targets,
+      int offset,
+      int outputWidth,
+      DoublePredicate ok,
+      String problem,
+      String unit,
+      String expected) {
+    for (int i = 0; i < outputWidth; i++) {
+      float t = targets[offset + i];
+      if (!ok.test(t)) {
+        return problem + " at " + unit + " " + i + "; received " + t + ", expected " + expected;
+      }
+    }
+    return null;
   }
 
   /** Keras' clipping epsilon for losses computed from probabilities. */

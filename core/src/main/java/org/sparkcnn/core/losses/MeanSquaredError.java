@@ -8,22 +8,15 @@ public final class MeanSquaredError implements Loss {
   }
 
   @Override
-  public int targetWidth(int outputWidth) {
-    return outputWidth;
-  }
-
-  @Override
   public String checkTarget(float[] targets, int offset, int outputWidth) {
-    for (int i = 0; i < outputWidth; i++) {
-      if (!Float.isFinite(targets[offset + i])) {
-        return "target is not finite at output "
-            + i
-            + "; received "
-            + targets[offset + i]
-            + ", expected a finite number";
-      }
-    }
-    return null;
+    return Loss.firstBadTarget(
+        targets,
+        offset,
+        outputWidth,
+        Double::isFinite,
+        "target is not finite",
+        "output",
+        "a finite number");
   }
 
   @Override

@@ -27,27 +27,33 @@ public final class History {
     /** Keras-style progress line, e.g. "Epoch 1/5 - 12.3s - loss: 0.4512 - accuracy: 0.8391". */
     @Override
     public String toString() {
-      StringBuilder s =
-          new StringBuilder(
-              String.format(
-                  Locale.ROOT,
-                  "Epoch %d/%d - %.1fs - %.0f images/s - loss: %.4f",
-                  epoch,
-                  epochs,
-                  seconds,
-                  imagesPerSecond(),
-                  loss));
-      if (!Double.isNaN(accuracy)) {
-        s.append(String.format(Locale.ROOT, " - accuracy: %.4f", accuracy));
-      }
-      if (!Double.isNaN(valLoss)) {
-        s.append(String.format(Locale.ROOT, " - val_loss: %.4f", valLoss));
-      }
-      if (!Double.isNaN(valAccuracy)) {
-        s.append(String.format(Locale.ROOT, " - val_accuracy: %.4f", valAccuracy));
-      }
-      return s.toString();
+      return String.format(
+              Locale.ROOT,
+              "Epoch %d/%d - %.1fs - %.0f images/s - ",
+              epoch,
+              epochs,
+              seconds,
+              imagesPerSecond())
+          + figures(loss, accuracy, valLoss, valAccuracy);
     }
+  }
+
+  /**
+   * The figures of an epoch's line as Keras prints them: "loss: 0.4512 - accuracy: 0.8391 -
+   * val_loss: ... - val_accuracy: ...", leaving out those that are NaN (not tracked).
+   */
+  public static String figures(double loss, double accuracy, double valLoss, double valAccuracy) {
+    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss: %.4f", loss));
+    if (!Double.isNaN(accuracy)) {
+      s.append(String.format(Locale.ROOT, " - accuracy: %.4f", accuracy));
+    }
+    if (!Double.isNaN(valLoss)) {
+      s.append(String.format(Locale.ROOT, " - val_loss: %.4f", valLoss));
+    }
+    if (!Double.isNaN(valAccuracy)) {
+      s.append(String.format(Locale.ROOT, " - val_accuracy: %.4f", valAccuracy));
+    }
+    return s.toString();
   }
 
   private final List<Epoch> epochs = new ArrayList<>();

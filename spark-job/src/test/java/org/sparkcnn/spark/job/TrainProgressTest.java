@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.ProgressBar;
 import org.sparkcnn.spark.testing.LocalSpark;
@@ -53,26 +51,15 @@ class TrainProgressTest {
   /** What the run printed on its progress bar, one entry per line. */
   private static List<String> train(int verbose) throws Exception {
     String config =
-        Json.write(
-            Map.of(
-                "model",
-                tmp.resolve("model.json").toString(),
-                "train_data",
-                tmp.resolve("data/train").toString(),
-                "validation_split",
-                0.2,
-                "epochs",
-                2,
-                "batch_size",
-                16,
-                "sync",
-                "driver-sync",
-                "tensorboard",
-                false,
-                "verbose",
+        """
+        {"model": "%s", "train_data": "%s", "validation_split": 0.2, "epochs": 2,
+         "batch_size": 16, "sync": "driver-sync", "tensorboard": false, "verbose": %d,
+         "output": "%s"}"""
+            .formatted(
+                tmp.resolve("model.json"),
+                tmp.resolve("data/train"),
                 verbose,
-                "output",
-                tmp.resolve("run-" + verbose).toString()));
+                tmp.resolve("run-" + verbose));
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     AtomicLong clock = new AtomicLong();
     ProgressBar bar =
