@@ -27,12 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.spark.testing.JobsSeen;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
 /** The Estimator and Model in a Pipeline, and their persistence through MLWritable/MLReadable. */
 class CnnClassifierTest {
   private static final int SIZE = 6;
+  private static JobsSeen jobs;
   private static SparkSession spark;
   private static Dataset<Row> data;
   private static String spec;
@@ -42,6 +44,7 @@ class CnnClassifierTest {
   @BeforeAll
   static void start() {
     spark = LocalSpark.start("cnn-classifier");
+    jobs = JobsSeen.on(spark.sparkContext());
     JavaSparkContext jsc = LocalSpark.context(spark);
     TestImages images = TestImages.generate(120, SIZE, 4, 11);
     List<Row> rows = new ArrayList<>();
@@ -84,10 +87,13 @@ class CnnClassifierTest {
 
   @Test
   void fitsInAPipelineAndAddsPredictionAndProbability() throws Exception {
+    int mark = jobs.mark();
     PipelineModel fitted =
         new Pipeline()
             .setStages(new PipelineStage[] {classifier().setValidationSplit(0.2)})
             .fit(data);
+    // Data decoding, the epochs and validation: every job of fit is named in the UI.
+    JobsSeen.assertAllNamed(jobs.since(mark));
     Dataset<Row> scored = fitted.transform(data);
     assertEquals(
         List.of(
