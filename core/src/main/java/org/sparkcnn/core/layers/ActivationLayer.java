@@ -2,7 +2,6 @@ package org.sparkcnn.core.layers;
 
 import java.util.Map;
 import org.sparkcnn.core.activations.Activation;
-import org.sparkcnn.core.kernels.Kernels;
 import org.sparkcnn.core.tensor.Shape;
 
 /**
@@ -10,7 +9,7 @@ import org.sparkcnn.core.tensor.Shape;
  * model's activation step (the same one that follows Conv2D and Dense), so forward here is the
  * identity and {@link #activation()} is the function.
  */
-public final class ActivationLayer extends BaseLayer {
+public final class ActivationLayer extends IdentityLayer {
   private final Activation activation;
 
   public ActivationLayer(String keras) {
@@ -45,40 +44,6 @@ public final class ActivationLayer extends BaseLayer {
   @Override
   protected Shape computeOutputShape(Shape input) {
     return input;
-  }
-
-  @Override
-  public boolean isIdentity(boolean training) {
-    return true;
-  }
-
-  @Override
-  public void forward(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step) {
-    System.arraycopy(x, 0, y, 0, n * outputShape().size());
-  }
-
-  @Override
-  public void backward(
-      Kernels k,
-      float[] params,
-      float[] grads,
-      int offset,
-      int n,
-      float[] x,
-      float[] dy,
-      float[] dx,
-      float[] scratch) {
-    if (dx != null) {
-      System.arraycopy(dy, 0, dx, 0, n * outputShape().size());
-    }
   }
 
   @Override

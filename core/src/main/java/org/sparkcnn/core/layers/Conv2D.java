@@ -119,25 +119,17 @@ public final class Conv2D extends BaseLayer {
 
   @Override
   protected Shape computeOutputShape(Shape input) {
-    if (input.rank() != 3) {
-      throw shapeError(
-          "expects input of rank 3 (height, width, channels) per example",
-          input,
-          "(height, width, channels)",
-          "Did you forget the input_shape, or put a Flatten or Dense before this layer?");
-    }
-    window = Window2D.of(input, kernelH, kernelW, strideH, strideW, padding);
-    if (window.outH() == 0 || window.outW() == 0) {
-      throw shapeError(
-          "with padding \"valid\" needs the input to be at least as large as the "
-              + "kernel "
-              + kernelH
-              + "x"
-              + kernelW,
-          input,
-          "height >= " + kernelH + " and width >= " + kernelW,
-          "Use padding=\"same\" or a smaller kernel or fewer pooling layers before it");
-    }
+    window =
+        window2D(
+            input,
+            "kernel",
+            kernelH,
+            kernelW,
+            strideH,
+            strideW,
+            padding,
+            "Did you forget the input_shape, or put a Flatten or Dense before this layer?",
+            "Use padding=\"same\" or a smaller kernel or fewer pooling layers before it");
     return Shape.of(window.outH(), window.outW(), filters);
   }
 

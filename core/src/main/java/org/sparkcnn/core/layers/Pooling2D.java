@@ -75,25 +75,17 @@ public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer {
 
   @Override
   protected Shape computeOutputShape(Shape input) {
-    if (input.rank() != 3) {
-      throw shapeError(
-          "expects input of rank 3 (height, width, channels) per example",
-          input,
-          "(height, width, channels)",
-          "Pooling must come before Flatten");
-    }
-    window = Window2D.of(input, poolH, poolW, strideH, strideW, padding);
-    if (window.outH() == 0 || window.outW() == 0) {
-      throw shapeError(
-          "with padding \"valid\" needs the input to be at least as large as the "
-              + "pool "
-              + poolH
-              + "x"
-              + poolW,
-          input,
-          "height >= " + poolH + " and width >= " + poolW,
-          "Use padding=\"same\" or fewer pooling layers");
-    }
+    window =
+        window2D(
+            input,
+            "pool",
+            poolH,
+            poolW,
+            strideH,
+            strideW,
+            padding,
+            "Pooling must come before Flatten",
+            "Use padding=\"same\" or fewer pooling layers");
     return Shape.of(window.outH(), window.outW(), window.channels());
   }
 
