@@ -13,16 +13,13 @@ import org.sparkcnn.core.tensor.Window2D;
  * 2-D convolution, channels-last: input (H, W, C), kernel (KH, KW, C, F), output (OH, OW, F) with
  * OH = floor((H - KH) / SH) + 1 for "valid" and ceil(H / SH) for "same" (likewise for W).
  */
-public final class Conv2D extends BaseLayer {
+public final class Conv2D extends WeightedLayer<Conv2D> {
   private final int filters;
   private int kernelH;
   private int kernelW;
   private int strideH = 1;
   private int strideW = 1;
   private Padding padding = Padding.VALID;
-  private Activation activation = Activation.LINEAR;
-  private boolean useBias = true;
-  private Initializer kernelInitializer = Initializer.GLOROT_UNIFORM;
   private Window2D window;
 
   /** Conv2D(filters, kernel_size=(kernelSize, kernelSize)). */
@@ -64,29 +61,6 @@ public final class Conv2D extends BaseLayer {
     return this;
   }
 
-  public Conv2D activation(String keras) {
-    requireUnbuilt();
-    activation = Activation.fromKeras(keras);
-    return this;
-  }
-
-  public Conv2D useBias(boolean useBias) {
-    requireUnbuilt();
-    this.useBias = useBias;
-    return this;
-  }
-
-  public Conv2D kernelInitializer(String keras) {
-    requireUnbuilt();
-    kernelInitializer = Initializer.fromKeras(keras);
-    return this;
-  }
-
-  public Conv2D name(String name) {
-    setName(name);
-    return this;
-  }
-
   /** Keras' input_shape = (height, width, channels), for the first layer of a model. */
   public Conv2D inputShape(int height, int width, int channels) {
     setDeclaredInputShape(height, width, channels);
@@ -103,6 +77,11 @@ public final class Conv2D extends BaseLayer {
   }
 
   @Override
+  protected Conv2D self() {
+    return this;
+  }
+
+  @Override
   public String kerasClassName() {
     return "Conv2D";
   }
@@ -110,11 +89,6 @@ public final class Conv2D extends BaseLayer {
   @Override
   public String defaultNamePrefix() {
     return "conv2d";
-  }
-
-  @Override
-  public Activation activation() {
-    return activation;
   }
 
   @Override

@@ -8,11 +8,8 @@ import org.sparkcnn.core.kernels.Kernels;
 import org.sparkcnn.core.tensor.Shape;
 
 /** Fully connected layer: input (I), kernel (I, O) as Keras stores it, bias (O), output (O). */
-public final class Dense extends BaseLayer {
+public final class Dense extends WeightedLayer<Dense> {
   private final int units;
-  private Activation activation = Activation.LINEAR;
-  private boolean useBias = true;
-  private Initializer kernelInitializer = Initializer.GLOROT_UNIFORM;
   private int in;
 
   public Dense(int units) {
@@ -26,29 +23,6 @@ public final class Dense extends BaseLayer {
     activation(activation);
   }
 
-  public Dense activation(String keras) {
-    requireUnbuilt();
-    activation = Activation.fromKeras(keras);
-    return this;
-  }
-
-  public Dense useBias(boolean useBias) {
-    requireUnbuilt();
-    this.useBias = useBias;
-    return this;
-  }
-
-  public Dense kernelInitializer(String keras) {
-    requireUnbuilt();
-    kernelInitializer = Initializer.fromKeras(keras);
-    return this;
-  }
-
-  public Dense name(String name) {
-    setName(name);
-    return this;
-  }
-
   public Dense inputShape(int features) {
     setDeclaredInputShape(features);
     return this;
@@ -59,6 +33,11 @@ public final class Dense extends BaseLayer {
   }
 
   @Override
+  protected Dense self() {
+    return this;
+  }
+
+  @Override
   public String kerasClassName() {
     return "Dense";
   }
@@ -66,11 +45,6 @@ public final class Dense extends BaseLayer {
   @Override
   public String defaultNamePrefix() {
     return "dense";
-  }
-
-  @Override
-  public Activation activation() {
-    return activation;
   }
 
   @Override

@@ -1,0 +1,45 @@
+package org.sparkcnn.core.layers;
+
+import org.sparkcnn.core.activations.Activation;
+
+/**
+ * The settings Conv2D and Dense share under Keras' names: activation, use_bias and
+ * kernel_initializer (the layers that have a kernel and a bias and apply an activation).
+ *
+ * @param <T> the layer, so that the setters chain
+ */
+public abstract class WeightedLayer<T extends WeightedLayer<T>> extends BaseLayer {
+  protected Activation activation = Activation.LINEAR;
+  protected boolean useBias = true;
+  protected Initializer kernelInitializer = Initializer.GLOROT_UNIFORM;
+
+  protected abstract T self();
+
+  public T activation(String keras) {
+    requireUnbuilt();
+    activation = Activation.fromKeras(keras);
+    return self();
+  }
+
+  public T useBias(boolean useBias) {
+    requireUnbuilt();
+    this.useBias = useBias;
+    return self();
+  }
+
+  public T kernelInitializer(String keras) {
+    requireUnbuilt();
+    kernelInitializer = Initializer.fromKeras(keras);
+    return self();
+  }
+
+  public T name(String name) {
+    setName(name);
+    return self();
+  }
+
+  @Override
+  public Activation activation() {
+    return activation;
+  }
+}
