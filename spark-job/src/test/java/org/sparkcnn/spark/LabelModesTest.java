@@ -183,21 +183,10 @@ class LabelModesTest {
         new TrainingPlan(
             ModelSpec.toJson(m), c.loss, true, 1.0 / 255, input.targets(), N, BATCH, true, 7);
     float[] params = m.parameters().clone();
-    List<float[]> sums = new ArrayList<>();
+    List<float[]> sums;
     List<BatchStats> stats = new ArrayList<>();
     try (EpochRunner runner = new JobPerStepRunner(jsc, data, plan)) {
-      runner.runEpoch(
-          0,
-          0,
-          0,
-          params,
-          results -> {
-            float[] sum = results.gradientSum().clone();
-            BatchStats s = results.stats();
-            sums.add(sum);
-            stats.add(s);
-            return params;
-          });
+      sums = RunnerHarness.gradientSums(runner, params, stats);
     }
     assertEquals(plan.stepsPerEpoch(), sums.size());
     for (int step = 0; step < plan.stepsPerEpoch(); step++) {

@@ -1,7 +1,10 @@
 package org.sparkcnn.spark;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongConsumer;
 import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.labels.LabelMode;
 import org.sparkcnn.spark.labels.Targets;
@@ -58,5 +61,25 @@ final class RunnerHarness {
           });
     }
     return params.clone();
+  }
+
+  /**
+   * Runs one epoch with an applier that records each step's summed gradient and keeps the weights.
+   */
+  static List<float[]> gradientSums(EpochRunner runner, float[] params, List<BatchStats> stats) {
+    List<float[]> sums = new ArrayList<>();
+    runner.runEpoch(
+        0,
+        0,
+        0,
+        params,
+        results -> {
+          float[] sum = results.gradientSum().clone();
+          BatchStats s = results.stats();
+          sums.add(sum);
+          stats.add(s);
+          return params;
+        });
+    return sums;
   }
 }

@@ -131,27 +131,6 @@ class SynchronousGuaranteeTest {
         SEED);
   }
 
-  /**
-   * Runs one epoch with an applier that records each step's summed gradient and keeps the weights.
-   */
-  private static List<float[]> distributedGradients(
-      EpochRunner runner, float[] params, List<BatchStats> stats) {
-    List<float[]> sums = new ArrayList<>();
-    runner.runEpoch(
-        0,
-        0,
-        0,
-        params,
-        results -> {
-          float[] sum = results.gradientSum().clone();
-          BatchStats s = results.stats();
-          sums.add(sum);
-          stats.add(s);
-          return params;
-        });
-    return sums;
-  }
-
   @ParameterizedTest(name = "partitioning {0}")
   @ValueSource(ints = {0, 1, 2})
   void distributedGradientEqualsSingleJvmGradient(int which) {
@@ -166,8 +145,8 @@ class SynchronousGuaranteeTest {
     List<float[]> viaDriver;
     try (EpochRunner jobs = new JobPerStepRunner(jsc, data, plan);
         EpochRunner driver = new DriverSyncRunner(jsc, data, plan, 60)) {
-      viaJobs = distributedGradients(jobs, params, jobStats);
-      viaDriver = distributedGradients(driver, params, syncStats);
+      viaJobs = RunnerHarness.gradientSums(jobs, params, jobStats);
+      viaDriver = RunnerHarness.gradientSums(driver, params, syncStats);
     }
     assertEquals(plan.stepsPerEpoch(), viaJobs.size());
     for (int step = 0; step < plan.stepsPerEpoch(); step++) {
@@ -214,7 +193,7 @@ class SynchronousGuaranteeTest {
     List<float[]> expected;
     List<BatchStats> expectedStats = new ArrayList<>();
     try (EpochRunner jobs = new JobPerStepRunner(jsc, data, plan)) {
-      expected = distributedGradients(jobs, params, expectedStats);
+      expected = RunnerHarness.gradientSums(jobs, params, expectedStats);
     }
     java.util.function.IntUnaryOperator[] splits = {
       null, p -> p, p -> p % 2, p -> p / 2,
@@ -229,7 +208,7 @@ class SynchronousGuaranteeTest {
           List<BatchStats> stats = new ArrayList<>();
           List<float[]> got;
           try (DriverSyncRunner driver = new DriverSyncRunner(jsc, data, plan, 60, 1, topology)) {
-            got = distributedGradients(driver, params, stats);
+            got = RunnerHarness.gradientSums(driver, params, stats);
             assertEquals(connections[t], driver.connectionsOfLastLaunch(), what);
             long[] bytes = driver.driverBytes();
             long floats = (long) params.length * got.size();
