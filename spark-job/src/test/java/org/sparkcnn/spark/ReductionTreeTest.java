@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -74,7 +75,7 @@ class ReductionTreeTest {
           group[p] = r.nextInt(groups);
         }
         PartialSum got = grouped(g, group, groups);
-        String what = partitions + " partitions in groups " + java.util.Arrays.toString(group);
+        String what = partitions + " partitions in groups " + Arrays.toString(group);
         assertArrayEquals(expected.gradientSum(), got.gradientSum(), what);
         assertEquals(expected.lossSum(), got.lossSum(), 0, what);
         assertEquals(expected.count(), got.count(), what);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -195,7 +196,7 @@ class SynchronousGuaranteeTest {
     try (EpochRunner jobs = new JobPerStepRunner(jsc, data, plan)) {
       expected = RunnerHarness.gradientSums(jobs, params, expectedStats);
     }
-    java.util.function.IntUnaryOperator[] splits = {
+    IntUnaryOperator[] splits = {
       null, p -> p, p -> p % 2, p -> p / 2,
     };
     String[] names = {"one JVM", "one JVM each", "{0, 2} {1}", "{0, 1} {2}"};

@@ -37,6 +37,7 @@ import org.sparkcnn.spark.data.ImageColumns;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.io.HadoopFiles;
 import org.sparkcnn.spark.io.ModelStore;
+import scala.Option;
 
 /**
  * A trained CNN as a Spark ML {@link Model}. {@link #transform} keeps every input column and every
@@ -463,7 +464,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
               path, sparkSession(), CnnClassificationModel.class.getName());
       CnnClassificationModel model =
           new CnnClassificationModel(m.uid(), loaded.model(), loaded.info());
-      m.getAndSetParams(model, scala.Option.empty());
+      m.getAndSetParams(model, Option.empty());
       return model;
     }
   }
