@@ -192,11 +192,7 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
     c.put("data_format", "channels_last");
     c.put("dilation_rate", List.of(1, 1));
     c.put("groups", 1);
-    c.put("activation", activation.kerasName());
-    c.put("use_bias", useBias);
-    c.put("kernel_initializer", KerasConfig.initializer(kernelInitializer));
-    c.put("bias_initializer", KerasConfig.initializer(Initializer.ZEROS));
-    KerasConfig.putNullRegularizers(c);
+    putWeightSettings(c);
     return c;
   }
 }

@@ -130,11 +130,7 @@ public final class Dense extends WeightedLayer<Dense> {
   public Map<String, Object> config() {
     Map<String, Object> c = baseConfig();
     c.put("units", units);
-    c.put("activation", activation.kerasName());
-    c.put("use_bias", useBias);
-    c.put("kernel_initializer", KerasConfig.initializer(kernelInitializer));
-    c.put("bias_initializer", KerasConfig.initializer(Initializer.ZEROS));
-    KerasConfig.putNullRegularizers(c);
+    putWeightSettings(c);
     return c;
   }
 }

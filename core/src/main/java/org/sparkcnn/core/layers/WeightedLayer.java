@@ -1,5 +1,6 @@
 package org.sparkcnn.core.layers;
 
+import java.util.Map;
 import org.sparkcnn.core.activations.Activation;
 
 /**
@@ -41,5 +42,14 @@ public abstract class WeightedLayer<T extends WeightedLayer<T>> extends BaseLaye
   @Override
   public Activation activation() {
     return activation;
+  }
+
+  /** The shared settings at the end of a Keras config, in Keras' order. */
+  protected void putWeightSettings(Map<String, Object> c) {
+    c.put("activation", activation.kerasName());
+    c.put("use_bias", useBias);
+    c.put("kernel_initializer", KerasConfig.initializer(kernelInitializer));
+    c.put("bias_initializer", KerasConfig.initializer(Initializer.ZEROS));
+    KerasConfig.putNullRegularizers(c);
   }
 }
