@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.CollectionAccumulator;
 import org.sparkcnn.core.model.BatchStats;
 
 /**
@@ -26,6 +27,9 @@ final class JobPerStepRunner implements EpochRunner {
   private final int partitions;
   private final int timeoutSeconds;
 
+  /** The partitions whose task returned this step (merged as each task ends), for timeouts. */
+  private final CollectionAccumulator<Integer> finished = new CollectionAccumulator<>();
+
   JobPerStepRunner(JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan) {
     this(jsc, blocks, plan, TrainerOptions.defaults().timeoutSeconds());
   }
@@ -38,6 +42,7 @@ final class JobPerStepRunner implements EpochRunner {
     this.plan = plan;
     this.partitions = blocks.getNumPartitions();
     this.timeoutSeconds = timeoutSeconds;
+    jsc.sc().register(finished);
   }
 
   @Override
@@ -52,6 +57,8 @@ final class JobPerStepRunner implements EpochRunner {
     TrainingPlan p = plan;
     for (int step = fromStep; step < plan.stepsPerEpoch(); step++) {
       Broadcast<float[]> weights = jsc.broadcast(params);
+      finished.reset();
+      CollectionAccumulator<Integer> done = finished;
       int s = step;
       long global = firstGlobalStep + step;
       JavaFutureAction<List<StepResult>> job =
@@ -61,9 +68,9 @@ final class JobPerStepRunner implements EpochRunner {
                     ImageBlock block = it.next();
                     PartitionStepper stepper = StepperCache.get(p, block, partition);
                     float[] w = weights.value();
-                    return Collections.singletonList(
-                            stepper.step(w, epoch, s, global, new float[w.length]))
-                        .iterator();
+                    StepResult r = stepper.step(w, epoch, s, global, new float[w.length]);
+                    done.add(partition);
+                    return Collections.singletonList(r).iterator();
                   },
                   true)
               .collectAsync();
@@ -71,15 +78,22 @@ final class JobPerStepRunner implements EpochRunner {
       try {
         results = job.get(timeoutSeconds, TimeUnit.SECONDS);
       } catch (TimeoutException e) {
+        String running = unfinished();
         job.cancel(true);
         throw new TrainingFailedException(
             "spark-cnn training stopped in epoch "
                 + (epoch + 1)
                 + ", step "
                 + (s + 1)
+                + " of "
+                + plan.stepsPerEpoch()
                 + ": the step's job did not finish within timeout_seconds="
                 + timeoutSeconds
-                + "; check the Spark UI for a stuck or starved task, or raise timeout_seconds",
+                + "; received: "
+                + running
+                + "; expected: every partition's gradient within timeout_seconds; hint: check the"
+                + " Spark UI for a stuck task or a starved or frozen executor, or raise"
+                + " timeout_seconds",
             e);
       } catch (InterruptedException e) {
         job.cancel(true);
@@ -90,7 +104,9 @@ final class JobPerStepRunner implements EpochRunner {
             "spark-cnn training failed in epoch "
                 + (epoch + 1)
                 + ", step "
-                + s
+                + (s + 1)
+                + " of "
+                + plan.stepsPerEpoch()
                 + ": "
                 + SparkErrors.rootMessage(e),
             e.getCause());
@@ -106,6 +122,22 @@ final class JobPerStepRunner implements EpochRunner {
       params = applier.apply(sum);
     }
     return total;
+  }
+
+  /** "no result from partitions [1, 4] of 8", from the partitions that reported back. */
+  private String unfinished() {
+    List<Integer> missing = new ArrayList<>();
+    List<Integer> done = finished.value();
+    for (int p = 0; p < partitions; p++) {
+      if (!done.contains(p)) {
+        missing.add(p);
+      }
+    }
+    return "no result from partition"
+        + (missing.size() == 1 ? " " : "s ")
+        + missing
+        + " of "
+        + partitions;
   }
 
   @Override

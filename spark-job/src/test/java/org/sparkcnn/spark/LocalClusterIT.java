@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.Inet4Address;
@@ -17,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,11 +24,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.io.ModelSpec;
+import org.sparkcnn.spark.testing.ChildProcess;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.TestImages;
 
@@ -125,24 +122,23 @@ class LocalClusterIT {
 
     // Mid-epoch for sure: the run checkpoints every 250 steps (an epoch is 1,500), so the
     // moment a checkpoint of epoch 2's steps 250-1,000 appears, epoch 2 is running.
-    Process p = start(train("disturbed", 4), state);
-    Lines lines = new Lines(p);
+    ChildProcess p = start(train("disturbed", 4), state);
     awaitCheckpoint(work.resolve("disturbed/checkpoints"), 1_750, 2_500, 300);
     long killed = executorOf(1);
     signal("KILL", killed);
     long killedAt = System.nanoTime();
-    lines.await("spark-cnn: training again", 120);
+    p.await("spark-cnn: training again", 1, 120);
     double afterKill = (System.nanoTime() - killedAt) / 1e9;
 
     long frozen = executorOf(2);
     stopped.add(frozen);
     signal("STOP", frozen);
     long frozenAt = System.nanoTime();
-    lines.awaitSecond("spark-cnn: training again", 180);
+    p.await("spark-cnn: training again", 2, 180);
     double afterFreeze = (System.nanoTime() - frozenAt) / 1e9;
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the run ends");
-    String out = lines.all();
-    assertEquals(0, p.exitValue(), out);
+    int exit = p.waitFor(300);
+    String out = p.output();
+    assertEquals(0, exit, "the run ends well:\n" + out);
     System.out.printf(
         Locale.ROOT,
         "recovery (2 workers, driver-sync): executor SIGKILL -> training again in %.1f s; "
@@ -237,27 +233,22 @@ class LocalClusterIT {
 
   private record Result(int exit, String output) {}
 
-  private static Process start(List<String> command, Path clusterState) throws IOException {
-    ProcessBuilder b = new ProcessBuilder(command).directory(root.toFile());
-    Map<String, String> env = b.environment();
-    env.put("SPARK_CNN_CLUSTER_STATE", clusterState.toString());
-    env.put(
-        "SPARK_CNN_LOG", work.resolve("logs/" + clusterState.getFileName() + ".log").toString());
-    env.remove("SPARK_HOME");
-    return b.redirectErrorStream(true).start();
+  private static ChildProcess start(List<String> command, Path clusterState) throws IOException {
+    return ChildProcess.start(
+        command,
+        root,
+        Map.of(
+            "SPARK_CNN_CLUSTER_STATE",
+            clusterState.toString(),
+            "SPARK_CNN_LOG",
+            work.resolve("logs/" + clusterState.getFileName() + ".log").toString()));
   }
 
   /** Runs to the end, or kills it (and its children) after {@code seconds}: exit -1. */
   private static Result run(List<String> command, Path clusterState, int seconds) throws Exception {
-    Process p = start(command, clusterState);
-    Lines lines = new Lines(p);
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor();
-      return new Result(-1, lines.all());
-    }
-    lines.join();
-    return new Result(p.exitValue(), lines.all());
+    ChildProcess p = start(command, clusterState);
+    int exit = p.waitFor(seconds);
+    return new Result(exit, p.output());
   }
 
   private static void signal(String name, long pid) throws Exception {
@@ -302,70 +293,5 @@ class LocalClusterIT {
       }
     }
     return null;
-  }
-
-  /** A process's output, read on its own thread; tests wait for a line to appear. */
-  private static final class Lines {
-    private final StringBuilder all = new StringBuilder();
-    private final Thread reader;
-
-    Lines(Process p) {
-      reader =
-          new Thread(
-              () -> {
-                try (BufferedReader r =
-                    new BufferedReader(
-                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = r.readLine()) != null) {
-                    synchronized (all) {
-                      all.append(line).append('\n');
-                      all.notifyAll();
-                    }
-                  }
-                } catch (IOException e) {
-                  // the process ended
-                }
-              });
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    String all() {
-      synchronized (all) {
-        return all.toString();
-      }
-    }
-
-    void join() throws InterruptedException {
-      reader.join(10_000);
-    }
-
-    void await(String text, int seconds) throws InterruptedException {
-      awaitCount(text, 1, seconds);
-    }
-
-    void awaitSecond(String text, int seconds) throws InterruptedException {
-      awaitCount(text, 2, seconds);
-    }
-
-    private void awaitCount(String text, int count, int seconds) throws InterruptedException {
-      long deadline = System.currentTimeMillis() + seconds * 1000L;
-      synchronized (all) {
-        while (occurrences(all.toString(), text) < count) {
-          long left = deadline - System.currentTimeMillis();
-          assertTrue(left > 0, "waited " + seconds + " s for \"" + text + "\":\n" + all);
-          all.wait(left);
-        }
-      }
-    }
-
-    private static int occurrences(String s, String t) {
-      int n = 0;
-      for (int i = s.indexOf(t); i >= 0; i = s.indexOf(t, i + 1)) {
-        n++;
-      }
-      return n;
-    }
   }
 }

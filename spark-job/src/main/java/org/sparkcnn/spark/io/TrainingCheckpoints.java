@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.logging.Logger;
 import org.sparkcnn.core.io.CheckpointFiles;
@@ -51,8 +52,8 @@ public final class TrainingCheckpoints implements DistributedTrainer.CheckpointS
     this.model = model;
     this.store = store;
     this.everySteps = everySteps;
-    this.identity = identity;
-    this.identityHash = sha256(Json.writeCompact(identity));
+    this.identity = canonical(identity);
+    this.identityHash = sha256(Json.writeCompact(this.identity));
   }
 
   public CheckpointStore store() {
@@ -133,10 +134,35 @@ public final class TrainingCheckpoints implements DistributedTrainer.CheckpointS
     return new Resumed(found.value(), found.path().toString(), found.skipped());
   }
 
+  /**
+   * {@code value} with every map's keys in sorted order, so that equal settings write equal JSON
+   * whatever order their maps iterate in (Map.of's order differs from one JVM to the next: a resume
+   * in a new process must still recognise its checkpoint).
+   */
+  @SuppressWarnings("unchecked")
+  static <T> T canonical(T value) {
+    if (value instanceof Map<?, ?> m) {
+      Map<String, Object> sorted = new TreeMap<>();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        sorted.put(String.valueOf(e.getKey()), canonical(e.getValue()));
+      }
+      return (T) new LinkedHashMap<>(sorted);
+    }
+    if (value instanceof List<?> l) {
+      List<Object> out = new ArrayList<>();
+      for (Object o : l) {
+        out.add(canonical(o));
+      }
+      return (T) out;
+    }
+    return value;
+  }
+
   /** The keys whose values differ between two identities, e.g. "seed: 1 -> 2". */
   static List<String> differences(Object saved, Map<String, Object> current) {
     List<String> out = new ArrayList<>();
-    Map<?, ?> theirs = saved instanceof Map<?, ?> m ? m : Map.of();
+    Map<?, ?> theirs = saved instanceof Map<?, ?> m ? canonical(m) : Map.of();
+    current = canonical(current);
     TreeSet<String> keys = new TreeSet<>(current.keySet());
     for (Object k : theirs.keySet()) {
       keys.add(String.valueOf(k));
