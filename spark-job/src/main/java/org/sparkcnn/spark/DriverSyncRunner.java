@@ -25,6 +25,7 @@ import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
@@ -52,7 +53,7 @@ import org.sparkcnn.spark.compat.SparkInternals;
  */
 final class DriverSyncRunner implements EpochRunner {
   private static final Logger LOG = Logger.getLogger(DriverSyncRunner.class.getName());
-  static final int DEFAULT_MAX_TASK_FAILURES = 4;
+  static final int DEFAULT_MAX_TASK_FAILURES = TrainingSettings.MAX_TASK_FAILURES.defaultValue();
   private static final String JOB_DESCRIPTION = "spark.job.description";
   private static final String JOB_INTERRUPT_ON_CANCEL = "spark.job.interruptOnCancel";
 

@@ -1,9 +1,20 @@
 package org.sparkcnn.spark;
 
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.MAX_TASK_FAILURES;
+import static org.sparkcnn.core.settings.TrainingSettings.RESCALE;
+import static org.sparkcnn.core.settings.TrainingSettings.SEED;
+import static org.sparkcnn.core.settings.TrainingSettings.SHUFFLE;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
+import static org.sparkcnn.core.settings.TrainingSettings.TIMEOUT_SECONDS;
+
 import java.io.Serializable;
+import org.sparkcnn.core.settings.TrainingSettings;
 
 /**
- * Settings of a distributed fit, with Keras' names where Keras has one.
+ * Settings of a distributed fit, with Keras' names where Keras has one; defaults and ranges are
+ * those declared in {@link TrainingSettings}.
  *
  * @param epochs passes over the training data
  * @param batchSize the GLOBAL mini-batch, split over partitions in proportion to their sizes
@@ -29,31 +40,15 @@ public record TrainerOptions(
     implements Serializable {
 
   public TrainerOptions {
-    if (epochs <= 0) {
-      throw new IllegalArgumentException("epochs must be positive; received " + epochs);
-    }
-    if (batchSize <= 0) {
-      throw new IllegalArgumentException("batch_size must be positive; received " + batchSize);
-    }
-    if (!(rescale > 0)) {
-      throw new IllegalArgumentException("rescale must be positive; received " + rescale);
-    }
-    if (!sync.equals("auto") && !sync.equals("driver-sync") && !sync.equals("jobs")) {
-      throw new IllegalArgumentException(
-          "unknown sync mode; received \""
-              + sync
-              + "\", expected \"auto\", \"driver-sync\" or \"jobs\"");
-    }
-    if (timeoutSeconds <= 0) {
-      throw new IllegalArgumentException("timeout must be positive; received " + timeoutSeconds);
-    }
-    if (maxTaskFailures < 0) {
-      throw new IllegalArgumentException(
-          "max_task_failures must be 0 or more; received " + maxTaskFailures);
-    }
+    EPOCHS.check(epochs, "TrainerOptions.epochs");
+    BATCH_SIZE.check(batchSize, "TrainerOptions.batchSize");
+    RESCALE.check(rescale, "TrainerOptions.rescale");
+    SYNC.check(sync, "TrainerOptions.sync");
+    TIMEOUT_SECONDS.check(timeoutSeconds, "TrainerOptions.timeoutSeconds");
+    MAX_TASK_FAILURES.check(maxTaskFailures, "TrainerOptions.maxTaskFailures");
   }
 
-  /** The settings without max_task_failures, which takes its default (4). */
+  /** The settings without max_task_failures, which takes its default. */
   public TrainerOptions(
       int epochs,
       int batchSize,
@@ -70,12 +65,20 @@ public record TrainerOptions(
         rescale,
         sync,
         timeoutSeconds,
-        DriverSyncRunner.DEFAULT_MAX_TASK_FAILURES);
+        MAX_TASK_FAILURES.defaultValue());
   }
 
-  /** Keras-like defaults: 1 epoch, batch 32, shuffle, seed 0, pixels to [0, 1], auto sync. */
+  /** The defaults declared in {@link TrainingSettings} (Keras': 1 epoch, batch 32, shuffle, …). */
   public static TrainerOptions defaults() {
-    return new TrainerOptions(1, 32, true, 0, 1.0 / 255, "auto", 600);
+    return new TrainerOptions(
+        EPOCHS.defaultValue(),
+        BATCH_SIZE.defaultValue(),
+        SHUFFLE.defaultValue(),
+        SEED.defaultValue(),
+        RESCALE.defaultValue(),
+        SYNC.defaultValue(),
+        TIMEOUT_SECONDS.defaultValue(),
+        MAX_TASK_FAILURES.defaultValue());
   }
 
   public TrainerOptions withEpochs(int e) {

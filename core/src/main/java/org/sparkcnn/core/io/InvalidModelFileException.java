@@ -1,6 +1,7 @@
 package org.sparkcnn.core.io;
 
 import java.io.IOException;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A model file (weights, spec, model directory entry) whose bytes break the format's rules:

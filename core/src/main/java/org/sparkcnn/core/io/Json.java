@@ -9,6 +9,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A small, strict JSON (RFC 8259) reader and writer for model specs, job configs and file headers.

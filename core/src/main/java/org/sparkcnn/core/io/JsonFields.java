@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Typed reads of fields from parsed JSON objects, with errors that name where the field is.

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A strict RFC 8259 parser over one in-memory text; see {@link Json#parse(String, String)} for the

@@ -3,6 +3,7 @@ package org.sparkcnn.core.io;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Writes Java values as JSON text; see {@link Json#write(Object)} for the supported types.

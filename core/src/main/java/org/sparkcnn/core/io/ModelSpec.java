@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.layers.ActivationLayer;
 import org.sparkcnn.core.layers.AveragePooling2D;
 import org.sparkcnn.core.layers.Conv2D;

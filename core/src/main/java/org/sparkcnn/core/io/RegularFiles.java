@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Whole-file reads the way every loader does them: regular files only (a link to /dev/zero, a

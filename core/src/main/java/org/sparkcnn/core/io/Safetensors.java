@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Reads and writes weights in the safetensors format (huggingface/safetensors), float32 only.

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * The validated JSON header of a safetensors file: where each tensor lies in the data buffer, and

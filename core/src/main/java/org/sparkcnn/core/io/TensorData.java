@@ -1,6 +1,7 @@
 package org.sparkcnn.core.io;
 
 import java.util.Arrays;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A float32 tensor as stored in a weights file: a shape and its values in row-major (C) order, the

@@ -1,45 +1,60 @@
 package org.sparkcnn.core.model;
 
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.SEED;
+import static org.sparkcnn.core.settings.TrainingSettings.SHUFFLE;
+import static org.sparkcnn.core.settings.TrainingSettings.VALIDATION_SPLIT;
+import static org.sparkcnn.core.settings.TrainingSettings.VERBOSE;
+
 import java.util.function.Consumer;
+import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.core.tensor.Tensor;
 
 /**
- * Keras' fit arguments. Defaults: batch_size 32, epochs 1, shuffle true, seed 0, no validation,
- * threads = available processors, verbose 1 (Keras' "auto": a progress bar on a terminal, plain
- * lines every few seconds otherwise; see {@link ProgressBar}).
+ * Keras' fit arguments, with the defaults and ranges declared in {@link TrainingSettings}
+ * (batch_size 32, epochs 1, shuffle true, seed 0, validation_split 0, verbose 1: Keras' "auto", a
+ * progress bar on a terminal, plain lines every few seconds otherwise; see {@link ProgressBar});
+ * threads = available processors.
  */
 public final class FitOptions {
-  int batchSize = 32;
-  int epochs = 1;
-  boolean shuffle = true;
-  long seed;
-  double validationSplit;
+  int batchSize = BATCH_SIZE.defaultValue();
+  int epochs = EPOCHS.defaultValue();
+  boolean shuffle = SHUFFLE.defaultValue();
+  long seed = SEED.defaultValue();
+  double validationSplit = VALIDATION_SPLIT.defaultValue();
   Tensor validationX;
   Tensor validationY;
   int threads = ParallelBatches.defaultThreads();
   Consumer<History.Epoch> onEpochEnd;
   ProgressBar progress = null;
-  int verbose = 1;
+  int verbose = VERBOSE.defaultValue();
 
   public FitOptions batchSize(int batchSize) {
-    if (batchSize <= 0) {
-      throw new IllegalArgumentException("batch_size must be positive; received " + batchSize);
-    }
-    this.batchSize = batchSize;
+    this.batchSize = BATCH_SIZE.check(batchSize, "FitOptions.batchSize");
     return this;
   }
 
+  public int batchSize() {
+    return batchSize;
+  }
+
   public FitOptions epochs(int epochs) {
-    if (epochs <= 0) {
-      throw new IllegalArgumentException("epochs must be positive; received " + epochs);
-    }
-    this.epochs = epochs;
+    this.epochs = EPOCHS.check(epochs, "FitOptions.epochs");
     return this;
+  }
+
+  public int epochs() {
+    return epochs;
   }
 
   public FitOptions shuffle(boolean shuffle) {
     this.shuffle = shuffle;
     return this;
+  }
+
+  public boolean shuffle() {
+    return shuffle;
   }
 
   /** Seeds shuffling and dropout; the weights' seed is the model's ({@link Sequential#seed}). */
@@ -48,14 +63,18 @@ public final class FitOptions {
     return this;
   }
 
-  /** Holds out the LAST fraction of the examples (before shuffling), as Keras does. */
+  public long seed() {
+    return seed;
+  }
+
+  /** Holds out the LAST fraction of the examples (before shuffling), as Keras does; 0 = none. */
   public FitOptions validationSplit(double fraction) {
-    if (!(fraction >= 0 && fraction < 1)) {
-      throw new IllegalArgumentException(
-          "validation_split must be in [0, 1); received " + fraction);
-    }
-    this.validationSplit = fraction;
+    this.validationSplit = VALIDATION_SPLIT.check(fraction, "FitOptions.validationSplit");
     return this;
+  }
+
+  public double validationSplit() {
+    return validationSplit;
   }
 
   public FitOptions validationData(Tensor x, Tensor y) {
@@ -77,12 +96,12 @@ public final class FitOptions {
    * Keras' verbose: 0 silent, 1 progress bar (plain lines without a terminal), 2 a line per epoch.
    */
   public FitOptions verbose(int verbose) {
-    if (verbose < 0 || verbose > 2) {
-      throw new IllegalArgumentException(
-          "verbose out of range; received: " + verbose + "; expected: 0, 1 or 2 (Keras' values)");
-    }
-    this.verbose = verbose;
+    this.verbose = VERBOSE.check(verbose, "FitOptions.verbose");
     return this;
+  }
+
+  public int verbose() {
+    return verbose;
   }
 
   /** Where progress goes instead of System.out (e.g. a test's capture); its verbose wins. */

@@ -3,6 +3,7 @@ package org.sparkcnn.core.model;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.function.LongSupplier;
+import org.sparkcnn.core.settings.TrainingSettings;
 
 /**
  * Training progress as Keras prints it, by Keras' {@code verbose}:
@@ -41,11 +42,7 @@ public final class ProgressBar {
    * @param clock nanoseconds, e.g. System::nanoTime
    */
   public ProgressBar(int verbose, boolean terminal, PrintStream out, LongSupplier clock) {
-    if (verbose < 0 || verbose > 2) {
-      throw new IllegalArgumentException(
-          "verbose out of range; received: " + verbose + "; expected: 0, 1 or 2 (Keras' values)");
-    }
-    this.verbose = verbose;
+    this.verbose = TrainingSettings.VERBOSE.check(verbose, "ProgressBar verbose");
     this.terminal = terminal;
     this.out = out;
     this.clock = clock;

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.settings.Range;
+import org.sparkcnn.core.settings.TrainingSettings;
 
 /**
  * Keras' Adam. At step t: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr sqrt(1 - b2^t) /
@@ -11,6 +13,9 @@ import java.util.Set;
  * epsilon is not bias-corrected; we do the same.)
  */
 public final class Adam implements Optimizer {
+  /** The learning rates every optimizer takes (declared with the training settings). */
+  private static final Range LEARNING_RATE = TrainingSettings.LEARNING_RATE.range();
+
   private final double learningRate;
   private final double beta1;
   private final double beta2;
@@ -58,7 +63,8 @@ public final class Adam implements Optimizer {
           "adam setting 'amsgrad' is not supported; received " + "true, expected false");
     }
     return new Adam(
-        OptimizerConfig.number("adam", c, "learning_rate", 0.001, 1e-12, 1e6),
+        OptimizerConfig.number(
+            "adam", c, "learning_rate", 0.001, LEARNING_RATE.min(), LEARNING_RATE.max()),
         OptimizerConfig.number("adam", c, "beta_1", 0.9, 0, 0.999999999),
         OptimizerConfig.number("adam", c, "beta_2", 0.999, 0, 0.999999999),
         OptimizerConfig.number("adam", c, "epsilon", 1e-7, 1e-30, 1));

@@ -4,12 +4,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.settings.Range;
+import org.sparkcnn.core.settings.TrainingSettings;
 
 /**
  * Keras' SGD. Without momentum: p -= lr g. With momentum m: v = m v - lr g, then p += v, or with
  * Nesterov p += m v - lr g.
  */
 public final class Sgd implements Optimizer {
+  /** The learning rates every optimizer takes (declared with the training settings). */
+  private static final Range LEARNING_RATE = TrainingSettings.LEARNING_RATE.range();
+
   private final float learningRate;
   private final float momentum;
   private final boolean nesterov;
@@ -37,7 +42,8 @@ public final class Sgd implements Optimizer {
   static Sgd fromConfig(Map<String, ?> c) {
     OptimizerConfig.requireOnly("sgd", c, Set.of("name", "learning_rate", "momentum", "nesterov"));
     return new Sgd(
-        OptimizerConfig.number("sgd", c, "learning_rate", 0.01, 1e-12, 1e6),
+        OptimizerConfig.number(
+            "sgd", c, "learning_rate", 0.01, LEARNING_RATE.min(), LEARNING_RATE.max()),
         OptimizerConfig.number("sgd", c, "momentum", 0, 0, 0.999999),
         OptimizerConfig.flag("sgd", c, "nesterov", false));
   }

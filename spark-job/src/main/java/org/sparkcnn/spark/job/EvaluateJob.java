@@ -119,7 +119,9 @@ public final class EvaluateJob {
     if (facts.get("label_mode") instanceof String mode) {
       return mode;
     }
-    if (facts.get("config") instanceof Map<?, ?> m && m.get("label_mode") instanceof String mode) {
+    if (facts.get("config") instanceof Map<?, ?> m
+        && m.get("label_mode") instanceof String mode
+        && !mode.equals("auto")) {
       return mode;
     }
     return null;

@@ -11,28 +11,26 @@ import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonException;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.optim.Optimizer;
+import org.sparkcnn.core.settings.TrainingSetting;
+import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.datasets.BadFilePolicy;
-import org.sparkcnn.spark.labels.LabelMode;
 
 /**
  * A training job's settings: a JSON object with Keras' names where Keras has one, every key
- * declared once below with its default and check. Unknown keys, wrong types and out-of-range values
- * are errors that name the key and where it came from (the file or {@code --set}). Paths are Hadoop
- * paths: with a scheme (file://, hdfs://, s3a://) or relative to the working directory of the
- * default file system.
+ * declared once below with its default and check; the training settings that Spark ML and the Java
+ * API share are declared in {@link TrainingSettings} and only referred to here. Unknown keys, wrong
+ * types and out-of-range values are errors that name the key and where it came from (the file or
+ * {@code --set}). Paths are Hadoop paths: with a scheme (file://, hdfs://, s3a://) or relative to
+ * the working directory of the default file system.
  */
 public final class JobConfig {
   static final List<String> FORMATS = List.of("auto", "idx", "images", "parquet", "table");
   static final List<String> BAD_FILES = List.of("fail", "skip");
-  static final List<String> SYNC_MODES = List.of("auto", "driver-sync", "jobs");
   static final List<String> SYNC_TOPOLOGIES = List.of("auto", "star", "sharded");
 
-  /**
-   * Checkpoint interval: a checkpoint of the seed model costs about as much as 10-20 of its steps
-   * at batch 32 (scripts/bench --section checkpoint), so every 1000 steps stays near 1-2% of the
-   * step time; bigger models cost more per checkpoint but also more per step.
-   */
-  public static final int DEFAULT_CHECKPOINT_EVERY_STEPS = 1000;
+  /** Steps between checkpoints; why 1000: {@link TrainingSettings#CHECKPOINT_EVERY_STEPS}. */
+  public static final int DEFAULT_CHECKPOINT_EVERY_STEPS =
+      TrainingSettings.CHECKPOINT_EVERY_STEPS.defaultValue();
 
   /** Every key, in the order the effective config is printed. */
   static final Map<String, Setting> SETTINGS =
@@ -55,13 +53,7 @@ public final class JobConfig {
               false,
               "validation data, same forms as train_data; " + "excludes validation_split",
               JobConfig::string),
-          new Setting(
-              "validation_split",
-              null,
-              false,
-              "hold out this last fraction of the "
-                  + "training rows (Keras: before shuffling) for validation",
-              JobConfig::fraction),
+          derived(TrainingSettings.VALIDATION_SPLIT),
           new Setting(
               "test_data",
               null,
@@ -89,16 +81,7 @@ public final class JobConfig {
               false,
               "label column: a class index, or an array for one-hot and multi-hot labels",
               JobConfig::string),
-          new Setting(
-              "label_mode",
-              null,
-              false,
-              "how labels become targets: "
-                  + LabelMode.NAMES
-                  + "; null = derived from the loss and the last layer's units"
-                  + " (sparse_categorical_crossentropy: int; categorical_crossentropy: categorical;"
-                  + " binary_crossentropy: binary for 1 output, multi_label for more)",
-              (v, p, k) -> choice(v, p, k, LabelMode.NAMES)),
+          derived(TrainingSettings.LABEL_MODE),
           new Setting(
               "resize",
               false,
@@ -115,34 +98,22 @@ public final class JobConfig {
                   + "; fail at the first file that cannot be read or decoded, or skip such files "
                   + "and list them",
               (v, p, k) -> choice(v, p, k, BAD_FILES)),
-          new Setting("epochs", 5L, false, "passes over the training data", JobConfig::positiveInt),
-          new Setting(
-              "batch_size",
-              32L,
-              false,
-              "global mini-batch size, split over partitions",
-              JobConfig::positiveInt),
-          new Setting(
-              "shuffle", true, false, "reshuffle each partition every epoch", JobConfig::bool),
-          new Setting(
-              "seed",
-              0L,
-              false,
-              "seed of weight initialisation, shuffling and dropout",
-              JobConfig::integer),
+          derived(TrainingSettings.EPOCHS),
+          derived(TrainingSettings.BATCH_SIZE),
+          derived(TrainingSettings.SHUFFLE),
+          derived(TrainingSettings.SEED),
           new Setting(
               "optimizer",
-              Map.of("name", "adam", "learning_rate", 0.001),
+              Map.of(
+                  "name",
+                  TrainingSettings.OPTIMIZER.defaultValue(),
+                  "learning_rate",
+                  TrainingSettings.LEARNING_RATE.defaultValue()),
               false,
               "\"adam\", \"sgd\", or {\"name\": ..., Keras settings: learning_rate, beta_1, "
                   + "beta_2, epsilon, amsgrad, momentum, nesterov}",
               JobConfig::optimizer),
-          new Setting(
-              "loss",
-              "sparse_categorical_crossentropy",
-              false,
-              "Keras loss name",
-              JobConfig::string),
+          derived(TrainingSettings.LOSS),
           new Setting(
               "metrics", List.of("accuracy"), false, "[] or [\"accuracy\"]", JobConfig::metrics),
           new Setting(
@@ -158,12 +129,7 @@ public final class JobConfig {
               false,
               "directory for model/, metrics.json and " + "config.json",
               JobConfig::string),
-          new Setting(
-              "rescale",
-              1.0 / 255,
-              false,
-              "model input = uint8 pixel * rescale",
-              JobConfig::positive),
+          derived(TrainingSettings.RESCALE),
           new Setting(
               "class_names",
               null,
@@ -171,19 +137,8 @@ public final class JobConfig {
               "names of the classes in label order; default "
                   + "from the data (image folders, Fashion-MNIST)",
               JobConfig::strings),
-          new Setting(
-              "partitions",
-              null,
-              false,
-              "partitions of the cached training data; null = "
-                  + "spark.default.parallelism (the cores)",
-              JobConfig::positiveInt),
-          new Setting(
-              "sync",
-              "auto",
-              false,
-              "step synchronisation: " + SYNC_MODES,
-              (v, p, k) -> choice(v, p, k, SYNC_MODES)),
+          derived(TrainingSettings.PARTITIONS),
+          derived(TrainingSettings.SYNC),
           new Setting(
               "sync_topology",
               "auto",
@@ -199,12 +154,7 @@ public final class JobConfig {
               false,
               "use only the first N training rows (smoke " + "tests); null = all",
               JobConfig::positiveInt),
-          new Setting(
-              "timeout_seconds",
-              600L,
-              false,
-              "fail a step that waits longer than this " + "for its tasks, rather than hang",
-              JobConfig::positiveInt),
+          derived(TrainingSettings.TIMEOUT_SECONDS),
           new Setting(
               "resume",
               false,
@@ -213,13 +163,7 @@ public final class JobConfig {
                   + " exist and be of this config), \"auto\" (when there is one of this config,"
                   + " else start afresh) or false (start afresh, replacing old checkpoints)",
               JobConfig::resumeMode),
-          new Setting(
-              "checkpoint_every_steps",
-              (long) DEFAULT_CHECKPOINT_EVERY_STEPS,
-              false,
-              "steps between checkpoints within an epoch (one is also taken at each epoch end);"
-                  + " 0 = epoch ends only",
-              JobConfig::nonNegativeInt),
+          derived(TrainingSettings.CHECKPOINT_EVERY_STEPS),
           new Setting(
               "keep_checkpoints",
               3L,
@@ -239,20 +183,8 @@ public final class JobConfig {
               false,
               "stop when a batch's mean loss exceeds this (divergence); null = no limit",
               JobConfig::positive),
-          new Setting(
-              "max_task_failures",
-              4L,
-              false,
-              "lost tasks (executor killed, frozen or unreachable) a driver-sync run survives by "
-                  + "relaunching its stage from the step in flight; one more ends the run",
-              JobConfig::nonNegativeInt),
-          new Setting(
-              "verbose",
-              "auto",
-              false,
-              "Keras' verbose: 0 silent, 1 a progress bar per epoch (plain lines every few seconds "
-                  + "without a terminal), 2 one line per epoch; \"auto\" = 1",
-              JobConfig::verbose),
+          derived(TrainingSettings.MAX_TASK_FAILURES),
+          derived(TrainingSettings.VERBOSE, "auto"),
           new Setting(
               "tensorboard",
               true,
@@ -313,7 +245,7 @@ public final class JobConfig {
       }
       values.put(s.key(), v == null ? s.defaultValue() : s.check().apply(v, path, s.key()));
     }
-    if (values.get("validation_data") != null && values.get("validation_split") != null) {
+    if (values.get("validation_data") != null && validationSplit(values) > 0) {
       throw new JsonException(
           source
               + ": validation_data and validation_split are both set; "
@@ -363,8 +295,11 @@ public final class JobConfig {
 
   /** The held-out fraction, or 0 when none. */
   public double validationSplit() {
-    Object v = values.get("validation_split");
-    return v == null ? 0 : ((Number) v).doubleValue();
+    return validationSplit(values);
+  }
+
+  private static double validationSplit(Map<String, Object> values) {
+    return ((Number) values.get("validation_split")).doubleValue();
   }
 
   public String testData() {
@@ -391,9 +326,10 @@ public final class JobConfig {
     return BadFilePolicy.valueOf(((String) values.get("bad_files")).toUpperCase(Locale.ROOT));
   }
 
-  /** The label_mode, or null to derive it from the loss and the output width. */
+  /** The label_mode, or null ("auto") to derive it from the loss and the output width. */
   public String labelMode() {
-    return (String) values.get("label_mode");
+    String mode = (String) values.get("label_mode");
+    return mode.equals("auto") ? null : mode;
   }
 
   public int epochs() {
@@ -452,8 +388,7 @@ public final class JobConfig {
 
   /** Partitions of the cached data, or 0 for the default parallelism. */
   public int partitions() {
-    Object v = values.get("partitions");
-    return v == null ? 0 : ((Number) v).intValue();
+    return intValue("partitions");
   }
 
   public String sync() {
@@ -491,11 +426,9 @@ public final class JobConfig {
     return (Boolean) values.get("terminate_on_nan");
   }
 
-  /** The loss limit, or NaN for none. */
   /** Keras' verbose, 0, 1 or 2 ("auto" is 1). */
   public int verbose() {
-    Object v = values.get("verbose");
-    return v instanceof Number n ? n.intValue() : 1;
+    return intValue("verbose");
   }
 
   public boolean tensorBoard() {
@@ -508,6 +441,7 @@ public final class JobConfig {
     return v instanceof Number n ? n.intValue() : 0;
   }
 
+  /** The loss limit, or NaN for none. */
   public double maxLoss() {
     Object v = values.get("max_loss");
     return v == null ? Double.NaN : ((Number) v).doubleValue();
@@ -538,6 +472,40 @@ public final class JobConfig {
     return m;
   }
 
+  /** A job config key for a shared setting: its default and range are the declaration's. */
+  private static Setting derived(TrainingSetting<?> t, String... aliases) {
+    Object def =
+        t.type() == Integer.class
+            ? (Object) ((Integer) t.defaultValue()).longValue()
+            : t.defaultValue();
+    List<String> alias = List.of(aliases);
+    return new Setting(
+        t.key(),
+        def,
+        false,
+        t.description(),
+        (v, p, k) -> alias.contains(v) ? def : typed(t, v, p, k));
+  }
+
+  /** {@code v} read as {@code t}'s type (integers as Long, as JSON has them) and range-checked. */
+  private static Object typed(TrainingSetting<?> t, Object v, String path, String key) {
+    Map<String, Object> field = Map.of(key, v);
+    Object value;
+    if (t.type() == Integer.class || t.type() == Long.class) {
+      value = JsonFields.getLong(field, key, path);
+    } else if (t.type() == Double.class) {
+      value = JsonFields.getDouble(field, key, path);
+    } else if (t.type() == Boolean.class) {
+      value = JsonFields.getBoolean(field, key, path);
+    } else {
+      value = JsonFields.getString(field, key, path);
+    }
+    if (!t.accepts(value)) {
+      throw JsonFields.fieldError(path, key, v, t.expected());
+    }
+    return value;
+  }
+
   private static Object string(Object v, String path, String key) {
     return JsonFields.getString(Map.of(key, v), key, path);
   }
@@ -546,20 +514,8 @@ public final class JobConfig {
     return JsonFields.getBoolean(Map.of(key, v), key, path);
   }
 
-  private static Object integer(Object v, String path, String key) {
-    return JsonFields.getLong(Map.of(key, v), key, path);
-  }
-
   private static Object positiveInt(Object v, String path, String key) {
     return (long) JsonFields.getPositiveInt(Map.of(key, v), key, path);
-  }
-
-  private static Object nonNegativeInt(Object v, String path, String key) {
-    long n = JsonFields.getLong(Map.of(key, v), key, path);
-    if (n < 0 || n > Integer.MAX_VALUE) {
-      throw JsonFields.fieldError(path, key, v, "an integer >= 0");
-    }
-    return n;
   }
 
   private static Object resumeMode(Object v, String path, String key) {
@@ -580,26 +536,8 @@ public final class JobConfig {
     return d;
   }
 
-  private static Object verbose(Object v, String path, String key) {
-    if ("auto".equals(v)) {
-      return v;
-    }
-    if (v instanceof Long n && n >= 0 && n <= 2) {
-      return n;
-    }
-    throw JsonFields.fieldError(path, key, v, "0, 1, 2 or \"auto\" (Keras' values)");
-  }
-
   private static Object updateFreq(Object v, String path, String key) {
     return "epoch".equals(v) ? v : positiveInt(v, path, key);
-  }
-
-  private static Object fraction(Object v, String path, String key) {
-    double d = JsonFields.getDouble(Map.of(key, v), key, path);
-    if (!(d > 0 && d < 1)) {
-      throw JsonFields.fieldError(path, key, v, "a fraction in (0, 1), e.g. 0.1");
-    }
-    return d;
   }
 
   private static Object choice(Object v, String path, String key, List<String> choices) {
@@ -646,7 +584,8 @@ public final class JobConfig {
               + "object {\"name\": \"adam\", \"learning_rate\": 0.001, ...}");
     }
     String name =
-        JsonFields.getChoice(config, "name", path + " field '" + key + "'", Set.of("adam", "sgd"));
+        JsonFields.getChoice(
+            config, "name", path + " field '" + key + "'", TrainingSettings.OPTIMIZER.choices());
     Map<String, Object> settings = new LinkedHashMap<>(config);
     settings.remove("name");
     try {

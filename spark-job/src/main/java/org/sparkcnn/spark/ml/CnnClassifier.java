@@ -1,5 +1,20 @@
 package org.sparkcnn.spark.ml;
 
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.CHECKPOINT_EVERY_STEPS;
+import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.LABEL_MODE;
+import static org.sparkcnn.core.settings.TrainingSettings.LEARNING_RATE;
+import static org.sparkcnn.core.settings.TrainingSettings.LOSS;
+import static org.sparkcnn.core.settings.TrainingSettings.OPTIMIZER;
+import static org.sparkcnn.core.settings.TrainingSettings.PARTITIONS;
+import static org.sparkcnn.core.settings.TrainingSettings.RESCALE;
+import static org.sparkcnn.core.settings.TrainingSettings.SEED;
+import static org.sparkcnn.core.settings.TrainingSettings.SHUFFLE;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
+import static org.sparkcnn.core.settings.TrainingSettings.VALIDATION_SPLIT;
+import static org.sparkcnn.core.settings.TrainingSettings.VERBOSE;
+
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +30,6 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
@@ -29,6 +43,8 @@ import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.ProgressBar;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Optimizer;
+import org.sparkcnn.core.settings.TrainingSetting;
+import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
@@ -39,7 +55,6 @@ import org.sparkcnn.spark.data.DataFrameSource;
 import org.sparkcnn.spark.data.ImageColumns;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.io.TrainingCheckpoints;
-import org.sparkcnn.spark.job.JobConfig;
 import org.sparkcnn.spark.labels.LabelColumn;
 
 /**
@@ -112,80 +127,30 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
             "the network as Keras model.to_json() of a "
                 + "Sequential model; input_shape gives the image size, the last layer's units the "
                 + "classes");
-    epochs =
-        new IntParam(
-            this,
-            "epochs",
-            "passes over the training data (Keras: epochs)",
-            ParamValidators.gtEq(1));
-    verbose =
-        new IntParam(
-            this,
-            "verbose",
-            "Keras' verbose: 0 silent, 1 a progress bar per epoch (plain lines every few seconds "
-                + "without a terminal), 2 one line per epoch",
-            ParamValidators.inRange(0, 2));
-    batchSize =
-        new IntParam(
-            this,
-            "batchSize",
-            "global mini-batch size (Keras: batch_size)",
-            ParamValidators.gtEq(1));
-    optimizer =
-        new Param<>(
-            this,
-            "optimizer",
-            "\"adam\" or \"sgd\"",
-            ParamValidators.inArray(new String[] {"adam", "sgd"}));
-    learningRate =
-        new DoubleParam(
-            this, "learningRate", "the optimizer's learning_rate", ParamValidators.gt(0));
+    epochs = SettingParams.ints(this, EPOCHS);
+    verbose = SettingParams.ints(this, VERBOSE);
+    batchSize = SettingParams.ints(this, BATCH_SIZE);
+    optimizer = SettingParams.strings(this, OPTIMIZER);
+    learningRate = SettingParams.doubles(this, LEARNING_RATE);
     optimizerSettings =
         new Param<>(
             this,
             "optimizerSettings",
             "more Keras optimizer settings "
                 + "as a JSON object, e.g. {\"beta_1\": 0.9} or {\"momentum\": 0.9}");
-    loss = new Param<>(this, "loss", "Keras loss name");
-    labelMode =
-        new Param<>(
-            this,
-            "labelMode",
-            "how labels become targets: auto (derived from the loss and the last layer's units), "
-                + "int (class index), binary (0/1 for one sigmoid output), categorical (class "
-                + "index or one-hot array), multi_label (array of K values 0/1)",
-            ParamValidators.inArray(
-                new String[] {"auto", "int", "binary", "categorical", "multi_label"}));
-    seed = new LongParam(this, "seed", "seed of weight initialisation, shuffling and dropout");
-    shuffle = new BooleanParam(this, "shuffle", "reshuffle each partition every epoch");
-    validationSplit =
-        new DoubleParam(
-            this,
-            "validationSplit",
-            "hold out this last fraction "
-                + "of the rows (by DataFrame order, Keras' validation_split) for per-epoch validation; "
-                + "0 = none",
-            ParamValidators.inRange(0, 1, true, false));
-    rescale =
-        new DoubleParam(
-            this, "rescale", "model input = uint8 pixel * rescale", ParamValidators.gt(0));
+    loss = SettingParams.strings(this, LOSS);
+    labelMode = SettingParams.strings(this, LABEL_MODE);
+    seed = SettingParams.longs(this, SEED);
+    shuffle = SettingParams.booleans(this, SHUFFLE);
+    validationSplit = SettingParams.doubles(this, VALIDATION_SPLIT);
+    rescale = SettingParams.doubles(this, RESCALE);
     classNames =
         new StringArrayParam(
             this,
             "classNames",
             "names of the classes in label " + "order, saved with the model; empty = unknown");
-    numPartitions =
-        new IntParam(
-            this,
-            "numPartitions",
-            "partitions of the cached training " + "data; 0 = spark.default.parallelism",
-            ParamValidators.gtEq(0));
-    sync =
-        new Param<>(
-            this,
-            "sync",
-            "step synchronisation: auto, driver-sync or jobs",
-            ParamValidators.inArray(new String[] {"auto", "driver-sync", "jobs"}));
+    numPartitions = SettingParams.ints(this, PARTITIONS);
+    sync = SettingParams.strings(this, SYNC);
     checkpointDir =
         new Param<>(
             this,
@@ -194,34 +159,27 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
                 + " at each epoch end the weights, optimizer state, epoch, step and history are"
                 + " saved there; a fit whose folder holds a checkpoint of the same params and data"
                 + " continues from it, with the result of an uninterrupted fit; empty = none");
-    checkpointInterval =
-        new IntParam(
-            this,
-            "checkpointInterval",
-            "steps between checkpoints within an epoch when checkpointDir is set (one is also"
-                + " taken at each epoch end); 0 = epoch ends only",
-            ParamValidators.gtEq(0));
+    checkpointInterval = SettingParams.ints(this, CHECKPOINT_EVERY_STEPS);
     setDefault(imageCol, "image");
     setDefault(labelCol, "label");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
-    setDefault(epochs, 5);
-    setDefault(verbose, 1);
-    setDefault(batchSize, 32);
-    setDefault(optimizer, "adam");
-    setDefault(learningRate, 0.001);
     setDefault(optimizerSettings, "{}");
-    setDefault(loss, "sparse_categorical_crossentropy");
-    setDefault(labelMode, "auto");
-    setDefault(seed, 0L);
-    setDefault(shuffle, true);
-    setDefault(validationSplit, 0.0);
-    setDefault(rescale, 1.0 / 255);
     setDefault(classNames, new String[0]);
-    setDefault(numPartitions, 0);
-    setDefault(sync, "auto");
     setDefault(checkpointDir, "");
-    setDefault(checkpointInterval, JobConfig.DEFAULT_CHECKPOINT_EVERY_STEPS);
+    setSettingDefaults();
+  }
+
+  /**
+   * Every param made from a training setting takes the setting's default: the one place defaults
+   * come from. Called once all params exist (Spark ML finds them by reflection).
+   */
+  private void setSettingDefaults() {
+    for (TrainingSetting<?> s : TrainingSettings.ALL) {
+      if (hasParam(s.name())) {
+        setDefault(getParam(s.name()), s.defaultValue());
+      }
+    }
   }
 
   public CnnClassifier() {

@@ -28,7 +28,7 @@ class JobConfigTest {
   @Test
   void defaultsAreKerasLike() {
     JobConfig c = parse(MINIMAL);
-    assertEquals(5, c.epochs());
+    assertEquals(1, c.epochs());
     assertEquals(32, c.batchSize());
     assertTrue(c.shuffle());
     assertEquals(Map.of("name", "adam", "learning_rate", 0.001), c.optimizer());
@@ -101,7 +101,7 @@ class JobConfigTest {
         batch.contains("conf/x.json field 'batch_size'") && batch.contains("\"32\" (a string)"),
         batch);
     String split = error(MINIMAL, "validation_split=1.5");
-    assertTrue(split.contains("'validation_split'") && split.contains("(0, 1)"), split);
+    assertTrue(split.contains("'validation_split'") && split.contains("[0, 1)"), split);
     String both = error(MINIMAL, "validation_split=0.1", "validation_data=d/t10k");
     assertTrue(both.contains("validation_data and validation_split are both set"), both);
     String format = error(MINIMAL, "format=csv");
