@@ -86,7 +86,7 @@ public record TrainingSetting<T>(
   public T check(T value, String where) {
     if (!accepts(value)) {
       throw ErrorText.problem("invalid value")
-          .in(where)
+          .in(name.equals(key) ? where : where + " (" + key + ")")
           .received(value)
           .expected(expected())
           .illegalArgument();

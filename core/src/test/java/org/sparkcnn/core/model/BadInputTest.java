@@ -111,6 +111,6 @@ class BadInputTest {
     assertMessage(() -> new Conv2D(4, 3).padding("full"), "\"full\"", "\"same\"");
     assertMessage(() -> new Dense(4, "gelu"), "\"gelu\"", "relu");
     assertMessage(() -> compiledSeed().compile("hinge", new Adam()), "\"hinge\"", "mse");
-    assertMessage(() -> new FitOptions().batchSize(0), "batch_size", "received 0");
+    assertMessage(() -> new FitOptions().batchSize(0), "batch_size", "received: 0");
   }
 }

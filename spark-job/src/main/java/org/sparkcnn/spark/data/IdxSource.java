@@ -12,9 +12,11 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkcnn.core.io.RegularFiles;
 import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.datasets.FileTree;
 import org.sparkcnn.datasets.IdxReader;
 import org.sparkcnn.datasets.IdxStream;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.io.HadoopFileTree;
 import org.sparkcnn.spark.io.HadoopFiles;
 
 /**
@@ -64,8 +66,9 @@ public final class IdxSource implements ImageSource {
       imagesFile = path;
       labelsFile = path.replace(IMAGES, LABELS);
     } else {
-      imagesFile = find(conf, path, IMAGES);
-      labelsFile = find(conf, path, LABELS);
+      HadoopFileTree tree = new HadoopFileTree(conf);
+      imagesFile = find(tree, path, IMAGES);
+      labelsFile = find(tree, path, LABELS);
     }
     int[] labels = read(conf, labelsFile, IdxReader::readLabels);
     IdxStream header =
@@ -182,33 +185,34 @@ public final class IdxSource implements ImageSource {
         .build();
   }
 
-  private static String find(Configuration conf, String prefix, String suffix) {
-    try {
-      for (String candidate : List.of(prefix + suffix, prefix + suffix + ".gz")) {
-        Path p = new Path(candidate);
-        if (HadoopFiles.isFile(p.getFileSystem(conf), p)) {
-          return candidate;
-        }
-      }
-      Path p = new Path(prefix);
-      boolean dir = HadoopFiles.isDirectory(p.getFileSystem(conf), p);
-      throw DatasetException.in(prefix)
-          .problem("IDX file is missing")
-          .received("neither " + prefix + suffix + " nor " + prefix + suffix + ".gz")
-          .expected("a path prefix P naming P" + IMAGES + "(.gz) and P" + LABELS + "(.gz)")
-          .hint(
-              dir
-                  ? "this is a directory: add the split, e.g. "
-                      + prefix.replaceAll("/$", "")
-                      + "/train or /t10k."
-                  : "run scripts/fetch-fashion-mnist for Fashion-MNIST.")
-          .build();
-    } catch (IOException e) {
-      throw DatasetException.in(prefix)
-          .problem("Cannot look for IDX files")
-          .received(e.toString())
-          .cause(e)
-          .build();
+  /**
+   * Throws the job's error unless the IDX pair a prefix names ({@code P-images-idx3-ubyte(.gz)} and
+   * {@code P-labels-idx1-ubyte(.gz)}) is there: used by the launcher's check before Spark starts.
+   */
+  public static void requirePair(FileTree tree, String prefix) {
+    if (!prefix.contains(IMAGES)) {
+      find(tree, prefix, IMAGES);
+      find(tree, prefix, LABELS);
     }
+  }
+
+  private static String find(FileTree tree, String prefix, String suffix) {
+    for (String candidate : List.of(prefix + suffix, prefix + suffix + ".gz")) {
+      if (tree.root(candidate).kind() == FileTree.Kind.FILE) {
+        return candidate;
+      }
+    }
+    boolean dir = tree.root(prefix).kind() == FileTree.Kind.DIRECTORY;
+    throw DatasetException.in(prefix)
+        .problem("IDX file is missing")
+        .received("neither " + prefix + suffix + " nor " + prefix + suffix + ".gz")
+        .expected("a path prefix P naming P" + IMAGES + "(.gz) and P" + LABELS + "(.gz)")
+        .hint(
+            dir
+                ? "this is a directory: add the split, e.g. "
+                    + prefix.replaceAll("/$", "")
+                    + "/train or /t10k."
+                : "run scripts/fetch-fashion-mnist for Fashion-MNIST.")
+        .build();
   }
 }

@@ -39,19 +39,23 @@ public final class ModelStore {
     HadoopFiles.writeDirectoryAtomically(new Path(dir), files, conf, beforeCommit);
   }
 
+  /** The error for a path that is not a model directory (also the launcher's, before Spark). */
+  public static String noModelDirectory(String dir) {
+    return dir
+        + ": no model directory here; expected a directory "
+        + "holding "
+        + ModelDirectory.MODEL_FILE
+        + ", "
+        + ModelDirectory.WEIGHTS_FILE
+        + " and "
+        + ModelDirectory.SETTINGS_FILE
+        + " (e.g. the model/ folder a training job wrote)";
+  }
+
   public static ModelDirectory.Loaded load(String dir, Configuration conf) throws IOException {
     Path root = new Path(dir);
     if (!HadoopFiles.isDirectory(HadoopFiles.fs(root, conf), root)) {
-      throw new FileNotFoundException(
-          dir
-              + ": no model directory here; expected a directory "
-              + "holding "
-              + ModelDirectory.MODEL_FILE
-              + ", "
-              + ModelDirectory.WEIGHTS_FILE
-              + " and "
-              + ModelDirectory.SETTINGS_FILE
-              + " (e.g. the model/ folder a training job wrote)");
+      throw new FileNotFoundException(noModelDirectory(dir));
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (String name :

@@ -3,8 +3,6 @@ package org.sparkcnn.spark.job;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -16,7 +14,7 @@ import org.sparkcnn.spark.data.IdxSource;
 import org.sparkcnn.spark.data.ImageFolderSource;
 import org.sparkcnn.spark.data.ImageSource;
 import org.sparkcnn.spark.data.ModelInput;
-import org.sparkcnn.spark.io.HadoopFiles;
+import org.sparkcnn.spark.io.HadoopFileTree;
 
 /** Opens a job's data path as an {@link ImageSource}, by the config's {@code format}. */
 public final class DataSources {
@@ -107,47 +105,8 @@ public final class DataSources {
     }
   }
 
-  /** What "auto" reads {@code path} as; see {@link JobConfig#SETTINGS} (format). */
+  /** What "auto" reads {@code path} as: {@link DataFormat#detect} on the Hadoop file system. */
   static String detect(JavaSparkContext jsc, String path) {
-    try {
-      Path p = new Path(path);
-      FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
-      if (path.contains("-images-idx3-ubyte")
-          || HadoopFiles.isFile(fs, new Path(path + "-images-idx3-ubyte"))
-          || HadoopFiles.isFile(fs, new Path(path + "-images-idx3-ubyte.gz"))) {
-        return "idx";
-      }
-      if (path.endsWith(".parquet")) {
-        return "parquet";
-      }
-      if (HadoopFiles.isDirectory(fs, p)) {
-        for (FileStatus s : fs.listStatus(p)) {
-          String name = s.getPath().getName();
-          if (s.isFile() && (name.endsWith(".parquet") || name.equals("_SUCCESS"))) {
-            return "parquet";
-          }
-        }
-        return "images";
-      }
-      if (!fs.exists(p) && path.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
-        return "table";
-      }
-      throw DatasetException.in(path)
-          .problem("No data at this path")
-          .received(fs.exists(p) ? "a file that is not an IDX images file" : "nothing")
-          .expected(
-              "an IDX prefix (PATH-images-idx3-ubyte(.gz)), an image folder, Parquet "
-                  + "files or a table name")
-          .hint(
-              "paths are relative to the working directory; for Fashion-MNIST run "
-                  + "scripts/fetch-fashion-mnist and use data/fashion-mnist/train.")
-          .build();
-    } catch (IOException e) {
-      throw DatasetException.in(path)
-          .problem("Cannot look at the data path")
-          .received(e.toString())
-          .cause(e)
-          .build();
-    }
+    return DataFormat.detect(new HadoopFileTree(jsc.hadoopConfiguration()), path);
   }
 }

@@ -52,12 +52,7 @@ final class JobSupport {
       return new String(
           HadoopFiles.read(new Path(path), conf, MAX_TEXT_BYTES), StandardCharsets.UTF_8);
     } catch (FileNotFoundException e) {
-      throw new IllegalArgumentException(
-          what
-              + " not found; received: "
-              + path
-              + "; expected: a readable file (paths are relative to the working directory)",
-          e);
+      throw Preflight.notFound(what, path, e);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read " + what + " " + path + ": " + e, e);
     }

@@ -58,25 +58,52 @@ public final class TrainJob {
 
   private TrainJob() {}
 
-  public static void main(String[] args) {
-    String config = null;
-    List<String> sets = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--config" -> config = value(args, ++i);
-        case "--set" -> sets.add(value(args, ++i));
-        case "--resume" -> sets.add("resume=true");
-        case "-h", "--help" -> {
-          System.out.println(USAGE);
-          return;
+  /** What to train, from the command line: the config file and its overrides, in order. */
+  record Args(String config, List<String> sets) {
+
+    /** The arguments, or null when -h or --help was asked for. */
+    static Args parse(String[] args) {
+      String config = null;
+      List<String> sets = new ArrayList<>();
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--config" -> config = value(args, ++i);
+          case "--set" -> sets.add(value(args, ++i));
+          case "--resume" -> sets.add("resume=true");
+          case "-h", "--help" -> {
+            return null;
+          }
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown argument; received: " + args[i] + "; " + USAGE);
         }
-        default -> fail("unknown argument; received: " + args[i] + "; " + USAGE, 2);
       }
+      if (config == null) {
+        throw new IllegalArgumentException("missing --config; " + USAGE);
+      }
+      return new Args(config, sets);
     }
-    if (config == null) {
-      fail("missing --config; " + USAGE, 2);
+
+    private static String value(String[] args, int i) {
+      if (i >= args.length) {
+        throw new IllegalArgumentException(args[i - 1] + " needs a value; " + USAGE);
+      }
+      return args[i];
     }
-    String configPath = config;
+  }
+
+  public static void main(String[] argv) {
+    Args args;
+    try {
+      args = Args.parse(argv);
+    } catch (IllegalArgumentException e) {
+      fail(e.getMessage(), 2);
+      return;
+    }
+    if (args == null) {
+      System.out.println(USAGE);
+      return;
+    }
     JobSupport.runMain(
         "train",
         spark ->
@@ -84,9 +111,9 @@ public final class TrainJob {
                 spark,
                 JobConfig.parse(
                     JobSupport.readText(
-                        configPath, spark.sparkContext().hadoopConfiguration(), "job config"),
-                    configPath,
-                    sets)));
+                        args.config(), spark.sparkContext().hadoopConfiguration(), "job config"),
+                    args.config(),
+                    args.sets())));
   }
 
   /** Runs the job; returns what metrics.json holds. */
@@ -132,7 +159,7 @@ public final class TrainJob {
     }
     JavaRDD<ImageBlock> trainBlocks = Blocks.cached(train, 0, trainEnd, partitions, "training");
     List<String> classNames = cfg.classNames() != null ? cfg.classNames() : train.classNames();
-    checkClassNames(classNames, input);
+    Preflight.checkClassNames(classNames, input);
     System.out.println(
         JobSupport.format(
             "spark-cnn train: %d training rows, %d validation rows, "
@@ -375,6 +402,9 @@ public final class TrainJob {
       String file = cfg.initWeights();
       try {
         Path p = new Path(file);
+        if (!HadoopFiles.fs(p, hadoop).exists(p)) {
+          throw Preflight.missingInitWeights(file);
+        }
         if (HadoopFiles.isDirectory(HadoopFiles.fs(p, hadoop), p)) {
           p = new Path(p, ModelDirectory.WEIGHTS_FILE);
         }
@@ -385,19 +415,6 @@ public final class TrainJob {
       }
     }
     return model;
-  }
-
-  private static void checkClassNames(List<String> names, ModelInput input) {
-    if (names != null && names.size() != input.labelClasses()) {
-      throw new IllegalArgumentException(
-          "class_names has the wrong length; received: "
-              + names.size()
-              + " names; expected: "
-              + input.labelClasses()
-              + ", one per label class ("
-              + input.targets().describe()
-              + ")");
-    }
   }
 
   private static Map<String, Object> trainingFacts(JobConfig cfg, Map<String, Object> metrics) {
@@ -449,13 +466,6 @@ public final class TrainJob {
       throw new UncheckedIOException(
           StorageErrors.wrap(e, output, "clean up what earlier runs left"));
     }
-  }
-
-  private static String value(String[] args, int i) {
-    if (i >= args.length) {
-      fail(args[i - 1] + " needs a value; " + USAGE, 2);
-    }
-    return args[i];
   }
 
   static void fail(String message, int status) {
