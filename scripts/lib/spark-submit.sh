@@ -10,17 +10,17 @@
 # `mvn -q -DskipTests package` when missing or older than the sources.
 #
 # SPARK_ARGS are spark-submit options (--master URL, --driver-memory M, --executor-memory M,
-# --conf k=v, ...); --master defaults to local[*]. The speed settings below are added unless
-# given. When --master is scripts/local-cluster's master, its secret goes along on its own: the
-# cluster's 0600 client.conf becomes the --properties-file (unless one is given), so the secret
-# is on no command line, and the driver binds to 127.0.0.1 like the cluster.
+# --conf k=v, ...); --master defaults to local[*]. The jobs add their own Spark settings unless
+# given (org.sparkcnn.spark.SparkSettings). When --master is scripts/local-cluster's master, its
+# secret goes along on its own: the cluster's 0600 client.conf becomes the --properties-file
+# (unless one is given), so the secret is on no command line, and the driver binds to 127.0.0.1
+# like the cluster.
 # Environment: SPARK_HOME, SPARK_CNN_JAVA (see lib/java.sh), MVN (default mvn), SPARK_CNN_LOG
 # (the log file with every stack trace; default runs/spark-cnn.log), SPARK_CNN_CLUSTER_STATE
 # (scripts/local-cluster's state directory).
 
 SPARK_CNN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SPARK_CNN_LIB="$SPARK_CNN_ROOT/scripts/lib"
-SPARK_CNN_SPEED_CONF=(spark.task.maxDirectResultSize=67108864 spark.broadcast.compress=false)
 
 spark_cnn_die() { echo "spark-cnn: error: $*" >&2; exit 2; }
 
@@ -62,20 +62,16 @@ spark_cnn_preflight() {
 
 spark_submit() {
   local main="$1"; shift
-  local spark_args=() app_args=() master="local[*]" driver_memory="" seen_conf=" " props=""
+  local spark_args=() app_args=() master="local[*]" driver_memory="" props=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --) shift; app_args=("$@"); break ;;
       --master) master="$2"; shift 2 ;;
       --properties-file) props="$2"; shift 2 ;;
       --driver-memory) driver_memory="$2"; shift 2 ;;
-      --conf) seen_conf+="${2%%=*} "; spark_args+=(--conf "$2"); shift 2 ;;
+      --conf) spark_args+=(--conf "$2"); shift 2 ;;
       *) spark_args+=("$1"); shift ;;
     esac
-  done
-  local kv
-  for kv in "${SPARK_CNN_SPEED_CONF[@]}"; do
-    [[ "$seen_conf" == *" ${kv%%=*} "* ]] || spark_args+=(--conf "$kv")
   done
   local state
   state="$(spark_cnn_cluster_state)"

@@ -24,6 +24,7 @@ import org.sparkcnn.core.tensor.Tensor;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.SparkSettings;
 import org.sparkcnn.spark.TrainerOptions;
 
 /**
@@ -55,12 +56,10 @@ public final class SparkBench {
       }
     }
     SparkSession spark =
-        SparkSession.builder()
+        SparkSettings.withDefaults(SparkSession.builder())
             .master(master)
             .appName("spark-cnn bench")
             .config("spark.ui.enabled", "false")
-            .config("spark.task.maxDirectResultSize", String.valueOf(256 << 20))
-            .config("spark.broadcast.compress", "false")
             .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -22,6 +22,7 @@ import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.SparkSettings;
 import org.sparkcnn.spark.TrainerOptions;
 
 /**
@@ -70,12 +71,10 @@ public final class SparkModelBench {
           "(per-layer times need -D" + LayerTimes.PROPERTY + "=true; scripts/bench sets it)");
     }
     SparkSession spark =
-        SparkSession.builder()
+        SparkSettings.withDefaults(SparkSession.builder())
             .master(master)
             .appName("spark-cnn model bench")
             .config("spark.ui.enabled", "false")
-            .config("spark.task.maxDirectResultSize", String.valueOf(256 << 20))
-            .config("spark.broadcast.compress", "false")
             .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -8,13 +8,11 @@ final class SparkTestSession {
   private SparkTestSession() {}
 
   static SparkSession start(String app) {
-    return SparkSession.builder()
+    return SparkSettings.withDefaults(SparkSession.builder())
         .master("local[3]")
         .appName(app)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "3")
-        .config("spark.task.maxDirectResultSize", String.valueOf(64 << 20))
-        .config("spark.broadcast.compress", "false")
         .getOrCreate();
   }
 

@@ -12,17 +12,12 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.io.JsonException;
 import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.spark.SparkSettings;
 import org.sparkcnn.spark.TrainingFailedException;
 import org.sparkcnn.spark.io.HadoopFiles;
 
 /** What the spark-submit mains share: the session, file reads, and user-facing errors. */
 final class JobSupport {
-  /** Settings that matter for per-step overhead, unless spark-submit already set them. */
-  static final String[][] SPEED_DEFAULTS = {
-    {"spark.task.maxDirectResultSize", String.valueOf(64 << 20)},
-    {"spark.broadcast.compress", "false"},
-  };
-
   private static final long MAX_TEXT_BYTES = 16 << 20;
 
   private static final Logger FAILURES = LogManager.getLogger("org.sparkcnn.failures");
@@ -31,7 +26,7 @@ final class JobSupport {
 
   /**
    * The session spark-submit configured, or a local one ({@code local[*]}) when the main runs
-   * without spark-submit; plus {@link #SPEED_DEFAULTS} where not set.
+   * without spark-submit; plus {@link SparkSettings#DEFAULTS} where not set.
    */
   static SparkSession session(String app) {
     SparkConf conf = new SparkConf();
@@ -39,12 +34,7 @@ final class JobSupport {
     if (!conf.contains("spark.master")) {
       b.master("local[*]");
     }
-    for (String[] kv : SPEED_DEFAULTS) {
-      if (!conf.contains(kv[0])) {
-        b.config(kv[0], kv[1]);
-      }
-    }
-    return b.getOrCreate();
+    return SparkSettings.withDefaults(b, conf).getOrCreate();
   }
 
   static String readText(String path, Configuration conf, String what) {

@@ -8,20 +8,19 @@ import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
+import org.sparkcnn.spark.SparkSettings;
 
 /** One local Spark session per test class (2 task slots, no UI), and a tiny CNN. */
 public final class LocalSpark {
   private LocalSpark() {}
 
   public static SparkSession start(String app) {
-    return SparkSession.builder()
+    return SparkSettings.withDefaults(SparkSession.builder())
         .master("local[2]")
         .appName(app)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
-        .config("spark.task.maxDirectResultSize", String.valueOf(64 << 20))
-        .config("spark.broadcast.compress", "false")
         .getOrCreate();
   }
 
