@@ -43,6 +43,47 @@ spark_cnn_job_jar() {
   echo "$jar"
 }
 
+# spark-submit's options that take a value: they go to spark-submit, everything else to the main.
+# (spark-submit's --verbose takes none and is not here: --verbose N is the config key.)
+SPARK_CNN_SUBMIT_OPTIONS=" --master --deploy-mode --name --jars --packages --exclude-packages
+  --repositories --files --archives --conf --properties-file --driver-memory --driver-java-options
+  --driver-library-path --driver-class-path --executor-memory --proxy-user --driver-cores
+  --total-executor-cores --executor-cores --num-executors --queue --principal --keytab "
+
+# Splits a script's arguments: spark-submit's options (with their values) into SPARK_CNN_SPARK_ARGS,
+# the rest, in order, into SPARK_CNN_APP_ARGS for the main, whose own parser checks them.
+spark_cnn_split_args() {
+  SPARK_CNN_SPARK_ARGS=() SPARK_CNN_APP_ARGS=()
+  while [ $# -gt 0 ]; do
+    if [[ "$SPARK_CNN_SUBMIT_OPTIONS" == *[[:space:]]"$1"[[:space:]]* ]]; then
+      [ $# -ge 2 ] || spark_cnn_die "$1 needs a value"
+      SPARK_CNN_SPARK_ARGS+=("$1" "$2"); shift 2
+    else
+      SPARK_CNN_APP_ARGS+=("$1"); shift
+    fi
+  done
+}
+
+# Whether the arguments ask for help (none at all, -h or --help).
+spark_cnn_wants_help() {
+  [ $# -eq 0 ] && return 0
+  local a
+  for a in "$@"; do case "$a" in -h|--help) return 0 ;; esac; done
+  return 1
+}
+
+# JVM flags for the short plain-JVM runs (help, checks): start-up only, nothing is computed.
+SPARK_CNN_QUICK_JVM=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto)
+
+# Prints a job main's own help (its options, declared once in the main): spark_cnn_help MAIN_CLASS
+spark_cnn_help() {
+  local jar java
+  jar="$(spark_cnn_job_jar)"
+  java="$("$SPARK_CNN_LIB/java.sh")"
+  "$java" "${SPARK_CNN_QUICK_JVM[@]}" \
+    -cp "$jar:$(cat "$SPARK_CNN_ROOT/spark-job/target/classpath.txt")" "$1" --help
+}
+
 # Runs the job's own checks (org.sparkcnn.spark.job.Preflight) on a plain JVM, without Spark: a
 # command line, job config, model spec or local data path that cannot work ends here, in the job's
 # own one-line error, within about a second instead of after Spark's 10-20 s start-up. Exits with
@@ -53,8 +94,7 @@ spark_cnn_preflight() {
   local jar java status=0
   jar="$(spark_cnn_job_jar)"
   java="$("$SPARK_CNN_LIB/java.sh")"
-  # Start-up flags only: the check computes nothing (C1 only, one GC thread, the CDS archive).
-  "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
+  "$java" "${SPARK_CNN_QUICK_JVM[@]}" \
     -cp "$jar:$(cat "$SPARK_CNN_ROOT/spark-job/target/classpath.txt")" \
     org.sparkcnn.spark.job.Preflight "$@" || status=$?
   [ "$status" -eq 0 ] || exit "$status"

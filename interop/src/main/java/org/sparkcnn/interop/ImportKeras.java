@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import org.sparkcnn.core.cli.Cli;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.interop.keras.KerasImporter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code scripts/import-keras}: a Keras model (.keras, legacy .h5, or JSON + weights) into a
@@ -17,9 +19,62 @@ import org.sparkcnn.interop.keras.KerasImporter;
  * is imported uncompiled and the line printed says why).
  */
 public final class ImportKeras {
-  static final String USAGE =
-      "usage: import-keras --input MODEL.keras|MODEL.h5|MODEL.json [--weights W] --output DIR"
-          + " [--class-names a,b,c] [--rescale R (default 1/255)]";
+  /** The command line; {@code scripts/import-keras --help} prints its help. */
+  @Command(
+      name = "scripts/import-keras",
+      description = {
+        "Imports a Keras model into a spark-cnn model directory, which scripts/evaluate,"
+            + " scripts/score, CnnClassificationModel.load and init_weights accept. Sequential"
+            + " models of InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, Dense, Flatten,"
+            + " Dropout and Activation only; anything else is an error naming the layer and what"
+            + " is supported.",
+        "e.g. scripts/import-keras --input fmnist.keras --output runs/imported --class-names a,b,c"
+      },
+      sortOptions = false)
+  static final class Options {
+    @Option(
+        names = "--input",
+        required = true,
+        paramLabel = "MODEL",
+        description =
+            "a .keras archive (Keras 3 model.save), a legacy .h5 (model.save(\"m.h5\"), tf.keras"
+                + " 2.x or Keras 3), or model.to_json() JSON (tf.keras 2.x or Keras 3) with"
+                + " --weights")
+    String input;
+
+    @Option(
+        names = "--weights",
+        paramLabel = "W",
+        description =
+            "for JSON: safetensors (Keras 2 layer names or Keras 3 variable paths), a Keras 3"
+                + " .weights.h5 (model.save_weights) or a legacy .h5")
+    String weights;
+
+    @Option(
+        names = "--output",
+        required = true,
+        paramLabel = "DIR",
+        description = "the model directory to write")
+    String output;
+
+    @Option(
+        names = "--class-names",
+        paramLabel = "a,b,c",
+        description = "class names in label order")
+    String classNames;
+
+    @Option(
+        names = "--rescale",
+        paramLabel = "R",
+        description = "model input = pixel * R for uint8 pixels (default 1/255: inputs in [0, 1])")
+    String rescale;
+
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "print this help")
+    boolean help;
+  }
 
   private ImportKeras() {}
 
@@ -33,27 +88,23 @@ public final class ImportKeras {
 
   /** Imports and saves; returns the line to print (the usage for --help). */
   public static String run(String... argv) throws IOException {
-    Args args =
-        Args.parse(
-            argv,
-            Set.of("--input", "--weights", "--output", "--class-names", "--rescale"),
-            Set.of(),
-            List.of("--input", "--output"),
-            USAGE);
-    if (args == null) {
-      return USAGE;
+    Options args = new Options();
+    if (!Cli.parse(args, argv)) {
+      return Cli.usage(args);
     }
-    Path input = Path.of(args.get("--input"));
-    Path weights = args.get("--weights") == null ? null : Path.of(args.get("--weights"));
-    Path output = Path.of(args.get("--output"));
+    Path input = Path.of(args.input);
+    Path weights = args.weights == null ? null : Path.of(args.weights);
+    Path output = Path.of(args.output);
     KerasImporter.Imported imported = KerasImporter.read(input, weights);
     List<String> classNames =
-        args.get("--class-names") == null
+        args.classNames == null
             ? null
-            : Arrays.stream(args.get("--class-names").split(",", -1)).map(String::strip).toList();
+            : Arrays.stream(args.classNames.split(",", -1)).map(String::strip).toList();
     ModelInfo info =
         new ModelInfo(
-            classNames, args.positive("--rescale", ModelInfo.UNIT_RANGE), imported.facts());
+            classNames,
+            Args.positive("--rescale", args.rescale, ModelInfo.UNIT_RANGE),
+            imported.facts());
     int outputs = imported.model().outputShape().size();
     // As ModelDirectory allows: one name per output, or two for a single sigmoid output.
     if (classNames != null

@@ -71,10 +71,9 @@ class ExportMainsTest {
     Exception e =
         assertThrows(
             IllegalArgumentException.class, () -> ExportOnnx.run("--model", "m", "--out", "x"));
-    assertTrue(
-        e.getMessage().contains("--out") && e.getMessage().contains("usage"), e.getMessage());
+    assertTrue(e.getMessage().contains("unknown argument; received: --out"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ExportKeras.run("--model", "m"));
-    assertTrue(e.getMessage().contains("--output is required"), e.getMessage());
+    assertTrue(e.getMessage().contains("missing --output"), e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,

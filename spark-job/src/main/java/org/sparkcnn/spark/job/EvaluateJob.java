@@ -8,6 +8,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.cli.Cli;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
@@ -33,10 +34,10 @@ import org.sparkcnn.spark.report.RunReport;
  * a line of text and a line of JSON.
  */
 public final class EvaluateJob {
-  static final String USAGE =
-      "usage: EvaluateJob --model DIR --data PATH [--format "
-          + "auto|idx|images|parquet|table] [--image-col C] [--label-col C] [--label-mode M] "
-          + "[--batch-size N] [--partitions N] [--report DIR]";
+  /** The help: {@code scripts/evaluate --help} prints it. */
+  static String usage() {
+    return Cli.usage(new JobCommands.Evaluate());
+  }
 
   private EvaluateJob() {}
 
@@ -52,51 +53,36 @@ public final class EvaluateJob {
       int partitions,
       String report) {
 
+    /** The arguments, or null when -h or --help was asked for. */
     static Args parse(String[] args) {
-      Map<String, String> v =
-          new LinkedHashMap<>(
-              Map.of(
-                  "--format",
-                  "auto",
-                  "--image-col",
-                  "image",
-                  "--label-col",
-                  "label",
-                  "--batch-size",
-                  "256",
-                  "--partitions",
-                  "0",
-                  "--label-mode",
-                  ""));
-      for (int i = 0; i < args.length; i++) {
-        if (args[i].equals("-h") || args[i].equals("--help")) {
-          return null;
-        }
-        if (!args[i].equals("--model")
-            && !args[i].equals("--data")
-            && !args[i].equals("--report")
-            && !v.containsKey(args[i])) {
-          throw new IllegalArgumentException(
-              "unknown argument; received: " + args[i] + "; " + USAGE);
-        }
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(args[i] + " needs a value; " + USAGE);
-        }
-        v.put(args[i], args[++i]);
+      JobCommands.Evaluate c = new JobCommands.Evaluate();
+      if (!Cli.parse(c, args)) {
+        return null;
       }
-      if (v.get("--model") == null || v.get("--data") == null) {
-        throw new IllegalArgumentException("--model and --data are required; " + USAGE);
-      }
+      Map<String, String> v = Map.of("--batch-size", c.batchSize, "--partitions", c.partitions);
       return new Args(
-          v.get("--model"),
-          v.get("--data"),
-          v.get("--format"),
-          v.get("--image-col"),
-          v.get("--label-col"),
-          v.get("--label-mode").isEmpty() ? null : v.get("--label-mode"),
+          c.model,
+          c.data,
+          c.format,
+          c.imageCol,
+          c.labelCol,
+          c.labelMode == null || c.labelMode.isEmpty() ? null : c.labelMode,
           positive(v, "--batch-size"),
-          Integer.parseInt(v.get("--partitions")),
-          v.get("--report"));
+          nonNegative(v, "--partitions"),
+          c.report);
+    }
+
+    private static int nonNegative(Map<String, String> v, String key) {
+      try {
+        int n = Integer.parseInt(v.get(key));
+        if (n >= 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          key + ": invalid value; received: " + v.get(key) + "; expected: an integer >= 0");
     }
 
     private static int positive(Map<String, String> v, String key) {
@@ -136,7 +122,7 @@ public final class EvaluateJob {
       return;
     }
     if (args == null) {
-      System.out.println(USAGE);
+      System.out.print(usage());
       return;
     }
     JobSupport.runMain("evaluate", spark -> run(spark, args));

@@ -18,6 +18,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.cli.Cli;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.spark.SparkJobs;
 import org.sparkcnn.spark.ml.CnnClassificationModel;
@@ -44,10 +45,10 @@ import org.sparkcnn.spark.ml.CnnClassificationModel;
  * parquet.block.size} is set in the session or Hadoop configuration and the option is not given.
  */
 public final class ScoreJob {
-  static final String USAGE =
-      "usage: ScoreJob --model DIR --input PATH --output PATH "
-          + "[--format auto|parquet|table|images|idx] [--image-col C] [--id-col C] [--batch-size N] "
-          + "[--partitions N] [--row-group-size SIZE] [--strict] [--drop-image]";
+  /** The help: {@code scripts/score --help} prints it. */
+  static String usage() {
+    return Cli.usage(new JobCommands.Score());
+  }
 
   /** Rows per vectorized Parquet read batch; see {@link #run}. */
   static final String READER_BATCH = "spark.sql.parquet.columnarReaderBatchSize";
@@ -78,50 +79,24 @@ public final class ScoreJob {
       boolean strict,
       boolean dropImage) {
 
+    /** The arguments, or null when -h or --help was asked for. */
     static Args parse(String[] args) {
+      JobCommands.Score c = new JobCommands.Score();
+      if (!Cli.parse(c, args)) {
+        return null;
+      }
       Map<String, String> v =
-          new LinkedHashMap<>(
-              Map.of(
-                  "--format",
-                  "auto",
-                  "--image-col",
-                  "image",
-                  "--id-col",
-                  "",
-                  "--batch-size",
-                  "256",
-                  "--partitions",
-                  "0",
-                  "--row-group-size",
-                  ""));
-      List<String> required = List.of("--model", "--input", "--output");
-      boolean strict = false;
-      boolean dropImage = false;
-      for (int i = 0; i < args.length; i++) {
-        switch (args[i]) {
-          case "-h", "--help" -> {
-            return null;
-          }
-          case "--strict" -> strict = true;
-          case "--drop-image" -> dropImage = true;
-          default -> {
-            if (!required.contains(args[i]) && !v.containsKey(args[i])) {
-              throw new IllegalArgumentException(
-                  "unknown argument; received: " + args[i] + "; " + USAGE);
-            }
-            if (i + 1 >= args.length) {
-              throw new IllegalArgumentException(args[i] + " needs a value; " + USAGE);
-            }
-            v.put(args[i], args[++i]);
-          }
-        }
-      }
-      for (String r : required) {
-        if (v.get(r) == null) {
-          throw new IllegalArgumentException(
-              "--model, --input and --output are required; " + "missing " + r + "; " + USAGE);
-        }
-      }
+          Map.of(
+              "--format",
+              c.format,
+              "--batch-size",
+              c.batchSize,
+              "--partitions",
+              c.partitions,
+              "--row-group-size",
+              c.rowGroupSize);
+      boolean strict = c.strict;
+      boolean dropImage = c.dropImage;
       String format = v.get("--format");
       if (!List.of("auto", "parquet", "table", "images", "idx").contains(format)) {
         throw new IllegalArgumentException(
@@ -130,12 +105,12 @@ public final class ScoreJob {
                 + "\"; expected auto, parquet, table, images or idx");
       }
       return new Args(
-          v.get("--model"),
-          v.get("--input"),
-          v.get("--output"),
+          c.model,
+          c.input,
+          c.output,
           format,
-          v.get("--image-col"),
-          v.get("--id-col"),
+          c.imageCol,
+          c.idCol,
           number(v, "--batch-size", 1),
           number(v, "--partitions", 0),
           v.get("--row-group-size").isEmpty()
@@ -190,7 +165,7 @@ public final class ScoreJob {
       return;
     }
     if (args == null) {
-      System.out.println(USAGE);
+      System.out.print(usage());
       return;
     }
     JobSupport.runMain("score", spark -> run(spark, args));

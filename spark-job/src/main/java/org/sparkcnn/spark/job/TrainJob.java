@@ -12,6 +12,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.cli.Cli;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
@@ -51,7 +53,10 @@ import org.sparkcnn.spark.report.tensorboard.TensorBoardLog;
  * effective config). Progress goes to stdout.
  */
 public final class TrainJob {
-  static final String USAGE = "usage: TrainJob --config FILE [--set key=value]... [--resume]";
+  /** The help: {@code scripts/train --help} prints it. */
+  static String usage() {
+    return Cli.usage(new JobCommands.Train());
+  }
 
   /** The output's folder of checkpoints. */
   public static final String CHECKPOINTS_DIR = "checkpoints";
@@ -63,32 +68,36 @@ public final class TrainJob {
 
     /** The arguments, or null when -h or --help was asked for. */
     static Args parse(String[] args) {
-      String config = null;
+      JobCommands.Train c = new JobCommands.Train();
+      if (!Cli.parse(c, args)) {
+        return null;
+      }
+      // --resume, then the Keras-style shortcuts, then --set: an explicit --set wins.
       List<String> sets = new ArrayList<>();
-      for (int i = 0; i < args.length; i++) {
-        switch (args[i]) {
-          case "--config" -> config = value(args, ++i);
-          case "--set" -> sets.add(value(args, ++i));
-          case "--resume" -> sets.add("resume=true");
-          case "-h", "--help" -> {
-            return null;
-          }
-          default ->
-              throw new IllegalArgumentException(
-                  "unknown argument; received: " + args[i] + "; " + USAGE);
+      if (c.resume) {
+        sets.add("resume=true");
+      }
+      for (int i = 0; i < c.shortcuts.size(); i++) {
+        String flag = c.shortcuts.get(i);
+        boolean option = flag.startsWith("--");
+        int eq = flag.indexOf('=');
+        String key = option ? flag.substring(2, eq < 0 ? flag.length() : eq).replace('-', '_') : "";
+        boolean hasValue = eq >= 0 || i + 1 < c.shortcuts.size();
+        if (!option || key.isEmpty() || !hasValue) {
+          throw new IllegalArgumentException(
+              ErrorText.problem(option ? flag + " needs a value" : "unknown argument")
+                  .received(flag)
+                  .expected("an option of scripts/train, or --KEY VALUE for --set KEY=VALUE")
+                  .hint(
+                      option
+                          ? "write it as " + flag + " VALUE or --set " + key + "=VALUE"
+                          : "run with --help for the options")
+                  .text());
         }
+        sets.add(key + "=" + (eq >= 0 ? flag.substring(eq + 1) : c.shortcuts.get(++i)));
       }
-      if (config == null) {
-        throw new IllegalArgumentException("missing --config; " + USAGE);
-      }
-      return new Args(config, sets);
-    }
-
-    private static String value(String[] args, int i) {
-      if (i >= args.length) {
-        throw new IllegalArgumentException(args[i - 1] + " needs a value; " + USAGE);
-      }
-      return args[i];
+      sets.addAll(c.sets);
+      return new Args(c.config, sets);
     }
   }
 
@@ -101,7 +110,7 @@ public final class TrainJob {
       return;
     }
     if (args == null) {
-      System.out.println(USAGE);
+      System.out.print(usage());
       return;
     }
     JobSupport.runMain(
