@@ -24,16 +24,36 @@ public final class Cli {
    */
   public static boolean parse(Object command, String[] args) {
     CommandLine cl = commandLine(command);
+    // Unknown arguments are collected rather than thrown, so that they are reported even when a
+    // required option is missing too (picocli would report the missing one first).
+    boolean collects =
+        !cl.getCommandSpec().unmatchedArgsBindings().isEmpty(); // an @Unmatched field
+    cl.setUnmatchedArgumentsAllowed(true);
+    CommandLine.ParameterException failure = null;
     try {
       cl.parseArgs(args);
     } catch (CommandLine.ParameterException e) {
-      if (cl.isUsageHelpRequested()) {
-        return false;
-      }
-      throw new IllegalArgumentException(message(e), e);
+      failure = e;
     }
-    return !cl.isUsageHelpRequested();
+    if (cl.isUsageHelpRequested()) {
+      return false;
+    }
+    if (!collects && !cl.getUnmatchedArguments().isEmpty()) {
+      throw new IllegalArgumentException(
+          ErrorText.problem("unknown argument")
+              .received(String.join(" ", cl.getUnmatchedArguments()))
+              .expected("the options of " + cl.getCommandName())
+              .hint(HINT)
+              .text(),
+          failure);
+    }
+    if (failure != null) {
+      throw new IllegalArgumentException(message(failure), failure);
+    }
+    return true;
   }
+
+  private static final String HINT = "run with --help for the options";
 
   /** The help text: synopsis, description, every option with its description, and the footer. */
   public static String usage(Object command) {
@@ -48,7 +68,7 @@ public final class Cli {
   }
 
   private static String message(CommandLine.ParameterException e) {
-    String hint = "run with --help for the options";
+    String hint = HINT;
     // A required option absent (not an option given without its value).
     if (e instanceof CommandLine.MissingParameterException m
         && e.getMessage().startsWith("Missing required option")
@@ -59,13 +79,6 @@ public final class Cli {
                   + missing.stream()
                       .map(a -> ((OptionSpec) a).longestName())
                       .collect(Collectors.joining(", ")))
-          .hint(hint)
-          .text();
-    }
-    if (e instanceof CommandLine.UnmatchedArgumentException u) {
-      return ErrorText.problem("unknown argument")
-          .received(String.join(" ", u.getUnmatched()))
-          .expected("the options of " + e.getCommandLine().getCommandName())
           .hint(hint)
           .text();
     }
