@@ -7,10 +7,8 @@ import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable;
-import org.sparkcnn.core.settings.Range;
 import org.sparkcnn.core.settings.TrainingSetting;
 import org.sparkcnn.core.settings.TrainingSettings;
-import scala.Function1;
 
 /**
  * Spark ML params made from the training settings declared in {@link TrainingSettings}: the param's
@@ -21,15 +19,30 @@ final class SettingParams {
   private SettingParams() {}
 
   static IntParam ints(Identifiable parent, TrainingSetting<Integer> s) {
-    return new IntParam(parent, s.name(), s.description(), inRange(s.range()));
+    return new IntParam(
+        parent,
+        s.name(),
+        s.description(),
+        ParamValidators.inRange(
+            s.range().min(), s.range().max(), s.range().minInclusive(), s.range().maxInclusive()));
   }
 
   static LongParam longs(Identifiable parent, TrainingSetting<Long> s) {
-    return new LongParam(parent, s.name(), s.description(), inRange(s.range()));
+    return new LongParam(
+        parent,
+        s.name(),
+        s.description(),
+        ParamValidators.inRange(
+            s.range().min(), s.range().max(), s.range().minInclusive(), s.range().maxInclusive()));
   }
 
   static DoubleParam doubles(Identifiable parent, TrainingSetting<Double> s) {
-    return new DoubleParam(parent, s.name(), s.description(), inRange(s.range()));
+    return new DoubleParam(
+        parent,
+        s.name(),
+        s.description(),
+        ParamValidators.inRange(
+            s.range().min(), s.range().max(), s.range().minInclusive(), s.range().maxInclusive()));
   }
 
   static BooleanParam booleans(Identifiable parent, TrainingSetting<Boolean> s) {
@@ -46,9 +59,5 @@ final class SettingParams {
         s.name(),
         s.description() + " (" + s.expected() + ")",
         ParamValidators.inArray(s.choices().toArray(new String[0])));
-  }
-
-  private static <T> Function1<T, Object> inRange(Range r) {
-    return ParamValidators.inRange(r.min(), r.max(), r.minInclusive(), r.maxInclusive());
   }
 }
