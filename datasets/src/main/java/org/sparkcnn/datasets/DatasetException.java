@@ -1,7 +1,10 @@
 package org.sparkcnn.datasets;
 
+import org.sparkcnn.core.errors.ErrorText;
+
 /**
- * The one error every reader in this module throws for bad or unreadable data.
+ * The one error every reader in this module throws for bad or unreadable data; its message is built
+ * by the project's one template, {@link ErrorText}.
  *
  * <p>Unchecked on purpose: the readers are called from Spark closures and stream pipelines, where
  * checked exceptions only get wrapped again. I/O failures (a file that cannot be opened, a read
@@ -12,8 +15,8 @@ package org.sparkcnn.datasets;
  * name and the index or entry), {@code received: ...}, {@code expected: ...} and a hint:
  *
  * <pre>
- * Label out of range in 'train-labels-idx1-ubyte.gz', label 17: received: 12; expected: 0..9 (10 classes).
- * Hint: the class list has fewer names than the labels use.
+ * Label out of range in 'train-labels-idx1-ubyte.gz', label 17; received: 12; expected: 0..9
+ * (10 classes); hint: the class list has fewer names than the labels use.
  * </pre>
  *
  * Build one with {@link #in(String)}.
@@ -115,24 +118,14 @@ public final class DatasetException extends RuntimeException {
       return new DatasetException(this);
     }
 
+    /** The project's template ({@link ErrorText}): "problem in 'source', entry; received: …". */
     private String message() {
-      StringBuilder m = new StringBuilder(problem).append(" in '").append(source).append('\'');
-      if (entry != null) {
-        m.append(", ").append(entry);
-      }
-      String sep = ": ";
-      if (received != null) {
-        m.append(sep).append("received: ").append(received);
-        sep = "; ";
-      }
-      if (expected != null) {
-        m.append(sep).append("expected: ").append(expected);
-      }
-      m.append('.');
-      if (hint != null) {
-        m.append(" Hint: ").append(hint);
-      }
-      return m.toString();
+      return ErrorText.problem(
+              problem + " in '" + source + "'" + (entry == null ? "" : ", " + entry))
+          .received(received)
+          .expected(expected)
+          .hint(hint)
+          .text();
     }
   }
 }

@@ -1,5 +1,7 @@
 package org.sparkcnn.interop;
 
+import org.sparkcnn.core.errors.ErrorText;
+
 /** What the interop mains share besides their command lines (parsed by core's Cli). */
 final class Args {
   private Args() {}
@@ -22,11 +24,11 @@ final class Args {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException(
-        name
-            + ": invalid value; received: "
-            + v
-            + "; expected: a positive number such as 1/255 or 0.00392");
+    throw ErrorText.problem("invalid value")
+        .in(name)
+        .received(v)
+        .expected("a positive number such as 1/255 or 0.00392")
+        .illegalArgument();
   }
 
   /** Exits with one line on stderr: the main's failure. */

@@ -112,8 +112,9 @@ public final class ErrorText {
       return this;
     }
 
+    /** What was found; null leaves the part out (the string "null" says a null was found). */
     public Builder received(Object received) {
-      this.received = String.valueOf(received);
+      this.received = received == null ? null : received.toString();
       return this;
     }
 

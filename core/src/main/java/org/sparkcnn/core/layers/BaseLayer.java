@@ -3,6 +3,7 @@ package org.sparkcnn.core.layers;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.tensor.Padding;
 import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Window2D;
@@ -105,15 +106,12 @@ abstract class BaseLayer implements Layer {
 
   protected IllegalArgumentException shapeError(
       String rule, Shape received, String expected, String hint) {
-    return new IllegalArgumentException(
-        describe()
-            + " "
-            + rule
-            + "; received input shape "
-            + received
-            + ", expected "
-            + expected
-            + (hint == null ? "" : ". " + hint));
+    return ErrorText.problem(rule)
+        .in(describe())
+        .received("input shape " + received)
+        .expected(expected)
+        .hint(hint)
+        .illegalArgument();
   }
 
   /**

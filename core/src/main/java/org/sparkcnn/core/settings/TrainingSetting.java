@@ -87,7 +87,7 @@ public record TrainingSetting<T>(
     if (!accepts(value)) {
       throw ErrorText.problem("invalid value")
           .in(name.equals(key) ? where : where + " (" + key + ")")
-          .received(value)
+          .received(String.valueOf(value))
           .expected(expected())
           .illegalArgument();
     }

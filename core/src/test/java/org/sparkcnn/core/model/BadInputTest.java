@@ -51,11 +51,11 @@ class BadInputTest {
         () -> new Sequential().add(new Flatten().inputShape(28, 28, 1)).add(new Conv2D(4, 3)),
         "Conv2D 'conv2d'",
         "rank 3",
-        "received input shape (784,)");
+        "received: input shape (784,)");
     assertMessage(
         () -> new Sequential().add(new Conv2D(4, 5).inputShape(4, 4, 1)),
         "Conv2D 'conv2d'",
-        "received input shape (4, 4, 1)",
+        "received: input shape (4, 4, 1)",
         "height >= 5");
     assertMessage(
         () -> new Sequential().add(new Dense(3).inputShape(4)).add(new MaxPooling2D(2)),

@@ -2,6 +2,7 @@ package org.sparkcnn.spark.io;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Turns a failed write into one line a user can act on: what could not be written where, why in
@@ -52,15 +53,10 @@ public final class StorageErrors {
     String why = d == null ? firstLine(e) : d[0];
     String hint = d == null ? "check that the location is writable and has room" : d[1];
     return new IOException(
-        "cannot "
-            + action
-            + " to "
-            + path
-            + ": "
-            + why
-            + "; hint: "
-            + hint
-            + "; the previous output and checkpoints are intact",
+        ErrorText.problem(why)
+            .in("cannot " + action + " to " + path)
+            .hint(hint + "; the previous output and checkpoints are intact")
+            .text(),
         e);
   }
 

@@ -9,6 +9,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.cli.Cli;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
@@ -81,8 +82,11 @@ public final class EvaluateJob {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(
-          key + ": invalid value; received: " + v.get(key) + "; expected: an integer >= 0");
+      throw ErrorText.problem("invalid value")
+          .in(key)
+          .received(v.get(key))
+          .expected("an integer >= 0")
+          .illegalArgument();
     }
 
     private static int positive(Map<String, String> v, String key) {
@@ -94,8 +98,11 @@ public final class EvaluateJob {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(
-          key + ": invalid value; received: " + v.get(key) + "; expected: a positive integer");
+      throw ErrorText.problem("invalid value")
+          .in(key)
+          .received(v.get(key))
+          .expected("a positive integer")
+          .illegalArgument();
     }
   }
 

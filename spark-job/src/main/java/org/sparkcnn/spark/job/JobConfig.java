@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonException;
 import org.sparkcnn.core.io.JsonFields;
@@ -247,13 +248,11 @@ public final class JobConfig {
     }
     if (values.get("validation_data") != null && validationSplit(values) > 0) {
       throw new JsonException(
-          source
-              + ": validation_data and validation_split are both set; "
-              + "received: "
-              + values.get("validation_data")
-              + " and "
-              + values.get("validation_split")
-              + "; expected: at most one of them");
+          ErrorText.problem("validation_data and validation_split are both set")
+              .in(source)
+              .received(values.get("validation_data") + " and " + values.get("validation_split"))
+              .expected("at most one of them")
+              .text());
     }
     return new JobConfig(values);
   }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.cli.Cli;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.spark.SparkJobs;
 import org.sparkcnn.spark.ml.CnnClassificationModel;
@@ -151,8 +152,11 @@ public final class ScoreJob {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(
-          key + ": invalid value; received: " + v.get(key) + "; expected: an integer >= " + min);
+      throw ErrorText.problem("invalid value")
+          .in(key)
+          .received(v.get(key))
+          .expected("an integer >= " + min)
+          .illegalArgument();
     }
   }
 
