@@ -502,7 +502,7 @@ class ScoringTest {
             .getString(4)
             .startsWith(
                 "Image is null in 'SQL function argument', "
-                    + "partition 1, row 7: received: null"),
+                    + "partition 1, row 7; received: null"),
         rows.get(20).getString(4));
 
     // In WHERE, ORDER BY and GROUP BY the calls are batched too.
