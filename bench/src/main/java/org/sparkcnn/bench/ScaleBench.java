@@ -37,15 +37,24 @@ public final class ScaleBench {
   private ScaleBench() {}
 
   public static void main(String[] args) {
-    int maxP = 256;
-    int steps = 8;
-    int starMax = 64;
+    // 128 simulated executors hold 2 x 128 x 127 peer sockets (fits 20,000 file descriptors; 256
+    // would need 65,000); the 1.05M model's buffers at P = 128 exceed an 8 GB heap: 64 there.
+    int maxP = 128;
+    int largeMax = 64;
+    int steps = 4;
+    int starMax = 32;
     int[] outputs = {155, 1338}; // 784 x k + k = 121,675 and 1,050,330 weights
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--max-executors" -> maxP = Integer.parseInt(args[++i]);
         case "--steps" -> steps = Integer.parseInt(args[++i]);
         case "--star-max" -> starMax = Integer.parseInt(args[++i]);
+        case "--large-max" -> largeMax = Integer.parseInt(args[++i]);
+        case "--project" -> {
+          // Re-fit and project from an earlier run's last line (no Spark).
+          projectFrom(java.nio.file.Path.of(args[++i]));
+          return;
+        }
         case "--outputs" -> {
           String[] v = args[++i].split(",");
           outputs = new int[v.length];
@@ -57,7 +66,8 @@ public final class ScaleBench {
             throw new IllegalArgumentException(
                 "unknown argument; received \""
                     + args[i]
-                    + "\"; expected --max-executors N, --steps N, --star-max N or --outputs K,K");
+                    + "\"; expected --max-executors N, --large-max N, --steps N, --star-max N,"
+                    + " --outputs K,K or --project FILE");
       }
     }
     System.setProperty(SyncTraffic.SIMULATE_EXECUTORS, "true");
@@ -80,7 +90,7 @@ public final class ScaleBench {
     for (int k : outputs) {
       for (String topology : List.of("star", "sharded")) {
         for (int p = 1; p <= maxP; p *= 2) {
-          if (topology.equals("star") && p > starMax) {
+          if ((topology.equals("star") && p > starMax) || (k > 1000 && p > largeMax)) {
             break;
           }
           rows.add(run(jsc, k, topology, p, steps));
@@ -89,7 +99,170 @@ public final class ScaleBench {
     }
     json.put("runs", rows);
     spark.stop();
+    json.put("projection", project(rows));
     System.out.println(Json.writeCompact(json));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void projectFrom(java.nio.file.Path file) {
+    try {
+      List<String> lines = java.nio.file.Files.readAllLines(file);
+      String last = lines.get(lines.size() - 1);
+      Map<String, Object> json = Json.parseObject(last, file.toString());
+      Object runs =
+          json.containsKey("scale")
+              ? ((Map<String, Object>) json.get("scale")).get("runs")
+              : json.get("runs");
+      List<Object> rows = new ArrayList<>();
+      for (Object o : (List<Object>) runs) {
+        Map<String, Object> r = new LinkedHashMap<>((Map<String, Object>) o);
+        r.replaceAll(
+            (key, v) ->
+                v instanceof Number n && !key.equals("weights") && !key.equals("executors")
+                    ? n.doubleValue()
+                    : v);
+        rows.add(r);
+      }
+      System.out.println(Json.writeCompact(project(rows)));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** 10 GbE: what the projection assumes for every node's link, bytes per second. */
+  static final double LINK_BYTES_PER_S = 1.25e9;
+
+  /** One hop's latency on such a network (a small message there and its handling), seconds. */
+  static final double HOP_S = 50e-6;
+
+  /**
+   * Fits each node's exchange CPU time per step to {@code k x bytes it moves + m x frames it
+   * handles} (least squares over every run), then projects a step's exchange on a cluster of E
+   * executors: the link time of the busiest node (the driver in the star, an executor or the driver
+   * in the sharded topology; two phases in the star, four in the sharded), plus the fitted CPU time
+   * of that node, plus a hop latency per phase and per pairwise round. With a compute time per step
+   * C that stays constant as E grows (weak scaling: a fixed batch per executor), the throughput
+   * speed-up over one executor is E (C + X(1)) / (C + X(E)).
+   */
+  private static Map<String, Object> project(List<Object> rows) {
+    // Least squares for (k, m) over (bytes, frames, cpu) of every node measured.
+    double sbb = 0, sbf = 0, sff = 0, sbc = 0, sfc = 0;
+    for (Object o : rows) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> r = (Map<String, Object>) o;
+      long m = ((Number) r.get("weights")).longValue();
+      int e = ((Number) r.get("executors")).intValue();
+      boolean sharded = r.get("topology").equals("sharded");
+      double[][] nodes = {
+        {
+          4.0
+              * m
+              * ((Double) r.get("driver_sent_per_step_x_m")
+                  + (Double) r.get("driver_received_per_step_x_m")),
+          sharded ? 2.0 * e : 2.0 * e,
+          (Double) r.get("driver_cpu_ms_per_step") / 1e3
+        },
+        {
+          4.0
+              * m
+              * ((Double) r.get("executor_sent_per_step_x_m")
+                  + (Double) r.get("executor_received_per_step_x_m")),
+          sharded ? 2.0 + 4.0 * (e - 1) : 2.0,
+          (Double) r.get("executor_cpu_ms_per_step") / 1e3
+        }
+      };
+      for (double[] n : nodes) {
+        sbb += n[0] * n[0];
+        sbf += n[0] * n[1];
+        sff += n[1] * n[1];
+        sbc += n[0] * n[2];
+        sfc += n[1] * n[2];
+      }
+    }
+    double det = sbb * sff - sbf * sbf;
+    double k = (sbc * sff - sfc * sbf) / det;
+    double perFrame = (sbb * sfc - sbf * sbc) / det;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("cpu_ns_per_byte", round(k * 1e9));
+    out.put("cpu_us_per_frame", round(perFrame * 1e6));
+    out.put("link_gbit_per_s", LINK_BYTES_PER_S * 8 / 1e9);
+    out.put("hop_latency_us", HOP_S * 1e6);
+    System.out.printf(
+        Locale.ROOT,
+        "%nfitted exchange CPU per node: %.3f ns per byte moved + %.1f us per frame handled%n"
+            + "projection: 10 GbE links (%.2f GB/s), %.0f us per hop; weak scaling (a fixed batch"
+            + " per executor)%n",
+        k * 1e9,
+        perFrame * 1e6,
+        LINK_BYTES_PER_S / 1e9,
+        HOP_S * 1e6);
+    List<Object> curves = new ArrayList<>();
+    // The two models' compute per step at 64 images per executor (docs/performance.md).
+    double[][] models = {{121_930, 64 * 0.5e-3}, {1_049_866, 64 * 1.15e-3}};
+    for (double[] model : models) {
+      long m = (long) model[0];
+      double c = model[1];
+      System.out.printf(
+          Locale.ROOT,
+          "M = %,d weights, compute %.0f ms per step:%n   E | star: exchange ms, speed-up |"
+              + " sharded: exchange ms, speed-up | driver MB per step star / sharded%n",
+          m,
+          c * 1e3);
+      double star1 = exchange(false, 1, m, k, perFrame);
+      double sharded1 = exchange(true, 1, m, k, perFrame);
+      for (int e = 1; e <= 256; e *= 2) {
+        double xs = exchange(false, e, m, k, perFrame);
+        double xh = exchange(true, e, m, k, perFrame);
+        double ss = e * (c + star1) / (c + xs);
+        double sh = e * (c + Math.min(star1, sharded1)) / (c + xh);
+        System.out.printf(
+            Locale.ROOT,
+            "%4d | %8.2f %7.1f | %8.2f %7.1f | %8.1f / %6.1f%n",
+            e,
+            xs * 1e3,
+            ss,
+            xh * 1e3,
+            sh,
+            8.0 * e * m / 1e6,
+            8.0 * m / 1e6);
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("weights", m);
+        p.put("executors", e);
+        p.put("star_exchange_ms", round(xs * 1e3));
+        p.put("star_speedup", round(ss));
+        p.put("sharded_exchange_ms", round(xh * 1e3));
+        p.put("sharded_speedup", round(sh));
+        curves.add(p);
+      }
+    }
+    out.put("curves", curves);
+    return out;
+  }
+
+  /**
+   * The projected exchange time of one step, seconds (see {@link #project}): the phases run one
+   * after the other, so their link times, the CPU time of the node that does each, and a hop
+   * latency per phase add up.
+   */
+  static double exchange(boolean sharded, int e, long m, double k, double perFrame) {
+    double bytes = 4.0 * m;
+    if (!sharded) {
+      // Phase 1: the driver sends M to each executor; phase 2: it receives M from each. Each
+      // executor decodes M and encodes M.
+      double driverBytes = 2 * e * bytes;
+      return 2 * HOP_S
+          + driverBytes / LINK_BYTES_PER_S
+          + k * driverBytes
+          + perFrame * 2 * e
+          + k * 2 * bytes
+          + perFrame * 2;
+    }
+    // 1: driver -> owners (M in all); 2: all-gather; 3: reduce-scatter; 4: owners -> driver.
+    double share = (e - 1.0) / e;
+    double link = 2 * bytes / LINK_BYTES_PER_S + 2 * share * bytes / LINK_BYTES_PER_S;
+    double driverCpu = k * 2 * bytes + perFrame * 2 * e;
+    double executorCpu = k * (2 * bytes / e + 4 * share * bytes) + perFrame * (2 + 4 * (e - 1));
+    return 4 * HOP_S + link + driverCpu + executorCpu;
   }
 
   private static Map<String, Object> run(

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 
 /**
  * The executor-to-executor connections of the sharded topology: every pair of the G executor groups
@@ -58,19 +59,25 @@ final class PeerMesh implements AutoCloseable {
       SyncHello me,
       int launch,
       int timeoutMillis,
-      ScheduledExecutorService watchdog)
+      ScheduledExecutorService watchdog,
+      Consumer<PeerMesh> started)
       throws IOException, InterruptedException {
     int g = endpoints.size();
     SyncChannel[] peers = new SyncChannel[g];
     PeerMesh mesh = new PeerMesh(self, peers, timeoutMillis);
+    // Heartbeats go out on each connection as soon as it exists: a peer that finished its own
+    // connections early must hear this one while it is still connecting to the others.
+    started.accept(mesh);
     try {
       SyncHello hello =
           new SyncHello(
               SyncHello.PEER, launch, self, me.attempt(), me.executorId(), me.host(), me.pid());
       for (int j = 0; j < self; j++) {
         InetSocketAddress a = endpoints.get(j);
-        peers[j] =
+        SyncChannel c =
             SyncChannel.connect(a.getHostString(), a.getPort(), key, encrypt, hello, timeoutMillis);
+        c.countAs(SyncTraffic.Side.GROUP);
+        mesh.publish(j, c);
       }
       long deadline = System.currentTimeMillis() + timeoutMillis;
       int missing = g - 1 - self;
@@ -103,13 +110,13 @@ final class PeerMesh implements AutoCloseable {
           c.close();
           continue;
         }
-        peers[h.partition()] = c;
+        c.countAs(SyncTraffic.Side.GROUP);
+        mesh.publish(h.partition(), c);
         missing--;
       }
       for (SyncChannel c : peers) {
         if (c != null) {
           c.boundSends(watchdog, timeoutMillis);
-          c.countAs(SyncTraffic.Side.GROUP);
         }
       }
       return mesh;
@@ -121,6 +128,11 @@ final class PeerMesh implements AutoCloseable {
 
   int size() {
     return peers.length;
+  }
+
+  /** Makes peer j's connection visible to the heartbeat thread. */
+  private synchronized void publish(int j, SyncChannel c) {
+    peers[j] = c;
   }
 
   /**
@@ -222,10 +234,14 @@ final class PeerMesh implements AutoCloseable {
 
   /** Tells every peer this JVM is alive (from the group's heartbeat thread). */
   void heartbeat(byte[] frame, int length) {
-    for (SyncChannel c : peers) {
+    SyncChannel[] now;
+    synchronized (this) {
+      now = peers.clone();
+    }
+    for (SyncChannel c : now) {
       if (c != null && !c.isClosed()) {
         try {
-          c.send(frame, length);
+          c.trySend(frame, length);
         } catch (IOException e) {
           // The exchange that reads from that peer reports it.
         }

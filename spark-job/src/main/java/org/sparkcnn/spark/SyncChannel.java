@@ -15,9 +15,11 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
@@ -47,8 +49,8 @@ import javax.crypto.spec.SecretKeySpec;
  * the frame counter as IV and the length as associated data: a frame cannot be altered, replayed,
  * reordered or moved to another connection without failing the tag check.
  *
- * <p>Sends are synchronized (a task's heartbeat thread shares the connection); receives belong to
- * one thread.
+ * <p>Sends hold a lock (a task's heartbeat thread shares the connection); receives belong to one
+ * thread.
  */
 final class SyncChannel implements AutoCloseable {
   static final int MAGIC = 0x53434e4e; // "SCNN"
@@ -76,6 +78,7 @@ final class SyncChannel implements AutoCloseable {
   private long sent;
   private long received;
   private ScheduledExecutorService watchdog;
+  private final ReentrantLock sendLock = new ReentrantLock();
   private int sendTimeoutMillis;
   private byte[] readBuffer = new byte[256];
   private SyncTraffic.Side side;
@@ -249,11 +252,42 @@ final class SyncChannel implements AutoCloseable {
    * overwritten with the header (the body is left intact, so one buffer can go to several
    * channels).
    */
-  synchronized void send(byte[] buf, int length) throws IOException {
-    ScheduledFuture<?> guard =
-        watchdog == null
-            ? null
-            : watchdog.schedule(this::close, sendTimeoutMillis, TimeUnit.MILLISECONDS);
+  void send(byte[] buf, int length) throws IOException {
+    sendLock.lock();
+    try {
+      guardedSend(buf, length);
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  /**
+   * Sends like {@link #send} unless another send is in progress, then returns false at once: a
+   * heartbeat must not wait behind a large frame to a peer that is not reading yet (the frame's
+   * bytes already tell that peer this side is alive).
+   */
+  boolean trySend(byte[] buf, int length) throws IOException {
+    if (!sendLock.tryLock()) {
+      return false;
+    }
+    try {
+      guardedSend(buf, length);
+      return true;
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  private void guardedSend(byte[] buf, int length) throws IOException {
+    ScheduledFuture<?> guard;
+    try {
+      guard =
+          watchdog == null
+              ? null
+              : watchdog.schedule(this::close, sendTimeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      throw new IOException("the connection is closing", e);
+    }
     try {
       sendFrame(buf, length);
       if (side != null) {

@@ -131,12 +131,17 @@ final class SyncClient {
                   hello,
                   driver.launch(),
                   driver.timeoutMillis(),
-                  peerServer.watchdog());
+                  peerServer.watchdog(),
+                  m -> heartbeat.mesh = m);
           shards = new ShardExchange(mesh, peers, allPartitions, n);
-          heartbeat.mesh = mesh;
         }
-        int parts = ExecutorGroup.parts(allPartitions, group.partitions());
-        byte[] out = SyncProtocol.buffer(SyncProtocol.taskFrameBytes(n, parts));
+        // What this group sends the driver: its tree nodes (star), or one node cut to its shard.
+        byte[] out =
+            SyncProtocol.buffer(
+                shards == null
+                    ? SyncProtocol.taskFrameBytes(
+                        n, ExecutorGroup.parts(allPartitions, group.partitions()))
+                    : SyncProtocol.taskFrameBytes(shards.shardTo() - shards.shardFrom(), 1));
         PartitionStepper stepper;
         try {
           stepper = new PartitionStepper(plan, data.get(), partition);
