@@ -451,6 +451,17 @@ final class DriverSyncRunner implements EpochRunner {
           connected++;
         }
       }
+      if (lastConnections != groups.size()) {
+        // Once per run, and again when a relaunch lands the tasks on other executors.
+        LOG.info(
+            "spark-cnn: "
+                + partitions
+                + " partitions over "
+                + groups.size()
+                + " executor connection(s), "
+                + (sharded ? "sharded" : "star")
+                + " topology");
+      }
       lastConnections = groups.size();
       if (sharded) {
         introducePeers();
