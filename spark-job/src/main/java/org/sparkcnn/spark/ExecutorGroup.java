@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.TaskContext;
 
 /**
  * The tasks of one barrier-stage launch that share an executor JVM. Each task learns from {@link
@@ -22,6 +23,9 @@ import java.util.Map;
  */
 final class ExecutorGroup {
   private static final int MAX_GROUPS = 256;
+
+  /** How often a waiting task checks whether it was killed. */
+  private static final long KILL_CHECK_MILLIS = 100;
 
   /** Groups by (driver endpoint, launch, leader); closed ones stay so that late members see it. */
   private static final Map<String, ExecutorGroup> GROUPS =
@@ -102,7 +106,7 @@ final class ExecutorGroup {
   /** Member: waits for the phase after {@code lastPhase}; null once the group is closed. */
   synchronized Work awaitStep(int lastPhase) throws InterruptedException {
     while (phase == lastPhase && !closed) {
-      wait();
+      awaitChange();
     }
     return closed ? null : new Work(params, epoch, step, globalStep, phase);
   }
@@ -129,7 +133,7 @@ final class ExecutorGroup {
    */
   synchronized RuntimeException awaitResults() throws InterruptedException {
     while (done < partitions.length && !failed) {
-      wait();
+      awaitChange();
     }
     for (RuntimeException f : failures) {
       if (f != null) {
@@ -172,6 +176,19 @@ final class ExecutorGroup {
   synchronized void close() {
     closed = true;
     notifyAll();
+  }
+
+  /**
+   * Waits for a notify, but wakes now and then to see whether Spark killed this task: a kill that
+   * does not interrupt the thread would otherwise leave the task waiting for a group that is gone,
+   * holding its core, and a relaunched barrier stage needs every core at once.
+   */
+  private void awaitChange() throws InterruptedException {
+    wait(KILL_CHECK_MILLIS);
+    TaskContext task = TaskContext.get();
+    if (task != null && task.isInterrupted()) {
+      throw new InterruptedException("Spark killed the task while it waited for its group");
+    }
   }
 
   private int indexOf(int p) {

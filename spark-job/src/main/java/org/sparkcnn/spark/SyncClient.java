@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.spark.TaskContext;
 import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
@@ -318,12 +319,25 @@ final class SyncClient {
     }
     if (f == Fault.STALL) {
       group.silence().run();
+      awaitKilled(TaskContext.get());
+      throw new IllegalStateException("injected stall of partition " + partition + " ended");
+    }
+  }
+
+  /**
+   * Hangs like a frozen executor until Spark kills the task. A kill need not interrupt the thread,
+   * so the kill flag is polled too: a stalled task thread left running would keep its local-mode
+   * core, and the next barrier stage, which needs every core at once, could not start.
+   */
+  private static void awaitKilled(TaskContext task) {
+    long until = System.nanoTime() + 600_000_000_000L;
+    while (System.nanoTime() < until && (task == null || !task.isInterrupted())) {
       try {
-        Thread.sleep(600_000);
+        Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return;
       }
-      throw new IllegalStateException("injected stall of partition " + partition + " ended");
     }
   }
 

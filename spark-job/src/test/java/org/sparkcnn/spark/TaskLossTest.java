@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -44,9 +45,25 @@ class TaskLossTest {
   }
 
   @AfterEach
-  void noFaults() {
+  void noFaults() throws InterruptedException {
     SyncClient.faults = null;
     DriverSyncRunner.testGroups = null;
+    // A run's tasks must all end once it returns: a task thread left waiting holds its core, and
+    // the next barrier stage, which needs every core at once, cannot start.
+    int running = runningTasks();
+    for (int i = 0; i < 300 && running > 0; i++) {
+      Thread.sleep(100);
+      running = runningTasks();
+    }
+    assertEquals(0, running, "tasks still running 30 s after the run ended");
+  }
+
+  private static int runningTasks() {
+    int n = 0;
+    for (SparkExecutorInfo e : jsc.sc().statusTracker().getExecutorInfos()) {
+      n += e.numRunningTasks();
+    }
+    return n;
   }
 
   private record Outcome(float[] weights, int taskFailures) {}
@@ -73,7 +90,8 @@ class TaskLossTest {
             launch == 2 && partition == 1 && step == 3
                 ? SyncClient.Fault.CRASH
                 : SyncClient.Fault.NONE;
-    Outcome o = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4));
+    Outcome o =
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4), TaskThreads::describe);
     assertEquals(1, o.taskFailures());
     assertArrayEquals(undisturbed, o.weights(), "a relaunch must not change a single bit");
   }
@@ -86,7 +104,8 @@ class TaskLossTest {
                 ? SyncClient.Fault.STALL
                 : SyncClient.Fault.NONE;
     long started = System.nanoTime();
-    Outcome o = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4));
+    Outcome o =
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4), TaskThreads::describe);
     double seconds = (System.nanoTime() - started) / 1e9;
     assertEquals(1, o.taskFailures());
     assertArrayEquals(undisturbed, o.weights());
@@ -104,7 +123,8 @@ class TaskLossTest {
     TrainingFailedException e =
         assertTimeoutPreemptively(
             Duration.ofSeconds(60),
-            () -> assertThrows(TrainingFailedException.class, () -> run(2)));
+            () -> assertThrows(TrainingFailedException.class, () -> run(2)),
+            TaskThreads::describe);
     String m = e.getMessage();
     assertTrue(
         m.contains("epoch 1, step 2 of 8")
@@ -131,7 +151,8 @@ class TaskLossTest {
         (launch, partition, epoch, step) ->
             launch == 2 && partition == 1 && step == 2 ? fault : SyncClient.Fault.NONE;
     Outcome o =
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(4, SyncTopology.SHARDED));
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60), () -> run(4, SyncTopology.SHARDED), TaskThreads::describe);
     assertEquals(1, o.taskFailures());
     assertArrayEquals(undisturbed, o.weights(), "a sharded relaunch must not change a single bit");
   }
