@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -62,6 +63,10 @@ final class DriverSyncRunner implements EpochRunner {
   private final TrainingPlan plan;
   private final int partitions;
   private final SyncSecret secret;
+
+  /** Tells this run's executor groups from an earlier run's (see {@link SyncClient.Endpoint}). */
+  private final long run = new SecureRandom().nextLong();
+
   private final SyncServer server;
   private final String host;
   private final int timeoutMillis;
@@ -330,7 +335,7 @@ final class DriverSyncRunner implements EpochRunner {
       awaitSlots();
       SyncClient.Endpoint endpoint =
           new SyncClient.Endpoint(
-              host, server.port(), secret, server.encrypt(), launch, timeoutMillis, sharded);
+              run, host, server.port(), secret, server.encrypt(), launch, timeoutMillis, sharded);
       EpochTask task = new EpochTask(endpoint, plan, partitions);
       SparkContext sc = jsc.sc();
       // Job properties are copied when the job is submitted: set them for this submission only.

@@ -27,7 +27,9 @@ final class ExecutorGroup {
   /** How often a waiting task checks whether it was killed. */
   private static final long KILL_CHECK_MILLIS = 100;
 
-  /** Groups by (driver endpoint, launch, leader); closed ones stay so that late members see it. */
+  /**
+   * Groups by (run, driver endpoint, launch, leader); closed ones stay so that late members see it.
+   */
   private static final Map<String, ExecutorGroup> GROUPS =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -58,7 +60,16 @@ final class ExecutorGroup {
 
   /** The group of a launch's co-located tasks, created by whichever of them arrives first. */
   static ExecutorGroup of(SyncClient.Endpoint driver, int[] partitions) {
-    String key = driver.host() + ":" + driver.port() + "/" + driver.launch() + "/" + partitions[0];
+    String key =
+        driver.run()
+            + "/"
+            + driver.host()
+            + ":"
+            + driver.port()
+            + "/"
+            + driver.launch()
+            + "/"
+            + partitions[0];
     synchronized (GROUPS) {
       return GROUPS.computeIfAbsent(key, k -> new ExecutorGroup(partitions.clone()));
     }

@@ -36,8 +36,13 @@ final class SyncClient {
 
   private SyncClient() {}
 
-  /** Where the driver listens, how to prove the key, and which launch this task belongs to. */
+  /**
+   * Where the driver listens, how to prove the key, and which run and launch this task belongs to.
+   * {@code run} is random per run: an executor JVM outlives runs, and a later run's server can get
+   * the same port and count its launches from 1 again.
+   */
   record Endpoint(
+      long run,
       String host,
       int port,
       SyncSecret secret,
