@@ -156,7 +156,7 @@ public final class KernelBench {
         new Case(
             "conv1 forward + relu",
             conv1,
-            k -> k.conv2dForwardActivation(c1, 32, n, x1, params, k1, b1, relu, y1)),
+            k -> k.conv2dForward(c1, 32, n, x1, params, k1, b1, relu, y1)),
         new Case(
             "conv1 weight + bias gradient",
             conv1,
@@ -166,7 +166,7 @@ public final class KernelBench {
         new Case(
             "conv2 forward + relu",
             conv2,
-            k -> k.conv2dForwardActivation(c2, 64, n, x2, params, k2, b2, relu, y2)),
+            k -> k.conv2dForward(c2, 64, n, x2, params, k2, b2, relu, y2)),
         new Case(
             "conv2 weight + bias gradient",
             conv2,
@@ -180,7 +180,7 @@ public final class KernelBench {
         new Case(
             "dense forward + relu",
             dense,
-            k -> k.denseForwardActivation(n, in, out, x3, params, k3, b3, relu, y3)),
+            k -> k.denseForward(n, in, out, x3, params, k3, b3, relu, y3)),
         new Case(
             "dense input gradient",
             dense,

@@ -53,7 +53,7 @@ class FailureTest {
                         new DistributedTrainer(jsc, TestBlocks.model(1), options)
                             .fit(data, null, null)));
     String all = e.getClass().getName() + ": " + messages(e);
-    assertTrue(all.contains("label out of range") && all.contains("received 7.0"), all);
+    assertTrue(all.contains("label out of range") && all.contains("received: 7.0"), all);
   }
 
   @ParameterizedTest

@@ -45,6 +45,7 @@ abstract class FastKernels implements Kernels {
     return gemm;
   }
 
+  /** relu is fused into the product's store; another activation is a pass of its own after it. */
   @Override
   public void conv2dForward(
       Window2D g,
@@ -54,38 +55,9 @@ abstract class FastKernels implements Kernels {
       float[] params,
       int kernelOffset,
       int biasOffset,
-      float[] y) {
-    conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, false, y);
-  }
-
-  @Override
-  public void conv2dForwardActivation(
-      Window2D g,
-      int filters,
-      int n,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
       Activation a,
       float[] y) {
-    conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
-    if (a != Activation.RELU) {
-      activationForward(a, n * g.outputPixels(), filters, y, y);
-    }
-  }
-
-  /** conv2dForward, then max(., 0) if relu, fused into the product's store. */
-  void conv2dForward(
-      Window2D g,
-      int filters,
-      int n,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
-      boolean relu,
-      float[] y) {
+    boolean relu = a == Activation.RELU;
     int k = g.kernelH() * g.kernelW() * g.channels();
     int rows = n * g.outputPixels();
     int block = blockRows(g, rows);
@@ -113,6 +85,9 @@ abstract class FastKernels implements Kernels {
           y,
           r0 * filters,
           filters);
+    }
+    if (!relu && a != Activation.LINEAR) {
+      activationForward(a, n * g.outputPixels(), filters, y, y);
     }
   }
 
@@ -471,6 +446,7 @@ abstract class FastKernels implements Kernels {
     }
   }
 
+  /** relu is fused into the product's store; another activation is a pass of its own after it. */
   @Override
   public void denseForward(
       int n,
@@ -480,38 +456,9 @@ abstract class FastKernels implements Kernels {
       float[] params,
       int kernelOffset,
       int biasOffset,
-      float[] y) {
-    denseForward(n, in, out, x, params, kernelOffset, biasOffset, false, y);
-  }
-
-  @Override
-  public void denseForwardActivation(
-      int n,
-      int in,
-      int out,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
       Activation a,
       float[] y) {
-    denseForward(n, in, out, x, params, kernelOffset, biasOffset, a == Activation.RELU, y);
-    if (a != Activation.RELU) {
-      activationForward(a, n, out, y, y);
-    }
-  }
-
-  /** denseForward, then max(., 0) if relu, fused into the product's store. */
-  void denseForward(
-      int n,
-      int in,
-      int out,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
-      boolean relu,
-      float[] y) {
+    boolean relu = a == Activation.RELU;
     gemm.multiplyUnpacked(
         n,
         out,
@@ -528,6 +475,9 @@ abstract class FastKernels implements Kernels {
         y,
         0,
         out);
+    if (!relu && a != Activation.LINEAR) {
+      activationForward(a, n, out, y, y);
+    }
   }
 
   @Override

@@ -19,22 +19,12 @@ public interface Kernels {
   /** A short name for logs, e.g. "reference" or "vector-512". */
   String name();
 
-  /** y (N, OH, OW, F) = conv(x (N, H, W, C), kernel (KH, KW, C, F)) + bias (F). */
-  void conv2dForward(
-      Window2D g,
-      int filters,
-      int n,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
-      float[] y);
-
   /**
-   * y = a(conv(x) + bias): conv2dForward followed by activationForward on y. Fast kernels fuse relu
-   * into the product's store, saving a pass over the largest activations of a CNN.
+   * y (N, OH, OW, F) = a(conv(x (N, H, W, C), kernel (KH, KW, C, F)) + bias (F)): the product, then
+   * activationForward on y ({@link Activation#LINEAR} for the product alone). Fast kernels fuse
+   * relu into the product's store, saving a pass over the largest activations of a CNN.
    */
-  void conv2dForwardActivation(
+  void conv2dForward(
       Window2D g,
       int filters,
       int n,
@@ -82,19 +72,11 @@ public interface Kernels {
   /** dx: each dy spread evenly over the input positions of its window; overwrites dx. */
   void averagePool2dBackward(Window2D g, int n, float[] dy, float[] dx);
 
-  /** y (N, O) = x (N, I) kernel (I, O) + bias (O). */
+  /**
+   * y (N, O) = a(x (N, I) kernel (I, O) + bias (O)): the product, then activationForward on y
+   * ({@link Activation#LINEAR} for the product alone); fast kernels fuse relu into the store.
+   */
   void denseForward(
-      int n,
-      int in,
-      int out,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
-      float[] y);
-
-  /** y = a(x kernel + bias): denseForward followed by activationForward on y. */
-  void denseForwardActivation(
       int n,
       int in,
       int out,

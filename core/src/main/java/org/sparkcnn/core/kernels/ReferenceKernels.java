@@ -15,6 +15,7 @@ public final class ReferenceKernels implements Kernels {
     return "reference";
   }
 
+  /** The composition: the product, then {@link #activationForward} on y. */
   @Override
   public void conv2dForward(
       Window2D g,
@@ -24,33 +25,21 @@ public final class ReferenceKernels implements Kernels {
       float[] params,
       int kernelOffset,
       int biasOffset,
+      Activation a,
       float[] y) {
     double[] out = new double[n * g.outputPixels() * filters];
     ConvReference.forward(
         g,
         filters,
         n,
-        widen(x, 0, n * g.inputSize()),
+        inputs(g, n, x),
         widen(params, kernelOffset, kernelSize(g, filters)),
         bias(params, biasOffset, filters),
         out);
     narrow(out, y);
-  }
-
-  /** The composition: {@link #conv2dForward}, then {@link #activationForward} on y. */
-  @Override
-  public void conv2dForwardActivation(
-      Window2D g,
-      int filters,
-      int n,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
-      Activation a,
-      float[] y) {
-    conv2dForward(g, filters, n, x, params, kernelOffset, biasOffset, y);
-    activationForward(a, n * g.outputPixels(), filters, y, y);
+    if (a != Activation.LINEAR) {
+      activationForward(a, n * g.outputPixels(), filters, y, y);
+    }
   }
 
   @Override
@@ -83,7 +72,7 @@ public final class ReferenceKernels implements Kernels {
         g,
         filters,
         n,
-        widen(x, 0, n * g.inputSize()),
+        inputs(g, n, x),
         widen(dy, 0, n * g.outputPixels() * filters),
         dKernel,
         dBias);
@@ -96,36 +85,32 @@ public final class ReferenceKernels implements Kernels {
   @Override
   public void maxPool2dForward(Window2D g, int n, float[] x, float[] y) {
     double[] out = new double[n * g.outputPixels() * g.channels()];
-    PoolReference.maxForward(g, n, widen(x, 0, n * g.inputSize()), out);
+    PoolReference.maxForward(g, n, inputs(g, n, x), out);
     narrow(out, y);
   }
 
   @Override
   public void maxPool2dBackward(Window2D g, int n, float[] x, float[] dy, float[] dx) {
     double[] out = new double[n * g.inputSize()];
-    PoolReference.maxBackward(
-        g,
-        n,
-        widen(x, 0, n * g.inputSize()),
-        widen(dy, 0, n * g.outputPixels() * g.channels()),
-        out);
+    PoolReference.maxBackward(g, n, inputs(g, n, x), poolOutputs(g, n, dy), out);
     narrow(out, dx);
   }
 
   @Override
   public void averagePool2dForward(Window2D g, int n, float[] x, float[] y) {
     double[] out = new double[n * g.outputPixels() * g.channels()];
-    PoolReference.averageForward(g, n, widen(x, 0, n * g.inputSize()), out);
+    PoolReference.averageForward(g, n, inputs(g, n, x), out);
     narrow(out, y);
   }
 
   @Override
   public void averagePool2dBackward(Window2D g, int n, float[] dy, float[] dx) {
     double[] out = new double[n * g.inputSize()];
-    PoolReference.averageBackward(g, n, widen(dy, 0, n * g.outputPixels() * g.channels()), out);
+    PoolReference.averageBackward(g, n, poolOutputs(g, n, dy), out);
     narrow(out, dx);
   }
 
+  /** The composition: the product, then {@link #activationForward} on y. */
   @Override
   public void denseForward(
       int n,
@@ -135,6 +120,7 @@ public final class ReferenceKernels implements Kernels {
       float[] params,
       int kernelOffset,
       int biasOffset,
+      Activation a,
       float[] y) {
     double[] result = new double[n * out];
     DenseReference.forward(
@@ -146,22 +132,9 @@ public final class ReferenceKernels implements Kernels {
         bias(params, biasOffset, out),
         result);
     narrow(result, y);
-  }
-
-  /** The composition: {@link #denseForward}, then {@link #activationForward} on y. */
-  @Override
-  public void denseForwardActivation(
-      int n,
-      int in,
-      int out,
-      float[] x,
-      float[] params,
-      int kernelOffset,
-      int biasOffset,
-      Activation a,
-      float[] y) {
-    denseForward(n, in, out, x, params, kernelOffset, biasOffset, y);
-    activationForward(a, n, out, y, y);
+    if (a != Activation.LINEAR) {
+      activationForward(a, n, out, y, y);
+    }
   }
 
   @Override
@@ -213,6 +186,16 @@ public final class ReferenceKernels implements Kernels {
     for (int i = 0; i < count; i++) {
       out[i] = a[i] * b[i];
     }
+  }
+
+  /** n examples (N, H, W, C) of a 2-D layer's input, widened. */
+  private static double[] inputs(Window2D g, int n, float[] x) {
+    return widen(x, 0, n * g.inputSize());
+  }
+
+  /** n examples (N, OH, OW, C) of a pooling layer's output (or its gradient), widened. */
+  private static double[] poolOutputs(Window2D g, int n, float[] y) {
+    return widen(y, 0, n * g.outputPixels() * g.channels());
   }
 
   private static int kernelSize(Window2D g, int filters) {

@@ -9,31 +9,12 @@ import org.sparkcnn.core.tensor.Shape;
  * model's activation step (the same one that follows Conv2D and Dense), so forward here is the
  * identity and {@link #activation()} is the function.
  */
-public final class ActivationLayer extends IdentityLayer {
+public final class ActivationLayer extends IdentityLayer<ActivationLayer> {
   private final Activation activation;
 
   public ActivationLayer(String keras) {
+    super("Activation", "activation");
     this.activation = Activation.fromKeras(keras);
-  }
-
-  public ActivationLayer name(String name) {
-    setName(name);
-    return this;
-  }
-
-  public ActivationLayer inputShape(int... dims) {
-    setDeclaredInputShape(dims);
-    return this;
-  }
-
-  @Override
-  public String kerasClassName() {
-    return "Activation";
-  }
-
-  @Override
-  public String defaultNamePrefix() {
-    return "activation";
   }
 
   @Override

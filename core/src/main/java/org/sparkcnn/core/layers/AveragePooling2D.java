@@ -1,7 +1,5 @@
 package org.sparkcnn.core.layers;
 
-import org.sparkcnn.core.kernels.Kernels;
-
 /**
  * Average pooling; with "same" padding each output averages only the input positions inside its
  * window (padding is not counted), and backward spreads the gradient evenly over those positions.
@@ -9,54 +7,22 @@ import org.sparkcnn.core.kernels.Kernels;
 public final class AveragePooling2D extends Pooling2D<AveragePooling2D> {
   /** AveragePooling2D(pool_size=(size, size)), strides = pool_size. */
   public AveragePooling2D(int size) {
-    super(size, size);
+    this(size, size);
   }
 
   public AveragePooling2D(int poolH, int poolW) {
-    super(poolH, poolW);
+    super("AveragePooling2D", "average_pooling2d", poolH, poolW);
   }
 
   @Override
-  protected AveragePooling2D self() {
-    return this;
+  public void forward(LayerCall c) {
+    c.kernels().averagePool2dForward(window, c.n(), c.x(), c.y());
   }
 
   @Override
-  public String kerasClassName() {
-    return "AveragePooling2D";
-  }
-
-  @Override
-  public String defaultNamePrefix() {
-    return "average_pooling2d";
-  }
-
-  @Override
-  public void forward(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step) {
-    k.averagePool2dForward(window, n, x, y);
-  }
-
-  @Override
-  public void backward(
-      Kernels k,
-      float[] params,
-      float[] grads,
-      int offset,
-      int n,
-      float[] x,
-      float[] dy,
-      float[] dx,
-      float[] scratch) {
-    if (dx != null) {
-      k.averagePool2dBackward(window, n, dy, dx);
+  public void backward(LayerCall c) {
+    if (c.dx() != null) {
+      c.kernels().averagePool2dBackward(window, c.n(), c.dy(), c.dx());
     }
   }
 }

@@ -8,16 +8,53 @@ import org.sparkcnn.core.tensor.Padding;
 import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Window2D;
 
-/** What every layer shares: its name, its declared input shape and the build-once lifecycle. */
-abstract class BaseLayer implements Layer {
+/**
+ * What every layer shares: its Keras class name and name prefix, its name, its declared input shape
+ * and the build-once lifecycle.
+ *
+ * @param <T> the layer, so that the setters chain
+ */
+abstract class BaseLayer<T extends BaseLayer<T>> implements Layer {
+  private final String kerasClassName;
+  private final String defaultNamePrefix;
   private String name;
   private Shape declaredInputShape;
   private Shape inputShape;
   private Shape outputShape;
 
+  /**
+   * @param kerasClassName Keras' class name, e.g. "Conv2D"
+   * @param defaultNamePrefix the prefix Keras derives names from, e.g. "conv2d"
+   */
+  protected BaseLayer(String kerasClassName, String defaultNamePrefix) {
+    this.kerasClassName = kerasClassName;
+    this.defaultNamePrefix = defaultNamePrefix;
+  }
+
+  @SuppressWarnings("unchecked")
+  protected final T self() {
+    return (T) this;
+  }
+
+  @Override
+  public final String kerasClassName() {
+    return kerasClassName;
+  }
+
+  @Override
+  public final String defaultNamePrefix() {
+    return defaultNamePrefix;
+  }
+
   @Override
   public String name() {
     return name;
+  }
+
+  /** Keras' name argument. */
+  public T name(String name) {
+    setName(name);
+    return self();
   }
 
   @Override

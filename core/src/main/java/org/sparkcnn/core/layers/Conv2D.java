@@ -28,6 +28,7 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
   }
 
   public Conv2D(int filters, int kernelH, int kernelW) {
+    super("Conv2D", "conv2d");
     requirePositive("Conv2D filters", filters);
     this.filters = filters;
     kernelSize(kernelH, kernelW);
@@ -74,21 +75,6 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
   public Window2D window() {
     requireBuilt();
     return window;
-  }
-
-  @Override
-  protected Conv2D self() {
-    return this;
-  }
-
-  @Override
-  public String kerasClassName() {
-    return "Conv2D";
-  }
-
-  @Override
-  public String defaultNamePrefix() {
-    return "conv2d";
   }
 
   @Override
@@ -139,46 +125,24 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
   }
 
   @Override
-  public void forward(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step) {
-    k.conv2dForward(window, filters, n, x, params, offset, biasOffset(offset), y);
+  public void forward(LayerCall c) {
+    forwardActivated(c, Activation.LINEAR);
   }
 
   @Override
-  public void forwardActivated(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step,
-      Activation a) {
-    k.conv2dForwardActivation(window, filters, n, x, params, offset, biasOffset(offset), a, y);
+  public void forwardActivated(LayerCall c, Activation a) {
+    int o = c.offset();
+    c.kernels()
+        .conv2dForward(window, filters, c.n(), c.x(), c.params(), o, biasOffset(o), a, c.y());
   }
 
   @Override
-  public void backward(
-      Kernels k,
-      float[] params,
-      float[] grads,
-      int offset,
-      int n,
-      float[] x,
-      float[] dy,
-      float[] dx,
-      float[] scratch) {
-    k.conv2dBackwardParams(window, filters, n, x, dy, grads, offset, biasOffset(offset));
-    if (dx != null) {
-      k.conv2dBackwardInput(window, filters, n, dy, params, offset, dx);
+  public void backward(LayerCall c) {
+    int o = c.offset();
+    Kernels k = c.kernels();
+    k.conv2dBackwardParams(window, filters, c.n(), c.x(), c.dy(), c.grads(), o, biasOffset(o));
+    if (c.dx() != null) {
+      k.conv2dBackwardInput(window, filters, c.n(), c.dy(), c.params(), o, c.dx());
     }
   }
 

@@ -13,6 +13,7 @@ public final class Dense extends WeightedLayer<Dense> {
   private int in;
 
   public Dense(int units) {
+    super("Dense", "dense");
     requirePositive("Dense units", units);
     this.units = units;
   }
@@ -30,21 +31,6 @@ public final class Dense extends WeightedLayer<Dense> {
 
   public int units() {
     return units;
-  }
-
-  @Override
-  protected Dense self() {
-    return this;
-  }
-
-  @Override
-  public String kerasClassName() {
-    return "Dense";
-  }
-
-  @Override
-  public String defaultNamePrefix() {
-    return "dense";
   }
 
   @Override
@@ -83,46 +69,23 @@ public final class Dense extends WeightedLayer<Dense> {
   }
 
   @Override
-  public void forward(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step) {
-    k.denseForward(n, in, units, x, params, offset, biasOffset(offset), y);
+  public void forward(LayerCall c) {
+    forwardActivated(c, Activation.LINEAR);
   }
 
   @Override
-  public void forwardActivated(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step,
-      Activation a) {
-    k.denseForwardActivation(n, in, units, x, params, offset, biasOffset(offset), a, y);
+  public void forwardActivated(LayerCall c, Activation a) {
+    int o = c.offset();
+    c.kernels().denseForward(c.n(), in, units, c.x(), c.params(), o, biasOffset(o), a, c.y());
   }
 
   @Override
-  public void backward(
-      Kernels k,
-      float[] params,
-      float[] grads,
-      int offset,
-      int n,
-      float[] x,
-      float[] dy,
-      float[] dx,
-      float[] scratch) {
-    k.denseBackwardParams(n, in, units, x, dy, grads, offset, biasOffset(offset));
-    if (dx != null) {
-      k.denseBackwardInput(n, in, units, dy, params, offset, dx);
+  public void backward(LayerCall c) {
+    int o = c.offset();
+    Kernels k = c.kernels();
+    k.denseBackwardParams(c.n(), in, units, c.x(), c.dy(), c.grads(), o, biasOffset(o));
+    if (c.dx() != null) {
+      k.denseBackwardInput(c.n(), in, units, c.dy(), c.params(), o, c.dx());
     }
   }
 

@@ -1,7 +1,6 @@
 package org.sparkcnn.core.layers;
 
 import java.util.Map;
-import org.sparkcnn.core.kernels.Kernels;
 import org.sparkcnn.core.tensor.Shape;
 
 /**
@@ -9,11 +8,12 @@ import org.sparkcnn.core.tensor.Shape;
  * - rate), so inference is the identity. The mask is a pure function of (step seed, example id,
  * element index), so splitting a batch across threads or Spark partitions does not change it.
  */
-public final class Dropout extends BaseLayer {
+public final class Dropout extends BaseLayer<Dropout> {
   private final double rate;
   private Long seed;
 
   public Dropout(double rate) {
+    super("Dropout", "dropout");
     if (!(rate >= 0 && rate < 1)) {
       throw new IllegalArgumentException("Dropout rate must be in [0, 1); received " + rate);
     }
@@ -27,23 +27,8 @@ public final class Dropout extends BaseLayer {
     return this;
   }
 
-  public Dropout name(String name) {
-    setName(name);
-    return this;
-  }
-
   public double rate() {
     return rate;
-  }
-
-  @Override
-  public String kerasClassName() {
-    return "Dropout";
-  }
-
-  @Override
-  public String defaultNamePrefix() {
-    return "dropout";
   }
 
   @Override
@@ -61,37 +46,22 @@ public final class Dropout extends BaseLayer {
     return outputShape().size();
   }
 
+  /** Writes this step's mask into the scratch (backward reuses it) and multiplies x by it. */
   @Override
-  public void forward(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] mask,
-      StepContext step) {
+  public void forward(LayerCall c) {
     int size = outputShape().size();
-    long layerSeed = DropoutMask.mix(step.seed(), seed == null ? 0 : seed, name().hashCode());
-    for (int b = 0; b < n; b++) {
-      DropoutMask.fill(mask, b * size, size, rate, layerSeed, step.exampleId(b));
+    float[] mask = c.scratch();
+    long layerSeed = DropoutMask.mix(c.step().seed(), seed == null ? 0 : seed, name().hashCode());
+    for (int b = 0; b < c.n(); b++) {
+      DropoutMask.fill(mask, b * size, size, rate, layerSeed, c.step().exampleId(b));
     }
-    k.multiply(n * size, x, mask, y);
+    c.kernels().multiply(c.n() * size, c.x(), mask, c.y());
   }
 
   @Override
-  public void backward(
-      Kernels k,
-      float[] params,
-      float[] grads,
-      int offset,
-      int n,
-      float[] x,
-      float[] dy,
-      float[] dx,
-      float[] mask) {
-    if (dx != null) {
-      k.multiply(n * outputShape().size(), dy, mask, dx);
+  public void backward(LayerCall c) {
+    if (c.dx() != null) {
+      c.kernels().multiply(c.n() * outputShape().size(), c.dy(), c.scratch(), c.dx());
     }
   }
 

@@ -7,25 +7,9 @@ import org.sparkcnn.core.tensor.Shape;
  * (H, W, C) → (H*W*C) in height, width, channel order, like Keras with channels_last. The data is
  * already laid out that way, so the model reuses the input buffer and this layer computes nothing.
  */
-public final class Flatten extends IdentityLayer {
-  public Flatten name(String name) {
-    setName(name);
-    return this;
-  }
-
-  public Flatten inputShape(int... dims) {
-    setDeclaredInputShape(dims);
-    return this;
-  }
-
-  @Override
-  public String kerasClassName() {
-    return "Flatten";
-  }
-
-  @Override
-  public String defaultNamePrefix() {
-    return "flatten";
+public final class Flatten extends IdentityLayer<Flatten> {
+  public Flatten() {
+    super("Flatten", "flatten");
   }
 
   @Override

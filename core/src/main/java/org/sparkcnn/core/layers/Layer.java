@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.sparkcnn.core.activations.Activation;
-import org.sparkcnn.core.kernels.Kernels;
 import org.sparkcnn.core.tensor.Shape;
 
 /**
@@ -69,53 +68,28 @@ public interface Layer {
   }
 
   /**
-   * y = layer(x) for n examples. {@code step} carries the training flag and the randomness of this
-   * step; params holds this layer's weights from {@code offset}.
+   * y = layer(x) for the call's n examples: reads {@link LayerCall#x}, overwrites {@link
+   * LayerCall#y}. The call's step carries the training flag and the randomness of this step; its
+   * params hold this layer's weights from its offset.
    */
-  void forward(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step);
+  void forward(LayerCall c);
 
   /**
    * forward, then activation {@code a} on y: what the model runs when an activation directly
    * follows this layer. Conv2D and Dense hand it to their kernel, which fuses relu into the store
    * of the product; other layers run the two steps.
    */
-  default void forwardActivated(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step,
-      Activation a) {
-    forward(k, params, offset, n, x, y, scratch, step);
+  default void forwardActivated(LayerCall c, Activation a) {
+    forward(c);
     int width = outputShape().lastDim();
-    k.activationForward(a, n * outputShape().size() / width, width, y, y);
+    c.kernels().activationForward(a, c.n() * outputShape().size() / width, width, c.y(), c.y());
   }
 
   /**
-   * dx from dy, and this layer's weight gradients added into {@code grads} from {@code offset}. dx
+   * dx from dy, and this layer's weight gradients added into the call's grads from its offset. dx
    * is null when the caller does not need it (the first layer during training).
    */
-  void backward(
-      Kernels k,
-      float[] params,
-      float[] grads,
-      int offset,
-      int n,
-      float[] x,
-      float[] dy,
-      float[] dx,
-      float[] scratch);
+  void backward(LayerCall c);
 
   /** Keras' get_config(): the layer's arguments under Keras' names. */
   Map<String, Object> config();

@@ -9,54 +9,22 @@ import org.sparkcnn.core.kernels.Kernels;
 public final class MaxPooling2D extends Pooling2D<MaxPooling2D> {
   /** MaxPooling2D(pool_size=(size, size)), strides = pool_size. */
   public MaxPooling2D(int size) {
-    super(size, size);
+    this(size, size);
   }
 
   public MaxPooling2D(int poolH, int poolW) {
-    super(poolH, poolW);
+    super("MaxPooling2D", "max_pooling2d", poolH, poolW);
   }
 
   @Override
-  protected MaxPooling2D self() {
-    return this;
+  public void forward(LayerCall c) {
+    c.kernels().maxPool2dForward(window, c.n(), c.x(), c.y());
   }
 
   @Override
-  public String kerasClassName() {
-    return "MaxPooling2D";
-  }
-
-  @Override
-  public String defaultNamePrefix() {
-    return "max_pooling2d";
-  }
-
-  @Override
-  public void forward(
-      Kernels k,
-      float[] params,
-      int offset,
-      int n,
-      float[] x,
-      float[] y,
-      float[] scratch,
-      StepContext step) {
-    k.maxPool2dForward(window, n, x, y);
-  }
-
-  @Override
-  public void backward(
-      Kernels k,
-      float[] params,
-      float[] grads,
-      int offset,
-      int n,
-      float[] x,
-      float[] dy,
-      float[] dx,
-      float[] scratch) {
-    if (dx != null) {
-      k.maxPool2dBackward(window, n, x, dy, dx);
+  public void backward(LayerCall c) {
+    if (c.dx() != null) {
+      c.kernels().maxPool2dBackward(window, c.n(), c.x(), c.dy(), c.dx());
     }
   }
 

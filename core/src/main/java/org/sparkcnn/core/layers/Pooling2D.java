@@ -10,7 +10,7 @@ import org.sparkcnn.core.tensor.Window2D;
  * Shared configuration of the 2-D pooling layers: input (H, W, C), output (OH, OW, C) with the
  * window formula of {@link Padding}; strides default to pool_size, as in Keras.
  */
-public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer {
+public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer<T> {
   private int poolH;
   private int poolW;
   private int strideH;
@@ -19,11 +19,10 @@ public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer {
   private Padding padding = Padding.VALID;
   protected Window2D window;
 
-  protected Pooling2D(int poolH, int poolW) {
+  protected Pooling2D(String kerasClassName, String defaultNamePrefix, int poolH, int poolW) {
+    super(kerasClassName, defaultNamePrefix);
     poolSize(poolH, poolW);
   }
-
-  protected abstract T self();
 
   public T poolSize(int h, int w) {
     requireUnbuilt();
@@ -55,11 +54,6 @@ public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer {
   public T padding(String keras) {
     requireUnbuilt();
     padding = Padding.fromKeras(keras);
-    return self();
-  }
-
-  public T name(String name) {
-    setName(name);
     return self();
   }
 

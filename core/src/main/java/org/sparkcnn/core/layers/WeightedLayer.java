@@ -9,12 +9,14 @@ import org.sparkcnn.core.activations.Activation;
  *
  * @param <T> the layer, so that the setters chain
  */
-public abstract class WeightedLayer<T extends WeightedLayer<T>> extends BaseLayer {
+public abstract class WeightedLayer<T extends WeightedLayer<T>> extends BaseLayer<T> {
   protected Activation activation = Activation.LINEAR;
   protected boolean useBias = true;
   protected Initializer kernelInitializer = Initializer.GLOROT_UNIFORM;
 
-  protected abstract T self();
+  protected WeightedLayer(String kerasClassName, String defaultNamePrefix) {
+    super(kerasClassName, defaultNamePrefix);
+  }
 
   public T activation(String keras) {
     requireUnbuilt();
@@ -31,11 +33,6 @@ public abstract class WeightedLayer<T extends WeightedLayer<T>> extends BaseLaye
   public T kernelInitializer(String keras) {
     requireUnbuilt();
     kernelInitializer = Initializer.fromKeras(keras);
-    return self();
-  }
-
-  public T name(String name) {
-    setName(name);
     return self();
   }
 

@@ -6,22 +6,12 @@ import org.sparkcnn.core.activations.Activation;
  * Binary cross-entropy, averaged over the K outputs of an example (each an independent yes/no):
  * targets (N, K) in [0, 1].
  */
-public final class BinaryCrossentropy implements Loss {
-  @Override
-  public String kerasName() {
-    return "binary_crossentropy";
-  }
-
-  @Override
-  public String checkTarget(float[] targets, int offset, int outputWidth) {
-    return Loss.firstBadTarget(
-        targets,
-        offset,
-        outputWidth,
-        t -> t >= 0 && t <= 1,
-        "binary target out of range",
-        "output",
-        "a value in [0, 1]");
+public final class BinaryCrossentropy extends KerasLoss {
+  public BinaryCrossentropy() {
+    super(
+        "binary_crossentropy",
+        new TargetRule(
+            t -> t >= 0 && t <= 1, "binary target out of range", "output", "a value in [0, 1]"));
   }
 
   /** Keras: p clipped to [eps, 1 - eps], loss = -(t log p + (1 - t) log(1 - p)). */

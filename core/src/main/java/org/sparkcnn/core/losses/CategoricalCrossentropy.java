@@ -3,22 +3,15 @@ package org.sparkcnn.core.losses;
 import org.sparkcnn.core.activations.Activation;
 
 /** Cross-entropy against a target distribution per example (one-hot or soft): targets (N, K). */
-public final class CategoricalCrossentropy implements Loss {
-  @Override
-  public String kerasName() {
-    return "categorical_crossentropy";
-  }
-
-  @Override
-  public String checkTarget(float[] targets, int offset, int outputWidth) {
-    return Loss.firstBadTarget(
-        targets,
-        offset,
-        outputWidth,
-        t -> t >= 0 && t <= 1,
-        "target probability out of range",
-        "class",
-        "a value in [0, 1] (one-hot or soft labels)");
+public final class CategoricalCrossentropy extends KerasLoss {
+  public CategoricalCrossentropy() {
+    super(
+        "categorical_crossentropy",
+        new TargetRule(
+            t -> t >= 0 && t <= 1,
+            "target probability out of range",
+            "class",
+            "a value in [0, 1] (one-hot or soft labels)"));
   }
 
   @Override

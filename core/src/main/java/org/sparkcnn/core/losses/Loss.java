@@ -1,7 +1,7 @@
 package org.sparkcnn.core.losses;
 
-import java.util.function.DoublePredicate;
 import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A Keras loss, in double precision. Shapes: predictions (N, K) where K is the model's output
@@ -43,28 +43,6 @@ public interface Loss {
     throw new UnsupportedOperationException(kerasName() + " does not fuse with an activation");
   }
 
-  /**
-   * For {@link #checkTarget} of a loss with one target per output: null if {@code ok} holds for
-   * each, else "{@code problem} at {@code unit} i; received t, expected {@code expected}" for the
-   * first that fails.
-   */
-  static String firstBadTarget(
-      float[] targets,
-      int offset,
-      int outputWidth,
-      DoublePredicate ok,
-      String problem,
-      String unit,
-      String expected) {
-    for (int i = 0; i < outputWidth; i++) {
-      float t = targets[offset + i];
-      if (!ok.test(t)) {
-        return problem + " at " + unit + " " + i + "; received " + t + ", expected " + expected;
-      }
-    }
-    return null;
-  }
-
   /** Keras' clipping epsilon for losses computed from probabilities. */
   double EPSILON = 1e-7;
 
@@ -75,11 +53,12 @@ public interface Loss {
       case "binary_crossentropy" -> new BinaryCrossentropy();
       case "mse", "mean_squared_error" -> new MeanSquaredError();
       default ->
-          throw new IllegalArgumentException(
-              "unknown loss; received \""
-                  + name
-                  + "\", expected one of sparse_categorical_crossentropy, categorical_crossentropy, "
-                  + "binary_crossentropy, mse");
+          throw ErrorText.problem("unknown loss")
+              .received(ErrorText.quote(name))
+              .expected(
+                  "one of sparse_categorical_crossentropy, categorical_crossentropy, "
+                      + "binary_crossentropy, mse (or mean_squared_error)")
+              .illegalArgument();
     };
   }
 }

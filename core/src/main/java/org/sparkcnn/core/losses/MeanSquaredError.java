@@ -1,22 +1,11 @@
 package org.sparkcnn.core.losses;
 
 /** Mean squared error over the K outputs of an example: targets (N, K), any finite values. */
-public final class MeanSquaredError implements Loss {
-  @Override
-  public String kerasName() {
-    return "mse";
-  }
-
-  @Override
-  public String checkTarget(float[] targets, int offset, int outputWidth) {
-    return Loss.firstBadTarget(
-        targets,
-        offset,
-        outputWidth,
-        Double::isFinite,
-        "target is not finite",
-        "output",
-        "a finite number");
+public final class MeanSquaredError extends KerasLoss {
+  public MeanSquaredError() {
+    super(
+        "mse",
+        new TargetRule(Double::isFinite, "target is not finite", "output", "a finite number"));
   }
 
   @Override

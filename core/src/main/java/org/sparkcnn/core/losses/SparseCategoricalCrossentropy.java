@@ -1,12 +1,12 @@
 package org.sparkcnn.core.losses;
 
 import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.errors.ErrorText;
 
 /** Cross-entropy against an integer class index per example: targets (N, 1), classes [0, K). */
-public final class SparseCategoricalCrossentropy implements Loss {
-  @Override
-  public String kerasName() {
-    return "sparse_categorical_crossentropy";
+public final class SparseCategoricalCrossentropy extends KerasLoss {
+  public SparseCategoricalCrossentropy() {
+    super("sparse_categorical_crossentropy", null);
   }
 
   @Override
@@ -18,13 +18,11 @@ public final class SparseCategoricalCrossentropy implements Loss {
   public String checkTarget(float[] targets, int offset, int outputWidth) {
     float label = targets[offset];
     if (label != Math.rint(label) || label < 0 || label >= outputWidth) {
-      return "label out of range; received "
-          + label
-          + ", expected an integer class index in [0, "
-          + (outputWidth - 1)
-          + "] for a model with "
-          + outputWidth
-          + " outputs";
+      return ErrorText.of(
+          "label out of range",
+          String.valueOf(label),
+          "an integer class index in [0, " + (outputWidth - 1) + "]",
+          "the model has " + outputWidth + " outputs");
     }
     return null;
   }

@@ -3,6 +3,7 @@ package org.sparkcnn.core.model;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import org.sparkcnn.core.kernels.Kernels;
+import org.sparkcnn.core.layers.LayerCall;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.losses.Loss;
 import org.sparkcnn.core.metrics.Accuracy;
@@ -44,6 +45,9 @@ final class Workspace {
   private final LongAdder[][] times;
 
   private final LongAdder[] lossTime;
+
+  /** Pointed at each layer in turn by forward and backward. */
+  private final LayerCall call = new LayerCall();
 
   /** Per-thread batch buffers the trainer gathers examples into. */
   float[] batchX;
@@ -110,6 +114,7 @@ final class Workspace {
     ensureCapacity(n);
     lastTraining = step.training();
     float[] in = x;
+    call.pass(k, params, null, n, step);
     for (Passes.Step s : passes.forward(end, plan.size(), step.training())) {
       long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
       int i = s.node();
@@ -128,21 +133,14 @@ final class Workspace {
           out = output(i + 1);
           node.layer()
               .forwardActivated(
-                  k,
-                  params,
-                  node.paramOffset(),
-                  n,
-                  in,
-                  out,
-                  scratch[i],
-                  step,
+                  call.forward(node.paramOffset(), scratch[i], in, out),
                   plan.get(i + 1).activation());
           used[i] = null;
           used[i + 1] = out;
         }
         default -> {
           out = output(i);
-          node.layer().forward(k, params, node.paramOffset(), n, in, out, scratch[i], step);
+          node.layer().forward(call.forward(node.paramOffset(), scratch[i], in, out));
         }
       }
       if (s.kind() != Passes.Kind.LAYER_ACTIVATED) {
@@ -214,6 +212,7 @@ final class Workspace {
     for (int i = 0; i < n * width; i++) {
       dy[i] = (float) lossGrad[i];
     }
+    call.pass(k, params, grads, n, null);
     for (Passes.Step s : passes.backward(end, plan.size(), lastTraining)) {
       long started = LayerTimes.ENABLED ? System.nanoTime() : 0;
       int i = s.node();
@@ -237,7 +236,7 @@ final class Workspace {
         }
         default -> {
           float[] in = first ? x : used[i - 1];
-          node.layer().backward(k, params, grads, node.paramOffset(), n, in, dy, out, scratch[i]);
+          node.layer().backward(call.backward(node.paramOffset(), scratch[i], in, dy, out));
         }
       }
       dy = out;

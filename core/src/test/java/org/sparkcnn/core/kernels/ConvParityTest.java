@@ -122,15 +122,15 @@ class ConvParityTest {
     for (int bias : new int[] {bOff, -1}) {
       float[] yf = new float[out];
       float[] yr = new float[out];
-      fast.conv2dForward(g, filters, n, x, params, kOff, bias, yf);
-      ref.conv2dForward(g, filters, n, x, params, kOff, bias, yr);
+      fast.conv2dForward(g, filters, n, x, params, kOff, bias, Activation.LINEAR, yf);
+      ref.conv2dForward(g, filters, n, x, params, kOff, bias, Activation.LINEAR, yr);
       double[] absSum = new double[out];
       ConvReference.forward(
           g, filters, n, Parity.abs(x), absKernel, bias < 0 ? null : absBias, absSum);
       Parity.within(what + " forward bias=" + (bias >= 0), yf, yr, absSum, kSize + 1, out);
       // Fused relu: |relu(a) - relu(b)| <= |a - b|, so the same bound holds.
-      fast.conv2dForwardActivation(g, filters, n, x, params, kOff, bias, Activation.RELU, yf);
-      ref.conv2dForwardActivation(g, filters, n, x, params, kOff, bias, Activation.RELU, yr);
+      fast.conv2dForward(g, filters, n, x, params, kOff, bias, Activation.RELU, yf);
+      ref.conv2dForward(g, filters, n, x, params, kOff, bias, Activation.RELU, yr);
       Parity.within(what + " forward+relu bias=" + (bias >= 0), yf, yr, absSum, kSize + 1, out);
     }
 

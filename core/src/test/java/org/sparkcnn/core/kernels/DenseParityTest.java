@@ -63,13 +63,13 @@ class DenseParityTest {
 
     float[] yf = new float[n * out];
     float[] yr = new float[n * out];
-    fast.denseForward(n, in, out, x, params, kOff, bOff, yf);
-    ref.denseForward(n, in, out, x, params, kOff, bOff, yr);
+    fast.denseForward(n, in, out, x, params, kOff, bOff, Activation.LINEAR, yf);
+    ref.denseForward(n, in, out, x, params, kOff, bOff, Activation.LINEAR, yr);
     double[] abs = new double[n * out];
     DenseReference.forward(n, in, out, Parity.abs(x), absK, absB, abs);
     Parity.within(what + " forward", yf, yr, abs, in + 1, n * out);
-    fast.denseForwardActivation(n, in, out, x, params, kOff, bOff, Activation.RELU, yf);
-    ref.denseForwardActivation(n, in, out, x, params, kOff, bOff, Activation.RELU, yr);
+    fast.denseForward(n, in, out, x, params, kOff, bOff, Activation.RELU, yf);
+    ref.denseForward(n, in, out, x, params, kOff, bOff, Activation.RELU, yr);
     Parity.within(what + " forward+relu", yf, yr, abs, in + 1, n * out);
 
     float[] dxf = Parity.random(n * in, seed + 3);

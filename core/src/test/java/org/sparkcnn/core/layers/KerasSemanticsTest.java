@@ -116,7 +116,9 @@ class KerasSemanticsTest {
     Arrays.fill(x, 1f);
     float[] y = new float[x.length];
     float[] mask = new float[x.length];
-    d.forward(new ReferenceKernels(), null, 0, 1, x, y, mask, new StepContext(true, 5, null));
+    LayerCall step =
+        new LayerCall().pass(new ReferenceKernels(), null, null, 1, new StepContext(true, 5, null));
+    d.forward(step.forward(0, mask, x, y));
     int kept = 0;
     double sum = 0;
     for (float v : y) {
@@ -129,7 +131,7 @@ class KerasSemanticsTest {
     assertEquals(1.0, sum / x.length, 0.04);
     assertTrue(d.isIdentity(false));
     float[] again = new float[x.length];
-    d.forward(new ReferenceKernels(), null, 0, 1, x, again, mask, new StepContext(true, 5, null));
+    d.forward(step.forward(0, mask, x, again));
     assertArrayEquals(y, again, "the same step seed and example ids give the same mask");
   }
 

@@ -72,7 +72,7 @@ class BadInputTest {
         () -> m.fit(x, Tensor.labels(1, 12, 3), new FitOptions()),
         "example 1",
         "label out of range",
-        "received 12.0",
+        "received: 12.0",
         "[0, 9]");
     assertMessage(() -> m.evaluate(x, Tensor.labels(1, 2, -1), 3), "example 2", "-1.0");
     assertMessage(
