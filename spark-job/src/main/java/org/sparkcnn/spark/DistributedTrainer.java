@@ -17,8 +17,9 @@ import org.sparkcnn.spark.labels.Targets;
  * Synchronous data-parallel training of a compiled {@link Sequential} on Spark. Every step: the
  * weights reach every partition, each partition computes the gradient sum of its share of the
  * global mini-batch ({@link BatchPlan}), the sums come back and are added in one fixed order
- * ({@link ReductionTree}), divided by the global count and applied by the model's optimizer, whose
- * state stays on the driver. The model object holds the trained weights afterwards.
+ * ({@link ReductionTree}), divided by the global count and applied by the model's optimizer on the
+ * driver (in the sharded topology the executors also apply it to their shards, with the same bits).
+ * The model object holds the trained weights afterwards.
  *
  * <p>Order of calls: construct with a compiled model → optionally {@link #resumeFrom}, {@link
  * #checkpoints}, {@link #guard}, {@link #onStep} → {@link #fit} (or {@link #evaluate}).
@@ -315,12 +316,21 @@ public final class DistributedTrainer {
       PartialSum total, float[] params, int epoch, int step, int steps, long globalStep) {
     // The runner hands over the sum's buffer until the next step: scaled in place, no copy.
     float[] grads = total.gradientSum();
-    double squares = scaleAndSquare(grads, 1f / total.count());
+    double squares = scaleAndSquare(grads, meanScale(total.count()));
     double loss = total.lossSum() / total.count();
     guard.check(epoch, step, steps, globalStep, loss, squares);
     lastLoss = loss;
     lastGradNorm = Math.sqrt(squares);
     model.optimizer().apply(params, grads);
+  }
+
+  /**
+   * What a step's summed gradient is multiplied by to make the mean gradient the optimizer takes:
+   * the one expression the driver and the sharded topology's shard owners use, so that both compute
+   * the same bits.
+   */
+  static float meanScale(long count) {
+    return 1f / count;
   }
 
   /**
@@ -399,8 +409,17 @@ public final class DistributedTrainer {
         syncTopology.equals("auto")
             ? SyncTopology.choose(ClusterRecovery.executors(jsc.sc()), model.paramCount())
             : SyncTopology.parse(syncTopology);
+    if (syncTopology.equals("auto") && !SyncTopology.shardable(model.optimizer())) {
+      topology = SyncTopology.STAR; // executors could not rebuild a user's optimizer class
+    }
     return new DriverSyncRunner(
-        jsc, train, plan, options.timeoutSeconds(), options.maxTaskFailures(), topology);
+        jsc,
+        train,
+        plan,
+        options.timeoutSeconds(),
+        options.maxTaskFailures(),
+        topology,
+        model.optimizer());
   }
 
   /** Loss and accuracy sums over every example of {@code data}, with the current weights. */

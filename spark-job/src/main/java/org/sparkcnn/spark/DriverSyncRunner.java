@@ -25,7 +25,9 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.optim.Optimizer;
 import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.spark.compat.SparkInternals;
 
@@ -39,6 +41,14 @@ import org.sparkcnn.spark.compat.SparkInternals;
  * the driver completes the tree and applies the optimizer: the same synchronous SGD as {@link
  * JobPerStepRunner}, bit for bit, without a Spark job per step, and with one weight vector and (for
  * co-located aligned partitions) one gradient vector per executor instead of per task.
+ *
+ * <p>In the sharded topology ({@link SyncTopology#SHARDED}) the driver is off the steps' path: at
+ * each launch it sends every executor group its shard of the weights and of the optimizer's state
+ * (the step in flight, the step counter); the groups then run the launch's steps among themselves
+ * ({@link ShardExchange}), each applying the optimizer to its own shard, and send the driver their
+ * shard of each step's gradient sum. The driver applies every step to its own copy of the weights
+ * and optimizer (the same core code on the same sums: the same bits as the owners' shards), which
+ * is what the divergence check, the checkpoints, a relaunch and the end of the run see.
  *
  * <p>A barrier stage runs all its tasks at once (so no task waits for a slot another task holds)
  * and fails as a whole; this runner therefore needs at least as many task slots as partitions,
@@ -79,6 +89,8 @@ final class DriverSyncRunner implements EpochRunner {
   private volatile List<InetSocketAddress> peerEndpoints = List.of();
   private byte[] stepBuffer = new byte[0];
   private final boolean sharded;
+  private final Optimizer optimizer;
+  private final String shardOptimizer;
   private long bytesSent;
   private long bytesReceived;
 
@@ -93,13 +105,16 @@ final class DriverSyncRunner implements EpochRunner {
       TrainingPlan plan,
       int timeoutSeconds,
       int maxTaskFailures) {
-    this(jsc, blocks, plan, timeoutSeconds, maxTaskFailures, SyncTopology.STAR);
+    this(jsc, blocks, plan, timeoutSeconds, maxTaskFailures, SyncTopology.STAR, null);
   }
 
   /**
    * @param topology how gradients and weights travel: through the driver ({@link
    *     SyncTopology#STAR}) or reduced between executors, the driver seeing each weight once per
    *     step in each direction ({@link SyncTopology#SHARDED})
+   * @param optimizer the optimizer the step applier applies to the weights (the model's): in the
+   *     sharded topology the executors apply a copy of it to their shards, starting each launch
+   *     from its state; unused (may be null) in the star topology
    */
   DriverSyncRunner(
       JavaSparkContext jsc,
@@ -107,8 +122,17 @@ final class DriverSyncRunner implements EpochRunner {
       TrainingPlan plan,
       int timeoutSeconds,
       int maxTaskFailures,
-      SyncTopology topology) {
+      SyncTopology topology,
+      Optimizer optimizer) {
     this.sharded = topology == SyncTopology.SHARDED;
+    if (sharded && !SyncTopology.shardable(optimizer)) {
+      throw new IllegalArgumentException(
+          "the sharded topology applies the optimizer on the executors; received: "
+              + (optimizer == null ? "no optimizer" : optimizer.getClass().getName())
+              + "; expected: the built-in SGD or Adam; hint: \"sync_topology\": \"star\"");
+    }
+    this.optimizer = sharded ? optimizer : null;
+    this.shardOptimizer = sharded ? Json.writeCompact(optimizer.config()) : null;
     this.jsc = jsc;
     this.blocks = blocks;
     this.plan = plan;
@@ -330,12 +354,20 @@ final class DriverSyncRunner implements EpochRunner {
     private final List<Group> groups = new ArrayList<>();
     private final Group[] byPartition = new Group[partitions];
     private float[] fullGradient;
+    private boolean started;
 
     Stage(int epoch) {
       awaitSlots();
       SyncClient.Endpoint endpoint =
           new SyncClient.Endpoint(
-              run, host, server.port(), secret, server.encrypt(), launch, timeoutMillis, sharded);
+              run,
+              host,
+              server.port(),
+              secret,
+              server.encrypt(),
+              launch,
+              timeoutMillis,
+              shardOptimizer);
       EpochTask task = new EpochTask(endpoint, plan, partitions);
       SparkContext sc = jsc.sc();
       // Job properties are copied when the job is submitted: set them for this submission only.
@@ -520,25 +552,11 @@ final class DriverSyncRunner implements EpochRunner {
         throws TaskLostException, TaskFailedException {
       int n = params.length;
       int g = groups.size();
-      int length = 0;
-      for (int j = 0; j < g; j++) {
-        Group group = groups.get(j);
-        // Star: every group gets all weights (one encoding); sharded: group j its shard.
-        if (sharded || j == 0) {
-          int lo = sharded ? SyncProtocol.shardStart(n, g, j) : 0;
-          int hi = sharded ? SyncProtocol.shardStart(n, g, j + 1) : n;
-          int bytes = SyncProtocol.stepBytes(hi - lo);
-          if (stepBuffer.length < SyncChannel.HEADER + bytes) {
-            stepBuffer = SyncProtocol.buffer(bytes);
-          }
-          length = SyncProtocol.encodeStep(stepBuffer, epoch, step, globalStep, params, lo, hi);
-        }
-        try {
-          group.channel.send(stepBuffer, length);
-          bytesSent += length;
-        } catch (IOException e) {
-          throw lost(group, false, "sending the weights failed: " + e.getMessage(), e);
-        }
+      if (!sharded) {
+        sendWeights(epoch, step, globalStep, params);
+      } else if (!started) {
+        start(epoch, step, globalStep, params);
+        started = true;
       }
       long deadline = System.currentTimeMillis() + timeoutMillis;
       List<PartialSum> parts = new ArrayList<>();
@@ -571,6 +589,61 @@ final class DriverSyncRunner implements EpochRunner {
           first.count(),
           first.correct(),
           first.slowestComputeNanos());
+    }
+
+    /** Star: every group gets all the weights of the step (one encoding). */
+    private void sendWeights(int epoch, int step, long globalStep, float[] params)
+        throws TaskLostException {
+      int bytes = SyncProtocol.stepBytes(params.length);
+      if (stepBuffer.length < SyncChannel.HEADER + bytes) {
+        stepBuffer = SyncProtocol.buffer(bytes);
+      }
+      int length = SyncProtocol.encodeStep(stepBuffer, epoch, step, globalStep, params);
+      for (Group group : groups) {
+        try {
+          group.channel.send(stepBuffer, length);
+          bytesSent += length;
+        } catch (IOException e) {
+          throw lost(group, false, "sending the weights failed: " + e.getMessage(), e);
+        }
+      }
+    }
+
+    /**
+     * Sharded: sends group j its shard of the weights and of the optimizer's state as they are
+     * before {@code step}, and the steps to run: the rest of the epoch.
+     */
+    private void start(int epoch, int step, long globalStep, float[] params)
+        throws TaskLostException {
+      int n = params.length;
+      int g = groups.size();
+      for (int j = 0; j < g; j++) {
+        Group group = groups.get(j);
+        int lo = SyncProtocol.shardStart(n, g, j);
+        int hi = SyncProtocol.shardStart(n, g, j + 1);
+        int bytes = SyncProtocol.startBytes(hi - lo, optimizer.state().size());
+        if (stepBuffer.length < SyncChannel.HEADER + bytes) {
+          stepBuffer = SyncProtocol.buffer(bytes);
+        }
+        int length =
+            SyncProtocol.encodeStart(
+                stepBuffer,
+                epoch,
+                step,
+                plan.stepsPerEpoch(),
+                globalStep,
+                optimizer.iterations(),
+                params,
+                optimizer.state(),
+                lo,
+                hi);
+        try {
+          group.channel.send(stepBuffer, length);
+          bytesSent += length;
+        } catch (IOException e) {
+          throw lost(group, false, "sending the start failed: " + e.getMessage(), e);
+        }
+      }
     }
 
     /** Reads group g's result, skipping heartbeats; a silence of STALL_MILLIS is a stall. */

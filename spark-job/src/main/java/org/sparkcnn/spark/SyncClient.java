@@ -6,8 +6,11 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.spark.TaskContext;
+import org.sparkcnn.core.io.Json;
+import org.sparkcnn.core.optim.Optimizer;
 import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
@@ -16,6 +19,11 @@ import org.sparkcnn.spark.compat.SparkInternals;
  * receives weights, has every co-located task compute its share, pre-sums their results into the
  * tree nodes it holds and sends them, until the driver says DONE (or ABORT, when it relaunches the
  * stage). A heartbeat thread tells the driver the JVM is alive while a step computes.
+ *
+ * <p>In the sharded topology the driver sends each group its shard of the weights and of the
+ * optimizer's state once per launch (START); the groups then run the launch's steps among
+ * themselves, each applying the optimizer to its own shard, and send the driver only their shard of
+ * each step's gradient sum, which the driver applies to its own copy off the steps' path.
  */
 final class SyncClient {
   /** What a test makes a task do before a step; tasks run in the test's JVM in local mode. */
@@ -37,9 +45,10 @@ final class SyncClient {
   private SyncClient() {}
 
   /**
-   * Where the driver listens, how to prove the key, and which run and launch this task belongs to.
-   * {@code run} is random per run: an executor JVM outlives runs, and a later run's server can get
-   * the same port and count its launches from 1 again.
+   * Where the driver listens, how to prove the key, which run and launch this task belongs to, and
+   * in the sharded topology the optimizer each group applies to its shard (its Keras config as
+   * JSON; null in the star topology). {@code run} is random per run: an executor JVM outlives runs,
+   * and a later run's server can get the same port and count its launches from 1 again.
    */
   record Endpoint(
       long run,
@@ -49,8 +58,19 @@ final class SyncClient {
       boolean encrypt,
       int launch,
       int timeoutMillis,
-      boolean sharded)
-      implements Serializable {}
+      String shardOptimizer)
+      implements Serializable {
+
+    boolean sharded() {
+      return shardOptimizer != null;
+    }
+
+    /** A fresh optimizer of the run's settings, for this group's shard. */
+    Optimizer newShardOptimizer() {
+      Map<String, Object> config = Json.parseObject(shardOptimizer, "the run's optimizer");
+      return Optimizer.fromConfig(String.valueOf(config.get("name")), config);
+    }
+  }
 
   /**
    * Serves the driver's steps for {@code partition}, one of {@code colocated} (the sorted
@@ -157,7 +177,13 @@ final class SyncClient {
           throw e;
         }
         try {
-          serve(channel, group, shards, driver, stepper, partition, allPartitions, n, out);
+          Leader leader =
+              new Leader(channel, group, driver, stepper, partition, allPartitions, out);
+          if (shards == null) {
+            serve(leader, n);
+          } else {
+            serveShard(leader, shards, n);
+          }
         } catch (PeerMesh.PeerLostException e) {
           // Tell the driver which peer, so that it relaunches and names the right executor.
           channel.send(
@@ -192,23 +218,13 @@ final class SyncClient {
     }
   }
 
-  private static void serve(
-      SyncChannel channel,
-      ExecutorGroup group,
-      ShardExchange shards,
-      Endpoint driver,
-      PartitionStepper stepper,
-      int partition,
-      int allPartitions,
-      int n,
-      byte[] out)
-      throws IOException, InterruptedException, PeerMesh.PeerLostException {
+  /** Star topology: every step's weights come from the driver and the group's sums go back. */
+  private static void serve(Leader leader, int n) throws IOException, InterruptedException {
+    SyncChannel channel = leader.channel();
     float[] params = new float[n];
     float[] grad = new float[n];
-    int lo = shards == null ? 0 : shards.shardFrom();
-    int hi = shards == null ? n : shards.shardTo();
     while (true) {
-      ByteBuffer b = channel.receive(SyncProtocol.stepBytes(hi - lo), driver.timeoutMillis());
+      ByteBuffer b = channel.receive(SyncProtocol.stepBytes(n), leader.driver().timeoutMillis());
       long cpu = SyncTraffic.cpuNanos();
       int op = b.getInt();
       if (op == SyncProtocol.DONE || op == SyncProtocol.ABORT) {
@@ -220,38 +236,112 @@ final class SyncClient {
       int epoch = b.getInt();
       int step = b.getInt();
       long globalStep = b.getLong();
-      int count = b.getInt();
-      if (count != hi - lo || b.remaining() != 4 * count) {
-        throw new IOException(
-            "weights of step "
-                + step
-                + ": expected "
-                + (hi - lo)
-                + " floats, received a header announcing "
-                + count);
-      }
-      SyncProtocol.getFloats(b, params, lo, count);
-      if (shards != null) {
-        shards.gatherWeights(step, params);
-      }
+      SyncProtocol.readFloats(b, params, "weights of step " + step);
       SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
-      group.startStep(params, epoch, step, globalStep);
-      computeShare(group, driver, stepper, partition, params, epoch, step, globalStep, grad);
-      RuntimeException failure = group.awaitResults();
-      if (failure != null) {
-        // Tell the driver why, so the fit fails with this reason rather than a lost connection.
-        channel.send(out, SyncProtocol.encodeFailure(out, failure.getMessage()));
-        throw failure;
-      }
+      List<PartialSum> parts = computeGroup(leader, params, epoch, step, globalStep, grad);
       cpu = SyncTraffic.cpuNanos();
-      List<PartialSum> parts = group.presum(allPartitions);
-      if (shards != null) {
-        parts = List.of(shards.reduceScatter(step, parts));
-      }
-      channel.send(out, SyncProtocol.encodeResult(out, step, parts));
+      channel.send(leader.out(), SyncProtocol.encodeResult(leader.out(), step, parts));
       SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
     }
   }
+
+  /**
+   * Sharded topology: runs the launch's steps from the driver's START; per step all-gathers the
+   * weights, computes, reduce-scatters the gradients, sends the driver this group's shard of the
+   * sum and applies the optimizer to its shard, without waiting for the driver. The driver ends the
+   * epoch (DONE) once it has taken every step's sums, or relaunches the stage (ABORT, or the
+   * connection closes).
+   */
+  private static void serveShard(Leader leader, ShardExchange shards, int n)
+      throws IOException, InterruptedException, PeerMesh.PeerLostException {
+    SyncChannel channel = leader.channel();
+    Endpoint driver = leader.driver();
+    byte[] out = leader.out();
+    float[] params = new float[n];
+    float[] grad = new float[n];
+    int lo = shards.shardFrom();
+    int hi = shards.shardTo();
+    ByteBuffer b =
+        channel.receive(
+            SyncProtocol.startBytes(hi - lo, SyncProtocol.MAX_SLOTS), driver.timeoutMillis());
+    int op = b.getInt();
+    if (op == SyncProtocol.DONE || op == SyncProtocol.ABORT) {
+      return;
+    }
+    if (op != SyncProtocol.START) {
+      throw new IOException("unexpected message " + op + " from the driver; expected START");
+    }
+    SyncProtocol.Start start = SyncProtocol.decodeStart(b, params, lo, hi);
+    Optimizer optimizer = driver.newShardOptimizer();
+    optimizer.restore(start.iterations(), start.state(), hi - lo);
+    for (int step = start.fromStep(); step < start.toStep(); step++) {
+      long cpu = SyncTraffic.cpuNanos();
+      shards.gatherWeights(step, params);
+      SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
+      long globalStep = start.globalStep() + step - start.fromStep();
+      List<PartialSum> parts = computeGroup(leader, params, start.epoch(), step, globalStep, grad);
+      cpu = SyncTraffic.cpuNanos();
+      PartialSum shard = shards.reduceScatter(step, parts);
+      channel.send(out, SyncProtocol.encodeResult(out, step, List.of(shard)));
+      SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
+      if (step + 1 < start.toStep()) {
+        // The driver's update of this shard, bit for bit (DistributedTrainer.applyStep).
+        float[] mean = shard.gradientSum();
+        DistributedTrainer.scaleAndSquare(mean, DistributedTrainer.meanScale(shard.count()));
+        optimizer.apply(params, lo, mean);
+      }
+    }
+    b = channel.receive(4, driver.timeoutMillis());
+    op = b.getInt();
+    if (op != SyncProtocol.DONE && op != SyncProtocol.ABORT) {
+      throw new IOException("unexpected message " + op + " from the driver after the last step");
+    }
+  }
+
+  /**
+   * Has the group compute {@code step} on {@code params} and returns its pre-summed tree nodes; a
+   * failed step is reported to the driver (the fit fails with its reason) and thrown.
+   */
+  private static List<PartialSum> computeGroup(
+      Leader leader, float[] params, int epoch, int step, long globalStep, float[] grad)
+      throws IOException, InterruptedException {
+    ExecutorGroup group = leader.group();
+    group.startStep(params, epoch, step, globalStep);
+    computeShare(
+        group,
+        leader.driver(),
+        leader.stepper(),
+        leader.partition(),
+        params,
+        epoch,
+        step,
+        globalStep,
+        grad);
+    RuntimeException failure = group.awaitResults();
+    if (failure != null) {
+      // Tell the driver why, so the fit fails with this reason rather than a lost connection.
+      byte[] out = leader.out();
+      leader.channel().send(out, SyncProtocol.encodeFailure(out, failure.getMessage()));
+      throw failure;
+    }
+    long cpu = SyncTraffic.cpuNanos();
+    List<PartialSum> parts = group.presum(leader.allPartitions());
+    SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
+    return parts;
+  }
+
+  /**
+   * The leading task's side of a launch: its connection to the driver, its executor group, its own
+   * partition's stepper, and its send buffer for results and failures.
+   */
+  private record Leader(
+      SyncChannel channel,
+      ExecutorGroup group,
+      Endpoint driver,
+      PartitionStepper stepper,
+      int partition,
+      int allPartitions,
+      byte[] out) {}
 
   /** A co-located task that is not the leader: computes its share of every step it is given. */
   private static void serveAsMember(

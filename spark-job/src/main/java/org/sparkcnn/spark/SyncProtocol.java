@@ -6,7 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The messages between the driver and the executors of a driver-sync epoch, each one frame of a
@@ -26,6 +28,11 @@ import java.util.List;
  * driver → task  PEERS      op=5:int self:int g:int, g times: port:int host:text n:int
  *                           partitions:int[n]        (sharded topology: every group, in order)
  * driver → task  STEP       op=1:int epoch:int step:int globalStep:long n:int weights:float[n]
+ *                           (star topology: every step)
+ * driver → task  START      op=4:int epoch:int fromStep:int toStep:int globalStep:long
+ *                           iterations:long n:int weights:float[n] k:int, k times: slot:text
+ *                           values:float[n]     (sharded topology: once per launch, the group's
+ *                           shard of the weights and of the optimizer's state at fromStep)
  * driver → task  DONE       op=2:int                   (the epoch is over: end the task)
  * driver → task  ABORT      op=3:int                   (the stage is being relaunched: end quietly)
  * task → driver  RESULT     op=10:int step:int k:int, then k times (the tree nodes, in order):
@@ -40,9 +47,11 @@ import java.util.List;
  *                           the receiver's shard      (also HEARTBEAT between them)
  * </pre>
  *
- * <p>In the sharded topology the driver's STEP to group j carries only shard j of the weights and
- * group j's RESULT one part over all partitions [0, P) cut to shard j: the driver sends and
- * receives M floats per step in all, whatever the number of executors.
+ * <p>In the sharded topology the driver's START to group j carries only shard j of the weights and
+ * of the optimizer's state, once per launch; from then on the groups run the launch's steps on
+ * their own: group j's RESULT of each step is one part over all partitions [0, P) cut to shard j,
+ * and group j applies the optimizer to shard j itself. The driver receives M floats per step in
+ * all, whatever the number of executors, and sends none.
  *
  * <p>Frame bounds follow from the model's parameter count and the group's size, which both ends
  * know: a frame larger than its message can be is refused before it is read.
@@ -56,6 +65,7 @@ final class SyncProtocol {
   static final int HEARTBEAT = 12;
   static final int GROUP = 13;
   static final int PEER_LOST = 14;
+  static final int START = 4;
   static final int PEERS = 5;
   static final int SHARD = 20;
   static final int SLICES = 21;
@@ -66,6 +76,9 @@ final class SyncProtocol {
 
   /** Silence after which the driver declares a task stalled (a frozen or unreachable executor). */
   static final int STALL_MILLIS = 6000;
+
+  /** The most optimizer state slots a START carries (Adam keeps two). */
+  static final int MAX_SLOTS = 4;
 
   /** The longest failure reason a task sends, in bytes. */
   static final int MAX_REASON_BYTES = 8000;
@@ -94,6 +107,11 @@ final class SyncProtocol {
               + "tree nodes)");
     }
     return (int) Math.max(bytes, 8 + MAX_REASON_BYTES);
+  }
+
+  /** The bound of a START frame of {@code n} weights and {@code slots} optimizer state slots. */
+  static int startBytes(int n, int slots) {
+    return STEP_HEAD + 4 + 8 + 4 * n + 4 + slots * (1 + MAX_HOST + 4 + 4 * n);
   }
 
   /** The bound of a GROUP frame in a run of {@code partitions} partitions. */
@@ -130,6 +148,81 @@ final class SyncProtocol {
     b.putInt(STEP).putInt(epoch).putInt(step).putLong(globalStep).putInt(hi - lo);
     putFloats(b, params, lo, hi - lo);
     return STEP_HEAD + 4 * (hi - lo);
+  }
+
+  /**
+   * A START for the steps {@code [fromStep, toStep)} of an epoch: {@code params[lo, hi)} and the
+   * same range of each of the optimizer's state slots, after {@code iterations} updates.
+   */
+  static int encodeStart(
+      byte[] buf,
+      int epoch,
+      int fromStep,
+      int toStep,
+      long globalStep,
+      long iterations,
+      float[] params,
+      Map<String, float[]> state,
+      int lo,
+      int hi) {
+    if (state.size() > MAX_SLOTS) {
+      throw new IllegalArgumentException(
+          "an optimizer with too many state slots for the sharded topology; received: "
+              + state.keySet()
+              + "; expected: at most "
+              + MAX_SLOTS);
+    }
+    ByteBuffer b = body(buf);
+    b.putInt(START).putInt(epoch).putInt(fromStep).putInt(toStep).putLong(globalStep);
+    b.putLong(iterations).putInt(hi - lo);
+    putFloats(b, params, lo, hi - lo);
+    b.putInt(state.size());
+    for (Map.Entry<String, float[]> slot : state.entrySet()) {
+      putText(b, slot.getKey());
+      b.putInt(hi - lo);
+      putFloats(b, slot.getValue(), lo, hi - lo);
+    }
+    return b.position();
+  }
+
+  /** What a START says besides the weights: the steps to run and the optimizer's state. */
+  record Start(
+      int epoch,
+      int fromStep,
+      int toStep,
+      long globalStep,
+      long iterations,
+      Map<String, float[]> state) {}
+
+  /** Reads a START (op already read), its weights into {@code params[lo, hi)}. */
+  static Start decodeStart(ByteBuffer b, float[] params, int lo, int hi) throws IOException {
+    int epoch = b.getInt();
+    int fromStep = b.getInt();
+    int toStep = b.getInt();
+    long globalStep = b.getLong();
+    long iterations = b.getLong();
+    if (fromStep < 0 || toStep < fromStep || iterations < 0) {
+      throw new IOException(
+          "malformed start: steps " + fromStep + " to " + toStep + " after " + iterations);
+    }
+    float[] shard = new float[hi - lo];
+    readFloats(b, shard, "weights of the start", false);
+    System.arraycopy(shard, 0, params, lo, shard.length);
+    int k = b.getInt();
+    if (k < 0 || k > MAX_SLOTS) {
+      throw new IOException("malformed start: " + k + " optimizer slots");
+    }
+    Map<String, float[]> state = new LinkedHashMap<>();
+    for (int i = 0; i < k; i++) {
+      String slot = getText(b);
+      float[] values = new float[hi - lo];
+      readFloats(b, values, "optimizer slot " + slot, false);
+      state.put(slot, values);
+    }
+    if (b.hasRemaining()) {
+      throw new IOException("malformed start: " + b.remaining() + " bytes after the last slot");
+    }
+    return new Start(epoch, fromStep, toStep, globalStep, iterations, state);
   }
 
   static int encodeOp(byte[] buf, int op) {
@@ -338,8 +431,16 @@ final class SyncProtocol {
    * Reads a float array of exactly {@code into.length} values (with its count) into {@code into}.
    */
   static void readFloats(ByteBuffer b, float[] into, String what) throws IOException {
+    readFloats(b, into, what, true);
+  }
+
+  /**
+   * Reads a float array of exactly {@code into.length} values (with its count); {@code last}: the
+   * frame must end after it.
+   */
+  static void readFloats(ByteBuffer b, float[] into, String what, boolean last) throws IOException {
     int n = b.getInt();
-    if (n != into.length || b.remaining() != 4 * n) {
+    if (n != into.length || (last ? b.remaining() != 4 * n : b.remaining() < 4 * n)) {
       throw new IOException(
           what
               + ": expected "

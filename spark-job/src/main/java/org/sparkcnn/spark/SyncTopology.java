@@ -1,5 +1,9 @@
 package org.sparkcnn.spark;
 
+import org.sparkcnn.core.optim.Adam;
+import org.sparkcnn.core.optim.Optimizer;
+import org.sparkcnn.core.optim.Sgd;
+
 /**
  * How a driver-sync step's weights and gradients travel (the {@code sync_topology} setting). Both
  * add the partitions' results in the {@link ReductionTree}'s order and give the same bits; they
@@ -10,10 +14,12 @@ package org.sparkcnn.spark;
  *       weights from it: the driver moves about 2 x E x M floats per step for E executors and M
  *       weights, in two hops.
  *   <li>{@link #SHARDED}: the executors reduce-scatter their gradients among themselves (each owns
- *       1/E of the weights), the driver receives each shard's sum from its owner, applies the
- *       optimizer and sends each owner its new shard, and the executors all-gather the weights: the
- *       driver moves 2 x M floats per step whatever E, each executor about 2 x M (2 x parts x M / E
- *       out), in four hops.
+ *       1/E of the weights and of the optimizer's state), each owner applies the optimizer to its
+ *       shard, and the executors all-gather the weights, in two hops; each owner also sends its
+ *       shard's sum to the driver, which applies the same step to its own copy off the steps' path
+ *       (checkpoints, divergence check, relaunch). The driver receives M floats per step whatever E
+ *       (and sends the weights and optimizer state once per launch), each executor moves about 2 x
+ *       M (2 x parts x M / E out).
  * </ul>
  */
 enum SyncTopology {
@@ -33,6 +39,14 @@ enum SyncTopology {
    */
   static SyncTopology choose(int executors, int weights) {
     return executors >= SHARDED_FROM_EXECUTORS && weights >= SHARDED_FROM_WEIGHTS ? SHARDED : STAR;
+  }
+
+  /**
+   * Whether executors can apply {@code optimizer} to their shards: one of core's own (rebuilt there
+   * from its Keras config), not a user's class they might not have.
+   */
+  static boolean shardable(Optimizer optimizer) {
+    return optimizer instanceof Sgd || optimizer instanceof Adam;
   }
 
   /** The key's values: "auto", "star", "sharded". */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ExecutorGroupTest {
   private static SyncClient.Endpoint endpoint(long run, int launch) {
     SyncSecret secret = SyncSecret.forRun();
-    return new SyncClient.Endpoint(run, "127.0.0.1", 40_001, secret, true, launch, 1_000, false);
+    return new SyncClient.Endpoint(run, "127.0.0.1", 40_001, secret, true, launch, 1_000, null);
   }
 
   @Test

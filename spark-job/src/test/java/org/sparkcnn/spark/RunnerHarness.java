@@ -51,11 +51,8 @@ final class RunnerHarness {
           params,
           results -> {
             beforeApply.accept(global[0]++);
-            long count = results.count();
             System.arraycopy(results.gradientSum(), 0, grads, 0, grads.length);
-            for (int i = 0; i < grads.length; i++) {
-              grads[i] /= count;
-            }
+            DistributedTrainer.scaleAndSquare(grads, DistributedTrainer.meanScale(results.count()));
             model.optimizer().apply(params, grads);
             return params;
           });
@@ -64,7 +61,9 @@ final class RunnerHarness {
   }
 
   /**
-   * Runs one epoch with an applier that records each step's summed gradient and keeps the weights.
+   * Runs one epoch with an applier that records each step's summed gradient and keeps the weights
+   * (the star topology and the jobs mode only: in the sharded topology the executors apply the
+   * optimizer themselves; see {@link #trainingSums}).
    */
   static List<float[]> gradientSums(EpochRunner runner, float[] params, List<BatchStats> stats) {
     List<float[]> sums = new ArrayList<>();
@@ -80,6 +79,44 @@ final class RunnerHarness {
           stats.add(s);
           return params;
         });
+    return sums;
+  }
+
+  /**
+   * Trains {@code epochs} epochs as {@link #train} does and returns every step's summed gradient,
+   * adding each step's stats to {@code stats}.
+   */
+  static List<float[]> trainingSums(
+      EpochRunner runner, Sequential model, TrainingPlan plan, int epochs, List<BatchStats> stats) {
+    List<float[]> sums = new ArrayList<>();
+    EpochRunner recording =
+        new EpochRunner() {
+          @Override
+          public String name() {
+            return runner.name();
+          }
+
+          @Override
+          public BatchStats runEpoch(
+              int epoch, int fromStep, long firstGlobalStep, float[] params, StepApplier applier) {
+            return runner.runEpoch(
+                epoch,
+                fromStep,
+                firstGlobalStep,
+                params,
+                results -> {
+                  sums.add(results.gradientSum().clone());
+                  stats.add(results.stats());
+                  return applier.apply(results);
+                });
+          }
+
+          @Override
+          public void close() {
+            runner.close();
+          }
+        };
+    train(recording, model, plan, epochs, g -> {});
     return sums;
   }
 }

@@ -120,7 +120,7 @@ class SyncPortTest {
     float[] disturbed;
     DriverSyncRunner.testGroups = p -> p;
     try (DriverSyncRunner runner =
-        new DriverSyncRunner(jsc, data, plan, 60, 1, SyncTopology.SHARDED)) {
+        new DriverSyncRunner(jsc, data, plan, 60, 1, SyncTopology.SHARDED, m.optimizer())) {
       disturbed =
           assertTimeoutPreemptively(
               Duration.ofSeconds(50),

@@ -182,19 +182,20 @@ class SynchronousGuaranteeTest {
 
   /**
    * Every way Spark could place three partitions on executors (all in one JVM, each alone, {0, 2}
-   * with {1}, {0, 1} with {2}), in either topology, gives the jobs mode's bits, step by step.
+   * with {1}, {0, 1} with {2}), in either topology, gives the jobs mode's bits, step by step, over
+   * two epochs of Adam (in the sharded topology the executors apply it to their shards, the second
+   * launch from the driver's moments).
    */
   @Test
   void everyExecutorTopologyGivesTheSameBits() {
     List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
-    Sequential m = TestBlocks.model(3);
-    float[] params = m.parameters().clone();
-    TrainingPlan plan = plan(m);
+    TrainingPlan plan = plan(TestBlocks.model(3));
     JavaRDD<ImageBlock> data = rdd(blocks);
     List<float[]> expected;
     List<BatchStats> expectedStats = new ArrayList<>();
+    Sequential reference = TestBlocks.model(3);
     try (EpochRunner jobs = new JobPerStepRunner(jsc, data, plan)) {
-      expected = RunnerHarness.gradientSums(jobs, params, expectedStats);
+      expected = RunnerHarness.trainingSums(jobs, reference, plan, 2, expectedStats);
     }
     IntUnaryOperator[] splits = {
       null, p -> p, p -> p % 2, p -> p / 2,
@@ -208,17 +209,22 @@ class SynchronousGuaranteeTest {
           String what = names[t] + ", " + topology;
           List<BatchStats> stats = new ArrayList<>();
           List<float[]> got;
-          try (DriverSyncRunner driver = new DriverSyncRunner(jsc, data, plan, 60, 1, topology)) {
-            got = RunnerHarness.gradientSums(driver, params, stats);
+          Sequential m = TestBlocks.model(3);
+          int n = m.paramCount();
+          try (DriverSyncRunner driver =
+              new DriverSyncRunner(jsc, data, plan, 60, 1, topology, m.optimizer())) {
+            got = RunnerHarness.trainingSums(driver, m, plan, 2, stats);
             assertEquals(connections[t], driver.connectionsOfLastLaunch(), what);
             long[] bytes = driver.driverBytes();
-            long floats = (long) params.length * got.size();
-            // Sharded: the driver sends and receives each weight once per step (plus headers).
-            long bound = 4 * floats + 256L * got.size() * connections[t];
+            long steps = got.size();
             if (topology == SyncTopology.SHARDED) {
-              assertTrue(bytes[0] <= bound && bytes[1] <= bound, what + ": " + bytes[0]);
+              // Each step's sums come in once (plus headers); the weights go out once per launch,
+              // with Adam's two moments in the second epoch's: never per step.
+              long headers = 256L * steps * connections[t];
+              assertTrue(bytes[1] <= 4 * n * steps + headers, what + ": " + bytes[1]);
+              assertTrue(bytes[0] <= 4L * n * (1 + 3) + 2048L * connections[t], what);
             } else {
-              assertTrue(bytes[0] >= 4 * floats * connections[t], what + ": " + bytes[0]);
+              assertTrue(bytes[0] >= 4L * n * steps * connections[t], what + ": " + bytes[0]);
             }
           }
           assertEquals(expected.size(), got.size());
@@ -226,6 +232,7 @@ class SynchronousGuaranteeTest {
             assertArrayEquals(expected.get(step), got.get(step), what + ", step " + step);
             assertEquals(expectedStats.get(step), stats.get(step), what + ", step " + step);
           }
+          assertArrayEquals(reference.parameters(), m.parameters(), what);
         }
       }
     } finally {

@@ -76,7 +76,7 @@ class TaskLossTest {
     Sequential m = TestBlocks.model(5);
     TrainingPlan plan = RunnerHarness.plan(m, 78, 10, 9);
     try (DriverSyncRunner runner =
-        new DriverSyncRunner(jsc, data, plan, 60, maxTaskFailures, topology)) {
+        new DriverSyncRunner(jsc, data, plan, 60, maxTaskFailures, topology, m.optimizer())) {
       float[] w = RunnerHarness.train(runner, m, plan, 2, g -> {});
       return new Outcome(w, runner.taskFailures());
     }

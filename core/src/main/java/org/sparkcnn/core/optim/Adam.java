@@ -76,10 +76,12 @@ public final class Adam implements Optimizer {
   }
 
   @Override
-  public void apply(float[] params, float[] grads) {
+  public void apply(float[] params, int offset, float[] grads) {
+    int n = grads.length;
+    OptimizerState.checkRange("adam", params, offset, n, m);
     if (m == null) {
-      m = new float[params.length];
-      v = new float[params.length];
+      m = new float[n];
+      v = new float[n];
     }
     iterations++;
     float alpha =
@@ -90,11 +92,11 @@ public final class Adam implements Optimizer {
     float b1 = (float) beta1;
     float b2 = (float) beta2;
     float eps = (float) epsilon;
-    for (int i = 0; i < params.length; i++) {
+    for (int i = 0; i < n; i++) {
       float g = grads[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
       v[i] = b2 * v[i] + (1 - b2) * g * g;
-      params[i] -= alpha * m[i] / ((float) Math.sqrt(v[i]) + eps);
+      params[offset + i] -= alpha * m[i] / ((float) Math.sqrt(v[i]) + eps);
     }
   }
 

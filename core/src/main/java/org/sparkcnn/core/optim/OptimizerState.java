@@ -53,4 +53,32 @@ final class OptimizerState {
     }
     return out;
   }
+
+  /**
+   * Checks that {@code params[offset, offset + n)} exists and that an optimizer whose state (null
+   * before the first update) covers {@code state.length} parameters updates a range of that length.
+   */
+  static void checkRange(String optimizer, float[] params, int offset, int n, float[] state) {
+    if (offset < 0 || offset > params.length - n) {
+      throw new IllegalArgumentException(
+          optimizer
+              + ": the gradients' range is outside the parameters; received: offset "
+              + offset
+              + " and "
+              + n
+              + " gradients; expected: a range within the "
+              + params.length
+              + " parameters");
+    }
+    if (state != null && state.length != n) {
+      throw new IllegalArgumentException(
+          optimizer
+              + ": an update of another range's size; received: "
+              + n
+              + " gradients; expected: "
+              + state.length
+              + ", the size of the range this optimizer's state covers; hint: use one optimizer"
+              + " per range");
+    }
+  }
 }

@@ -54,20 +54,23 @@ public final class Sgd implements Optimizer {
   }
 
   @Override
-  public void apply(float[] params, float[] grads) {
+  public void apply(float[] params, int offset, float[] grads) {
+    int n = grads.length;
+    OptimizerState.checkRange("sgd", params, offset, n, velocity);
     iterations++;
     if (momentum == 0) {
-      for (int i = 0; i < params.length; i++) {
-        params[i] -= learningRate * grads[i];
+      for (int i = 0; i < n; i++) {
+        params[offset + i] -= learningRate * grads[i];
       }
       return;
     }
     if (velocity == null) {
-      velocity = new float[params.length];
+      velocity = new float[n];
     }
-    for (int i = 0; i < params.length; i++) {
+    for (int i = 0; i < n; i++) {
       velocity[i] = momentum * velocity[i] - learningRate * grads[i];
-      params[i] += nesterov ? momentum * velocity[i] - learningRate * grads[i] : velocity[i];
+      params[offset + i] +=
+          nesterov ? momentum * velocity[i] - learningRate * grads[i] : velocity[i];
     }
   }
 

@@ -1,10 +1,15 @@
 package org.sparkcnn.core.optim;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Keras' update rules, checked against values worked out by hand. */
@@ -80,5 +85,73 @@ class OptimizerTest {
             () -> Optimizer.fromConfig("adam", Map.of("learning_rate", -1)));
     assertTrue(
         e.getMessage().contains("learning_rate") && e.getMessage().contains("-1"), e.getMessage());
+  }
+
+  /**
+   * The sharded topology's promise: optimizers that each update one range (one per executor), their
+   * state restored from the ranges of a whole optimizer's state mid-run, give the whole update's
+   * bits, and their states put together are the whole state.
+   */
+  @Test
+  void rangesGiveTheWholeUpdatesBits() {
+    int n = 1003;
+    int[] cuts = {0, 1, 334, 700, n}; // uneven ranges, one of a single parameter
+    for (Optimizer kind :
+        List.of(
+            new Sgd(0.05), new Sgd(0.05, 0.9, false), new Sgd(0.05, 0.9, true), new Adam(0.01))) {
+      Optimizer whole = Optimizer.fromConfig(kind.kerasName(), kind.config());
+      Random random = new Random(7);
+      float[] wholeParams = randoms(random, n);
+      List<float[]> grads = List.of(randoms(random, n), randoms(random, n), randoms(random, n));
+      whole.apply(wholeParams, grads.get(0));
+      float[] rangedParams = wholeParams.clone();
+      Optimizer[] ranges = new Optimizer[cuts.length - 1];
+      for (int r = 0; r < ranges.length; r++) {
+        ranges[r] = Optimizer.fromConfig(kind.kerasName(), kind.config());
+        Map<String, float[]> slice = new LinkedHashMap<>();
+        int lo = cuts[r];
+        int hi = cuts[r + 1];
+        whole.state().forEach((slot, a) -> slice.put(slot, Arrays.copyOfRange(a, lo, hi)));
+        ranges[r].restore(whole.iterations(), slice, hi - lo);
+      }
+      for (float[] g : grads.subList(1, 3)) {
+        whole.apply(wholeParams, g);
+        for (int r = 0; r < ranges.length; r++) {
+          ranges[r].apply(rangedParams, cuts[r], Arrays.copyOfRange(g, cuts[r], cuts[r + 1]));
+        }
+      }
+      assertArrayEquals(wholeParams, rangedParams, kind.config().toString());
+      for (Map.Entry<String, float[]> slot : whole.state().entrySet()) {
+        float[] joined = new float[n];
+        for (int r = 0; r < ranges.length; r++) {
+          float[] part = ranges[r].state().get(slot.getKey());
+          System.arraycopy(part, 0, joined, cuts[r], part.length);
+        }
+        assertArrayEquals(slot.getValue(), joined, slot.getKey() + " of " + kind.config());
+      }
+      assertEquals(3, ranges[0].iterations());
+    }
+  }
+
+  @Test
+  void aRangeOptimizerRefusesAnotherRange() {
+    Adam adam = new Adam();
+    float[] p = new float[10];
+    adam.apply(p, 2, new float[4]);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> adam.apply(p, 2, new float[5]));
+    assertTrue(e.getMessage().contains("received: 5 gradients"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new Sgd(0.1).apply(p, 8, new float[4]));
+    assertTrue(e.getMessage().contains("outside the parameters"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new Sgd(0.1).apply(p, new float[9]));
+    assertTrue(e.getMessage().contains("received: 9 gradients"), e.getMessage());
+  }
+
+  private static float[] randoms(Random random, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) random.nextGaussian();
+    }
+    return a;
   }
 }
