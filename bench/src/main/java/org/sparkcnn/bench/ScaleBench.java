@@ -1,5 +1,7 @@
 package org.sparkcnn.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +28,15 @@ import org.sparkcnn.spark.TrainerOptions;
  * run the real exchange code of each topology for a model of M weights whose compute is negligible
  * (Flatten then one Dense layer, one image per executor per step, SGD). Per (M, topology, P): the
  * step's overhead (wall time minus compute), the bytes the driver and each executor send and
- * receive per step, and the exchange CPU time of the driver and of each executor per step (thread
- * CPU time: on this machine's few cores the P simulated nodes share the CPU, so wall time grows
- * with P even where each node's work does not; the per-node CPU time is what a cluster with a core
- * per node would see). The last line is one JSON object.
+ * receive per step, the driver's share of all bytes sent and received, and the exchange CPU time of
+ * the driver and of each executor per step (thread CPU time: on this machine's few cores the P
+ * simulated nodes share the CPU, so wall time grows with P even where each node's work does not;
+ * the per-node CPU time is what a cluster with a core per node would see). The last line is one
+ * JSON object.
+ *
+ * <p>A sharded run of P simulated executors holds both ends of every peer connection in this one
+ * process, P (P - 1) sockets: a P the process's file descriptor limit cannot hold is skipped with a
+ * line saying so (scripts/bench raises the soft limit to the hard one).
  *
  * <p>Usage: ScaleBench [--max-executors 256] [--steps 8] [--weights 121675,1050330] [--star-max 64]
  */
@@ -37,9 +44,9 @@ public final class ScaleBench {
   private ScaleBench() {}
 
   public static void main(String[] args) {
-    // 128 simulated executors hold 2 x 128 x 127 peer sockets (fits 20,000 file descriptors; 256
-    // would need 65,000); the 1.05M model's buffers at P = 128 exceed an 8 GB heap: 64 there.
-    int maxP = 128;
+    // The 1.05M model's buffers at P = 128 exceed an 8 GB heap: 64 there. P = 256 needs 65,000
+    // file descriptors (see fdsNeeded).
+    int maxP = 256;
     int largeMax = 64;
     int steps = 4;
     int starMax = 32;
@@ -85,12 +92,24 @@ public final class ScaleBench {
     json.put("cores", Runtime.getRuntime().availableProcessors());
     List<Object> rows = new ArrayList<>();
     System.out.println(
-        "weights   topology  P   | step ms  compute  overhead | driver out/in per step (x M floats)"
-            + " | executor out/in (x M) | exchange CPU ms/step: driver, per executor");
+        "weights   topology  P   | step ms  compute  exchange | driver out/in per step (x M floats)"
+            + " share | executor out/in (x M) | exchange CPU ms/step: driver, per executor");
+    long fds = maxFds();
     for (int k : outputs) {
       for (String topology : List.of("star", "sharded")) {
         for (int p = 1; p <= maxP; p *= 2) {
           if ((topology.equals("star") && p > starMax) || (k > 1000 && p > largeMax)) {
+            break;
+          }
+          if (fdsNeeded(p, topology.equals("sharded")) > fds) {
+            System.out.printf(
+                Locale.ROOT,
+                "%-18s %4d | skipped: needs about %,d file descriptors in this one process; the"
+                    + " limit is %,d (a real executor holds 2 x (P - 1) peer sockets)%n",
+                topology,
+                p,
+                fdsNeeded(p, true),
+                fds);
             break;
           }
           rows.add(run(jsc, k, topology, p, steps));
@@ -101,6 +120,22 @@ public final class ScaleBench {
     spark.stop();
     json.put("projection", project(rows));
     System.out.println(Json.writeCompact(json));
+  }
+
+  /** This process's file descriptor limit (unbounded where the JVM cannot tell). */
+  private static long maxFds() {
+    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.UnixOperatingSystemMXBean unix
+        ? unix.getMaxFileDescriptorCount()
+        : Long.MAX_VALUE;
+  }
+
+  /**
+   * File descriptors a run of p simulated executors holds: both ends of every peer connection
+   * (sharded), both ends of every driver connection, a peer port each, Spark's own (~2,000).
+   */
+  static long fdsNeeded(int p, boolean sharded) {
+    return (sharded ? (long) p * (p - 1) + p : 0) + 2L * p + 2_000;
   }
 
   @SuppressWarnings("unchecked")
@@ -138,11 +173,12 @@ public final class ScaleBench {
   /**
    * Fits each node's exchange CPU time per step to {@code k x bytes it moves + m x frames it
    * handles} (least squares over every run), then projects a step's exchange on a cluster of E
-   * executors: the link time of the busiest node (the driver in the star, an executor or the driver
-   * in the sharded topology; two phases in the star, four in the sharded), plus the fitted CPU time
-   * of that node, plus a hop latency per phase and per pairwise round. With a compute time per step
-   * C that stays constant as E grows (weak scaling: a fixed batch per executor), the throughput
-   * speed-up over one executor is E (C + X(1)) / (C + X(E)).
+   * executors: the link time of the busiest node on the step's path (the driver in the star, an
+   * executor in the sharded topology; two phases each), plus the fitted CPU time of that node and
+   * the optimizer's, plus a hop latency per phase. With a compute time per step C that stays
+   * constant as E grows (weak scaling: a fixed batch per executor), the throughput speed-up over
+   * one executor is E (C + X(1)) / (C + X(E)); sharded, the step takes at least the driver's own
+   * time per step (receiving M floats, its optimizer step), which overlaps the executors' step.
    */
   private static Map<String, Object> project(List<Object> rows) {
     // Least squares for (k, m) over (bytes, frames, cpu) of every node measured.
@@ -159,7 +195,7 @@ public final class ScaleBench {
               * m
               * ((Double) r.get("driver_sent_per_step_x_m")
                   + (Double) r.get("driver_received_per_step_x_m")),
-          sharded ? 2.0 * e : 2.0 * e,
+          sharded ? e : 2.0 * e,
           (Double) r.get("driver_cpu_ms_per_step") / 1e3
         },
         {
@@ -167,7 +203,7 @@ public final class ScaleBench {
               * m
               * ((Double) r.get("executor_sent_per_step_x_m")
                   + (Double) r.get("executor_received_per_step_x_m")),
-          sharded ? 2.0 + 4.0 * (e - 1) : 2.0,
+          sharded ? 1.0 + 4.0 * (e - 1) : 2.0,
           (Double) r.get("executor_cpu_ms_per_step") / 1e3
         }
       };
@@ -214,7 +250,12 @@ public final class ScaleBench {
         double xs = exchange(false, e, m, k, perFrame);
         double xh = exchange(true, e, m, k, perFrame);
         double ss = e * (c + star1) / (c + xs);
-        double sh = e * (c + Math.min(star1, sharded1)) / (c + xh);
+        // The driver takes each step's sums and applies them to its copy while the executors run
+        // the next step: it slows the run only where that takes longer than a whole step.
+        double sh =
+            e
+                * (c + Math.min(star1, sharded1))
+                / Math.max(c + xh, shardedDriver(e, m, k, perFrame));
         System.out.printf(
             Locale.ROOT,
             "%4d | %8.2f %7.1f | %8.2f %7.1f | %8.1f / %6.1f%n",
@@ -224,7 +265,7 @@ public final class ScaleBench {
             xh * 1e3,
             sh,
             8.0 * e * m / 1e6,
-            8.0 * m / 1e6);
+            4.0 * m / 1e6);
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("weights", m);
         p.put("executors", e);
@@ -239,30 +280,43 @@ public final class ScaleBench {
     return out;
   }
 
+  /** The optimizer's time per weight (Adam, a few ns; SGD about 1): the driver's, or an owner's. */
+  static final double OPTIMIZER_S_PER_WEIGHT = 4e-9;
+
   /**
-   * The projected exchange time of one step, seconds (see {@link #project}): the phases run one
-   * after the other, so their link times, the CPU time of the node that does each, and a hop
-   * latency per phase add up.
+   * The projected exchange time of one step on the executors' path, seconds (see {@link #project}):
+   * the phases run one after the other, so their link times, the CPU time of the node that does
+   * each, and a hop latency per phase add up.
    */
   static double exchange(boolean sharded, int e, long m, double k, double perFrame) {
     double bytes = 4.0 * m;
     if (!sharded) {
       // Phase 1: the driver sends M to each executor; phase 2: it receives M from each. Each
-      // executor decodes M and encodes M.
+      // executor decodes M and encodes M; the driver applies the optimizer in between.
       double driverBytes = 2 * e * bytes;
       return 2 * HOP_S
           + driverBytes / LINK_BYTES_PER_S
           + k * driverBytes
           + perFrame * 2 * e
           + k * 2 * bytes
-          + perFrame * 2;
+          + perFrame * 2
+          + OPTIMIZER_S_PER_WEIGHT * m;
     }
-    // 1: driver -> owners (M in all); 2: all-gather; 3: reduce-scatter; 4: owners -> driver.
+    // 1: reduce-scatter; the owner sends its shard's sum to the driver (M / E) and applies the
+    // optimizer to its shard; 2: all-gather.
     double share = (e - 1.0) / e;
-    double link = 2 * bytes / LINK_BYTES_PER_S + 2 * share * bytes / LINK_BYTES_PER_S;
-    double driverCpu = k * 2 * bytes + perFrame * 2 * e;
-    double executorCpu = k * (2 * bytes / e + 4 * share * bytes) + perFrame * (2 + 4 * (e - 1));
-    return 4 * HOP_S + link + driverCpu + executorCpu;
+    double link = (2 * share * bytes + bytes / e) / LINK_BYTES_PER_S;
+    double cpu = k * (4 * share * bytes + bytes / e) + perFrame * (1 + 4 * (e - 1));
+    return 2 * HOP_S + link + cpu + OPTIMIZER_S_PER_WEIGHT * m / e;
+  }
+
+  /**
+   * Sharded: the driver's own time per step, seconds: receiving M floats from the E owners and
+   * applying the optimizer to its copy, in parallel with the executors' next step.
+   */
+  static double shardedDriver(int e, long m, double k, double perFrame) {
+    double bytes = 4.0 * m;
+    return HOP_S + bytes / LINK_BYTES_PER_S + k * bytes + perFrame * e + OPTIMIZER_S_PER_WEIGHT * m;
   }
 
   private static Map<String, Object> run(
@@ -302,11 +356,13 @@ public final class ScaleBench {
     r.put("driver_received_per_step_x_m", round(t[1] / allSteps / floatBytes));
     r.put("executor_sent_per_step_x_m", round(t[3] / allSteps / p / floatBytes));
     r.put("executor_received_per_step_x_m", round(t[4] / allSteps / p / floatBytes));
+    double share = (t[0] + t[1]) / (double) (t[0] + t[1] + t[3] + t[4]);
+    r.put("driver_share_of_bytes", round(share));
     r.put("driver_cpu_ms_per_step", round(t[2] / allSteps / 1e6));
     r.put("executor_cpu_ms_per_step", round(t[5] / allSteps / p / 1e6));
     System.out.printf(
         Locale.ROOT,
-        "%,9d %-8s %4d | %7.2f %7.2f %8.2f | %6.2f / %6.2f | %5.2f / %5.2f | %7.2f %7.2f%n",
+        "%,9d %-8s %4d | %7.2f %7.2f %8.2f | %6.2f / %6.2f %5.1f%% | %5.2f / %5.2f | %7.2f %7.2f%n",
         m,
         topology,
         p,
@@ -315,6 +371,7 @@ public final class ScaleBench {
         timed.overheadMillisPerStep(),
         t[0] / allSteps / floatBytes,
         t[1] / allSteps / floatBytes,
+        100 * share,
         t[3] / allSteps / p / floatBytes,
         t[4] / allSteps / p / floatBytes,
         t[2] / allSteps / 1e6,
