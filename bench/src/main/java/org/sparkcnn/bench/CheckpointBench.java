@@ -50,9 +50,7 @@ public final class CheckpointBench {
         case "--dir" -> dir = args[++i];
         case "--repeats" -> repeats = Integer.parseInt(args[++i]);
         case "--every" -> every = Integer.parseInt(args[++i]);
-        default ->
-            throw new IllegalArgumentException(
-                "unknown argument; received: " + args[i] + "; expected --dir, --repeats, --every");
+        default -> throw BenchArgs.unknown("CheckpointBench", args[i], "--dir, --repeats, --every");
       }
     }
     java.nio.file.Path localTmp = null;

@@ -59,10 +59,10 @@ public final class CoreBench {
         case "--threads" -> threadCounts = ints(args[++i]);
         case "--batches" -> batches = ints(args[++i]);
         default ->
-            throw new IllegalArgumentException(
-                "unknown option; received \""
-                    + args[i]
-                    + "\", expected --steps N, --threads 1,2, --batches 32,128 or --infer-batch N");
+            throw BenchArgs.unknown(
+                "CoreBench",
+                args[i],
+                "--steps N, --threads 1,2, --batches 32,128 or --infer-batch N");
       }
     }
     Sequential probe = seedModel();

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.kernels.KernelSelector;
 import org.sparkcnn.core.kernels.Kernels;
@@ -56,10 +57,8 @@ public final class KernelBench {
         case "--reps" -> reps = Integer.parseInt(args[++i]);
         case "--baseline" -> baseline = Path.of(args[++i]);
         default ->
-            throw new IllegalArgumentException(
-                "KernelBench: unknown argument; received: "
-                    + args[i]
-                    + "; expected: --images N, --reps N or --baseline DIR");
+            throw BenchArgs.unknown(
+                "KernelBench", args[i], "--images N, --reps N or --baseline DIR");
       }
     }
     Kernels mine = KernelSelector.get();
@@ -197,11 +196,12 @@ public final class KernelBench {
    */
   private static Kernels load(Path dir) throws Exception {
     if (!Files.isRegularFile(dir.resolve("org/sparkcnn/core/kernels/VectorKernels.class"))) {
-      throw new IllegalArgumentException(
-          "KernelBench --baseline is not a build's core classes folder; received: "
-              + dir
-              + "; expected: a folder holding org/sparkcnn/core/kernels/VectorKernels.class"
-              + " (another clone's core/target/classes after mvn compile)");
+      throw ErrorText.problem("not a build's core classes folder")
+          .in("KernelBench --baseline")
+          .received(dir)
+          .expected("a folder holding org/sparkcnn/core/kernels/VectorKernels.class")
+          .hint("another clone's core/target/classes after mvn compile")
+          .illegalArgument();
     }
     ClassLoader loader =
         new ChildFirstKernels(new URL[] {dir.toUri().toURL()}, KernelBench.class.getClassLoader());

@@ -70,11 +70,11 @@ public final class ScaleBench {
           }
         }
         default ->
-            throw new IllegalArgumentException(
-                "unknown argument; received \""
-                    + args[i]
-                    + "\"; expected --max-executors N, --large-max N, --steps N, --star-max N,"
-                    + " --outputs K,K or --project FILE");
+            throw BenchArgs.unknown(
+                "ScaleBench",
+                args[i],
+                "--max-executors N, --large-max N, --steps N, --star-max N, --outputs K,K or"
+                    + " --project FILE");
       }
     }
     System.setProperty(SyncTraffic.SIMULATE_EXECUTORS, "true");

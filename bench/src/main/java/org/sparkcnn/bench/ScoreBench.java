@@ -98,11 +98,11 @@ public final class ScoreBench {
         case "--generate" -> generate = args[++i];
         case "--save-model" -> saveModel = args[++i];
         default ->
-            throw new IllegalArgumentException(
-                "unknown argument; received \""
-                    + args[i]
-                    + "\"; expected --rows N, --repeats N, --batch N, --spec FILE, --generate PATH, "
-                    + "--partitions N or --save-model DIR");
+            throw BenchArgs.unknown(
+                "ScoreBench",
+                args[i],
+                "--rows N, --repeats N, --batch N, --spec FILE, --generate PATH, --partitions N or"
+                    + " --save-model DIR");
       }
     }
     if (saveModel != null) {

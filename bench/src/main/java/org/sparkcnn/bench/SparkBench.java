@@ -49,10 +49,7 @@ public final class SparkBench {
         case "--steps" -> steps = Integer.parseInt(args[++i]);
         case "--quick" -> quick = true;
         default ->
-            throw new IllegalArgumentException(
-                "unknown argument; received \""
-                    + args[i]
-                    + "\", expected --master URL, --steps N or --quick");
+            throw BenchArgs.unknown("SparkBench", args[i], "--master URL, --steps N or --quick");
       }
     }
     SparkSession spark =

@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.layers.Conv2D;
 import org.sparkcnn.core.layers.Dense;
@@ -59,11 +60,10 @@ public final class SparkModelBench {
         case "--steps" -> steps = Integer.parseInt(args[++i]);
         case "--epochs" -> epochs = Integer.parseInt(args[++i]);
         default ->
-            throw new IllegalArgumentException(
-                "unknown argument; received \""
-                    + args[i]
-                    + "\"; expected --master URL, --model rgb64|seed, --batch N, --steps N or "
-                    + "--epochs N");
+            throw BenchArgs.unknown(
+                "SparkModelBench",
+                args[i],
+                "--master URL, --model rgb64|seed, --batch N, --steps N or --epochs N");
       }
     }
     if (!LayerTimes.enabled()) {
@@ -236,8 +236,11 @@ public final class SparkModelBench {
         return SparkBench.model("seed");
       }
       default ->
-          throw new IllegalArgumentException(
-              "unknown model; received \"" + name + "\"; expected rgb64 or seed");
+          throw ErrorText.problem("unknown model")
+              .in("SparkModelBench --model")
+              .received(ErrorText.quote(name))
+              .expected("rgb64 or seed")
+              .illegalArgument();
     }
     return m.compile("sparse_categorical_crossentropy", new Adam(0.001), "accuracy");
   }

@@ -15,6 +15,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Decodes PNG, JPEG, BMP and GIF images (through {@code javax.imageio}) into uint8 pixels of one
@@ -62,12 +63,18 @@ public final class ImageDecoder {
 
   private ImageDecoder(int height, int width, int channels, boolean resize, String sizeOrigin) {
     if (height <= 0 || width <= 0) {
-      throw new IllegalArgumentException(
-          "target size must be positive; received " + height + " x " + width);
+      throw ErrorText.problem("invalid target size")
+          .in("ImageDecoder")
+          .received(height + " x " + width)
+          .expected("a positive height and width")
+          .illegalArgument();
     }
     if (channels != 1 && channels != 3) {
-      throw new IllegalArgumentException(
-          "channels must be 1 (grayscale) or 3 (RGB); received " + channels);
+      throw ErrorText.problem("invalid channels")
+          .in("ImageDecoder")
+          .received(channels)
+          .expected("1 (grayscale) or 3 (RGB)")
+          .illegalArgument();
     }
     this.height = height;
     this.width = width;

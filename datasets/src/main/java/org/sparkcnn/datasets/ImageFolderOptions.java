@@ -2,6 +2,7 @@ package org.sparkcnn.datasets;
 
 import java.io.Serializable;
 import java.util.Objects;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * How {@link ImageFolderReader} turns files into model input. Build with {@link #builder()}:
@@ -121,20 +122,28 @@ public final class ImageFolderOptions implements Serializable {
 
     public ImageFolderOptions build() {
       if (channels != 1 && channels != 3) {
-        throw new IllegalArgumentException(
-            "channels must be set to 1 (grayscale) or 3 (RGB); " + "received " + channels);
+        throw ErrorText.problem("invalid channels")
+            .in("ImageFolderOptions")
+            .received(channels)
+            .expected("1 (grayscale) or 3 (RGB)")
+            .illegalArgument();
       }
       if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
-        throw new IllegalArgumentException(
-            "height and width must both be positive, or both "
-                + "unset (0) to take the size of the first image; received "
-                + height
-                + " x "
-                + width);
+        throw ErrorText.problem("invalid image size")
+            .in("ImageFolderOptions")
+            .received(height + " x " + width)
+            .expected(
+                "height and width both positive, or both unset (0) to take the size of the first"
+                    + " image")
+            .illegalArgument();
       }
       if (resize && height == 0) {
-        throw new IllegalArgumentException(
-            "resize(true) needs a target: set size(height, width) as well");
+        throw ErrorText.problem("resize(true) needs a target size")
+            .in("ImageFolderOptions")
+            .received("no size")
+            .expected("size(height, width)")
+            .hint("set size(height, width) as well, or resize(false)")
+            .illegalArgument();
       }
       return new ImageFolderOptions(this);
     }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.sparkcnn.core.cli.Cli;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.interop.keras.KerasImporter;
@@ -110,13 +111,14 @@ public final class ImportKeras {
     if (classNames != null
         && classNames.size() != outputs
         && !(outputs == 1 && classNames.size() == 2)) {
-      throw new IllegalArgumentException(
-          "--class-names has the wrong length; received: "
-              + classNames.size()
-              + " names; expected: "
-              + outputs
-              + ", one per model output"
-              + (outputs == 1 ? " (or 2 for a sigmoid output: negative, positive)" : ""));
+      throw ErrorText.problem("wrong number of class names")
+          .in("--class-names")
+          .received(classNames.size() + " names")
+          .expected(
+              outputs
+                  + ", one per model output"
+                  + (outputs == 1 ? " (or 2 for a sigmoid output: negative, positive)" : ""))
+          .illegalArgument();
     }
     ModelDirectory.save(imported.model(), info, output);
     Object compiled = imported.facts().get("compiled_with");

@@ -2,6 +2,7 @@ package org.sparkcnn.core.activations;
 
 import java.util.Arrays;
 import java.util.Locale;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Keras' element-wise activations and softmax, with their reference math in double precision.
@@ -27,11 +28,10 @@ public enum Activation {
         return a;
       }
     }
-    throw new IllegalArgumentException(
-        "unknown activation; received \""
-            + name
-            + "\", expected one of "
-            + Arrays.toString(kerasNames()));
+    throw ErrorText.problem("unknown activation")
+        .received(ErrorText.quote(name))
+        .expected("one of " + Arrays.toString(kerasNames()))
+        .illegalArgument();
   }
 
   public static String[] kerasNames() {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.layers.ParamSpec;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Optimizer;
@@ -54,12 +55,12 @@ public final class CheckpointFiles {
       if (!Float.isFinite(params[i])) {
         // A checkpoint is a state worth returning to; a diverged one is not.
         throw new IllegalStateException(
-            model.describe()
-                + " has a weight that is not finite; received: "
-                + params[i]
-                + " at index "
-                + i
-                + "; expected: finite weights; hint: the run diverged, lower the learning rate");
+            ErrorText.problem("a weight is not finite")
+                .in(model.describe())
+                .received(params[i] + " at index " + i)
+                .expected("finite weights")
+                .hint("the run diverged, lower the learning rate")
+                .text());
       }
     }
     Map<String, TensorData> tensors = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package org.sparkcnn.core.io;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * What travels with a model beyond its spec and weights: class names (label i is classNames[i]),
@@ -20,8 +21,10 @@ public record ModelInfo(List<String> classNames, double rescale, Map<String, Obj
     classNames = classNames == null ? null : List.copyOf(classNames);
     training = training == null ? Map.of() : new LinkedHashMap<>(training);
     if (!(rescale > 0) || !Double.isFinite(rescale)) {
-      throw new IllegalArgumentException(
-          "rescale must be a positive finite number; received " + rescale);
+      throw ErrorText.problem("invalid rescale")
+          .received(rescale)
+          .expected("a positive finite number")
+          .illegalArgument();
     }
   }
 

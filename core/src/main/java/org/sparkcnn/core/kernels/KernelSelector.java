@@ -1,6 +1,7 @@
 package org.sparkcnn.core.kernels;
 
 import java.util.logging.Logger;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Chooses the {@link Kernels} implementation once per JVM and logs the choice in one line. The
@@ -53,11 +54,11 @@ public final class KernelSelector {
         Kernels v = vectorOrNull();
         if (v == null) {
           throw new IllegalStateException(
-              "-D"
-                  + PROPERTY
-                  + "=vector needs the Vector API "
-                  + "module; received a JVM without it, expected one started with "
-                  + ENABLE_FLAG);
+              ErrorText.problem("the Vector API module is missing")
+                  .in("-D" + PROPERTY + "=vector")
+                  .received("a JVM without it")
+                  .expected("one started with " + ENABLE_FLAG)
+                  .text());
         }
         yield v;
       }
@@ -75,12 +76,11 @@ public final class KernelSelector {
         yield v;
       }
       default ->
-          throw new IllegalArgumentException(
-              "unknown -D"
-                  + PROPERTY
-                  + "; received \""
-                  + setting
-                  + "\", expected \"auto\", \"vector\", \"scalar\" or \"reference\"");
+          throw ErrorText.problem("unknown kernels")
+              .in("-D" + PROPERTY)
+              .received(ErrorText.quote(setting))
+              .expected("\"auto\", \"vector\", \"scalar\" or \"reference\"")
+              .illegalArgument();
     };
   }
 

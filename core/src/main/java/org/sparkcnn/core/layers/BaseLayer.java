@@ -66,11 +66,12 @@ abstract class BaseLayer<T extends BaseLayer<T>> implements Layer {
   public void setName(String name) {
     requireUnbuilt();
     if (name == null || name.isEmpty() || name.contains("/")) {
-      throw new IllegalArgumentException(
-          "a layer name must be non-empty and contain no '/' "
-              + "(it prefixes weight names); received \""
-              + name
-              + "\"");
+      throw ErrorText.problem("invalid layer name")
+          .in(describe())
+          .received(name == null ? "null" : ErrorText.quote(name))
+          .expected("a non-empty name without '/'")
+          .hint("the name prefixes the layer's weight names (\"<layer>/kernel\")")
+          .illegalArgument();
     }
     this.name = name;
   }
@@ -92,14 +93,12 @@ abstract class BaseLayer<T extends BaseLayer<T>> implements Layer {
       this.name = name;
     }
     if (declaredInputShape != null && !declaredInputShape.equals(input)) {
-      throw new IllegalArgumentException(
-          describe()
-              + " declares input_shape "
-              + declaredInputShape
-              + " but receives "
-              + input
-              + " from the previous layer; "
-              + "remove input_shape from every layer but the first");
+      throw ErrorText.problem("declared input_shape differs from the previous layer's output")
+          .in(describe())
+          .received("input shape " + input)
+          .expected("input_shape " + declaredInputShape)
+          .hint("remove input_shape from every layer but the first")
+          .illegalArgument();
     }
     this.inputShape = input;
     this.outputShape = computeOutputShape(input);
@@ -203,7 +202,10 @@ abstract class BaseLayer<T extends BaseLayer<T>> implements Layer {
 
   protected static void requirePositive(String field, int value) {
     if (value <= 0) {
-      throw new IllegalArgumentException(field + " must be a positive integer; received " + value);
+      throw ErrorText.problem("invalid " + field)
+          .received(value)
+          .expected("a positive integer")
+          .illegalArgument();
     }
   }
 }

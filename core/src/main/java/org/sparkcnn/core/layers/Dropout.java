@@ -1,6 +1,7 @@
 package org.sparkcnn.core.layers;
 
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.tensor.Shape;
 
 /**
@@ -15,7 +16,11 @@ public final class Dropout extends BaseLayer<Dropout> {
   public Dropout(double rate) {
     super("Dropout", "dropout");
     if (!(rate >= 0 && rate < 1)) {
-      throw new IllegalArgumentException("Dropout rate must be in [0, 1); received " + rate);
+      throw ErrorText.problem("invalid rate")
+          .in("Dropout")
+          .received(rate)
+          .expected("a number in [0, 1)")
+          .illegalArgument();
     }
     this.rate = rate;
   }

@@ -3,6 +3,7 @@ package org.sparkcnn.core.layers;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Keras' weight initializers. fanIn and fanOut follow Keras: for a Dense kernel (I, O) they are I
@@ -44,11 +45,12 @@ public enum Initializer {
         return i;
       }
     }
-    throw new IllegalArgumentException(
-        "unknown initializer; received \""
-            + name
-            + "\", expected one of "
-            + Arrays.toString(Arrays.stream(values()).map(Initializer::kerasName).toArray()));
+    throw ErrorText.problem("unknown initializer")
+        .received(ErrorText.quote(name))
+        .expected(
+            "one of "
+                + Arrays.toString(Arrays.stream(values()).map(Initializer::kerasName).toArray()))
+        .illegalArgument();
   }
 
   /** Fills {@code count} floats of {@code params} from {@code offset}. */

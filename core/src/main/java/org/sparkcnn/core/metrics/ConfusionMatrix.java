@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Counts of (true class, predicted class) over an evaluation, and the per-class precision, recall
@@ -16,8 +17,10 @@ public final class ConfusionMatrix {
 
   public ConfusionMatrix(int classes) {
     if (classes <= 0) {
-      throw new IllegalArgumentException(
-          "a confusion matrix needs classes; received: " + classes + "; expected: at least 1");
+      throw ErrorText.problem("a confusion matrix needs classes")
+          .received(classes)
+          .expected("at least 1")
+          .illegalArgument();
     }
     this.counts = new long[classes][classes];
   }
@@ -27,13 +30,10 @@ public final class ConfusionMatrix {
     ConfusionMatrix m = new ConfusionMatrix(counts.length);
     for (int t = 0; t < counts.length; t++) {
       if (counts[t].length != counts.length) {
-        throw new IllegalArgumentException(
-            "confusion matrix row "
-                + t
-                + " has the wrong length; received: "
-                + counts[t].length
-                + "; expected: "
-                + counts.length);
+        throw ErrorText.problem("confusion matrix row " + t + " has the wrong length")
+            .received(counts[t].length)
+            .expected(String.valueOf(counts.length))
+            .illegalArgument();
       }
       System.arraycopy(counts[t], 0, m.counts[t], 0, counts.length);
     }
@@ -49,13 +49,10 @@ public final class ConfusionMatrix {
         || trueClass >= counts.length
         || predicted < 0
         || predicted >= counts.length) {
-      throw new IllegalArgumentException(
-          "class index out of range; received: true "
-              + trueClass
-              + ", predicted "
-              + predicted
-              + "; expected: 0.."
-              + (counts.length - 1));
+      throw ErrorText.problem("class index out of range")
+          .received("true " + trueClass + ", predicted " + predicted)
+          .expected("0.." + (counts.length - 1))
+          .illegalArgument();
     }
     counts[trueClass][predicted]++;
   }
@@ -63,11 +60,10 @@ public final class ConfusionMatrix {
   /** Adds {@code other}'s counts into this one; returns this. */
   public ConfusionMatrix merge(ConfusionMatrix other) {
     if (other.classes() != classes()) {
-      throw new IllegalArgumentException(
-          "cannot merge confusion matrices of different sizes; received: "
-              + other.classes()
-              + "; expected: "
-              + classes());
+      throw ErrorText.problem("cannot merge confusion matrices of different sizes")
+          .received(other.classes())
+          .expected(String.valueOf(classes()))
+          .illegalArgument();
     }
     for (int t = 0; t < counts.length; t++) {
       for (int p = 0; p < counts.length; p++) {

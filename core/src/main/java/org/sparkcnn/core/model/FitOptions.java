@@ -8,6 +8,7 @@ import static org.sparkcnn.core.settings.TrainingSettings.VALIDATION_SPLIT;
 import static org.sparkcnn.core.settings.TrainingSettings.VERBOSE;
 
 import java.util.function.Consumer;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.core.tensor.Tensor;
 
@@ -86,7 +87,11 @@ public final class FitOptions {
   /** Threads for one step's batch; the result depends on it only through float rounding. */
   public FitOptions threads(int threads) {
     if (threads <= 0) {
-      throw new IllegalArgumentException("threads must be positive; received " + threads);
+      throw ErrorText.problem("threads out of range")
+          .in("FitOptions")
+          .received(threads)
+          .expected("a positive integer")
+          .illegalArgument();
     }
     this.threads = threads;
     return this;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.sparkcnn.core.errors.ErrorText;
 
 /** What fit returns: one entry per epoch, like Keras' History.history. */
 public final class History {
@@ -81,10 +82,10 @@ public final class History {
                   case "val_loss" -> e.valLoss();
                   case "val_accuracy" -> e.valAccuracy();
                   default ->
-                      throw new IllegalArgumentException(
-                          "unknown history key; received \""
-                              + key
-                              + "\", expected loss, accuracy, val_loss or val_accuracy");
+                      throw ErrorText.problem("unknown history key")
+                          .received(ErrorText.quote(key))
+                          .expected("loss, accuracy, val_loss or val_accuracy")
+                          .illegalArgument();
                 })
         .toArray();
   }

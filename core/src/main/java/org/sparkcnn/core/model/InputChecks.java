@@ -1,6 +1,7 @@
 package org.sparkcnn.core.model;
 
 import java.util.Arrays;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.losses.Loss;
 import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Tensor;
@@ -19,14 +20,13 @@ final class InputChecks {
         s.length == expected.length + 1
             && Arrays.equals(Arrays.copyOfRange(s, 1, s.length), expected);
     if (!ok) {
-      throw new IllegalArgumentException(
-          model
-              + " expects input of shape (batch, "
-              + inputShape.toString().substring(1)
-              + "; received shape "
-              + Arrays.toString(s)
-              + (s.length != expected.length + 1
-                  ? ". The input has rank "
+      throw ErrorText.problem("input of the wrong shape")
+          .in(model)
+          .received("shape " + Arrays.toString(s))
+          .expected("shape (batch, " + inputShape.toString().substring(1))
+          .hint(
+              s.length != expected.length + 1
+                  ? "the input has rank "
                       + s.length
                       + " but the model needs rank "
                       + (expected.length + 1)
@@ -34,7 +34,8 @@ final class InputChecks {
                       + s[0]
                       + ", "
                       + inputShape.toString().substring(1).replace(")", "]")
-                  : ""));
+                  : null)
+          .illegalArgument();
     }
     finite(model, x.data(), x.batchSize(), inputShape.size(), 0);
   }
@@ -43,17 +44,19 @@ final class InputChecks {
   static void finite(String model, float[] data, int n, int exampleSize, long firstExample) {
     for (int i = 0; i < n * exampleSize; i++) {
       if (!Float.isFinite(data[i])) {
-        throw new IllegalArgumentException(
-            model
-                + " input is not finite at example "
-                + (firstExample + i / exampleSize)
-                + ", element "
-                + (i % exampleSize)
-                + " (of "
-                + exampleSize
-                + " per example); received "
-                + data[i]
-                + ", expected a finite number. Check the data source or its normalisation");
+        throw ErrorText.problem(
+                "input is not finite at example "
+                    + (firstExample + i / exampleSize)
+                    + ", element "
+                    + (i % exampleSize)
+                    + " (of "
+                    + exampleSize
+                    + " per example)")
+            .in(model)
+            .received(data[i])
+            .expected("a finite number")
+            .hint("check the data source or its normalisation")
+            .illegalArgument();
       }
     }
   }
@@ -64,19 +67,12 @@ final class InputChecks {
     boolean ok = s[0] == n && y.exampleSize() == t && (s.length == 2 || (s.length == 1 && t == 1));
     if (!ok) {
       String expected = t == 1 ? "(" + n + ",) or (" + n + ", 1)" : "(" + n + ", " + t + ")";
-      throw new IllegalArgumentException(
-          model
-              + " with loss "
-              + loss.kerasName()
-              + " needs targets of shape "
-              + expected
-              + " for "
-              + n
-              + " inputs and "
-              + outputWidth
-              + " outputs; received shape "
-              + Arrays.toString(s)
-              + (t == 1 ? "" : ". Use sparse_categorical_crossentropy for integer class labels"));
+      throw ErrorText.problem("targets of the wrong shape for loss " + loss.kerasName())
+          .in(model)
+          .received("shape " + Arrays.toString(s))
+          .expected(expected + " for " + n + " inputs and " + outputWidth + " outputs")
+          .hint(t == 1 ? null : "use sparse_categorical_crossentropy for integer class labels")
+          .illegalArgument();
     }
     targets(model, loss, outputWidth, y.data(), n, 0);
   }

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.tensor.Tensor;
 
 /**
@@ -198,7 +199,10 @@ final class ParallelBatches implements AutoCloseable {
 
   private static void checkBatchSize(int batchSize) {
     if (batchSize <= 0) {
-      throw new IllegalArgumentException("batch_size must be positive; received " + batchSize);
+      throw ErrorText.problem("batch_size out of range")
+          .received(batchSize)
+          .expected("a positive integer")
+          .illegalArgument();
     }
   }
 }

@@ -3,6 +3,7 @@ package org.sparkcnn.core.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.layers.MaxPooling2D;
 
 /**
@@ -60,13 +61,10 @@ final class Passes {
 
   private static int variant(int end, int planSize, boolean training) {
     if (end != planSize && end != planSize - 1) {
-      throw new IllegalArgumentException(
-          "a pass ends at the plan's last node or the one before; received end "
-              + end
-              + ", expected "
-              + planSize
-              + " or "
-              + (planSize - 1));
+      throw ErrorText.problem("a pass ends at the plan's last node or the one before")
+          .received("end " + end)
+          .expected(planSize + " or " + (planSize - 1))
+          .illegalArgument();
     }
     return (training ? 1 : 0) | (end == planSize ? 0 : 2);
   }

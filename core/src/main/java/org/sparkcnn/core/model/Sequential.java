@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.kernels.KernelSelector;
 import org.sparkcnn.core.kernels.Kernels;
 import org.sparkcnn.core.layers.ActivationLayer;
@@ -91,12 +92,12 @@ public final class Sequential {
     if (in == null) {
       in = layer.declaredInputShape();
       if (in == null) {
-        throw new IllegalArgumentException(
-            describe()
-                + ": the first layer, "
-                + layer.kerasClassName()
-                + ", needs an input shape; received none, expected e.g. "
-                + "inputShape(28, 28, 1) on the layer or model.input(28, 28, 1)");
+        throw ErrorText.problem(
+                "the first layer, " + layer.kerasClassName() + ", needs an input shape")
+            .in(describe())
+            .received("none")
+            .expected("e.g. inputShape(28, 28, 1) on the layer or model.input(28, 28, 1)")
+            .illegalArgument();
       }
       inputShape = in;
     }
@@ -146,16 +147,17 @@ public final class Sequential {
     }
     if (layerCount.add(BigInteger.valueOf(paramCount)).compareTo(BigInteger.valueOf(MAX_PARAMS))
         > 0) {
-      throw new IllegalArgumentException(
-          named
-              + " has too many parameters; received: "
-              + tensors
-              + String.format(
-                  Locale.ROOT, " = %,d after %,d in the layers before", layerCount, paramCount)
-              + "; expected: at most "
-              + String.format(Locale.ROOT, "%,d", MAX_PARAMS)
-              + " parameters in the whole model (one Java float array); hint: fewer units or"
-              + " filters, or more pooling or strides before this layer");
+      throw ErrorText.problem("too many parameters")
+          .in(named)
+          .received(
+              tensors
+                  + String.format(
+                      Locale.ROOT, " = %,d after %,d in the layers before", layerCount, paramCount))
+          .expected(
+              String.format(Locale.ROOT, "at most %,d", MAX_PARAMS)
+                  + " parameters in the whole model (one Java float array)")
+          .hint("fewer units or filters, or more pooling or strides before this layer")
+          .illegalArgument();
     }
   }
 
@@ -216,8 +218,11 @@ public final class Sequential {
     this.accuracyMetric = false;
     for (String m : metrics) {
       if (!m.equals("accuracy") && !m.equals("acc")) {
-        throw new IllegalArgumentException(
-            "unknown metric; received \"" + m + "\", expected \"accuracy\"");
+        throw ErrorText.problem("unknown metric")
+            .in(describe())
+            .received(ErrorText.quote(m))
+            .expected("\"accuracy\" (or \"acc\")")
+            .illegalArgument();
       }
       accuracyMetric = true;
     }
@@ -268,8 +273,11 @@ public final class Sequential {
   /** Copies {@code values} into the flat parameter array. */
   public void setParameters(float[] values) {
     if (values.length != paramCount) {
-      throw new IllegalArgumentException(
-          describe() + " has " + paramCount + " parameters; received an array of " + values.length);
+      throw ErrorText.problem("parameter array of the wrong length")
+          .in(describe())
+          .received("an array of " + values.length)
+          .expected(paramCount + " parameters")
+          .illegalArgument();
     }
     System.arraycopy(values, 0, parameters(), 0, paramCount);
   }
@@ -330,12 +338,11 @@ public final class Sequential {
     InputChecks.finite(describe(), x, n, inputShape.size(), 0);
     InputChecks.targets(describe(), loss, outputShape.size(), targets, n, 0);
     if (gradSum.length != paramCount) {
-      throw new IllegalArgumentException(
-          describe()
-              + " has "
-              + paramCount
-              + " parameters; received a gradient array of "
-              + gradSum.length);
+      throw ErrorText.problem("gradient array of the wrong length")
+          .in(describe())
+          .received("a gradient array of " + gradSum.length)
+          .expected(paramCount + " parameters")
+          .illegalArgument();
     }
     return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, null);
   }
@@ -367,24 +374,27 @@ public final class Sequential {
     if (params.length != paramCount
         || x.length < n * inputShape.size()
         || out.length < outOffset + n * outputShape.size()) {
-      throw new IllegalArgumentException(
-          describe()
-              + " needs "
-              + paramCount
-              + " parameters, "
-              + n
-              + " x "
-              + inputShape.size()
-              + " input floats and room for "
-              + n
-              + " x "
-              + outputShape.size()
-              + " outputs; received "
-              + params.length
-              + ", "
-              + x.length
-              + " and "
-              + (out.length - outOffset));
+      throw ErrorText.problem("arrays too small for the batch")
+          .in(describe())
+          .received(
+              params.length
+                  + " parameters, "
+                  + x.length
+                  + " input floats and room for "
+                  + (out.length - outOffset)
+                  + " outputs")
+          .expected(
+              paramCount
+                  + " parameters, "
+                  + n
+                  + " x "
+                  + inputShape.size()
+                  + " input floats and room for "
+                  + n
+                  + " x "
+                  + outputShape.size()
+                  + " outputs")
+          .illegalArgument();
     }
   }
 
@@ -407,14 +417,11 @@ public final class Sequential {
   public void predictBatch(float[] params, float[] x, int n, float[] logits, float[] out) {
     int count = n * outputShape.size();
     if (logits.length < count) {
-      throw new IllegalArgumentException(
-          describe()
-              + " needs room for "
-              + n
-              + " x "
-              + outputShape.size()
-              + " logits; received an array of "
-              + logits.length);
+      throw ErrorText.problem("logits array too small for the batch")
+          .in(describe())
+          .received("an array of " + logits.length)
+          .expected("room for " + n + " x " + outputShape.size() + " logits")
+          .illegalArgument();
     }
     Node last = plan.get(plan.size() - 1);
     if (!last.isActivation()) {
@@ -552,26 +559,28 @@ public final class Sequential {
         || x.length < n * inputShape.size()
         || targets.length < n * t
         || n <= 0) {
-      throw new IllegalArgumentException(
-          describe()
-              + " needs "
-              + paramCount
-              + " parameters, "
-              + n
-              + " x "
-              + inputShape.size()
-              + " input floats and "
-              + n
-              + " x "
-              + t
-              + " targets for n="
-              + n
-              + "; received "
-              + params.length
-              + ", "
-              + x.length
-              + " and "
-              + targets.length);
+      throw ErrorText.problem("arrays too small for the batch, or an empty batch")
+          .in(describe())
+          .received(
+              params.length
+                  + " parameters, "
+                  + x.length
+                  + " input floats and "
+                  + targets.length
+                  + " targets for n="
+                  + n)
+          .expected(
+              paramCount
+                  + " parameters, "
+                  + n
+                  + " x "
+                  + inputShape.size()
+                  + " input floats and "
+                  + n
+                  + " x "
+                  + t
+                  + " targets for n > 0")
+          .illegalArgument();
     }
   }
 

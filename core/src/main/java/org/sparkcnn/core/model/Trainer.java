@@ -3,6 +3,7 @@ package org.sparkcnn.core.model;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.tensor.Tensor;
 
@@ -55,7 +56,12 @@ final class Trainer {
     }
     int n = trainX.batchSize();
     if (n == 0) {
-      throw new IllegalArgumentException(name + " received no training examples");
+      throw ErrorText.problem("no training examples")
+          .in(name)
+          .received("0 examples")
+          .expected("at least one")
+          .hint("check the data and validation_split")
+          .illegalArgument();
     }
 
     float[] params = model.parameters();

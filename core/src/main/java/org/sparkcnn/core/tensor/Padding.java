@@ -1,6 +1,7 @@
 package org.sparkcnn.core.tensor;
 
 import java.util.Locale;
+import org.sparkcnn.core.errors.ErrorText;
 
 /** Keras' two padding modes for sliding windows. */
 public enum Padding {
@@ -22,8 +23,10 @@ public enum Padding {
         return p;
       }
     }
-    throw new IllegalArgumentException(
-        "unknown padding; received \"" + name + "\", expected \"valid\" or \"same\"");
+    throw ErrorText.problem("unknown padding")
+        .received(ErrorText.quote(name))
+        .expected("\"valid\" or \"same\"")
+        .illegalArgument();
   }
 
   /** Output length along one axis, or 0 when a "valid" window does not fit. */

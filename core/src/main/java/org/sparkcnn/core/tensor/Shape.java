@@ -1,6 +1,7 @@
 package org.sparkcnn.core.tensor;
 
 import java.util.Arrays;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * The shape of one example, without the batch dimension; channels-last, so an image is (height,
@@ -15,18 +16,25 @@ public final class Shape {
 
   public static Shape of(int... dims) {
     if (dims.length == 0) {
-      throw new IllegalArgumentException("a shape needs at least one dimension; received ()");
+      throw ErrorText.problem("a shape needs at least one dimension")
+          .received("()")
+          .expected("one or more positive dimensions")
+          .illegalArgument();
     }
     long size = 1;
     for (int d : dims) {
       if (d <= 0) {
-        throw new IllegalArgumentException(
-            "every dimension of a shape must be positive; received " + Arrays.toString(dims));
+        throw ErrorText.problem("every dimension of a shape must be positive")
+            .received(Arrays.toString(dims))
+            .expected("dimensions >= 1")
+            .illegalArgument();
       }
       size *= d;
       if (size > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            "shape " + Arrays.toString(dims) + " has more than 2^31-1 elements per example");
+        throw ErrorText.problem("too many elements per example")
+            .received("shape " + Arrays.toString(dims))
+            .expected("at most 2^31-1 elements per example")
+            .illegalArgument();
       }
     }
     return new Shape(dims.clone());

@@ -1,6 +1,7 @@
 package org.sparkcnn.core.tensor;
 
 import java.util.Arrays;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A batch of examples: a flat float array in row-major order with its full shape, batch first,
@@ -12,24 +13,26 @@ public final class Tensor {
 
   public Tensor(float[] data, int... shape) {
     if (shape.length == 0) {
-      throw new IllegalArgumentException("a tensor needs a batch dimension; received shape []");
+      throw ErrorText.problem("a tensor needs a batch dimension")
+          .received("shape []")
+          .expected("a shape starting with the batch size")
+          .illegalArgument();
     }
     long size = 1;
     for (int d : shape) {
       if (d < 0) {
-        throw new IllegalArgumentException(
-            "tensor dimensions must be non-negative; received shape " + Arrays.toString(shape));
+        throw ErrorText.problem("negative tensor dimension")
+            .received("shape " + Arrays.toString(shape))
+            .expected("dimensions >= 0")
+            .illegalArgument();
       }
       size *= d;
     }
     if (size != data.length) {
-      throw new IllegalArgumentException(
-          "tensor data does not match its shape; received "
-              + data.length
-              + " floats for shape "
-              + Arrays.toString(shape)
-              + ", expected "
-              + size);
+      throw ErrorText.problem("tensor data does not match its shape")
+          .received(data.length + " floats for shape " + Arrays.toString(shape))
+          .expected(String.valueOf(size))
+          .illegalArgument();
     }
     this.data = data;
     this.shape = shape.clone();

@@ -35,8 +35,8 @@ class BadInputTest {
     assertMessage(
         () -> m.predict(flat, 2),
         "Sequential 'sequential'",
-        "expects input of shape (batch, 28, 28, 1)",
-        "received shape [2, 784]",
+        "expected: shape (batch, 28, 28, 1)",
+        "received: shape [2, 784]",
         "rank 2");
     Tensor wrongSize = new Tensor(new float[2 * 32 * 32], 2, 32, 32, 1);
     assertMessage(
@@ -77,8 +77,8 @@ class BadInputTest {
     assertMessage(() -> m.evaluate(x, Tensor.labels(1, 2, -1), 3), "example 2", "-1.0");
     assertMessage(
         () -> m.fit(x, Tensor.labels(1, 2), new FitOptions()),
-        "needs targets of shape (3,) or (3, 1)",
-        "received shape [2]");
+        "expected: (3,) or (3, 1)",
+        "received: shape [2]");
   }
 
   @Test
@@ -90,7 +90,7 @@ class BadInputTest {
     assertMessage(
         () -> m.fit(x, Tensor.labels(1, 2, 3), new FitOptions()),
         "not finite at example 2, element 17",
-        "received NaN");
+        "received: NaN");
     data[2 * 784 + 17] = Float.POSITIVE_INFINITY;
     assertMessage(
         () ->
@@ -107,7 +107,7 @@ class BadInputTest {
 
   @Test
   void badHyperParameters() {
-    assertMessage(() -> new Conv2D(0, 3), "filters", "received 0");
+    assertMessage(() -> new Conv2D(0, 3), "filters", "received: 0");
     assertMessage(() -> new Conv2D(4, 3).padding("full"), "\"full\"", "\"same\"");
     assertMessage(() -> new Dense(4, "gelu"), "\"gelu\"", "relu");
     assertMessage(() -> compiledSeed().compile("hinge", new Adam()), "\"hinge\"", "mse");

@@ -25,7 +25,7 @@ class ModelSizeTest {
                     .add(new Dense(16, "relu"))
                     .add(new Dense(2_000_000_000, "softmax")));
     String m = e.getMessage();
-    assertTrue(m.startsWith("Dense 'dense_1' has too many parameters"), m);
+    assertTrue(m.startsWith("Dense 'dense_1': too many parameters"), m);
     assertTrue(m.contains("kernel[16, 2000000000] + bias[2000000000] = 34,000,000,000"), m);
     assertTrue(m.contains("after 1,040 in the layers before"), m);
     assertTrue(m.contains("expected: at most 2,147,483,639 parameters"), m);
@@ -42,7 +42,7 @@ class ModelSizeTest {
     assertTrue(spec.contains("2000000000"), spec);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ModelSpec.fromJson(spec, "spec.json"));
-    assertTrue(e.getMessage().contains("Dense 'dense' has too many parameters"), e.getMessage());
+    assertTrue(e.getMessage().contains("Dense 'dense': too many parameters"), e.getMessage());
   }
 
   @Test
@@ -57,8 +57,7 @@ class ModelSizeTest {
                     .add(new Flatten())
                     .add(new Dense(40_000))
                     .add(new Dense(40_000)));
-    assertTrue(
-        e.getMessage().startsWith("Dense 'dense_1' has too many parameters"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("Dense 'dense_1': too many parameters"), e.getMessage());
   }
 
   @Test

@@ -61,7 +61,7 @@ class PassesTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> passes.forward(5, 11, true));
     assertEquals(
-        "a pass ends at the plan's last node or the one before; received end 5, expected 11 or 10",
+        "a pass ends at the plan's last node or the one before; received: end 5; expected: 11 or 10",
         e.getMessage());
   }
 }

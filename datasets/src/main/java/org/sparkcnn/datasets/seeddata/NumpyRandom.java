@@ -1,6 +1,7 @@
 package org.sparkcnn.datasets.seeddata;
 
 import java.math.BigInteger;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * numpy's {@code np.random.default_rng(seed).uniform(low, high)} for a non-negative int seed below
@@ -27,7 +28,10 @@ final class NumpyRandom {
   /** np.random.default_rng(seed). */
   NumpyRandom(long seed) {
     if (seed < 0 || seed >= 1L << 32) {
-      throw new IllegalArgumentException("seed must be in [0, 2^32); received " + seed);
+      throw ErrorText.problem("seed out of range")
+          .received(seed)
+          .expected("an integer in [0, 2^32)")
+          .illegalArgument();
     }
     long[] words = seedSequenceWords((int) seed);
     BigInteger initState = unsigned(words[0]).shiftLeft(64).or(unsigned(words[1]));

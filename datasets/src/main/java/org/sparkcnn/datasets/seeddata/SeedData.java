@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Writes the image-folder data sets of the primers' seed models from Fashion-MNIST, with the
@@ -62,9 +63,11 @@ public final class SeedData {
     for (String set : sets) {
       if (!set.equals("binary") && !set.equals("rgb64")) {
         System.err.println(
-            "make-seed-data: error: unknown data set; received: "
-                + set
-                + "; expected: binary or rgb64");
+            "make-seed-data: error: "
+                + ErrorText.problem("unknown data set")
+                    .received(ErrorText.quote(set))
+                    .expected("binary or rgb64")
+                    .text());
         System.exit(2);
       }
     }
@@ -230,16 +233,11 @@ public final class SeedData {
       }
       if (pixels.length != count * rows * cols || rows != 28 || cols != 28) {
         throw new IOException(
-            split
-                + " images: received "
-                + pixels.length
-                + " bytes of "
-                + rows
-                + " x "
-                + cols
-                + " images; expected "
-                + count
-                + " Fashion-MNIST images of 28 x 28");
+            ErrorText.problem("not the Fashion-MNIST images")
+                .in(split + " images")
+                .received(pixels.length + " bytes of " + rows + " x " + cols + " images")
+                .expected(count + " Fashion-MNIST images of 28 x 28")
+                .text());
       }
       return new Idx(count, rows, cols, pixels, labels);
     }
@@ -252,7 +250,12 @@ public final class SeedData {
     private static void expect(int value, int expected, String what) throws IOException {
       if (value != expected) {
         throw new IOException(
-            what + " header: received " + value + ", expected " + expected + "; not Fashion-MNIST");
+            ErrorText.problem("unexpected header field")
+                .in(what + " header")
+                .received(value)
+                .expected(String.valueOf(expected))
+                .hint("not Fashion-MNIST")
+                .text());
       }
     }
   }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.InvalidModelFileException;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
@@ -287,10 +288,8 @@ public final class KerasImporter {
   private static InvalidModelFileException damaged(String source, HdfException e) {
     return new InvalidModelFileException(
         source
-            + ": unreadable HDF5 file; received: "
-            + e.getMessage()
-            + "; expected: HDF5 as"
-            + " h5py writes it",
+            + ": "
+            + ErrorText.of("unreadable HDF5 file", e.getMessage(), "HDF5 as h5py writes it", null),
         e);
   }
 }

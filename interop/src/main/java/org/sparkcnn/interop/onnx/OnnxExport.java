@@ -7,6 +7,7 @@ import static org.sparkcnn.interop.onnx.OnnxGraph.list;
 import java.util.Arrays;
 import java.util.List;
 import org.sparkcnn.core.activations.Activation;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.layers.ActivationLayer;
 import org.sparkcnn.core.layers.AveragePooling2D;
 import org.sparkcnn.core.layers.Conv2D;
@@ -112,13 +113,12 @@ public final class OnnxExport {
       } else if (l instanceof Dropout) {
         x = g.node("Identity", name, list(x), name);
       } else if (!(l instanceof ActivationLayer)) {
-        throw new IllegalArgumentException(
-            "ONNX export: unsupported layer; received: "
-                + l.kerasClassName()
-                + " '"
-                + name
-                + "'; expected: Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout"
-                + " or Activation");
+        throw ErrorText.problem("unsupported layer")
+            .in("ONNX export")
+            .received(l.kerasClassName() + " '" + name + "'")
+            .expected(
+                "Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout or Activation")
+            .illegalArgument();
       }
       x = activation(g, l.activation(), name, x, nchw);
     }
