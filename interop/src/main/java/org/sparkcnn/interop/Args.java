@@ -1,8 +1,9 @@
 package org.sparkcnn.interop;
 
+import java.io.IOException;
 import org.sparkcnn.core.errors.ErrorText;
 
-/** What the interop mains share besides their command lines (parsed by core's Cli). */
+/** What the interop mains share besides their command lines: the main and number arguments. */
 final class Args {
   private Args() {}
 
@@ -31,9 +32,18 @@ final class Args {
         .illegalArgument();
   }
 
-  /** Exits with one line on stderr: the main's failure. */
-  static void fail(String tool, String message, int code) {
-    System.err.println("spark-cnn " + tool + ": error: " + message);
-    System.exit(code);
+  /** What a main runs: its command line in, the line to print out (the usage for --help). */
+  interface Tool {
+    String run(String... argv) throws IOException;
+  }
+
+  /** Prints what the tool returns, or exits with status 2 and one line on stderr. */
+  static void main(String tool, Tool run, String[] argv) {
+    try {
+      System.out.println(run.run(argv));
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("spark-cnn " + tool + ": error: " + e.getMessage());
+      System.exit(2);
+    }
   }
 }

@@ -6,6 +6,7 @@ import org.sparkcnn.core.cli.Cli;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.interop.keras.KerasArchiveWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code scripts/export-keras}: a model directory as a Keras 3 {@code .keras} archive. */
@@ -20,14 +21,7 @@ public final class ExportKeras {
         "e.g. scripts/export-keras --model runs/fmnist/model --output runs/fmnist/model.keras"
       },
       sortOptions = false)
-  static final class Options {
-    @Option(
-        names = "--model",
-        required = true,
-        paramLabel = "DIR",
-        description = "a model directory")
-    String model;
-
+  static final class Options extends ModelExport {
     @Option(
         names = "--output",
         required = true,
@@ -35,35 +29,34 @@ public final class ExportKeras {
         description = "the archive to write (replaced atomically)")
     String output;
 
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true,
-        description = "print this help")
-    boolean help;
+    @Mixin Cli.HelpOption help;
+
+    @Override
+    Path output() {
+      return Path.of(output);
+    }
+
+    @Override
+    byte[] encode(ModelDirectory.Loaded loaded) throws IOException {
+      return KerasArchiveWriter.encode(loaded.model());
+    }
+
+    @Override
+    String written(ModelDirectory.Loaded loaded, Path output, byte[] archive) {
+      return String.format(
+          "spark-cnn export-keras: %s -> %s (%,d bytes): keras.models.load_model(\"%s\")",
+          model, output, archive.length, output.getFileName());
+    }
   }
 
   private ExportKeras() {}
 
   public static void main(String[] argv) {
-    try {
-      System.out.println(run(argv));
-    } catch (IllegalArgumentException | IOException e) {
-      Args.fail("export-keras", e.getMessage(), 2);
-    }
+    Args.main("export-keras", ExportKeras::run, argv);
   }
 
   /** Exports; returns the line to print (the usage for --help). */
   public static String run(String... argv) throws IOException {
-    Options args = new Options();
-    if (!Cli.parse(args, argv)) {
-      return Cli.usage(args);
-    }
-    ModelDirectory.Loaded loaded = ModelDirectory.load(Path.of(args.model));
-    byte[] archive = KerasArchiveWriter.encode(loaded.model());
-    Path output = Path.of(args.output);
-    ExportOnnx.writeAtomically(output, archive);
-    return String.format(
-        "spark-cnn export-keras: %s -> %s (%,d bytes): keras.models.load_model(\"%s\")",
-        args.model, output, archive.length, output.getFileName());
+    return new Options().run(argv);
   }
 }

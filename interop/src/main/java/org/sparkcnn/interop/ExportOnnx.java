@@ -1,13 +1,12 @@
 package org.sparkcnn.interop;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.sparkcnn.core.cli.Cli;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.interop.onnx.OnnxExport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,14 +26,7 @@ public final class ExportOnnx {
         "     python: onnxruntime.InferenceSession(\"model.onnx\").run(None, {\"input\": x})[0]"
       },
       sortOptions = false)
-  static final class Options {
-    @Option(
-        names = "--model",
-        required = true,
-        paramLabel = "DIR",
-        description = "a model directory")
-    String model;
-
+  static final class Options extends ModelExport {
     @Option(
         names = "--output",
         required = true,
@@ -48,61 +40,48 @@ public final class ExportOnnx {
             "input 'pixels' instead: raw uint8 [N, H, W, C]; the rescale runs inside the graph")
     boolean uint8Input;
 
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true,
-        description = "print this help")
-    boolean help;
+    @Mixin Cli.HelpOption help;
+
+    @Override
+    Path output() {
+      return Path.of(output);
+    }
+
+    @Override
+    byte[] encode(ModelDirectory.Loaded loaded) {
+      return OnnxExport.export(loaded.model(), uint8Input, loaded.info().rescale()).toByteArray();
+    }
+
+    @Override
+    String written(ModelDirectory.Loaded loaded, Path output, byte[] onnx) {
+      int[] in = loaded.model().inputShape().dims();
+      return String.format(
+          "spark-cnn export-onnx: %s -> %s (%,d bytes, opset %d): input '%s' %s [N, %d, %d, %d],"
+              + " output '%s' float [N, %d]",
+          model,
+          output,
+          onnx.length,
+          OnnxExport.OPSET,
+          uint8Input ? OnnxExport.PIXELS : OnnxExport.INPUT,
+          uint8Input
+              ? "uint8 pixels (x " + loaded.info().rescale() + " inside the graph)"
+              : "float",
+          in[0],
+          in[1],
+          in[2],
+          OnnxExport.OUTPUT,
+          loaded.model().outputShape().size());
+    }
   }
 
   private ExportOnnx() {}
 
   public static void main(String[] argv) {
-    try {
-      System.out.println(run(argv));
-    } catch (IllegalArgumentException | IOException e) {
-      Args.fail("export-onnx", e.getMessage(), 2);
-    }
+    Args.main("export-onnx", ExportOnnx::run, argv);
   }
 
   /** Exports; returns the line to print (the usage for --help). */
   public static String run(String... argv) throws IOException {
-    Options args = new Options();
-    if (!Cli.parse(args, argv)) {
-      return Cli.usage(args);
-    }
-    ModelDirectory.Loaded loaded = ModelDirectory.load(Path.of(args.model));
-    boolean uint8 = args.uint8Input;
-    byte[] onnx = OnnxExport.export(loaded.model(), uint8, loaded.info().rescale()).toByteArray();
-    Path output = Path.of(args.output);
-    writeAtomically(output, onnx);
-    int[] in = loaded.model().inputShape().dims();
-    return String.format(
-        "spark-cnn export-onnx: %s -> %s (%,d bytes, opset %d): input '%s' %s [N, %d, %d, %d],"
-            + " output '%s' float [N, %d]",
-        args.model,
-        output,
-        onnx.length,
-        OnnxExport.OPSET,
-        uint8 ? OnnxExport.PIXELS : OnnxExport.INPUT,
-        uint8 ? "uint8 pixels (x " + loaded.info().rescale() + " inside the graph)" : "float",
-        in[0],
-        in[1],
-        in[2],
-        OnnxExport.OUTPUT,
-        loaded.model().outputShape().size());
-  }
-
-  /** A temporary sibling, then one rename: the file is complete or absent. */
-  static void writeAtomically(Path output, byte[] data) throws IOException {
-    Path parent = output.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, "." + output.getFileName() + ".", ".tmp");
-    try {
-      Files.write(tmp, data);
-      Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    return new Options().run(argv);
   }
 }

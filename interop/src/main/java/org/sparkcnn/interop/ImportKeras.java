@@ -10,6 +10,7 @@ import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.interop.keras.KerasImporter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -70,21 +71,13 @@ public final class ImportKeras {
         description = "model input = pixel * R for uint8 pixels (default 1/255: inputs in [0, 1])")
     String rescale;
 
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true,
-        description = "print this help")
-    boolean help;
+    @Mixin Cli.HelpOption help;
   }
 
   private ImportKeras() {}
 
   public static void main(String[] argv) {
-    try {
-      System.out.println(run(argv));
-    } catch (IllegalArgumentException | IOException e) {
-      Args.fail("import-keras", e.getMessage(), 2);
-    }
+    Args.main("import-keras", ImportKeras::run, argv);
   }
 
   /** Imports and saves; returns the line to print (the usage for --help). */

@@ -74,24 +74,24 @@ class ExportMainsTest {
     assertTrue(e.getMessage().contains("unknown argument; received: --out"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ExportKeras.run("--model", "m"));
     assertTrue(e.getMessage().contains("missing --output"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                ImportKeras.run(
-                    "--input", Fixtures.keras3("all-layers.keras").toString(),
-                    "--output", tmp.resolve("x").toString(),
-                    "--rescale", "-1"));
+    e = importFailure("--rescale", "-1");
     assertTrue(e.getMessage().contains("--rescale"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                ImportKeras.run(
-                    "--input", Fixtures.keras3("all-layers.keras").toString(),
-                    "--output", tmp.resolve("x").toString(),
-                    "--class-names", "a,b"));
+    e = importFailure("--class-names", "a,b");
     assertTrue(e.getMessage().contains("2 names; expected: 3"), e.getMessage());
     assertEquals(List.of(), List.of(tmp.toFile().list()), "nothing written on failure");
+  }
+
+  /** import-keras of a good archive with one bad option. */
+  private Exception importFailure(String option, String value) {
+    return assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            ImportKeras.run(
+                "--input",
+                Fixtures.keras3("all-layers.keras").toString(),
+                "--output",
+                tmp.resolve("x").toString(),
+                option,
+                value));
   }
 }

@@ -55,6 +55,15 @@ public final class Cli {
 
   private static final String HINT = "run with --help for the options";
 
+  /** {@code -h/--help}, for a command class to take with {@code @Mixin}. */
+  public static final class HelpOption {
+    @CommandLine.Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "print this help")
+    boolean help;
+  }
+
   /** The help text: synopsis, description, every option with its description, and the footer. */
   public static String usage(Object command) {
     return commandLine(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
