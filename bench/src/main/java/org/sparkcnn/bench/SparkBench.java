@@ -52,14 +52,7 @@ public final class SparkBench {
             throw BenchArgs.unknown("SparkBench", args[i], "--master URL, --steps N or --quick");
       }
     }
-    SparkSession spark =
-        SparkSettings.withDefaults(SparkSession.builder())
-            .master(master)
-            .appName("spark-cnn bench")
-            .config("spark.ui.enabled", "false")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaSparkContext jsc = start(master, "spark-cnn bench");
     int cores = jsc.defaultParallelism();
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("master", master);
@@ -107,11 +100,25 @@ public final class SparkBench {
       byBatch.add(r);
     }
     json.put("throughput_by_batch", byBatch);
-    spark.stop();
+    jsc.stop();
     System.out.println(Json.writeCompact(json));
   }
 
   /** Trains a warm-up epoch and timed epochs; returns median figures of the timed ones. */
+  /**
+   * A Spark session with the project's settings, no UI and WARN logs: what the benches train on.
+   */
+  static JavaSparkContext start(String master, String appName) {
+    SparkSession spark =
+        SparkSettings.withDefaults(SparkSession.builder())
+            .master(master)
+            .appName(appName)
+            .config("spark.ui.enabled", "false")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    return JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
   static Map<String, Object> run(
       JavaSparkContext jsc, String modelName, String sync, int partitions, int batch, int steps) {
     JavaRDD<ImageBlock> data = randomBlocks(jsc, partitions, batch * steps);

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
@@ -23,7 +22,6 @@ import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
-import org.sparkcnn.spark.SparkSettings;
 import org.sparkcnn.spark.TrainerOptions;
 
 /**
@@ -70,14 +68,7 @@ public final class SparkModelBench {
       System.out.println(
           "(per-layer times need -D" + LayerTimes.PROPERTY + "=true; scripts/bench sets it)");
     }
-    SparkSession spark =
-        SparkSettings.withDefaults(SparkSession.builder())
-            .master(master)
-            .appName("spark-cnn model bench")
-            .config("spark.ui.enabled", "false")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaSparkContext jsc = SparkBench.start(master, "spark-cnn model bench");
     int cores = jsc.defaultParallelism();
     Sequential probe = model(name);
     int[] in = probe.inputShape().dims();
@@ -89,7 +80,7 @@ public final class SparkModelBench {
     List<EpochReport> timed = fit(jsc, model(name), data, batch, epochs);
     Map<String, long[]> layerNanos = LayerTimes.snapshot();
     data.unpersist();
-    spark.stop();
+    jsc.stop();
 
     double ips =
         SparkBench.median(timed.stream().mapToDouble(EpochReport::imagesPerSecond).toArray());

@@ -120,7 +120,7 @@ public final class CheckpointFiles {
     String source = location + "/" + MANIFEST_FILE;
     try {
       Map<String, Object> m = JsonFields.asObject(Json.parse(bytes, source), source);
-      checkFormat(m, source);
+      ModelDirectory.requireFormat(m, source, FORMAT, FORMAT_VERSION, "checkpoint");
       JsonFields.getObject(m, "files", source);
       return m;
     } catch (IllegalArgumentException e) {
@@ -153,7 +153,7 @@ public final class CheckpointFiles {
     try {
       Map<String, Object> state =
           JsonFields.asObject(Json.parse(files.get(STATE_FILE), stateSource), stateSource);
-      checkFormat(state, stateSource);
+      ModelDirectory.requireFormat(state, stateSource, FORMAT, FORMAT_VERSION, "checkpoint");
       Optimizer opt = model.optimizer();
       Map<String, Object> saved = JsonFields.getObject(state, "optimizer", stateSource);
       if (!Json.writeCompact(saved).equals(Json.writeCompact(opt.config()))) {
@@ -242,20 +242,6 @@ public final class CheckpointFiles {
           data.length + " bytes with SHA-256 " + actual,
           bytes + " bytes with SHA-256 " + expected,
           "the file was modified or truncated after the checkpoint was written");
-    }
-  }
-
-  private static void checkFormat(Map<String, Object> m, String source)
-      throws InvalidModelFileException {
-    String format = JsonFields.getString(m, "format", source);
-    long version = JsonFields.getLong(m, "format_version", source);
-    if (!format.equals(FORMAT) || version != FORMAT_VERSION) {
-      throw new InvalidModelFileException(
-          source,
-          "unsupported checkpoint format",
-          format + " version " + version,
-          FORMAT + " version " + FORMAT_VERSION,
-          "the checkpoint was written by another tool or a newer spark-cnn");
     }
   }
 

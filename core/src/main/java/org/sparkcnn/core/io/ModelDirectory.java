@@ -111,16 +111,7 @@ public final class ModelDirectory {
               "training",
               "files"),
           settingsSource);
-      String format = JsonFields.getString(s, "format", settingsSource);
-      long version = JsonFields.getLong(s, "format_version", settingsSource);
-      if (!format.equals(FORMAT) || version != FORMAT_VERSION) {
-        throw new InvalidModelFileException(
-            settingsSource,
-            "unsupported model format",
-            format + " version " + version,
-            FORMAT + " version " + FORMAT_VERSION,
-            "the model was written by another tool or a newer spark-cnn");
-      }
+      requireFormat(s, settingsSource, FORMAT, FORMAT_VERSION, "model");
       Map<String, Object> sums = JsonFields.getObject(s, "files", settingsSource);
       verify(files, sums, MODEL_FILE, location, settingsSource);
       verify(files, sums, WEIGHTS_FILE, location, settingsSource);
@@ -281,6 +272,27 @@ public final class ModelDirectory {
       for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
         Files.deleteIfExists(p);
       }
+    }
+  }
+
+  /**
+   * Fails unless {@code m}'s "format" and "format_version" are {@code format} and {@code version}:
+   * the check every file the project writes with a format name starts with.
+   *
+   * @param what what the file holds, for the message: "model" or "checkpoint"
+   */
+  static void requireFormat(
+      Map<String, Object> m, String source, String format, int version, String what)
+      throws InvalidModelFileException {
+    String found = JsonFields.getString(m, "format", source);
+    long foundVersion = JsonFields.getLong(m, "format_version", source);
+    if (!found.equals(format) || foundVersion != version) {
+      throw new InvalidModelFileException(
+          source,
+          "unsupported " + what + " format",
+          found + " version " + foundVersion,
+          format + " version " + version,
+          "the " + what + " was written by another tool or a newer spark-cnn");
     }
   }
 }

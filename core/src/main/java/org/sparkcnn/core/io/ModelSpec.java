@@ -65,43 +65,34 @@ public final class ModelSpec {
   private static final List<String> KERAS3_WEIGHT_EXTRAS =
       List.of("quantization_config", "lora_rank", "lora_alpha");
 
-  private static final Set<String> CONV_KEYS =
+  /** The keys Conv2D and Dense share: the settings of a layer with a kernel and a bias. */
+  private static final Set<String> WEIGHTED_KEYS =
       union(
           COMMON,
+          "activation",
+          "use_bias",
+          "kernel_initializer",
+          "bias_initializer",
+          "kernel_regularizer",
+          "bias_regularizer",
+          "activity_regularizer",
+          "kernel_constraint",
+          "bias_constraint",
+          "lora_rank",
+          "lora_alpha");
+
+  private static final Set<String> CONV_KEYS =
+      union(
+          WEIGHTED_KEYS,
           "filters",
           "kernel_size",
           "strides",
           "padding",
           "data_format",
           "dilation_rate",
-          "groups",
-          "activation",
-          "use_bias",
-          "kernel_initializer",
-          "bias_initializer",
-          "kernel_regularizer",
-          "bias_regularizer",
-          "activity_regularizer",
-          "kernel_constraint",
-          "bias_constraint",
-          "lora_rank",
-          "lora_alpha");
+          "groups");
   private static final Set<String> DENSE_KEYS =
-      union(
-          COMMON,
-          "units",
-          "activation",
-          "use_bias",
-          "kernel_initializer",
-          "bias_initializer",
-          "kernel_regularizer",
-          "bias_regularizer",
-          "activity_regularizer",
-          "kernel_constraint",
-          "bias_constraint",
-          "quantization_config",
-          "lora_rank",
-          "lora_alpha");
+      union(WEIGHTED_KEYS, "units", "quantization_config");
   private static final Set<String> POOL_KEYS =
       union(COMMON, "pool_size", "strides", "padding", "data_format");
 

@@ -125,11 +125,6 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
   }
 
   @Override
-  public void forward(LayerCall c) {
-    forwardActivated(c, Activation.LINEAR);
-  }
-
-  @Override
   public void forwardActivated(LayerCall c, Activation a) {
     int o = c.offset();
     c.kernels()

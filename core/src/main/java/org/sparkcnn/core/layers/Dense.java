@@ -69,11 +69,6 @@ public final class Dense extends WeightedLayer<Dense> {
   }
 
   @Override
-  public void forward(LayerCall c) {
-    forwardActivated(c, Activation.LINEAR);
-  }
-
-  @Override
   public void forwardActivated(LayerCall c, Activation a) {
     int o = c.offset();
     c.kernels().denseForward(c.n(), in, units, c.x(), c.params(), o, biasOffset(o), a, c.y());

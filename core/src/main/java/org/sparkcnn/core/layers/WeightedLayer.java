@@ -41,6 +41,16 @@ public abstract class WeightedLayer<T extends WeightedLayer<T>> extends BaseLaye
     return activation;
   }
 
+  /** The product alone: {@link #forwardActivated} with {@link Activation#LINEAR}. */
+  @Override
+  public final void forward(LayerCall c) {
+    forwardActivated(c, Activation.LINEAR);
+  }
+
+  /** The product, then {@code a}: the kernels fuse relu into the product's store. */
+  @Override
+  public abstract void forwardActivated(LayerCall c, Activation a);
+
   /** The shared settings at the end of a Keras config, in Keras' order. */
   protected void putWeightSettings(Map<String, Object> c) {
     c.put("activation", activation.kerasName());

@@ -153,13 +153,7 @@ class ConvParityTest {
     double[] absDk = new double[kSize * filters];
     double[] absDb = new double[filters];
     ConvReference.backwardParams(g, filters, n, Parity.abs(x), Parity.abs(dy), absDk, absDb);
-    double[] absG = Parity.abs(g0);
-    for (int i = 0; i < absDk.length; i++) {
-      absG[kOff + i] += absDk[i];
-    }
-    for (int i = 0; i < filters; i++) {
-      absG[bOff + i] += absDb[i];
-    }
+    double[] absG = Parity.accumulatedAbs(g0, kOff, absDk, bOff, absDb);
     // +1 term: the value accumulated into.
     Parity.within(what + " backwardParams", gf, gr, absG, n * g.outputPixels() + 1, params.length);
   }

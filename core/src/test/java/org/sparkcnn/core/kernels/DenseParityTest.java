@@ -88,13 +88,7 @@ class DenseParityTest {
     double[] dk = new double[in * out];
     double[] db = new double[out];
     DenseReference.backwardParams(n, in, out, Parity.abs(x), Parity.abs(dy), dk, db);
-    double[] absG = Parity.abs(g0);
-    for (int i = 0; i < dk.length; i++) {
-      absG[kOff + i] += dk[i];
-    }
-    for (int i = 0; i < out; i++) {
-      absG[bOff + i] += db[i];
-    }
+    double[] absG = Parity.accumulatedAbs(g0, kOff, dk, bOff, db);
     Parity.within(what + " backwardParams", gf, gr, absG, n + 1, params.length);
   }
 }

@@ -55,6 +55,22 @@ final class Parity {
    * Checks |fast[i] - ref[i]| <= (terms + 2) u absSum[i] for i in [0, count); absSum holds the sum
    * of absolute terms of each output (including any value accumulated into).
    */
+  /**
+   * The magnitude bound of a gradient accumulated into {@code g0}: |g0| plus the kernel's and the
+   * bias's absolute-value gradients (from the reference on |x| and |dy|) at their offsets.
+   */
+  static double[] accumulatedAbs(
+      float[] g0, int kernelOffset, double[] absKernel, int biasOffset, double[] absBias) {
+    double[] bound = abs(g0);
+    for (int i = 0; i < absKernel.length; i++) {
+      bound[kernelOffset + i] += absKernel[i];
+    }
+    for (int i = 0; i < absBias.length; i++) {
+      bound[biasOffset + i] += absBias[i];
+    }
+    return bound;
+  }
+
   static void within(
       String what, float[] fast, float[] ref, double[] absSum, int terms, int count) {
     for (int i = 0; i < count; i++) {

@@ -1,7 +1,6 @@
 package org.sparkcnn.core.kernels;
 
-import static org.sparkcnn.core.testing.GradientCheck.check;
-import static org.sparkcnn.core.testing.GradientCheck.dot;
+import static org.sparkcnn.core.testing.GradientCheck.checkThrough;
 import static org.sparkcnn.core.testing.GradientCheck.random;
 
 import java.util.Random;
@@ -54,30 +53,22 @@ class ReferenceGradientTest {
     ConvReference.backwardParams(g, filters, n, x, r, dKernel, dBias);
 
     double[] y = new double[outSize];
-    check(
-        "conv dx",
-        x,
-        dx,
-        v -> {
-          ConvReference.forward(g, filters, n, v, kernel, bias, y);
-          return dot(r, y);
-        });
-    check(
+    checkThrough(
+        "conv dx", x, dx, r, y, v -> ConvReference.forward(g, filters, n, v, kernel, bias, y));
+    checkThrough(
         "conv dKernel",
         kernel,
         dKernel,
-        v -> {
-          ConvReference.forward(g, filters, n, x, v, bias, y);
-          return dot(r, y);
-        });
-    check(
+        r,
+        y,
+        v -> ConvReference.forward(g, filters, n, x, v, bias, y));
+    checkThrough(
         "conv dBias",
         bias,
         dBias,
-        v -> {
-          ConvReference.forward(g, filters, n, x, kernel, v, y);
-          return dot(r, y);
-        });
+        r,
+        y,
+        v -> ConvReference.forward(g, filters, n, x, kernel, v, y));
   }
 
   @ParameterizedTest(name = "pool n={0} {1}x{2}x{3} k={4}x{5} s={6}x{7} {8}")
@@ -91,14 +82,7 @@ class ReferenceGradientTest {
     double[] dx = new double[x.length];
     PoolReference.maxBackward(g, n, x, r, dx);
     double[] y = new double[r.length];
-    check(
-        "max pool dx",
-        x,
-        dx,
-        v -> {
-          PoolReference.maxForward(g, n, v, y);
-          return dot(r, y);
-        });
+    checkThrough("max pool dx", x, dx, r, y, v -> PoolReference.maxForward(g, n, v, y));
   }
 
   @ParameterizedTest(name = "avg pool n={0} {1}x{2}x{3} k={4}x{5} s={6}x{7} {8}")
@@ -111,14 +95,7 @@ class ReferenceGradientTest {
     double[] dx = new double[x.length];
     PoolReference.averageBackward(g, n, r, dx);
     double[] y = new double[r.length];
-    check(
-        "average pool dx",
-        x,
-        dx,
-        v -> {
-          PoolReference.averageForward(g, n, v, y);
-          return dot(r, y);
-        });
+    checkThrough("average pool dx", x, dx, r, y, v -> PoolReference.averageForward(g, n, v, y));
   }
 
   @ParameterizedTest(name = "dense n={0} in={1} out={2}")
@@ -134,30 +111,17 @@ class ReferenceGradientTest {
     DenseReference.backwardInput(n, in, out, r, kernel, dx);
     DenseReference.backwardParams(n, in, out, x, r, dKernel, dBias);
     double[] y = new double[n * out];
-    check(
-        "dense dx",
-        x,
-        dx,
-        v -> {
-          DenseReference.forward(n, in, out, v, kernel, bias, y);
-          return dot(r, y);
-        });
-    check(
+    checkThrough(
+        "dense dx", x, dx, r, y, v -> DenseReference.forward(n, in, out, v, kernel, bias, y));
+    checkThrough(
         "dense dKernel",
         kernel,
         dKernel,
-        v -> {
-          DenseReference.forward(n, in, out, x, v, bias, y);
-          return dot(r, y);
-        });
-    check(
-        "dense dBias",
-        bias,
-        dBias,
-        v -> {
-          DenseReference.forward(n, in, out, x, kernel, v, y);
-          return dot(r, y);
-        });
+        r,
+        y,
+        v -> DenseReference.forward(n, in, out, x, v, bias, y));
+    checkThrough(
+        "dense dBias", bias, dBias, r, y, v -> DenseReference.forward(n, in, out, x, kernel, v, y));
   }
 
   static Stream<Arguments> denseSizes() {

@@ -3,6 +3,7 @@ package org.sparkcnn.core.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -58,6 +59,27 @@ public final class GradientCheck {
         worst = Math.max(worst, rel);
       }
     }
+  }
+
+  /**
+   * {@link #check} of the objective L = sum(r * y), where {@code forward} writes y from the point:
+   * how a layer's backward is checked, with r the upstream gradient fed to it.
+   */
+  public static void checkThrough(
+      String what,
+      double[] point,
+      double[] analytic,
+      double[] r,
+      double[] y,
+      Consumer<double[]> forward) {
+    check(
+        what,
+        point,
+        analytic,
+        v -> {
+          forward.accept(v);
+          return dot(r, y);
+        });
   }
 
   /** Uniform values in [-1, 1), seeded. */
