@@ -18,6 +18,7 @@ import org.sparkcnn.core.optim.Sgd;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
+import org.sparkcnn.spark.SparkSettings;
 import org.sparkcnn.spark.SyncTraffic;
 import org.sparkcnn.spark.TrainerOptions;
 
@@ -79,7 +80,7 @@ public final class ScaleBench {
     }
     System.setProperty(SyncTraffic.SIMULATE_EXECUTORS, "true");
     SparkSession spark =
-        SparkSession.builder()
+        SparkSettings.withDefaults(SparkSession.builder())
             .master("local[" + maxP + "]")
             .appName("spark-cnn scale bench")
             .config("spark.ui.enabled", "false")

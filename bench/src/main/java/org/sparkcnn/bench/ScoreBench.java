@@ -38,6 +38,7 @@ import org.sparkcnn.core.tensor.Tensor;
 import org.sparkcnn.datasets.FashionMnist;
 import org.sparkcnn.datasets.IdxImages;
 import org.sparkcnn.datasets.IdxReader;
+import org.sparkcnn.spark.SparkSettings;
 import org.sparkcnn.spark.ml.CnnClassificationModel;
 import org.sparkcnn.spark.ml.CnnFunctions;
 
@@ -114,7 +115,7 @@ public final class ScoreBench {
       return;
     }
     SparkSession spark =
-        SparkSession.builder()
+        SparkSettings.withDefaults(SparkSession.builder())
             .appName("spark-cnn score bench")
             .config("spark.ui.enabled", "false")
             .getOrCreate();

@@ -8,6 +8,7 @@ import java.util.logging.Logger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
@@ -158,10 +159,10 @@ public final class DistributedTrainer {
       JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> validation, Consumer<EpochReport> listener) {
     long total = count(train);
     if (total == 0) {
-      throw new IllegalArgumentException(
-          "the training data is empty; received 0 examples in "
-              + train.getNumPartitions()
-              + " partitions, expected at least one");
+      throw ErrorText.problem("the training data is empty")
+          .received("0 examples in " + train.getNumPartitions() + " partitions")
+          .expected("at least one")
+          .illegalArgument();
     }
     TrainingPlan plan =
         new TrainingPlan(
@@ -177,16 +178,17 @@ public final class DistributedTrainer {
     int steps = plan.stepsPerEpoch();
     ResumePoint at = start;
     if (at.step() > steps || at.globalStep() != (long) at.epoch() * steps + at.step()) {
-      throw new IllegalArgumentException(
-          "the resume point does not fit this data; received: epoch "
-              + (at.epoch() + 1)
-              + ", step "
-              + at.step()
-              + ", global step "
-              + at.globalStep()
-              + "; expected: "
-              + steps
-              + " steps per epoch; hint: the checkpoint was written for other data or batch size");
+      throw ErrorText.problem("the resume point does not fit this data")
+          .received(
+              "epoch "
+                  + (at.epoch() + 1)
+                  + ", step "
+                  + at.step()
+                  + ", global step "
+                  + at.globalStep())
+          .expected(steps + " steps per epoch")
+          .hint("the checkpoint was written for other data or batch size")
+          .illegalArgument();
     }
     List<EpochReport> history = new ArrayList<>(at.history());
     float[] params = model.parameters();
@@ -391,16 +393,16 @@ public final class DistributedTrainer {
     if (sync.equals("auto")) {
       sync = partitions <= slots ? "driver-sync" : "jobs";
     } else if (sync.equals("driver-sync") && partitions > slots) {
-      throw new IllegalArgumentException(
-          "sync \"driver-sync\" runs all "
-              + partitions
-              + " partitions at once but the cluster has "
-              + slots
-              + " task slots; received "
-              + partitions
-              + " partitions, expected at most "
-              + slots
-              + ". Repartition the data to the slots or use \"sync\": \"jobs\"");
+      throw ErrorText.problem(
+              "sync \"driver-sync\" runs all "
+                  + partitions
+                  + " partitions at once but the cluster has "
+                  + slots
+                  + " task slots")
+          .received(partitions + " partitions")
+          .expected("at most " + slots)
+          .hint("repartition the data to the slots or use \"sync\": \"jobs\"")
+          .illegalArgument();
     }
     if (!sync.equals("driver-sync")) {
       return new JobPerStepRunner(jsc, train, plan, options.timeoutSeconds());
@@ -472,7 +474,10 @@ public final class DistributedTrainer {
       total = total.plus(r.stats());
     }
     if (total.count() == 0) {
-      throw new IllegalArgumentException("cannot evaluate on empty data; received 0 examples");
+      throw ErrorText.problem("cannot evaluate on empty data")
+          .received("0 examples")
+          .expected("at least one")
+          .illegalArgument();
     }
     return total;
   }

@@ -1,6 +1,7 @@
 package org.sparkcnn.spark;
 
 import java.util.Locale;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * Stops a fit at the step where it diverges, as Keras' TerminateOnNaN does, before the step's
@@ -15,8 +16,10 @@ public record DivergenceGuard(boolean terminateOnNaN, double maxLoss) {
 
   public DivergenceGuard {
     if (!Double.isNaN(maxLoss) && !(maxLoss > 0)) {
-      throw new IllegalArgumentException(
-          "max_loss must be positive; received: " + maxLoss + "; expected: a number > 0 or null");
+      throw ErrorText.problem("max_loss must be positive")
+          .received(maxLoss)
+          .expected("a number > 0 or null")
+          .illegalArgument();
     }
   }
 
@@ -47,18 +50,21 @@ public record DivergenceGuard(boolean terminateOnNaN, double maxLoss) {
     }
     if (what != null) {
       throw new TrainingDivergedException(
-          String.format(
-              Locale.ROOT,
-              "training diverged in epoch %d, step %d of %d (global step %d): %s; received: %s;"
-                  + " expected: a finite loss%s; hint: lower the learning rate, check the inputs'"
-                  + " scale (rescale), or resume from an earlier checkpoint; nothing was published",
-              epoch + 1,
-              step + 1,
-              steps,
-              globalStep + 1,
-              what,
-              value,
-              Double.isNaN(maxLoss) ? "" : " of at most " + maxLoss),
+          ErrorText.problem(what)
+              .in(
+                  String.format(
+                      Locale.ROOT,
+                      "training diverged in epoch %d, step %d of %d (global step %d)",
+                      epoch + 1,
+                      step + 1,
+                      steps,
+                      globalStep + 1))
+              .received(value)
+              .expected("a finite loss" + (Double.isNaN(maxLoss) ? "" : " of at most " + maxLoss))
+              .hint(
+                  "lower the learning rate, check the inputs' scale (rescale), or resume from an"
+                      + " earlier checkpoint; nothing was published")
+              .text(),
           epoch,
           step,
           value);

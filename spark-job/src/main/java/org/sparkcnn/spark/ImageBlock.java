@@ -1,6 +1,7 @@
 package org.sparkcnn.spark;
 
 import java.io.Serializable;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.spark.labels.Targets;
 
 /**
@@ -43,22 +44,24 @@ public final class ImageBlock implements Serializable {
     if (labelWidth <= 0
         || labels.length != (long) ids.length * labelWidth
         || pixels.length != (long) ids.length * size) {
-      throw new IllegalArgumentException(
-          "image block is inconsistent; received "
-              + pixels.length
-              + " pixel bytes, "
-              + labels.length
-              + " label ints and "
-              + ids.length
-              + " ids, expected "
-              + ids.length
-              + " x "
-              + size
-              + " pixel bytes and "
-              + ids.length
-              + " x "
-              + labelWidth
-              + " label ints");
+      throw ErrorText.problem("image block is inconsistent")
+          .received(
+              pixels.length
+                  + " pixel bytes, "
+                  + labels.length
+                  + " label ints and "
+                  + ids.length
+                  + " ids")
+          .expected(
+              ids.length
+                  + " x "
+                  + size
+                  + " pixel bytes and "
+                  + ids.length
+                  + " x "
+                  + labelWidth
+                  + " label ints")
+          .illegalArgument();
     }
     this.height = height;
     this.width = width;
@@ -91,14 +94,11 @@ public final class ImageBlock implements Serializable {
       float[] y,
       long[] rowIds) {
     if (targets.storedWidth() != labelWidth) {
-      throw new IllegalArgumentException(
-          "labels do not fit "
-              + targets.describe()
-              + "; received "
-              + labelWidth
-              + " ints per example, expected "
-              + targets.storedWidth()
-              + "; the data was read for another label mode");
+      throw ErrorText.problem("labels do not fit " + targets.describe())
+          .received(labelWidth + " ints per example")
+          .expected(String.valueOf(targets.storedWidth()))
+          .hint("the data was read for another label mode")
+          .illegalArgument();
     }
     int size = imageSize();
     int t = targets.width();

@@ -11,6 +11,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.model.BatchStats;
 
 /**
@@ -81,19 +82,21 @@ final class JobPerStepRunner implements EpochRunner {
         String running = unfinished();
         job.cancel(true);
         throw new TrainingFailedException(
-            "spark-cnn training stopped in epoch "
-                + (epoch + 1)
-                + ", step "
-                + (s + 1)
-                + " of "
-                + plan.stepsPerEpoch()
-                + ": the step's job did not finish within timeout_seconds="
-                + timeoutSeconds
-                + "; received: "
-                + running
-                + "; expected: every partition's gradient within timeout_seconds; hint: check the"
-                + " Spark UI for a stuck task or a starved or frozen executor, or raise"
-                + " timeout_seconds",
+            ErrorText.problem(
+                    "the step's job did not finish within timeout_seconds=" + timeoutSeconds)
+                .in(
+                    "spark-cnn training stopped in epoch "
+                        + (epoch + 1)
+                        + ", step "
+                        + (s + 1)
+                        + " of "
+                        + plan.stepsPerEpoch())
+                .received(running)
+                .expected("every partition's gradient within timeout_seconds")
+                .hint(
+                    "check the Spark UI for a stuck task or a starved or frozen executor, or"
+                        + " raise timeout_seconds")
+                .text(),
             e);
       } catch (InterruptedException e) {
         job.cancel(true);

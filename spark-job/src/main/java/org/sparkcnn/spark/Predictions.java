@@ -4,6 +4,7 @@ import java.util.Collections;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
 import org.sparkcnn.core.model.Sequential;
@@ -96,12 +97,10 @@ public final class Predictions {
 
   private static int label(int label, int classes) {
     if (label < 0 || label >= classes) {
-      throw new IllegalArgumentException(
-          "label out of range for the confusion matrix; received: "
-              + label
-              + "; expected: 0.."
-              + (classes - 1)
-              + " (one class per model output)");
+      throw ErrorText.problem("label out of range for the confusion matrix")
+          .received(label)
+          .expected("0.." + (classes - 1) + " (one class per model output)")
+          .illegalArgument();
     }
     return label;
   }

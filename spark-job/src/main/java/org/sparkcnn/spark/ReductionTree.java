@@ -2,6 +2,7 @@ package org.sparkcnn.spark;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * The one order in which a step's partition results are added, whatever the topology: a fixed
@@ -94,15 +95,18 @@ final class ReductionTree {
       return whole;
     }
     if (to - from == 1 || (whole != null && whole.to() > to)) {
-      throw new IllegalArgumentException(
-          "no partial sum covers partitions ["
-              + from
-              + ", "
-              + to
-              + ") of the canonical reduction tree; received "
-              + (whole == null
+      throw ErrorText.problem(
+              "no partial sum covers partitions ["
+                  + from
+                  + ", "
+                  + to
+                  + ") of the canonical reduction tree")
+          .received(
+              whole == null
                   ? "none starting at " + from
-                  : "[" + whole.from() + ", " + whole.to() + ")"));
+                  : "[" + whole.from() + ", " + whole.to() + ")")
+          .expected("one partial sum per node of the tree")
+          .illegalArgument();
     }
     int mid = split(from, to);
     PartialSum left = node(byFrom, base, from, mid);
@@ -115,12 +119,10 @@ final class ReductionTree {
     float[] a = left.gradientSum();
     float[] b = right.gradientSum();
     if (a.length != b.length) {
-      throw new IllegalArgumentException(
-          "partial sums of different lengths; received "
-              + a.length
-              + " and "
-              + b.length
-              + " floats; expected equal");
+      throw ErrorText.problem("partial sums of different lengths")
+          .received(a.length + " and " + b.length + " floats")
+          .expected("equal")
+          .illegalArgument();
     }
     for (int i = 0; i < a.length; i++) {
       a[i] += b[i];

@@ -11,7 +11,7 @@ import org.sparkcnn.core.errors.ErrorText;
  *
  * @param key the job config key, e.g. {@code validation_split}
  * @param name the Spark ML param and Java option name, e.g. {@code validationSplit}
- * @param type Integer, Long, Double, Boolean or String
+ * @param type Integer, Long, Double, Boolean, String or List (of strings)
  * @param defaultValue the default, of {@code type}
  * @param range the accepted numbers; null for booleans and strings
  * @param choices the accepted strings; null for numbers, booleans and free strings
@@ -58,6 +58,13 @@ public record TrainingSetting<T>(
     return new TrainingSetting<>(key, camel(key), String.class, def, null, null, description);
   }
 
+  /** A list of strings whose default is the empty list. */
+  @SuppressWarnings("unchecked")
+  static TrainingSetting<List<String>> strings(String key, String description) {
+    Class<List<String>> type = (Class<List<String>>) (Class<?>) List.class;
+    return new TrainingSetting<>(key, camel(key), type, List.of(), null, null, description);
+  }
+
   /** The same setting under another Java/Spark ML name (a public name older than this record). */
   TrainingSetting<T> named(String javaName) {
     return new TrainingSetting<>(key, javaName, type, defaultValue, range, choices, description);
@@ -75,6 +82,9 @@ public record TrainingSetting<T>(
     }
     if (type == String.class) {
       return choices == null ? "a string" : "one of " + String.join(", ", choices);
+    }
+    if (type == List.class) {
+      return "an array of strings";
     }
     return range.describe(type != Double.class);
   }
@@ -113,6 +123,9 @@ public record TrainingSetting<T>(
     }
     if (type == Boolean.class) {
       return v instanceof Boolean;
+    }
+    if (type == List.class) {
+      return v instanceof List<?> l && l.stream().allMatch(e -> e instanceof String);
     }
     return v instanceof String s && (choices == null || choices.contains(s));
   }

@@ -120,6 +120,26 @@ public final class TrainingSettings {
                   + " 0 = epoch ends only")
           .named("checkpointInterval");
 
+  public static final TrainingSetting<List<String>> CLASS_NAMES =
+      TrainingSetting.strings(
+          "class_names",
+          "names of the classes in label order, saved with the model; empty = from the data (an"
+              + " image folder's class folders, Fashion-MNIST's names) or none");
+
+  public static final TrainingSetting<String> SYNC_TOPOLOGY =
+      TrainingSetting.choice(
+          "sync_topology",
+          "auto",
+          List.of("auto", "star", "sharded"),
+          "how driver-sync moves weights and gradients: star (executors to the driver, pre-summed"
+              + " per executor), sharded (reduce-scatter and all-gather between executors; the"
+              + " driver sends and receives the weights once per step), auto (sharded from 4"
+              + " executors up); same weights either way");
+
+  public static final TrainingSetting<Integer> KEEP_CHECKPOINTS =
+      TrainingSetting.integer(
+          "keep_checkpoints", 3, Range.atLeast(1), "how many of the newest checkpoints to keep");
+
   /** Every setting above, in the order the docs list them. */
   public static final List<TrainingSetting<?>> ALL =
       List.of(
@@ -134,9 +154,12 @@ public final class TrainingSettings {
           LOSS,
           LABEL_MODE,
           RESCALE,
+          CLASS_NAMES,
           PARTITIONS,
           SYNC,
+          SYNC_TOPOLOGY,
           TIMEOUT_SECONDS,
           MAX_TASK_FAILURES,
-          CHECKPOINT_EVERY_STEPS);
+          CHECKPOINT_EVERY_STEPS,
+          KEEP_CHECKPOINTS);
 }

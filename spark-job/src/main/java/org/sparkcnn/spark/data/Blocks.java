@@ -11,6 +11,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.SparkJobs;
@@ -112,8 +113,11 @@ public final class Blocks {
    */
   public static long splitAt(long n, double fraction, String sourceName) {
     if (!(fraction > 0 && fraction < 1)) {
-      throw new IllegalArgumentException(
-          "validation_split must be in (0, 1); received " + fraction);
+      throw ErrorText.problem("validation_split out of range")
+          .in(sourceName)
+          .received(fraction)
+          .expected("a number in (0, 1)")
+          .illegalArgument();
     }
     long at = (long) Math.ceil(n * (1.0 - fraction));
     if (at <= 0 || at >= n) {

@@ -10,6 +10,7 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.labels.LabelColumn;
 import scala.Tuple2;
@@ -165,16 +166,12 @@ public final class DataFrameSource implements ImageSource {
     }
     if (filled != n) {
       throw new IllegalStateException(
-          "rows "
-              + start
-              + ".."
-              + (end - 1)
-              + ": received "
-              + filled
-              + " rows, expected "
-              + n
-              + "; the DataFrame changed between two reads "
-              + "(cache it, or read a fixed snapshot)");
+          ErrorText.problem("the DataFrame changed between two reads")
+              .in("rows " + start + ".." + (end - 1))
+              .received(filled + " rows")
+              .expected(String.valueOf(n))
+              .hint("cache it, or read a fixed snapshot")
+              .text());
     }
     return new ImageBlock(in.height(), in.width(), in.channels(), pixels, labels, ids, w);
   }

@@ -2,6 +2,7 @@ package org.sparkcnn.spark.data;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.labels.LabelMode;
 import org.sparkcnn.spark.labels.Targets;
@@ -20,24 +21,22 @@ public record ModelInput(
 
   public ModelInput {
     if (height <= 0 || width <= 0 || channels <= 0 || classes <= 0) {
-      throw new IllegalArgumentException(
-          "model input must have positive sizes; received "
-              + height
-              + " x "
-              + width
-              + " x "
-              + channels
-              + " with "
-              + classes
-              + " classes");
+      throw ErrorText.problem("model input must have positive sizes")
+          .received(height + " x " + width + " x " + channels + " with " + classes + " classes")
+          .expected("every size and the classes > 0")
+          .illegalArgument();
     }
     if (!(rescale > 0) || !Double.isFinite(rescale)) {
-      throw new IllegalArgumentException(
-          "rescale must be a positive finite number; received " + rescale);
+      throw ErrorText.problem("invalid rescale")
+          .received(rescale)
+          .expected("a positive finite number")
+          .illegalArgument();
     }
     if (targets.outputs() != classes) {
-      throw new IllegalArgumentException(
-          "targets are for " + targets.outputs() + " outputs; received a model with " + classes);
+      throw ErrorText.problem("the targets do not fit the model")
+          .received("a model with " + classes + " outputs")
+          .expected(targets.outputs() + " outputs, as the targets are for")
+          .illegalArgument();
     }
   }
 

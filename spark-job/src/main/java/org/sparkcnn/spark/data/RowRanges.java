@@ -2,6 +2,7 @@ package org.sparkcnn.spark.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * How a range of global row ids [from, to) is cut into P contiguous partitions: partition p holds
@@ -15,7 +16,10 @@ public final class RowRanges {
   /** P + 1 boundaries; partition p is [bounds[p], bounds[p + 1]). */
   public static long[] bounds(long from, long to, int partitions) {
     if (partitions <= 0) {
-      throw new IllegalArgumentException("partitions must be positive; received " + partitions);
+      throw ErrorText.problem("invalid partitions")
+          .received(partitions)
+          .expected("a positive integer")
+          .illegalArgument();
     }
     long n = to - from;
     long[] b = new long[partitions + 1];

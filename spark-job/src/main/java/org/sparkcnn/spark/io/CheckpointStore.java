@@ -14,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.CheckpointFiles;
 import org.sparkcnn.core.io.InvalidModelFileException;
 
@@ -46,8 +47,10 @@ public final class CheckpointStore {
 
   public CheckpointStore(Path dir, Configuration conf, int keep) {
     if (keep < 1) {
-      throw new IllegalArgumentException(
-          "keep_checkpoints must be at least 1; received: " + keep + "; expected: 1 or more");
+      throw ErrorText.problem("keep_checkpoints must be at least 1")
+          .received(keep)
+          .expected("1 or more")
+          .illegalArgument();
     }
     this.dir = dir;
     this.conf = conf;

@@ -18,6 +18,7 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.ParentNotDirectoryException;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.RegularFiles;
 
 /**
@@ -59,7 +60,11 @@ public final class HadoopFiles {
     long length = regularLength(p, conf);
     if (length > maxBytes) {
       throw new IOException(
-          p + ": file too large; received " + length + " bytes, expected at most " + maxBytes);
+          ErrorText.problem("file too large")
+              .in(p.toString())
+              .received(length + " bytes")
+              .expected("at most " + maxBytes)
+              .text());
     }
     return RegularFiles.within(
         p.toString(),
@@ -68,11 +73,11 @@ public final class HadoopFiles {
             byte[] data = in.readNBytes((int) length);
             if (data.length < length) {
               throw new IOException(
-                  p
-                      + ": file became shorter while it was read; received "
-                      + data.length
-                      + " bytes, expected "
-                      + length);
+                  ErrorText.problem("file became shorter while it was read")
+                      .in(p.toString())
+                      .received(data.length + " bytes")
+                      .expected(String.valueOf(length))
+                      .text());
             }
             return data;
           }
@@ -91,7 +96,12 @@ public final class HadoopFiles {
     }
     FileStatus s = fs(p, conf).getFileStatus(p);
     if (!s.isFile()) {
-      throw new IOException(p + ": not a regular file; received a folder, expected a file");
+      throw new IOException(
+          ErrorText.problem("not a regular file")
+              .in(p.toString())
+              .received("a folder")
+              .expected("a file")
+              .text());
     }
     return s.getLen();
   }

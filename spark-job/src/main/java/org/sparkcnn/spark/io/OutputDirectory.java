@@ -17,6 +17,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 
@@ -253,19 +254,19 @@ public final class OutputDirectory {
       String actual = sha256(f.getValue());
       if (!(listed instanceof Map<?, ?> m) || !actual.equals(m.get("sha256"))) {
         throw new IOException(
-            folder
-                + "/"
-                + f.getKey()
-                + " is not the published version of this output; received: SHA-256 "
-                + actual
-                + "; expected: "
-                + (listed == null
-                    ? "a file listed in " + new Path(output, PUBLISHED_FILE)
-                    : "SHA-256 " + ((Map<?, ?>) listed).get("sha256"))
-                + "; hint: a training run is publishing into "
-                + output
-                + " right now (try again when it ends) or was stopped while publishing (run it"
-                + " again with --resume to finish it)");
+            ErrorText.problem("not the published version of this output")
+                .in(folder + "/" + f.getKey())
+                .received("SHA-256 " + actual)
+                .expected(
+                    listed == null
+                        ? "a file listed in " + new Path(output, PUBLISHED_FILE)
+                        : "SHA-256 " + ((Map<?, ?>) listed).get("sha256"))
+                .hint(
+                    "a training run is publishing into "
+                        + output
+                        + " right now (try again when it ends) or was stopped while publishing"
+                        + " (run it again with --resume to finish it)")
+                .text());
       }
     }
   }

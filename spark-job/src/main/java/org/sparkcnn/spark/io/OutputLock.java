@@ -22,6 +22,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 
@@ -115,14 +116,11 @@ public final class OutputLock implements AutoCloseable {
     renew();
     if (lost != null) {
       throw new IOException(
-          "the lock of the output was lost while this run held it; received: "
-              + lost
-              + "; expected: "
-              + file
-              + " holding run "
-              + run
-              + "; hint: another run took the output over (its lease expired?); nothing was"
-              + " published");
+          ErrorText.problem("the lock of the output was lost while this run held it")
+              .received(lost)
+              .expected(file + " holding run " + run)
+              .hint("another run took the output over (its lease expired?); nothing was published")
+              .text());
     }
   }
 
@@ -252,21 +250,24 @@ public final class OutputLock implements AutoCloseable {
 
     OutputLockedException(String output, Map<String, Object> holder) {
       super(
-          "the output "
-              + output
-              + " is being written by another run; received: a lock held by process "
-              + holder.get("pid")
-              + " on host "
-              + holder.get("host")
-              + " (run "
-              + holder.get("run")
-              + ", lease until "
-              + (holder.get("lease_until_ms") instanceof Long u
-                  ? Instant.ofEpochMilli(u).toString()
-                  : "?")
-              + "); expected: one writer per output; hint: wait for that run, choose another"
-              + " output, or, if that process is gone, delete "
-              + new Path(output, LOCK_FILE));
+          ErrorText.problem("the output " + output + " is being written by another run")
+              .received(
+                  "a lock held by process "
+                      + holder.get("pid")
+                      + " on host "
+                      + holder.get("host")
+                      + " (run "
+                      + holder.get("run")
+                      + ", lease until "
+                      + (holder.get("lease_until_ms") instanceof Long u
+                          ? Instant.ofEpochMilli(u).toString()
+                          : "?")
+                      + ")")
+              .expected("one writer per output")
+              .hint(
+                  "wait for that run, choose another output, or, if that process is gone, delete "
+                      + new Path(output, LOCK_FILE))
+              .text());
     }
   }
 }

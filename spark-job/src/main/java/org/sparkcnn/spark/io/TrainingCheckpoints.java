@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.logging.Logger;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.CheckpointFiles;
 import org.sparkcnn.core.io.InvalidModelFileException;
 import org.sparkcnn.core.io.Json;
@@ -198,14 +199,15 @@ public final class TrainingCheckpoints implements DistributedTrainer.CheckpointS
 
     CheckpointMismatchException(String location, List<String> differences) {
       super(
-          "the checkpoint "
-              + location
-              + " belongs to a different training run; received: a checkpoint whose settings"
-              + " differ in "
-              + (differences.isEmpty() ? "[an older checkpoint format]" : differences)
-              + "; expected: the same config, model spec and data; hint: resume with the config"
-              + " the checkpoint was written with, or start afresh without resume (its"
-              + " checkpoints are then replaced)");
+          ErrorText.problem("the checkpoint " + location + " belongs to a different training run")
+              .received(
+                  "a checkpoint whose settings differ in "
+                      + (differences.isEmpty() ? "[an older checkpoint format]" : differences))
+              .expected("the same config, model spec and data")
+              .hint(
+                  "resume with the config the checkpoint was written with, or start afresh"
+                      + " without resume (its checkpoints are then replaced)")
+              .text());
       this.differences = List.copyOf(differences);
     }
 

@@ -3,6 +3,7 @@ package org.sparkcnn.spark.job;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonException;
 
@@ -28,12 +29,11 @@ public final class ConfigOverrides {
     int eq = keyValue.indexOf('=');
     if (eq <= 0) {
       throw new JsonException(
-          ORIGIN
-              + " "
-              + keyValue
-              + ": not an override; received: \""
-              + keyValue
-              + "\"; expected: key=value, e.g. epochs=1 or optimizer.learning_rate=0.01");
+          ErrorText.problem("not an override")
+              .in(ORIGIN + " " + keyValue)
+              .received(ErrorText.quote(keyValue))
+              .expected("key=value, e.g. epochs=1 or optimizer.learning_rate=0.01")
+              .text());
     }
     String key = keyValue.substring(0, eq).trim();
     String text = keyValue.substring(eq + 1);
@@ -60,16 +60,12 @@ public final class ConfigOverrides {
                 : new LinkedHashMap<String, Object>();
       } else if (!(child instanceof Map)) {
         throw new JsonException(
-            ORIGIN
-                + " "
-                + key
-                + ": '"
-                + String.join(".", Arrays.copyOf(parts, i + 1))
-                + "' is not an object; received: "
-                + Json.writeCompact(child)
-                + "; expected: an object to set '"
-                + parts[i + 1]
-                + "' in");
+            ErrorText.problem(
+                    "'" + String.join(".", Arrays.copyOf(parts, i + 1)) + "' is not an object")
+                .in(ORIGIN + " " + key)
+                .received(Json.writeCompact(child))
+                .expected("an object to set '" + parts[i + 1] + "' in")
+                .text());
       } else {
         child = new LinkedHashMap<>((Map<String, Object>) child);
       }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.datasets.BadFilePolicy;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.SparkJobs;
@@ -83,11 +84,10 @@ public final class DataSources {
                   DataFrameSource.open(
                       spark.table(where), imageCol, labelCol, input, "table " + where);
               default ->
-                  throw new IllegalArgumentException(
-                      "unknown format; received \""
-                          + format
-                          + "\", expected one of "
-                          + JobConfig.FORMATS);
+                  throw ErrorText.problem("unknown format")
+                      .received(ErrorText.quote(format))
+                      .expected("one of " + JobConfig.FORMATS)
+                      .illegalArgument();
             });
   }
 

@@ -9,7 +9,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.cli.Cli;
-import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.metrics.ConfusionMatrix;
@@ -60,49 +59,16 @@ public final class EvaluateJob {
       if (!Cli.parse(c, args)) {
         return null;
       }
-      Map<String, String> v = Map.of("--batch-size", c.batchSize, "--partitions", c.partitions);
       return new Args(
-          c.model,
+          c.saved.model,
           c.data,
-          c.format,
-          c.imageCol,
+          c.columns.format,
+          c.columns.imageCol,
           c.labelCol,
           c.labelMode == null || c.labelMode.isEmpty() ? null : c.labelMode,
-          positive(v, "--batch-size"),
-          nonNegative(v, "--partitions"),
+          JobCommands.intAtLeast("--batch-size", c.batch.batchSize, 1),
+          JobCommands.intAtLeast("--partitions", c.partitions, 0),
           c.report);
-    }
-
-    private static int nonNegative(Map<String, String> v, String key) {
-      try {
-        int n = Integer.parseInt(v.get(key));
-        if (n >= 0) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw ErrorText.problem("invalid value")
-          .in(key)
-          .received(v.get(key))
-          .expected("an integer >= 0")
-          .illegalArgument();
-    }
-
-    private static int positive(Map<String, String> v, String key) {
-      try {
-        int n = Integer.parseInt(v.get(key));
-        if (n > 0) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw ErrorText.problem("invalid value")
-          .in(key)
-          .received(v.get(key))
-          .expected("a positive integer")
-          .illegalArgument();
     }
   }
 
@@ -121,18 +87,7 @@ public final class EvaluateJob {
   }
 
   public static void main(String[] argv) {
-    Args args;
-    try {
-      args = Args.parse(argv);
-    } catch (IllegalArgumentException e) {
-      TrainJob.fail(e.getMessage(), 2);
-      return;
-    }
-    if (args == null) {
-      System.out.print(usage());
-      return;
-    }
-    JobSupport.runMain("evaluate", spark -> run(spark, args));
+    JobSupport.main("evaluate", argv, Args::parse, EvaluateJob::usage, (spark, a) -> run(spark, a));
   }
 
   /** Evaluates and prints; returns {loss, accuracy, examples, seconds}. */

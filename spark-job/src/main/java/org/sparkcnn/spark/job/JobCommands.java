@@ -2,18 +2,89 @@ package org.sparkcnn.spark.job;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.sparkcnn.core.errors.ErrorText;
+import org.sparkcnn.core.settings.Range;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
 /**
  * The command lines of the job mains, declared once for {@link org.sparkcnn.core.cli.Cli}: what the
  * mains parse, what {@link Preflight} checks before Spark starts, and the help that {@code
- * scripts/train}, {@code scripts/evaluate} and {@code scripts/score} print for {@code --help}.
- * Values are checked by the jobs' {@code Args} records.
+ * scripts/train}, {@code scripts/evaluate} and {@code scripts/score} print for {@code --help}. An
+ * option that more than one main takes is declared once, in a mixin below. Values are checked by
+ * the jobs' {@code Args} records, with {@link #intAtLeast}.
  */
 final class JobCommands {
   private JobCommands() {}
+
+  /** -h, --help: every main. */
+  static final class HelpOption {
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "print this help")
+    boolean help;
+  }
+
+  /** --model: the mains that load a saved model (evaluate, score). */
+  static final class SavedModel {
+    @Option(
+        names = "--model",
+        required = true,
+        paramLabel = "DIR",
+        description =
+            "a model directory (a training job's OUTPUT/model, or a saved Spark ML model)")
+    String model;
+  }
+
+  /** --format and --image-col: how the mains that read a data path read it. */
+  static final class InputColumns {
+    @Option(
+        names = "--format",
+        paramLabel = "F",
+        description = "auto (default: detected as for training), idx, images, parquet or table")
+    String format = "auto";
+
+    @Option(
+        names = "--image-col",
+        paramLabel = "C",
+        description =
+            "image column of Parquet/table input (default image): binary PNG/JPEG,"
+                + " array<int|float|double> or Spark's image struct")
+    String imageCol = "image";
+  }
+
+  /** --batch-size: the mains that run the model forward in batches. */
+  static final class BatchSize {
+    @Option(
+        names = "--batch-size",
+        paramLabel = "N",
+        description = "rows per forward pass (default 256)")
+    String batchSize = "256";
+  }
+
+  /**
+   * An integer option's value, at least {@code min}.
+   *
+   * @throws IllegalArgumentException naming the option, what it received and what it takes
+   */
+  static int intAtLeast(String option, String value, int min) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ErrorText.problem("invalid value")
+        .in(option)
+        .received(value)
+        .expected(Range.atLeast(min).describe(true))
+        .illegalArgument();
+  }
 
   /** What the scripts add to every job's help. */
   static final String SPARK_SUBMIT_FOOTER =
@@ -26,9 +97,9 @@ final class JobCommands {
       name = "scripts/train",
       description = {
         "Trains a model on Spark from a job config (JSON; keys in docs/training.md).",
-        "Writes into the config's \"output\": model/ (the model directory), metrics.json,"
-            + " metrics.csv, report.html, the charts, the effective config, checkpoints/ and"
-            + " tensorboard/.",
+        // One line each, at most 100 characters: picocli may wrap after a dot ("report.\nhtml").
+        "Writes into the config's \"output\": model/ (the model directory), metrics.json, metrics.csv,",
+        "report.html, the charts, the effective config, checkpoints/ and tensorboard/.",
         "Keras-style shortcuts for --set: --epochs 3 is --set epochs=3, --batch-size 64 is --set"
             + " batch_size=64 (dashes become underscores); --verbose N is the config key, not"
             + " spark-submit's flag."
@@ -58,11 +129,7 @@ final class JobCommands {
                 + " resume=true; --set resume=auto resumes only a run of this config)")
     boolean resume;
 
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true,
-        description = "print this help")
-    boolean help;
+    @Mixin HelpOption help;
 
     /**
      * Keras-style shortcuts for --set: --epochs 3, --batch-size 64, --verbose 2 (dashes become
@@ -81,13 +148,7 @@ final class JobCommands {
       footer = SPARK_SUBMIT_FOOTER,
       sortOptions = false)
   static final class Evaluate {
-    @Option(
-        names = "--model",
-        required = true,
-        paramLabel = "DIR",
-        description =
-            "a model directory (a training job's OUTPUT/model, or a saved Spark ML model)")
-    String model;
+    @Mixin SavedModel saved;
 
     @Option(
         names = "--data",
@@ -96,14 +157,7 @@ final class JobCommands {
         description = "labelled data: an IDX prefix, an image folder, Parquet files or a table")
     String data;
 
-    @Option(
-        names = "--format",
-        paramLabel = "F",
-        description = "auto (default: detected as for training), idx, images, parquet or table")
-    String format = "auto";
-
-    @Option(names = "--image-col", paramLabel = "C", description = "image column (default image)")
-    String imageCol = "image";
+    @Mixin InputColumns columns;
 
     @Option(names = "--label-col", paramLabel = "C", description = "label column (default label)")
     String labelCol = "label";
@@ -115,11 +169,7 @@ final class JobCommands {
             "int, binary, categorical or multi_label; default: the one the model was trained with")
     String labelMode;
 
-    @Option(
-        names = "--batch-size",
-        paramLabel = "N",
-        description = "rows per forward pass (default 256)")
-    String batchSize = "256";
+    @Mixin BatchSize batch;
 
     @Option(
         names = "--partitions",
@@ -133,11 +183,7 @@ final class JobCommands {
         description = "also write DIR/report.html and DIR/confusion_matrix.png")
     String report;
 
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true,
-        description = "print this help")
-    boolean help;
+    @Mixin HelpOption help;
   }
 
   @Command(
@@ -151,13 +197,7 @@ final class JobCommands {
       footer = SPARK_SUBMIT_FOOTER,
       sortOptions = false)
   static final class Score {
-    @Option(
-        names = "--model",
-        required = true,
-        paramLabel = "DIR",
-        description =
-            "a model directory (a training job's OUTPUT/model, or a saved Spark ML model)")
-    String model;
+    @Mixin SavedModel saved;
 
     @Option(
         names = "--input",
@@ -176,19 +216,7 @@ final class JobCommands {
                 + " (probability and rawPrediction as array<float>)")
     String output;
 
-    @Option(
-        names = "--format",
-        paramLabel = "F",
-        description = "auto (default: detected as for training), parquet, table, images or idx")
-    String format = "auto";
-
-    @Option(
-        names = "--image-col",
-        paramLabel = "C",
-        description =
-            "image column of Parquet/table input (default image): binary PNG/JPEG,"
-                + " array<int|float|double> or Spark's image struct")
-    String imageCol = "image";
+    @Mixin InputColumns columns;
 
     @Option(
         names = "--id-col",
@@ -196,11 +224,7 @@ final class JobCommands {
         description = "column naming a row in --strict errors (images: path, idx: id)")
     String idCol = "";
 
-    @Option(
-        names = "--batch-size",
-        paramLabel = "N",
-        description = "rows per forward pass (default 256)")
-    String batchSize = "256";
+    @Mixin BatchSize batch;
 
     @Option(
         names = "--partitions",
@@ -213,10 +237,11 @@ final class JobCommands {
     @Option(
         names = "--row-group-size",
         paramLabel = "SIZE",
-        description =
-            "Parquet row group size of the output (parquet.block.size), e.g. 16m: each writing"
-                + " task holds one row group in memory (default 16m, or --conf"
-                + " spark.hadoop.parquet.block.size=BYTES when given)")
+        description = {
+          "Parquet row group size of the output (parquet.block.size), e.g. 16m: each writing"
+              + " task holds one row group in memory",
+          "(default 16m, or --conf spark.hadoop.parquet.block.size=BYTES when given)"
+        })
     String rowGroupSize = "";
 
     @Option(
@@ -227,10 +252,6 @@ final class JobCommands {
     @Option(names = "--drop-image", description = "leave the image column out of the output")
     boolean dropImage;
 
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true,
-        description = "print this help")
-    boolean help;
+    @Mixin HelpOption help;
   }
 }

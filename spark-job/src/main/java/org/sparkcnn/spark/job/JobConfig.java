@@ -1,6 +1,7 @@
 package org.sparkcnn.spark.job;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,6 @@ import org.sparkcnn.datasets.BadFilePolicy;
 public final class JobConfig {
   static final List<String> FORMATS = List.of("auto", "idx", "images", "parquet", "table");
   static final List<String> BAD_FILES = List.of("fail", "skip");
-  static final List<String> SYNC_TOPOLOGIES = List.of("auto", "star", "sharded");
 
   /** Steps between checkpoints; why 1000: {@link TrainingSettings#CHECKPOINT_EVERY_STEPS}. */
   public static final int DEFAULT_CHECKPOINT_EVERY_STEPS =
@@ -105,11 +105,7 @@ public final class JobConfig {
           derived(TrainingSettings.SEED),
           new Setting(
               "optimizer",
-              Map.of(
-                  "name",
-                  TrainingSettings.OPTIMIZER.defaultValue(),
-                  "learning_rate",
-                  TrainingSettings.LEARNING_RATE.defaultValue()),
+              defaultOptimizer(),
               false,
               "\"adam\", \"sgd\", or {\"name\": ..., Keras settings: learning_rate, beta_1, "
                   + "beta_2, epsilon, amsgrad, momentum, nesterov}",
@@ -131,24 +127,10 @@ public final class JobConfig {
               "directory for model/, metrics.json and " + "config.json",
               JobConfig::string),
           derived(TrainingSettings.RESCALE),
-          new Setting(
-              "class_names",
-              null,
-              false,
-              "names of the classes in label order; default "
-                  + "from the data (image folders, Fashion-MNIST)",
-              JobConfig::strings),
+          derived(TrainingSettings.CLASS_NAMES),
           derived(TrainingSettings.PARTITIONS),
           derived(TrainingSettings.SYNC),
-          new Setting(
-              "sync_topology",
-              "auto",
-              false,
-              "how driver-sync moves weights and gradients: \"star\" (executors to the driver, "
-                  + "pre-summed per executor), \"sharded\" (reduce-scatter and all-gather between "
-                  + "executors; the driver sends and receives the weights once per step), \"auto\" "
-                  + "(sharded from 4 executors up); same weights either way",
-              (v, p, k) -> choice(v, p, k, SYNC_TOPOLOGIES)),
+          derived(TrainingSettings.SYNC_TOPOLOGY),
           new Setting(
               "train_limit",
               null,
@@ -165,12 +147,7 @@ public final class JobConfig {
                   + " else start afresh) or false (start afresh, replacing old checkpoints)",
               JobConfig::resumeMode),
           derived(TrainingSettings.CHECKPOINT_EVERY_STEPS),
-          new Setting(
-              "keep_checkpoints",
-              3L,
-              false,
-              "how many of the newest checkpoints to keep",
-              JobConfig::positiveInt),
+          derived(TrainingSettings.KEEP_CHECKPOINTS),
           new Setting(
               "terminate_on_nan",
               true,
@@ -235,6 +212,13 @@ public final class JobConfig {
    * @param source how errors name the file
    */
   public static JobConfig of(Map<String, Object> raw, String source, Map<String, String> origins) {
+    for (String key : raw.keySet()) {
+      if (!SETTINGS.containsKey(key) && origins.containsKey(key)) {
+        // An unknown key given with --set is named as that --set, not as the file's.
+        JsonFields.requireOnlyKeys(
+            Collections.singletonMap(key, raw.get(key)), SETTINGS.keySet(), origins.get(key));
+      }
+    }
     JsonFields.requireOnlyKeys(raw, SETTINGS.keySet(), source);
     Map<String, Object> values = new LinkedHashMap<>();
     for (Setting s : SETTINGS.values()) {
@@ -380,9 +364,11 @@ public final class JobConfig {
     return ((Number) values.get("rescale")).doubleValue();
   }
 
+  /** The class names, or null (the default, []) to take them from the data. */
   @SuppressWarnings("unchecked")
   public List<String> classNames() {
-    return (List<String>) values.get("class_names");
+    List<String> names = (List<String>) values.get("class_names");
+    return names.isEmpty() ? null : names;
   }
 
   /** Partitions of the cached data, or 0 for the default parallelism. */
@@ -450,6 +436,9 @@ public final class JobConfig {
   public Map<String, Object> identity() {
     Map<String, Object> m = new LinkedHashMap<>(values);
     m.keySet().removeAll(NOT_IDENTITY);
+    // class_names' default was null before it was declared in TrainingSettings: checkpoints
+    // written then still resume.
+    m.put("class_names", classNames());
     return m;
   }
 
@@ -459,6 +448,14 @@ public final class JobConfig {
 
   private int intValue(String key) {
     return ((Number) values.get(key)).intValue();
+  }
+
+  /** {"name": "adam", "learning_rate": 0.001}, in this order wherever it is printed. */
+  private static Map<String, Object> defaultOptimizer() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", TrainingSettings.OPTIMIZER.defaultValue());
+    m.put("learning_rate", TrainingSettings.LEARNING_RATE.defaultValue());
+    return Collections.unmodifiableMap(m);
   }
 
   // ---- checks ----
@@ -496,6 +493,8 @@ public final class JobConfig {
       value = JsonFields.getDouble(field, key, path);
     } else if (t.type() == Boolean.class) {
       value = JsonFields.getBoolean(field, key, path);
+    } else if (t.type() == List.class) {
+      value = strings(v, path, key);
     } else {
       value = JsonFields.getString(field, key, path);
     }

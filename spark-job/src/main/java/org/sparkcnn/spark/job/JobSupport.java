@@ -4,6 +4,8 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
@@ -74,6 +76,36 @@ final class JobSupport {
 
   static String format(String pattern, Object... args) {
     return String.format(Locale.ROOT, pattern, args);
+  }
+
+  /** A job's work on a session with its parsed arguments. */
+  interface ArgsWork<A> {
+    void run(SparkSession spark, A args) throws Exception;
+  }
+
+  /**
+   * A job main: parses {@code argv} with {@code parse} (null for --help, then {@code usage} is
+   * printed; a bad command line is one line and exit status 2, before Spark starts), then runs
+   * {@code work} as {@link #runMain} does.
+   */
+  static <A> void main(
+      String job,
+      String[] argv,
+      Function<String[], A> parse,
+      Supplier<String> usage,
+      ArgsWork<A> work) {
+    A args;
+    try {
+      args = parse.apply(argv);
+    } catch (IllegalArgumentException e) {
+      TrainJob.fail(e.getMessage(), 2);
+      return;
+    }
+    if (args == null) {
+      System.out.print(usage.get());
+      return;
+    }
+    runMain(job, spark -> work.run(spark, args));
   }
 
   /** A job's work on a session: the part of a main between argument parsing and exit. */

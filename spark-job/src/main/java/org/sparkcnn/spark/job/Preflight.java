@@ -198,14 +198,11 @@ public final class Preflight {
   /** class_names, when given, must name every label class. */
   static void checkClassNames(List<String> names, ModelInput input) {
     if (names != null && names.size() != input.labelClasses()) {
-      throw new IllegalArgumentException(
-          "class_names has the wrong length; received: "
-              + names.size()
-              + " names; expected: "
-              + input.labelClasses()
-              + ", one per label class ("
-              + input.targets().describe()
-              + ")");
+      throw ErrorText.problem("class_names has the wrong length")
+          .received(names.size() + " names")
+          .expected(
+              input.labelClasses() + ", one per label class (" + input.targets().describe() + ")")
+          .illegalArgument();
     }
   }
 

@@ -16,6 +16,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.datasets.FileTree;
 import org.sparkcnn.datasets.ImageFolderListing;
@@ -113,10 +114,11 @@ record ScoreInput(
                   true,
                   "IDX " + args.input() + how);
           default ->
-              throw new IllegalArgumentException(
-                  "--format: unknown format; received \""
-                      + args.format()
-                      + "\"; expected auto, parquet, table, images or idx");
+              throw ErrorText.problem("unknown format")
+                  .in("--format")
+                  .received(ErrorText.quote(args.format()))
+                  .expected("one of " + String.join(", ", JobConfig.FORMATS))
+                  .illegalArgument();
         };
     if ((format.equals("parquet") || format.equals("table")) && in.frame().isEmpty()) {
       // Image folders and IDX files with no rows fail while they are listed; a table is only

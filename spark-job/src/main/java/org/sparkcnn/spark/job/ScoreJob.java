@@ -86,39 +86,26 @@ public final class ScoreJob {
       if (!Cli.parse(c, args)) {
         return null;
       }
-      Map<String, String> v =
-          Map.of(
-              "--format",
-              c.format,
-              "--batch-size",
-              c.batchSize,
-              "--partitions",
-              c.partitions,
-              "--row-group-size",
-              c.rowGroupSize);
-      boolean strict = c.strict;
-      boolean dropImage = c.dropImage;
-      String format = v.get("--format");
-      if (!List.of("auto", "parquet", "table", "images", "idx").contains(format)) {
-        throw new IllegalArgumentException(
-            "--format: unknown format; received \""
-                + format
-                + "\"; expected auto, parquet, table, images or idx");
+      String format = c.columns.format;
+      if (!JobConfig.FORMATS.contains(format)) {
+        throw ErrorText.problem("unknown format")
+            .in("--format")
+            .received(ErrorText.quote(format))
+            .expected("one of " + String.join(", ", JobConfig.FORMATS))
+            .illegalArgument();
       }
       return new Args(
-          c.model,
+          c.saved.model,
           c.input,
           c.output,
           format,
-          c.imageCol,
+          c.columns.imageCol,
           c.idCol,
-          number(v, "--batch-size", 1),
-          number(v, "--partitions", 0),
-          v.get("--row-group-size").isEmpty()
-              ? 0
-              : bytes("--row-group-size", v.get("--row-group-size")),
-          strict,
-          dropImage);
+          JobCommands.intAtLeast("--batch-size", c.batch.batchSize, 1),
+          JobCommands.intAtLeast("--partitions", c.partitions, 0),
+          c.rowGroupSize.isEmpty() ? 0 : bytes("--row-group-size", c.rowGroupSize),
+          c.strict,
+          c.dropImage);
     }
 
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,12})([kmg]?)");
@@ -136,43 +123,16 @@ public final class ScoreJob {
             };
         return Long.parseLong(m.group(1)) << shift;
       }
-      throw new IllegalArgumentException(
-          key
-              + ": invalid size; received: "
-              + value
-              + "; expected: a positive number of bytes, or with k, m or g, e.g. 16m");
-    }
-
-    private static int number(Map<String, String> v, String key, int min) {
-      try {
-        int n = Integer.parseInt(v.get(key));
-        if (n >= min) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw ErrorText.problem("invalid value")
+      throw ErrorText.problem("invalid size")
           .in(key)
-          .received(v.get(key))
-          .expected("an integer >= " + min)
+          .received(value)
+          .expected("a positive number of bytes, or with k, m or g, e.g. 16m")
           .illegalArgument();
     }
   }
 
   public static void main(String[] argv) {
-    Args args;
-    try {
-      args = Args.parse(argv);
-    } catch (IllegalArgumentException e) {
-      TrainJob.fail(e.getMessage(), 2);
-      return;
-    }
-    if (args == null) {
-      System.out.print(usage());
-      return;
-    }
-    JobSupport.runMain("score", spark -> run(spark, args));
+    JobSupport.main("score", argv, Args::parse, ScoreJob::usage, (spark, a) -> run(spark, a));
   }
 
   /**

@@ -102,20 +102,12 @@ public final class TrainJob {
   }
 
   public static void main(String[] argv) {
-    Args args;
-    try {
-      args = Args.parse(argv);
-    } catch (IllegalArgumentException e) {
-      fail(e.getMessage(), 2);
-      return;
-    }
-    if (args == null) {
-      System.out.print(usage());
-      return;
-    }
-    JobSupport.runMain(
+    JobSupport.main(
         "train",
-        spark ->
+        argv,
+        Args::parse,
+        TrainJob::usage,
+        (spark, args) ->
             run(
                 spark,
                 JobConfig.parse(
@@ -332,12 +324,11 @@ public final class TrainJob {
           return p;
         }
         if (mode.equals("true")) {
-          throw new IllegalArgumentException(
-              "resume is true but there is no checkpoint to resume from; received: "
-                  + checkpoints.store().dir()
-                  + " holds no complete checkpoint; expected: the output of an earlier run of this"
-                  + " config; hint: check output, or use resume \"auto\" to start afresh when"
-                  + " there is none");
+          throw ErrorText.problem("resume is true but there is no checkpoint to resume from")
+              .received(checkpoints.store().dir() + " holds no complete checkpoint")
+              .expected("the output of an earlier run of this config")
+              .hint("check output, or use resume \"auto\" to start afresh when there is none")
+              .illegalArgument();
         }
       }
       int removed = checkpoints.store().clear();

@@ -2,6 +2,7 @@ package org.sparkcnn.spark.labels;
 
 import java.util.Arrays;
 import java.util.List;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * How a label becomes a training target, with the names of Keras' {@code label_mode}
@@ -42,8 +43,10 @@ public enum LabelMode {
         return m;
       }
     }
-    throw new IllegalArgumentException(
-        "unknown label_mode; received: \"" + name + "\"; expected: one of " + NAMES);
+    throw ErrorText.problem("unknown label_mode")
+        .received(ErrorText.quote(name))
+        .expected("one of " + NAMES)
+        .illegalArgument();
   }
 
   /**
@@ -58,11 +61,12 @@ public enum LabelMode {
       case "binary_crossentropy" -> outputs == 1 ? BINARY : MULTI_LABEL;
       case "mse", "mean_squared_error" -> outputs == 1 ? BINARY : CATEGORICAL;
       default ->
-          throw new IllegalArgumentException(
-              "no label_mode for this loss; received: \""
-                  + loss
-                  + "\"; expected: sparse_categorical_crossentropy, categorical_crossentropy, "
-                  + "binary_crossentropy or mse");
+          throw ErrorText.problem("no label_mode for this loss")
+              .received(ErrorText.quote(loss))
+              .expected(
+                  "sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy"
+                      + " or mse")
+              .illegalArgument();
     };
   }
 
@@ -107,21 +111,22 @@ public enum LabelMode {
                   : "multi_label labels need binary_crossentropy over K sigmoid outputs";
         };
     if (problem != null) {
-      throw new IllegalArgumentException(
-          "label_mode does not fit the model: "
-              + problem
-              + "; received: label_mode "
-              + name
-              + ", loss "
-              + loss
-              + ", "
-              + outputs
-              + " output"
-              + (outputs == 1 ? "" : "s")
-              + "; expected: label_mode "
-              + defaultFor(loss, outputs).name
-              + " for this loss and output width, or another loss; hint: leave label_mode unset to"
-              + " derive it from the loss and the last layer's units");
+      throw ErrorText.problem("label_mode does not fit the model: " + problem)
+          .received(
+              "label_mode "
+                  + name
+                  + ", loss "
+                  + loss
+                  + ", "
+                  + outputs
+                  + " output"
+                  + (outputs == 1 ? "" : "s"))
+          .expected(
+              "label_mode "
+                  + defaultFor(loss, outputs).name
+                  + " for this loss and output width, or another loss")
+          .hint("leave label_mode unset to derive it from the loss and the last layer's units")
+          .illegalArgument();
     }
   }
 

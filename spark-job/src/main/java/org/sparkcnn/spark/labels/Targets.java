@@ -2,6 +2,7 @@ package org.sparkcnn.spark.labels;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A label mode applied to a model with K outputs: how labels are stored in the cached blocks and
@@ -20,8 +21,10 @@ public final class Targets implements Serializable {
 
   public Targets(LabelMode mode, int outputs) {
     if (outputs <= 0) {
-      throw new IllegalArgumentException(
-          "a model needs at least one output; received " + outputs + " outputs");
+      throw ErrorText.problem("a model needs at least one output")
+          .received(outputs + " outputs")
+          .expected("1 or more")
+          .illegalArgument();
     }
     this.mode = mode;
     this.outputs = outputs;

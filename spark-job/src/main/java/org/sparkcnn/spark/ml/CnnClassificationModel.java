@@ -28,6 +28,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.io.ModelSpec;
@@ -285,18 +286,17 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     }
     int classes = outputKind().classes(input());
     if (names.size() != classes) {
-      throw new IllegalArgumentException(
-          "The model's class names do not fit its outputs; received: "
-              + names.size()
-              + " class names "
-              + names
-              + "; expected: "
-              + classes
-              + (classes == 2 && input().classes() == 1
-                  ? " (one sigmoid output: class 0 and class 1)"
-                  : " (one per output)")
-              + ". Fix class_names in the model directory's training.json, or set "
-              + "predictedLabelCol to \"\" to score without names");
+      throw ErrorText.problem("The model's class names do not fit its outputs")
+          .received(names.size() + " class names " + names)
+          .expected(
+              classes
+                  + (classes == 2 && input().classes() == 1
+                      ? " (one sigmoid output: class 0 and class 1)"
+                      : " (one per output)"))
+          .hint(
+              "fix class_names in the model directory's training.json, or set predictedLabelCol"
+                  + " to \"\" to score without names")
+          .illegalArgument();
     }
     return names.toArray(new String[0]);
   }
@@ -310,12 +310,10 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     ImageColumns.of(schema, getOrDefault(imageCol), null, input());
     String id = getOrDefault(idCol);
     if (!id.isEmpty() && !Arrays.asList(schema.fieldNames()).contains(id)) {
-      throw new IllegalArgumentException(
-          "idCol '"
-              + id
-              + "' is not a column; received columns "
-              + Arrays.toString(schema.fieldNames())
-              + "; expected one of them, or \"\" for none");
+      throw ErrorText.problem("idCol '" + id + "' is not a column")
+          .received("columns " + Arrays.toString(schema.fieldNames()))
+          .expected("one of them, or \"\" for none")
+          .illegalArgument();
     }
     List<Param<String>> added = new ArrayList<>(List.of(predictionCol, probabilityCol));
     if (rawPredictionAdded()) {
@@ -330,17 +328,11 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     for (Param<String> p : added) {
       String name = getOrDefault(p);
       if (Arrays.asList(out.fieldNames()).contains(name)) {
-        throw new IllegalArgumentException(
-            p.name()
-                + " '"
-                + name
-                + "' already exists; "
-                + "received columns "
-                + Arrays.toString(out.fieldNames())
-                + "; expected a new "
-                + "column name (set "
-                + p.name()
-                + " to another one)");
+        throw ErrorText.problem(p.name() + " '" + name + "' already exists")
+            .received("columns " + Arrays.toString(out.fieldNames()))
+            .expected("a new column name")
+            .hint("set " + p.name() + " to another one")
+            .illegalArgument();
       }
       DataType type =
           p == predictionCol

@@ -2,7 +2,9 @@ package org.sparkcnn.spark.ml;
 
 import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
 import static org.sparkcnn.core.settings.TrainingSettings.CHECKPOINT_EVERY_STEPS;
+import static org.sparkcnn.core.settings.TrainingSettings.CLASS_NAMES;
 import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.KEEP_CHECKPOINTS;
 import static org.sparkcnn.core.settings.TrainingSettings.LABEL_MODE;
 import static org.sparkcnn.core.settings.TrainingSettings.LEARNING_RATE;
 import static org.sparkcnn.core.settings.TrainingSettings.LOSS;
@@ -12,6 +14,7 @@ import static org.sparkcnn.core.settings.TrainingSettings.RESCALE;
 import static org.sparkcnn.core.settings.TrainingSettings.SEED;
 import static org.sparkcnn.core.settings.TrainingSettings.SHUFFLE;
 import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC_TOPOLOGY;
 import static org.sparkcnn.core.settings.TrainingSettings.VALIDATION_SPLIT;
 import static org.sparkcnn.core.settings.TrainingSettings.VERBOSE;
 
@@ -95,8 +98,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final StringArrayParam classNames;
   private final IntParam numPartitions;
   private final Param<String> sync;
+  private final Param<String> syncTopology;
   private final Param<String> checkpointDir;
   private final IntParam checkpointInterval;
+  private final IntParam keepCheckpoints;
 
   public CnnClassifier(String uid) {
     this.uid = uid;
@@ -144,13 +149,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     shuffle = SettingParams.booleans(this, SHUFFLE);
     validationSplit = SettingParams.doubles(this, VALIDATION_SPLIT);
     rescale = SettingParams.doubles(this, RESCALE);
-    classNames =
-        new StringArrayParam(
-            this,
-            "classNames",
-            "names of the classes in label " + "order, saved with the model; empty = unknown");
+    classNames = SettingParams.stringArrays(this, CLASS_NAMES);
     numPartitions = SettingParams.ints(this, PARTITIONS);
     sync = SettingParams.strings(this, SYNC);
+    syncTopology = SettingParams.strings(this, SYNC_TOPOLOGY);
     checkpointDir =
         new Param<>(
             this,
@@ -160,12 +162,12 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
                 + " saved there; a fit whose folder holds a checkpoint of the same params and data"
                 + " continues from it, with the result of an uninterrupted fit; empty = none");
     checkpointInterval = SettingParams.ints(this, CHECKPOINT_EVERY_STEPS);
+    keepCheckpoints = SettingParams.ints(this, KEEP_CHECKPOINTS);
     setDefault(imageCol, "image");
     setDefault(labelCol, "label");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
     setDefault(optimizerSettings, "{}");
-    setDefault(classNames, new String[0]);
     setDefault(checkpointDir, "");
     setSettingDefaults();
   }
@@ -177,7 +179,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private void setSettingDefaults() {
     for (TrainingSetting<?> s : TrainingSettings.ALL) {
       if (hasParam(s.name())) {
-        setDefault(getParam(s.name()), s.defaultValue());
+        setDefault(getParam(s.name()), SettingParams.defaultValue(s));
       }
     }
   }
@@ -372,6 +374,15 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return this;
   }
 
+  public Param<String> syncTopology() {
+    return syncTopology;
+  }
+
+  public CnnClassifier setSyncTopology(String v) {
+    set(syncTopology, v);
+    return this;
+  }
+
   public Param<String> checkpointDir() {
     return checkpointDir;
   }
@@ -387,6 +398,15 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier setCheckpointInterval(int v) {
     set(checkpointInterval, v);
+    return this;
+  }
+
+  public IntParam keepCheckpoints() {
+    return keepCheckpoints;
+  }
+
+  public CnnClassifier setKeepCheckpoints(int v) {
+    set(keepCheckpoints, v);
     return this;
   }
 
@@ -459,6 +479,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
       ProgressBar bar = ProgressBar.console((Integer) value(verbose));
       DistributedTrainer trainer =
           new DistributedTrainer(jsc, net, options, input.targets())
+              .syncTopology(value(syncTopology))
               .onStep(new ProgressObserver(bar, options.epochs(), net.accuracy() != null));
       String dir = value(checkpointDir);
       if (dir.isEmpty()) {
@@ -471,6 +492,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
                 validation,
                 dir,
                 (Integer) value(checkpointInterval),
+                (Integer) value(keepCheckpoints),
                 identity(net, trainEnd, n - trainEnd, partitions),
                 jsc.hadoopConfiguration());
       }
@@ -517,8 +539,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
           "probabilityCol",
           "epochs",
           "sync",
+          "syncTopology",
           "checkpointDir",
-          "checkpointInterval");
+          "checkpointInterval",
+          "keepCheckpoints");
 
   /** The params that decide the weights, the spec's SHA-256 and the data's shape. */
   private Map<String, Object> identity(Sequential net, long trainRows, long valRows, int parts) {

@@ -9,6 +9,7 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.compat.SparkInternals;
@@ -78,11 +79,10 @@ public final class CnnFunctions {
   public static List<String> register(
       SparkSession spark, String name, CnnClassificationModel model) {
     if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-      throw new IllegalArgumentException(
-          "function name is not a SQL identifier; received: \""
-              + name
-              + "\"; expected letters, digits and underscores, not starting with a digit, "
-              + "e.g. \"fmnist\"");
+      throw ErrorText.problem("function name is not a SQL identifier")
+          .received(name == null ? "null" : ErrorText.quote(name))
+          .expected("letters, digits and underscores, not starting with a digit, e.g. \"fmnist\"")
+          .illegalArgument();
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<float[]> weights = jsc.broadcast(model.network().parameters());

@@ -24,7 +24,6 @@ import org.sparkcnn.spark.io.TrainingCheckpoints;
  */
 final class FitCheckpoints {
   private static final Logger LOG = Logger.getLogger(FitCheckpoints.class.getName());
-  static final int KEEP = 3;
 
   private FitCheckpoints() {}
 
@@ -34,13 +33,14 @@ final class FitCheckpoints {
       JavaRDD<ImageBlock> validation,
       String dir,
       int everySteps,
+      int keep,
       Map<String, Object> identity,
       Configuration conf) {
     try (OutputLock lock = OutputLock.acquire(dir, conf)) {
       TrainingCheckpoints checkpoints =
           new TrainingCheckpoints(
               trainer.model(),
-              new CheckpointStore(new Path(dir), conf, KEEP),
+              new CheckpointStore(new Path(dir), conf, keep),
               everySteps,
               identity);
       ResumePoint from = ResumePoint.start();

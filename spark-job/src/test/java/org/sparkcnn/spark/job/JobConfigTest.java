@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonException;
 import org.sparkcnn.core.optim.Adam;
 
@@ -39,6 +40,14 @@ class JobConfigTest {
     assertEquals("auto", c.sync());
     assertNull(c.initWeights());
     assertEquals(JobConfig.SETTINGS.keySet(), c.effective().keySet(), "every key is logged");
+    assertEquals(List.of("name", "learning_rate"), List.copyOf(c.optimizer().keySet()));
+    assertEquals(
+        "{\"name\":\"adam\",\"learning_rate\":0.001}",
+        Json.writeCompact(c.effective().get("optimizer")),
+        "the default optimizer prints in one order");
+    assertNull(c.classNames(), "no class names: from the data");
+    assertEquals(3, c.keepCheckpoints());
+    assertEquals("auto", c.syncTopology());
   }
 
   @Test
@@ -86,6 +95,9 @@ class JobConfigTest {
         m);
     String set = error(MINIMAL, "batchsize=8");
     assertTrue(set.contains("did you mean 'batch_size'"), set);
+    assertTrue(set.startsWith("--set batchsize: unknown field"), "names its --set: " + set);
+    String both = error("{\"model\": \"m\", \"train_data\": \"d\", \"epoch\": 3}", "seeed=1");
+    assertTrue(both.startsWith("--set seeed: unknown field"), "the --set is named first: " + both);
     String nested = error(MINIMAL, "optimizer.learning_rat=0.1");
     assertTrue(nested.contains("optimizer") && nested.contains("learning_rat"), nested);
   }

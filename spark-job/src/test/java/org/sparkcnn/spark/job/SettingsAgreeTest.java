@@ -62,6 +62,14 @@ class SettingsAgreeTest {
         Set.of("job config", "CnnClassifier", "TrainerOptions", "FitOptions"),
         places(TrainingSettings.EPOCHS).keySet(),
         "the four APIs are all found");
+    for (TrainingSetting<?> s :
+        List.of(
+            TrainingSettings.CLASS_NAMES,
+            TrainingSettings.SYNC_TOPOLOGY,
+            TrainingSettings.KEEP_CHECKPOINTS)) {
+      assertEquals(
+          Set.of("job config", "CnnClassifier"), places(s).keySet(), s.key() + " is offered by");
+    }
     List<String> modes = new ArrayList<>(List.of("auto"));
     modes.addAll(LabelMode.NAMES);
     assertEquals(modes, TrainingSettings.LABEL_MODE.choices());
@@ -106,9 +114,7 @@ class SettingsAgreeTest {
     CnnClassifier cnn = new CnnClassifier();
     if (cnn.hasParam(s.name())) {
       Param<Object> p = cnn.getParam(s.name());
-      places.put(
-          "CnnClassifier",
-          place(() -> cnn.getDefault(p).get(), v -> (Boolean) p.isValid().apply(v)));
+      places.put("CnnClassifier", place(() -> cnn.getDefault(p).get(), v -> paramTakes(s, p, v)));
     }
     Method with = method(TrainerOptions.class, "with" + capital(s.name()), primitive(s));
     Method component = method(TrainerOptions.class, s.name());
@@ -129,6 +135,20 @@ class SettingsAgreeTest {
               v -> throwsNot(() -> invoke(setter, new FitOptions(), v))));
     }
     return places;
+  }
+
+  /**
+   * Whether the param takes {@code v}; a list setting's param holds a {@code String[]}, so a list
+   * is offered as one, and a list with other elements cannot be.
+   */
+  private static boolean paramTakes(TrainingSetting<?> s, Param<Object> p, Object v) {
+    if (s.type() == List.class) {
+      if (!(v instanceof List<?> l) || !l.stream().allMatch(e -> e instanceof String)) {
+        return false;
+      }
+      v = l.toArray(new String[0]);
+    }
+    return (Boolean) p.isValid().apply(v);
   }
 
   /** The job config key, dotted for the optimizer's fields; null when the config has none. */
@@ -167,6 +187,8 @@ class SettingsAgreeTest {
     Range r = s.range();
     if (t == Boolean.class) {
       out.addAll(List.of(true, false));
+    } else if (t == List.class) {
+      out.addAll(List.of(List.of(), List.of("a", "b"), List.of("a", 1), "a"));
     } else if (t == String.class) {
       if (s.choices() != null) {
         out.addAll(s.choices());
@@ -209,6 +231,9 @@ class SettingsAgreeTest {
     }
     if (v instanceof List<?> l) {
       return l.stream().map(SettingsAgreeTest::normal).toList();
+    }
+    if (v instanceof Object[] a) {
+      return normal(List.of(a));
     }
     return v;
   }

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * TFRecord framing, the container of TensorBoard event files: per record
@@ -60,32 +61,40 @@ public final class TfRecords {
       return null;
     }
     if (n < 12) {
-      throw new EOFException("TFRecord header cut short; received: " + n + " bytes; expected: 12");
+      throw new EOFException(
+          ErrorText.problem("TFRecord header cut short")
+              .received(n + " bytes")
+              .expected("12")
+              .text());
     }
     ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
     long length = h.getLong();
     int lengthCrc = h.getInt();
     if (lengthCrc != maskedCrc(header, 0, 8)) {
       throw new IOException(
-          "TFRecord length CRC mismatch; received: "
-              + Integer.toHexString(lengthCrc)
-              + "; expected: "
-              + Integer.toHexString(maskedCrc(header, 0, 8))
-              + "; the file is damaged");
+          ErrorText.problem("TFRecord length CRC mismatch")
+              .received(Integer.toHexString(lengthCrc))
+              .expected(Integer.toHexString(maskedCrc(header, 0, 8)))
+              .hint("the file is damaged")
+              .text());
     }
     if (length < 0 || length > Integer.MAX_VALUE - 8) {
-      throw new IOException("TFRecord length out of range; received: " + length);
+      throw new IOException(
+          ErrorText.problem("TFRecord length out of range")
+              .received(length)
+              .expected("0.." + (Integer.MAX_VALUE - 8))
+              .text());
     }
     byte[] data = new byte[(int) length];
     d.readFully(data);
     int dataCrc = Integer.reverseBytes(d.readInt());
     if (dataCrc != maskedCrc(data, 0, data.length)) {
       throw new IOException(
-          "TFRecord data CRC mismatch; received: "
-              + Integer.toHexString(dataCrc)
-              + "; expected: "
-              + Integer.toHexString(maskedCrc(data, 0, data.length))
-              + "; the file is damaged");
+          ErrorText.problem("TFRecord data CRC mismatch")
+              .received(Integer.toHexString(dataCrc))
+              .expected(Integer.toHexString(maskedCrc(data, 0, data.length)))
+              .hint("the file is damaged")
+              .text());
     }
     return data;
   }
