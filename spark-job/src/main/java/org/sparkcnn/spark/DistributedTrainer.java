@@ -164,17 +164,7 @@ public final class DistributedTrainer {
           .expected("at least one")
           .illegalArgument();
     }
-    TrainingPlan plan =
-        new TrainingPlan(
-            spec,
-            model.loss().kerasName(),
-            model.accuracy() != null,
-            options.rescale(),
-            targets,
-            total,
-            options.batchSize(),
-            options.shuffle(),
-            options.seed());
+    TrainingPlan plan = plan(total, options.shuffle(), options.seed());
     int steps = plan.stepsPerEpoch();
     ResumePoint at = start;
     if (at.step() > steps || at.globalStep() != (long) at.epoch() * steps + at.step()) {
@@ -424,20 +414,25 @@ public final class DistributedTrainer {
         model.optimizer());
   }
 
+  /** What the tasks need to run this model on {@code rows} examples with these options. */
+  private TrainingPlan plan(long rows, boolean shuffle, long seed) {
+    return new TrainingPlan(
+        spec,
+        model.loss().kerasName(),
+        model.accuracy() != null,
+        options.rescale(),
+        targets,
+        rows,
+        options.batchSize(),
+        shuffle,
+        seed);
+  }
+
   /** Loss and accuracy sums over every example of {@code data}, with the current weights. */
   public BatchStats evaluate(JavaRDD<ImageBlock> data) {
     Broadcast<float[]> weights = jsc.broadcast(model.parameters());
-    TrainingPlan plan =
-        new TrainingPlan(
-            spec,
-            model.loss().kerasName(),
-            model.accuracy() != null,
-            options.rescale(),
-            targets,
-            1,
-            options.batchSize(),
-            false,
-            0);
+    // Evaluation reads each partition in order: no shuffle; the row count does not matter.
+    TrainingPlan plan = plan(1, false, 0);
     int batch = Math.max(options.batchSize(), 256);
     List<StepResult> parts =
         data.mapPartitionsWithIndex(

@@ -10,6 +10,7 @@ import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
 import static org.sparkcnn.core.settings.TrainingSettings.TIMEOUT_SECONDS;
 
 import java.io.Serializable;
+import java.util.function.Consumer;
 import org.sparkcnn.core.settings.TrainingSettings;
 
 /**
@@ -82,40 +83,72 @@ public record TrainerOptions(
   }
 
   public TrainerOptions withEpochs(int e) {
-    return new TrainerOptions(
-        e, batchSize, shuffle, seed, rescale, sync, timeoutSeconds, maxTaskFailures);
+    return with(o -> o.epochs = e);
   }
 
   public TrainerOptions withBatchSize(int b) {
-    return new TrainerOptions(
-        epochs, b, shuffle, seed, rescale, sync, timeoutSeconds, maxTaskFailures);
+    return with(o -> o.batchSize = b);
   }
 
   public TrainerOptions withShuffle(boolean s) {
-    return new TrainerOptions(
-        epochs, batchSize, s, seed, rescale, sync, timeoutSeconds, maxTaskFailures);
+    return with(o -> o.shuffle = s);
   }
 
   public TrainerOptions withSeed(long s) {
-    return new TrainerOptions(
-        epochs, batchSize, shuffle, s, rescale, sync, timeoutSeconds, maxTaskFailures);
+    return with(o -> o.seed = s);
   }
 
   public TrainerOptions withRescale(double r) {
-    return new TrainerOptions(
-        epochs, batchSize, shuffle, seed, r, sync, timeoutSeconds, maxTaskFailures);
+    return with(o -> o.rescale = r);
   }
 
   public TrainerOptions withSync(String s) {
-    return new TrainerOptions(
-        epochs, batchSize, shuffle, seed, rescale, s, timeoutSeconds, maxTaskFailures);
+    return with(o -> o.sync = s);
   }
 
   public TrainerOptions withMaxTaskFailures(int f) {
-    return new TrainerOptions(epochs, batchSize, shuffle, seed, rescale, sync, timeoutSeconds, f);
+    return with(o -> o.maxTaskFailures = f);
   }
 
   public TrainerOptions withTimeoutSeconds(int t) {
-    return new TrainerOptions(epochs, batchSize, shuffle, seed, rescale, sync, t, maxTaskFailures);
+    return with(o -> o.timeoutSeconds = t);
+  }
+
+  /** A copy with {@code change} applied, checked again by the record's constructor. */
+  private TrainerOptions with(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return new TrainerOptions(
+        f.epochs,
+        f.batchSize,
+        f.shuffle,
+        f.seed,
+        f.rescale,
+        f.sync,
+        f.timeoutSeconds,
+        f.maxTaskFailures);
+  }
+
+  /** The record's components, writable: what {@link #with} changes one of. */
+  private static final class Fields {
+    int epochs;
+    int batchSize;
+    boolean shuffle;
+    long seed;
+    double rescale;
+    String sync;
+    int timeoutSeconds;
+    int maxTaskFailures;
+
+    Fields(TrainerOptions o) {
+      epochs = o.epochs;
+      batchSize = o.batchSize;
+      shuffle = o.shuffle;
+      seed = o.seed;
+      rescale = o.rescale;
+      sync = o.sync;
+      timeoutSeconds = o.timeoutSeconds;
+      maxTaskFailures = o.maxTaskFailures;
+    }
   }
 }

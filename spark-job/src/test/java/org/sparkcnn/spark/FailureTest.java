@@ -7,32 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkcnn.spark.testing.SparkSessionTest;
+import org.sparkcnn.spark.testing.SparkSessionTest.TaskSlots;
 
 /**
  * A task that fails mid-epoch fails the fit promptly with the task's reason, in either sync mode,
  * instead of leaving the driver waiting; and data that cannot be trained on at all is refused
  * before any step.
  */
-class FailureTest {
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
-
-  @BeforeAll
-  static void start() {
-    spark = SparkTestSession.start("failures");
-    jsc = SparkTestSession.context(spark);
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
+@TaskSlots(3)
+class FailureTest extends SparkSessionTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"driver-sync", "jobs"})

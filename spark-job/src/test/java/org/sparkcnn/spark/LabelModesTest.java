@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +26,8 @@ import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.DataFrameSource;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.labels.LabelMode;
+import org.sparkcnn.spark.testing.SparkSessionTest;
+import org.sparkcnn.spark.testing.SparkSessionTest.TaskSlots;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
@@ -37,20 +36,17 @@ import org.sparkcnn.spark.testing.TestImages;
  * single-JVM gradient of the same global batch whose targets the test builds itself from the raw
  * column values, as Keras would (one-hot vectors, 0/1 floats).
  */
-class LabelModesTest {
+@TaskSlots(3)
+class LabelModesTest extends SparkSessionTest {
   private static final int SIZE = 6;
   private static final int N = 19;
   private static final int BATCH = 8;
   private static final int MULTI = 3;
   private static final TestImages IMAGES = TestImages.generate(N, SIZE, 4, 11);
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
   private static Dataset<Row> frame;
 
   @BeforeAll
   static void start() {
-    spark = SparkTestSession.start("label-modes");
-    jsc = SparkTestSession.context(spark);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < N; i++) {
       rows.add(
@@ -69,11 +65,6 @@ class LabelModesTest {
             .add("onehot", DataTypes.createArrayType(DataTypes.DoubleType))
             .add("multi", DataTypes.createArrayType(DataTypes.IntegerType));
     frame = spark.createDataFrame(jsc.parallelize(rows, 2), schema).cache();
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   // ---- the raw labels, and the targets Keras would train on ----

@@ -11,13 +11,12 @@ import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.testing.SparkSessionTest;
+import org.sparkcnn.spark.testing.SparkSessionTest.TaskSlots;
 
 /**
  * {@code timeout_seconds} in both sync modes, for a task that hangs while its JVM stays alive (so
@@ -30,10 +29,9 @@ import org.sparkcnn.core.model.Sequential;
  * partition, and the read chosen by {@link #hangAt} waits until Spark kills the task (in
  * driver-sync after the task connected, so its heartbeats go on).
  */
-class StepTimeoutTest {
+@TaskSlots(3)
+class StepTimeoutTest extends SparkSessionTest {
   private static final int TIMEOUT_SECONDS = 3;
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
   private static JavaRDD<ImageBlock> data;
 
   /** Computations of partition 1 so far; the one numbered {@link #hangAt} (from 1) hangs. */
@@ -43,16 +41,9 @@ class StepTimeoutTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkTestSession.start("step-timeout");
-    jsc = SparkTestSession.context(spark);
     data =
         jsc.parallelize(TestBlocks.blocks(23, 20, 18, 22), 3)
             .mapPartitionsWithIndex(StepTimeoutTest::maybeHang, true);
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   @AfterEach

@@ -9,10 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,26 +19,16 @@ import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.labels.LabelMode;
 import org.sparkcnn.spark.labels.Targets;
+import org.sparkcnn.spark.testing.SparkSessionTest;
+import org.sparkcnn.spark.testing.SparkSessionTest.TaskSlots;
 
 /**
  * The synchronous guarantee: for the same weights and global batch, the gradient summed over
  * partitions equals the single-JVM gradient of the whole batch to float rounding, whatever the
  * partitioning and sync mode; and a few steps of distributed Adam equal the same steps in one JVM.
  */
-class SynchronousGuaranteeTest {
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
-
-  @BeforeAll
-  static void start() {
-    spark = SparkTestSession.start("synchronous-guarantee");
-    jsc = SparkTestSession.context(spark);
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
+@TaskSlots(3)
+class SynchronousGuaranteeTest extends SparkSessionTest {
 
   private static final int[][] PARTITIONINGS = {{23}, {15, 8}, {7, 12, 4}};
   private static final int BATCH = 8;

@@ -9,15 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.spark.testing.SparkSessionTest;
+import org.sparkcnn.spark.testing.SparkSessionTest.TaskSlots;
 
 /**
  * A driver-sync run survives a task that dies or freezes mid-epoch: the stage is relaunched from
@@ -25,23 +24,15 @@ import org.sparkcnn.core.model.Sequential;
  * the run ends with one line naming epoch, step, partition and executor. (Local mode: the faults
  * are injected into the task; the real SIGKILL/SIGSTOP of executors is LocalClusterIT's.)
  */
-class TaskLossTest {
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
+@TaskSlots(3)
+class TaskLossTest extends SparkSessionTest {
   private static JavaRDD<ImageBlock> data;
   private static float[] undisturbed;
 
   @BeforeAll
   static void start() {
-    spark = SparkTestSession.start("task-loss");
-    jsc = SparkTestSession.context(spark);
     data = jsc.parallelize(TestBlocks.blocks(17, 30, 22, 26), 3).cache();
     undisturbed = run(4).weights;
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   @AfterEach

@@ -21,19 +21,6 @@ import org.sparkcnn.spark.io.HadoopFileTree;
 public final class DataSources {
   private DataSources() {}
 
-  /** {@link #open} reading image folders exactly, failing at the first bad file. */
-  public static ImageSource open(
-      SparkSession spark,
-      String path,
-      String format,
-      String imageCol,
-      String labelCol,
-      ModelInput input,
-      List<String> classNames) {
-    return open(
-        spark, path, format, imageCol, labelCol, input, classNames, false, BadFilePolicy.FAIL);
-  }
-
   /**
    * @param format idx, images, parquet, table, or auto (see {@link JobConfig#FORMATS})
    * @param classNames names of the labels when the config gives them, else null

@@ -15,6 +15,7 @@ import org.sparkcnn.core.metrics.ConfusionMatrix;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
+import org.sparkcnn.datasets.BadFilePolicy;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.Predictions;
@@ -123,7 +124,9 @@ public final class EvaluateJob {
             args.imageCol(),
             args.labelCol(),
             input,
-            loaded.info().classNames());
+            loaded.info().classNames(),
+            false,
+            BadFilePolicy.FAIL);
     long rows = Blocks.requireRows(source, "evaluation");
     long started = System.nanoTime();
     JavaRDD<ImageBlock> blocks = Blocks.cached(source, 0, rows, partitions, "evaluation");

@@ -133,7 +133,7 @@ final class JobCommands {
 
     /**
      * Keras-style shortcuts for --set: --epochs 3, --batch-size 64, --verbose 2 (dashes become
-     * underscores); an unknown key fails as the config's unknown key, with its did-you-mean.
+     * underscores); an unknown key fails as an unknown --set key, with its did-you-mean.
      */
     @Unmatched List<String> shortcuts = new ArrayList<>();
   }

@@ -2,8 +2,8 @@ package org.sparkcnn.spark.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkcnn.spark.testing.Failures.messageOf;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,21 +11,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.spark.ImageBlock;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
@@ -33,25 +29,12 @@ import org.sparkcnn.spark.testing.TestImages;
  * into contiguous partitions; and every bad input fails before training with an error that names
  * the row or file and what was expected.
  */
-class ImageSourcesTest {
+class ImageSourcesTest extends SparkSessionTest {
   private static final int SIZE = 6;
   private static final ModelInput INPUT = new ModelInput(SIZE, SIZE, 1, 4, 1.0 / 255);
   private static final TestImages IMAGES = TestImages.generate(23, SIZE, 4, 3);
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
 
   @TempDir static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    spark = LocalSpark.start("image-sources");
-    jsc = LocalSpark.context(spark);
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   /** A DataFrame of IMAGES in 2 partitions, its image column built by {@code image}. */
   private static Dataset<Row> frame(DataType imageType, Function<Integer, Object> image) {
@@ -226,13 +209,17 @@ class ImageSourcesTest {
 
   // ---- bad input ----
 
-  private static String messageOf(Runnable r) {
-    Throwable t = assertThrows(Throwable.class, r::run);
-    StringBuilder all = new StringBuilder();
-    for (; t != null; t = t.getCause()) {
-      all.append(t.getMessage()).append('\n');
-    }
-    return all.toString();
+  /** IMAGES as arrays of doubles, with {@code value} at {@code index} of row {@code row}. */
+  private static Dataset<Row> doublesWith(int row, int index, double value) {
+    return frame(
+        DataTypes.createArrayType(DataTypes.DoubleType),
+        i -> {
+          double[] v = doubles(i);
+          if (i == row) {
+            v[index] = value;
+          }
+          return v;
+        });
   }
 
   private static String decodeError(Dataset<Row> df, ModelInput input) {
@@ -308,31 +295,9 @@ class ImageSourcesTest {
     String nullImage =
         decodeError(frame(DataTypes.BinaryType, i -> i == 4 ? null : IMAGES.png(i)), INPUT);
     assertTrue(nullImage.contains("Image is null") && nullImage.contains("row 4"), nullImage);
-    String nan =
-        decodeError(
-            frame(
-                DataTypes.createArrayType(DataTypes.DoubleType),
-                i -> {
-                  double[] v = doubles(i);
-                  if (i == 9) {
-                    v[3] = Double.NaN;
-                  }
-                  return v;
-                }),
-            INPUT);
+    String nan = decodeError(doublesWith(9, 3, Double.NaN), INPUT);
     assertTrue(nan.contains("row 9") && nan.contains("NaN at index 3"), nan);
-    String half =
-        decodeError(
-            frame(
-                DataTypes.createArrayType(DataTypes.DoubleType),
-                i -> {
-                  double[] v = doubles(i);
-                  if (i == 7) {
-                    v[0] = 0.5;
-                  }
-                  return v;
-                }),
-            INPUT);
+    String half = decodeError(doublesWith(7, 0, 0.5), INPUT);
     assertTrue(
         half.contains("not a pixel times the model's rescale") && half.contains("row 7"), half);
     List<Row> rows = List.of(RowFactory.create(IMAGES.png(0), null));

@@ -15,10 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.datasets.BadFilePolicy;
@@ -29,33 +25,20 @@ import org.sparkcnn.datasets.ImageFolderOptions;
 import org.sparkcnn.datasets.ImageFolderReader;
 import org.sparkcnn.datasets.ImageFolderResult;
 import org.sparkcnn.spark.ImageBlock;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
  * The local readers (datasets) and the Spark sources read the same files into the same rows and
  * fail on the same bad files with the same message, because the format lives once in datasets.
  */
-class ReaderParityTest {
+class ReaderParityTest extends SparkSessionTest {
   private static final int SIZE = 5;
   private static final ModelInput INPUT = new ModelInput(SIZE, SIZE, 1, 4, 1.0 / 255);
   private static final List<String> CLASSES = List.of("a", "b", "c", "d");
   private static final TestImages IMAGES = TestImages.generate(13, SIZE, 4, 5);
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
 
   @TempDir static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    spark = LocalSpark.start("reader-parity");
-    jsc = LocalSpark.context(spark);
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   /** Every row of a Spark source, in row-id order, as one dataset-like pair of arrays. */
   private static Object[] sparkRows(ImageSource source, int partitions) {

@@ -9,14 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.DivergenceGuard.TrainingDivergedException;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
@@ -24,40 +21,28 @@ import org.sparkcnn.spark.testing.TestImages;
  * publishes nothing. The expected step comes from the same run with the guard off, observed step by
  * step: the first step whose loss or gradient norm is not finite (or whose loss exceeds max_loss).
  */
-class DivergenceStopTest {
+class DivergenceStopTest extends SparkSessionTest {
   private static final int SIZE = 8;
   private static final int STEPS_PER_EPOCH = 10;
-  private static SparkSession spark;
 
   @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
-    spark = LocalSpark.start("divergence");
-    TestImages.generate(160, SIZE, 4, 21).writeIdx(tmp.resolve("data/train"), false);
-    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
+    TrainingRuns.write(tmp, 160, SIZE, 21, false);
     // The seed model (Conv32-Pool-Conv64-Pool-Dense64-Dense10) on 28 x 28 images: deep enough for
     // SGD at learning rate 1e6 to overflow to NaN, as it does on Fashion-MNIST.
     TestImages.generate(160, 28, 4, 22).writeIdx(tmp.resolve("data/train28"), false);
   }
 
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
-
   private static JobConfig config(String output, String optimizer, String... sets) {
-    String json =
-        "{\"model\": \""
-            + tmp.resolve("model.json")
-            + "\", \"train_data\": \""
-            + tmp.resolve("data/train")
-            + "\", \"epochs\": 2, \"batch_size\": 16, \"seed\": 1, \"optimizer\": "
-            + optimizer
-            + ", \"checkpoint_every_steps\": 0, \"output\": \""
-            + tmp.resolve(output)
-            + "\"}";
-    return JobConfig.parse(json, "test", List.of(sets));
+    return TrainingRuns.config(
+        tmp,
+        "\"epochs\": 2, \"batch_size\": 16, \"seed\": 1, \"checkpoint_every_steps\": 0,"
+            + " \"optimizer\": "
+            + optimizer,
+        tmp.resolve(output).toString(),
+        sets);
   }
 
   /** Loss and gradient norm of every step of an unguarded run, until it fails or ends. */

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.PrivilegedExceptionAction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +33,6 @@ import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelInfo;
-import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.io.CheckpointStore;
@@ -44,7 +42,6 @@ import org.sparkcnn.spark.io.OutputDirectory;
 import org.sparkcnn.spark.io.OutputLock;
 import org.sparkcnn.spark.testing.LocalSpark;
 import org.sparkcnn.spark.testing.OutputFiles;
-import org.sparkcnn.spark.testing.TestImages;
 
 /**
  * Checkpoints, resume, the output lock and the model directory on a real HDFS (an in-JVM
@@ -73,8 +70,7 @@ class HdfsOutputTest {
     root = hdfs.getURI().toString() + "/runs";
     spark = LocalSpark.start("hdfs-output");
     conf = spark.sparkContext().hadoopConfiguration();
-    TestImages.generate(200, SIZE, 4, 17).writeIdx(tmp.resolve("data/train"), false);
-    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
+    TrainingRuns.write(tmp, 200, SIZE, 17, false);
   }
 
   @AfterAll
@@ -348,19 +344,12 @@ class HdfsOutputTest {
   // ---- helpers ----
 
   private static JobConfig config(String output, String... sets) {
-    String json =
-        "{\"model\": \""
-            + tmp.resolve("model.json")
-            + "\", \"train_data\": \""
-            + tmp.resolve("data/train")
-            + "\", \"validation_split\": 0.2, \"epochs\": 2, \"batch_size\": 16, \"seed\": 5, "
-            + "\"checkpoint_every_steps\": 4, \"keep_checkpoints\": 2, \"tensorboard\": false, "
-            + "\"output\": \""
-            + root
-            + "/"
-            + output
-            + "\"}";
-    return JobConfig.parse(json, "test", List.of(sets));
+    return TrainingRuns.config(
+        tmp,
+        "\"validation_split\": 0.2, \"epochs\": 2, \"batch_size\": 16, \"seed\": 5,"
+            + " \"checkpoint_every_steps\": 4, \"keep_checkpoints\": 2, \"tensorboard\": false",
+        root + "/" + output,
+        sets);
   }
 
   private static List<Map<String, Object>> history(String output) throws IOException {

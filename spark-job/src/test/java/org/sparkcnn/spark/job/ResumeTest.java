@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +30,7 @@ import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.io.OutputLock;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
@@ -40,17 +38,15 @@ import org.sparkcnn.spark.testing.TestImages;
  * after which nothing of the run is kept but what it wrote) and resumed from its checkpoints ends
  * with the same weights, bit for bit, and the same history as a run that was never stopped.
  */
-class ResumeTest {
+class ResumeTest extends SparkSessionTest {
   private static final int SIZE = 8;
   // 200 rows, 20% held out: 160 training rows, batch 16 -> 10 steps per epoch; 2 epochs.
   private static final int STEPS_PER_EPOCH = 10;
-  private static SparkSession spark;
 
   @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
-    spark = LocalSpark.start("resume");
     TestImages.generate(200, SIZE, 4, 11).writeIdx(tmp.resolve("data/train"), false);
     // Dropout makes the masks' random position part of what a resume must restore.
     Sequential spec =
@@ -63,24 +59,14 @@ class ResumeTest {
     Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(spec));
   }
 
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
-
   private static JobConfig config(String output, String optimizer, String... sets) {
-    String json =
-        "{\"model\": \""
-            + tmp.resolve("model.json")
-            + "\", \"train_data\": \""
-            + tmp.resolve("data/train")
-            + "\", \"validation_split\": 0.2, \"epochs\": 2, \"batch_size\": 16, \"seed\": 5, "
-            + "\"optimizer\": "
-            + optimizer
-            + ", \"checkpoint_every_steps\": 4, \"keep_checkpoints\": 2, \"output\": \""
-            + tmp.resolve(output)
-            + "\"}";
-    return JobConfig.parse(json, "test", List.of(sets));
+    return TrainingRuns.config(
+        tmp,
+        "\"validation_split\": 0.2, \"epochs\": 2, \"batch_size\": 16, \"seed\": 5,"
+            + " \"checkpoint_every_steps\": 4, \"keep_checkpoints\": 2, \"optimizer\": "
+            + optimizer,
+        tmp.resolve(output).toString(),
+        sets);
   }
 
   private static final String ADAM = "{\"name\": \"adam\", \"learning_rate\": 0.01}";

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,11 +20,9 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,13 +33,14 @@ import org.sparkcnn.datasets.DatasetException;
 import org.sparkcnn.spark.SparkJobs;
 import org.sparkcnn.spark.testing.JobsSeen;
 import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.ScoredColumns;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /** The scoring job end to end on small Parquet, IDX and image-folder inputs. */
-class ScoreJobTest {
+class ScoreJobTest extends SparkSessionTest {
   private static final int SIZE = 8;
   private static final int N = 30;
-  private static SparkSession spark;
   private static TestImages images;
   private static Sequential net;
   private static JobsSeen jobs;
@@ -49,7 +49,6 @@ class ScoreJobTest {
 
   @BeforeAll
   static void start() throws Exception {
-    spark = LocalSpark.start("score-job");
     jobs = JobsSeen.on(spark.sparkContext());
     images = TestImages.generate(N, SIZE, 4, 8);
     net = LocalSpark.model(SIZE, 1, 4, 2);
@@ -57,11 +56,6 @@ class ScoreJobTest {
         net,
         ModelInfo.defaults().withClassNames(List.of("a", "b", "c", "d")),
         tmp.resolve("model"));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static int expected(int i) {
@@ -122,15 +116,7 @@ class ScoreJobTest {
 
     List<Row> out = spark.read().parquet(output).orderBy("key").collectAsList();
     assertEquals(
-        List.of(
-            "key",
-            "picture",
-            "prediction",
-            "probability",
-            "rawPrediction",
-            "predicted_label",
-            "error"),
-        List.of(spark.read().parquet(output).columns()));
+        ScoredColumns.after("key", "picture"), List.of(spark.read().parquet(output).columns()));
     assertEquals(
         DataTypes.FloatType,
         ((ArrayType) spark.read().parquet(output).schema().apply("probability").dataType())
@@ -178,15 +164,7 @@ class ScoreJobTest {
     assertEquals(0L, r.get("rows_failed"));
     List<Row> out = spark.read().parquet(output).orderBy("id").collectAsList();
     assertEquals(
-        List.of(
-            "id",
-            "label",
-            "prediction",
-            "probability",
-            "rawPrediction",
-            "predicted_label",
-            "error"),
-        List.of(spark.read().parquet(output).columns()));
+        ScoredColumns.after("id", "label"), List.of(spark.read().parquet(output).columns()));
     for (int i = 0; i < N; i++) {
       assertEquals(i, out.get(i).getLong(0));
       assertEquals(images.labels[i], out.get(i).getInt(1));
@@ -263,15 +241,7 @@ class ScoreJobTest {
             .orderBy("path")
             .collectAsList();
     assertEquals(
-        List.of(
-            "path",
-            "label",
-            "prediction",
-            "probability",
-            "rawPrediction",
-            "predicted_label",
-            "error"),
-        List.of(spark.read().parquet(folderOut).columns()));
+        ScoredColumns.after("path", "label"), List.of(spark.read().parquet(folderOut).columns()));
     for (Row o : scored) {
       String name = o.getString(0);
       int i = Integer.parseInt(name.substring(name.lastIndexOf("img_") + 4, name.length() - 4));
@@ -296,49 +266,29 @@ class ScoreJobTest {
 
   @Test
   void badArgumentsAreNamed() {
-    String missing =
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> ScoreJob.Args.parse(new String[] {"--model", "m", "--input", "i"}))
-            .getMessage();
+    String missing = argsError("--model", "m", "--input", "i");
     assertTrue(missing.contains("missing --output"), missing);
-    String format =
-        assertThrows(
-                IllegalArgumentException.class,
-                () ->
-                    ScoreJob.Args.parse(
-                        new String[] {
-                          "--model", "m", "--input", "i", "--output", "o", "--format", "csv"
-                        }))
-            .getMessage();
+    String format = argsError(OUTPUT_ARGS, "--format", "csv");
     assertTrue(format.contains("unknown format"), format);
-    String batch =
-        assertThrows(
-                IllegalArgumentException.class,
-                () ->
-                    ScoreJob.Args.parse(
-                        new String[] {
-                          "--model", "m", "--input", "i", "--output", "o", "--batch-size", "0"
-                        }))
-            .getMessage();
+    String batch = argsError(OUTPUT_ARGS, "--batch-size", "0");
     assertTrue(batch.contains("--batch-size: invalid value"), batch);
-    String size =
-        assertThrows(
-                IllegalArgumentException.class,
-                () ->
-                    ScoreJob.Args.parse(
-                        new String[] {
-                          "--model",
-                          "m",
-                          "--input",
-                          "i",
-                          "--output",
-                          "o",
-                          "--row-group-size",
-                          "16mb"
-                        }))
-            .getMessage();
+    String size = argsError(OUTPUT_ARGS, "--row-group-size", "16mb");
     assertTrue(size.contains("--row-group-size: invalid size; received: 16mb"), size);
+  }
+
+  /** A model, input and output: the required options. */
+  private static final String[] OUTPUT_ARGS = {"--model", "m", "--input", "i", "--output", "o"};
+
+  private static String argsError(String... args) {
+    return assertThrows(IllegalArgumentException.class, () -> ScoreJob.Args.parse(args))
+        .getMessage();
+  }
+
+  private static String argsError(String[] required, String option, String value) {
+    String[] args = Arrays.copyOf(required, required.length + 2);
+    args[required.length] = option;
+    args[required.length + 1] = value;
+    return argsError(args);
   }
 
   private static ScoreJob.Args args(String... extra) {

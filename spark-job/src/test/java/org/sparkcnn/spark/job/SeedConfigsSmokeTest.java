@@ -12,38 +12,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.datasets.seeddata.SeedData;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 
 /**
  * The three seed configs in conf/ run end to end, as shipped except for the data (a tiny
  * Fashion-MNIST look-alike, turned into the two image folders by the seed-data writer behind
  * scripts/make-seed-data), one epoch and the output folder.
  */
-class SeedConfigsSmokeTest {
+class SeedConfigsSmokeTest extends SparkSessionTest {
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-  private static SparkSession spark;
 
   @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
-    spark = LocalSpark.start("seed-configs");
     writeIdx(tmp.resolve("fmnist/train"), 60, 1);
     writeIdx(tmp.resolve("fmnist/t10k"), 30, 2);
     SeedData.main(new String[] {tmp.resolve("fmnist").toString(), tmp.resolve("seed").toString()});
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   /**
@@ -91,6 +82,14 @@ class SeedConfigsSmokeTest {
         Json.parse(tmp.resolve("runs/" + name + "/metrics.json")), "metrics.json");
   }
 
+  /** Runs conf/NAME.json on the seed data's folders {@code data}/train and /validation. */
+  private static Map<String, Object> runOnFolders(String name, Path data) throws IOException {
+    return run(
+        name,
+        "train_data=" + data.resolve("train"),
+        "validation_data=" + data.resolve("validation"));
+  }
+
   private static Map<String, Object> lastEpoch(Map<String, Object> metrics) {
     List<Object> history = JsonFields.getList(metrics, "history", "metrics.json");
     return JsonFields.asObject(history.get(history.size() - 1), "epoch");
@@ -99,11 +98,7 @@ class SeedConfigsSmokeTest {
   @Test
   void binaryConfigTrainsOneSigmoidOnTwoClassFolders() throws Exception {
     Path data = tmp.resolve("seed/binary");
-    Map<String, Object> m =
-        run(
-            "binary",
-            "train_data=" + data.resolve("train"),
-            "validation_data=" + data.resolve("validation"));
+    Map<String, Object> m = runOnFolders("binary", data);
     // Of 60 training images labelled 0..9 in turn, 6 are Pullovers and 6 Coats (3 + 3 of 30).
     assertEquals(12L, m.get("train_rows"));
     assertEquals(6L, m.get("validation_rows"));
@@ -113,15 +108,12 @@ class SeedConfigsSmokeTest {
     assertEquals(0, valAccuracy * 6 - Math.rint(valAccuracy * 6), 1e-9, "a count out of 6");
 
     Map<String, Object> evaluated =
-        EvaluateJob.run(
+        TrainingRuns.evaluate(
             spark,
-            EvaluateJob.Args.parse(
-                new String[] {
-                  "--model",
-                  tmp.resolve("runs/binary/model").toString(),
-                  "--data",
-                  data.resolve("validation").toString()
-                }));
+            "--model",
+            tmp.resolve("runs/binary/model").toString(),
+            "--data",
+            data.resolve("validation").toString());
     assertEquals("binary", evaluated.get("label_mode"), "read back from the model directory");
     assertEquals("binary_accuracy", evaluated.get("accuracy_metric"));
     assertEquals(valAccuracy, (Double) evaluated.get("accuracy"), 1e-9);
@@ -130,11 +122,7 @@ class SeedConfigsSmokeTest {
   @Test
   void rgb64ConfigTrainsOnTintedRgbFolders() throws Exception {
     Path data = tmp.resolve("seed/rgb64");
-    Map<String, Object> m =
-        run(
-            "rgb64",
-            "train_data=" + data.resolve("train"),
-            "validation_data=" + data.resolve("validation"));
+    Map<String, Object> m = runOnFolders("rgb64", data);
     assertEquals(60L, m.get("train_rows"));
     assertEquals(30L, m.get("validation_rows"));
     assertEquals("sparse_categorical_accuracy", m.get("accuracy_metric"));

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,54 +19,45 @@ import org.sparkcnn.core.io.CheckpointFiles;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.io.ModelDirectory;
-import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /** The training and evaluation jobs end to end on a tiny generated IDX data set. */
-class TrainJobTest {
+class TrainJobTest extends SparkSessionTest {
   private static final int SIZE = 8;
-  private static SparkSession spark;
 
   @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
-    spark = LocalSpark.start("train-job");
-    TestImages.generate(300, SIZE, 4, 5).writeIdx(tmp.resolve("data/train"), true);
+    TrainingRuns.write(tmp, 300, SIZE, 5, true);
     TestImages.generate(100, SIZE, 4, 6).writeIdx(tmp.resolve("data/t10k"), false);
-    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
   }
 
-  @AfterAll
-  static void stop() {
-    spark.stop();
+  private static JobConfig config(String output, String... sets) {
+    return TrainingRuns.config(
+        tmp,
+        "\"test_data\": "
+            + Json.writeCompact(tmp.resolve("data/t10k").toString())
+            + ", \"validation_split\": 0.2, \"epochs\": 1, \"batch_size\": 16, \"seed\": 3, "
+            + "\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01}, "
+            + "\"class_names\": [\"tl\", \"tr\", \"bl\", \"br\"]",
+        tmp.resolve(output).toString(),
+        sets);
   }
 
-  private static String config(String output) {
-    return "{\"model\": \""
-        + tmp.resolve("model.json")
-        + "\", "
-        + "\"train_data\": \""
-        + tmp.resolve("data/train")
-        + "\", "
-        + "\"test_data\": \""
-        + tmp.resolve("data/t10k")
-        + "\", "
-        + "\"validation_split\": 0.2, \"epochs\": 1, \"batch_size\": 16, \"seed\": 3, "
-        + "\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01}, "
-        + "\"class_names\": [\"tl\", \"tr\", \"bl\", \"br\"], "
-        + "\"output\": \""
-        + tmp.resolve(output)
-        + "\"}";
+  /** What a job of {@code config("bad", sets)} fails with. */
+  private static String failure(String... sets) {
+    return assertThrows(RuntimeException.class, () -> TrainJob.run(spark, config("bad", sets)))
+        .getMessage();
   }
 
   @Test
   void trainsWritesModelAndMetricsAndEvaluates() throws Exception {
-    Map<String, Object> metrics =
-        TrainJob.run(spark, JobConfig.parse(config("run"), "test", List.of("train_limit=250")));
+    Map<String, Object> metrics = TrainJob.run(spark, config("run", "train_limit=250"));
     Path out = tmp.resolve("run");
     assertTrue(Files.isRegularFile(out.resolve("model/" + ModelDirectory.WEIGHTS_FILE)));
     assertTrue(Files.isRegularFile(out.resolve("config.json")));
@@ -106,17 +95,14 @@ class TrainJobTest {
         JsonFields.getObject(progress, "resume_point", "state").get("epoch"));
 
     Map<String, Object> evaluated =
-        EvaluateJob.run(
+        TrainingRuns.evaluate(
             spark,
-            EvaluateJob.Args.parse(
-                new String[] {
-                  "--model",
-                  out.resolve("model").toString(),
-                  "--data",
-                  tmp.resolve("data/t10k").toString(),
-                  "--partitions",
-                  "3"
-                }));
+            "--model",
+            out.resolve("model").toString(),
+            "--data",
+            tmp.resolve("data/t10k").toString(),
+            "--partitions",
+            "3");
     assertEquals(100L, evaluated.get("examples"));
     assertEquals(
         (Double) test.get("accuracy"),
@@ -138,34 +124,11 @@ class TrainJobTest {
 
   @Test
   void badInputFailsBeforeTrainingWithTheKeyOrPathNamed() {
-    String missing =
-        assertThrows(
-                RuntimeException.class,
-                () ->
-                    TrainJob.run(
-                        spark,
-                        JobConfig.parse(
-                            config("bad"), "test", List.of("train_data=" + tmp.resolve("nope/x")))))
-            .getMessage();
+    String missing = failure("train_data=" + tmp.resolve("nope/x"));
     assertTrue(missing.contains("No data at this path") && missing.contains("nope"), missing);
-    String spec =
-        assertThrows(
-                RuntimeException.class,
-                () ->
-                    TrainJob.run(
-                        spark,
-                        JobConfig.parse(
-                            config("bad"), "test", List.of("model=" + tmp.resolve("none.json")))))
-            .getMessage();
+    String spec = failure("model=" + tmp.resolve("none.json"));
     assertTrue(spec.contains("model spec not found"), spec);
-    String names =
-        assertThrows(
-                RuntimeException.class,
-                () ->
-                    TrainJob.run(
-                        spark,
-                        JobConfig.parse(config("bad"), "test", List.of("class_names=[\"a\"]"))))
-            .getMessage();
+    String names = failure("class_names=[\"a\"]");
     assertTrue(names.contains("class_names has the wrong length"), names);
     assertTrue(!Files.exists(tmp.resolve("bad")), "nothing written for a failed job");
   }

@@ -18,27 +18,23 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
-import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.report.tensorboard.TensorBoardLogTest;
 import org.sparkcnn.spark.testing.JobsSeen;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
  * What a training run leaves for people to read, parsed back: metrics.csv, the PNG charts and
  * report.html; and scripts/evaluate's report.
  */
-class TrainOutputsTest {
+class TrainOutputsTest extends SparkSessionTest {
   private static final int SIZE = 8;
   private static final List<String> CLASSES = List.of("tl", "tr", "bl", "br");
-  private static SparkSession spark;
   private static Path out;
   private static Map<String, Object> metrics;
 
@@ -51,10 +47,8 @@ class TrainOutputsTest {
 
   @BeforeAll
   static void train() throws Exception {
-    spark = LocalSpark.start("train-outputs");
-    TestImages.generate(200, SIZE, 4, 5).writeIdx(tmp.resolve("data/train"), true);
+    TrainingRuns.write(tmp, 200, SIZE, 5, true);
     TestImages.generate(60, SIZE, 4, 6).writeIdx(tmp.resolve("data/t10k"), false);
-    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
     out = tmp.resolve("run");
     String config =
         Json.write(
@@ -83,11 +77,6 @@ class TrainOutputsTest {
     TrainJob.run(spark, JobConfig.parse(config, "test", List.of()));
     trainingJobs = jobs.since(0);
     metrics = JsonFields.asObject(Json.parse(out.resolve("metrics.json")), "metrics.json");
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   @Test

@@ -6,60 +6,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.ProgressBar;
-import org.sparkcnn.spark.testing.LocalSpark;
-import org.sparkcnn.spark.testing.TestImages;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 
 /**
  * The progress a Spark training run prints (driver-sync on local[2]), as a log file sees it: no
  * terminal, so plain lines instead of redraws. The bar's clock is a test clock that moves 6 s per
  * reading, past the plain interval (5 s), so every step prints its line.
  */
-class TrainProgressTest {
+class TrainProgressTest extends SparkSessionTest {
   private static final int SIZE = 8;
   // 80 rows, validation_split 0.2: 64 training rows, 4 steps per epoch at batch 16.
   private static final int STEPS = 4;
   private static final String FIGURE = "(\\d+\\.\\d{4})";
-  private static SparkSession spark;
 
   @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
-    spark = LocalSpark.start("train-progress");
-    TestImages.generate(80, SIZE, 4, 3).writeIdx(tmp.resolve("data/train"), true);
-    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
+    TrainingRuns.write(tmp, 80, SIZE, 3, true);
   }
 
   /** What the run printed on its progress bar, one entry per line. */
   private static List<String> train(int verbose) throws Exception {
-    String config =
-        """
-        {"model": "%s", "train_data": "%s", "validation_split": 0.2, "epochs": 2,
-         "batch_size": 16, "sync": "driver-sync", "tensorboard": false, "verbose": %d,
-         "output": "%s"}"""
-            .formatted(
-                tmp.resolve("model.json"),
-                tmp.resolve("data/train"),
-                verbose,
-                tmp.resolve("run-" + verbose));
+    JobConfig config =
+        TrainingRuns.config(
+            tmp,
+            "\"validation_split\": 0.2, \"epochs\": 2, \"batch_size\": 16, \"sync\":"
+                + " \"driver-sync\", \"tensorboard\": false, \"verbose\": "
+                + verbose,
+            tmp.resolve("run-" + verbose).toString());
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     AtomicLong clock = new AtomicLong();
     ProgressBar bar =
@@ -68,7 +52,7 @@ class TrainProgressTest {
             false,
             new PrintStream(printed, true, StandardCharsets.UTF_8),
             () -> clock.addAndGet(6_000_000_000L));
-    TrainJob.run(spark, JobConfig.parse(config, "test", List.of()), null, bar);
+    TrainJob.run(spark, config, null, bar);
     String text = printed.toString(StandardCharsets.UTF_8);
     assertTrue(!text.contains("\r") && !text.contains("["), "no redraws in a log:\n" + text);
     return text.lines().toList();

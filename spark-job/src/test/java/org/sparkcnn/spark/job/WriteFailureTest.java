@@ -11,17 +11,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.io.ModelStore;
 import org.sparkcnn.spark.testing.FaultyFileSystem;
-import org.sparkcnn.spark.testing.LocalSpark;
-import org.sparkcnn.spark.testing.TestImages;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 
 /**
  * A full disk or a folder the user may not write, at the lock, a checkpoint or the final write,
@@ -31,23 +27,15 @@ import org.sparkcnn.spark.testing.TestImages;
  * EACCES, not from a real full device or chmod (CI runs as root). HdfsOutputTest shows the same for
  * HDFS's own AccessControlException.
  */
-class WriteFailureTest {
+class WriteFailureTest extends SparkSessionTest {
   private static final int SIZE = 8;
-  private static SparkSession spark;
 
   @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
-    spark = LocalSpark.start("disk-full");
     FaultyFileSystem.register(spark.sparkContext().hadoopConfiguration());
-    TestImages.generate(160, SIZE, 4, 31).writeIdx(tmp.resolve("data/train"), false);
-    Files.writeString(tmp.resolve("model.json"), ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
+    TrainingRuns.write(tmp, 160, SIZE, 31, false);
   }
 
   @AfterEach
@@ -60,17 +48,10 @@ class WriteFailureTest {
   }
 
   private static JobConfig config(long seed, String output) {
-    String json =
-        "{\"model\": \""
-            + tmp.resolve("model.json")
-            + "\", \"train_data\": \""
-            + tmp.resolve("data/train")
-            + "\", \"epochs\": 1, \"batch_size\": 16, \"seed\": "
-            + seed
-            + ", \"checkpoint_every_steps\": 4, \"output\": \"faultfs://"
-            + tmp.resolve(output)
-            + "\"}";
-    return JobConfig.parse(json, "test", List.of());
+    return TrainingRuns.config(
+        tmp,
+        "\"epochs\": 1, \"batch_size\": 16, \"seed\": " + seed + ", \"checkpoint_every_steps\": 4",
+        "faultfs://" + tmp.resolve(output));
   }
 
   private static float[] published() throws Exception {

@@ -2,28 +2,25 @@ package org.sparkcnn.spark.labels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkcnn.spark.testing.Failures.messageOf;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.core.layers.Dense;
 import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
+import org.sparkcnn.datasets.BadFilePolicy;
 import org.sparkcnn.spark.ImageBlock;
 import org.sparkcnn.spark.data.Blocks;
 import org.sparkcnn.spark.data.DataFrameSource;
@@ -31,7 +28,7 @@ import org.sparkcnn.spark.data.IdxSource;
 import org.sparkcnn.spark.data.ImageFolderSource;
 import org.sparkcnn.spark.data.ModelInput;
 import org.sparkcnn.spark.job.DataSources;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
@@ -39,23 +36,10 @@ import org.sparkcnn.spark.testing.TestImages;
  * with 0/1 in sorted order, and a label that does not fit the mode fails before training, naming
  * the row, the value and the mode.
  */
-class LabelSourcesTest {
+class LabelSourcesTest extends SparkSessionTest {
   private static final int SIZE = 4;
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
 
   @TempDir static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    spark = LocalSpark.start("label-sources");
-    jsc = LocalSpark.context(spark);
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   /** A Dense-only model for SIZE x SIZE x 1 images: K outputs, this activation and loss. */
   private static ModelInput input(int outputs, String activation, String loss, String mode) {
@@ -68,15 +52,6 @@ class LabelSourcesTest {
   }
 
   private static final ModelInput BINARY = input(1, "sigmoid", "binary_crossentropy", null);
-
-  private static String messageOf(Runnable r) {
-    Throwable t = assertThrows(Throwable.class, r::run);
-    StringBuilder all = new StringBuilder();
-    for (; t != null; t = t.getCause()) {
-      all.append(t.getMessage()).append('\n');
-    }
-    return all.toString();
-  }
 
   @Test
   void imageFolderWithTwoClassesFeedsOneSigmoidOutput() throws Exception {
@@ -139,7 +114,9 @@ class LabelSourcesTest {
                     "image",
                     "label",
                     multi,
-                    null));
+                    null,
+                    false,
+                    BadFilePolicy.FAIL));
     assertTrue(idx.contains("label_mode multi_label cannot read IDX files"), idx);
   }
 

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -22,10 +21,8 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.io.ModelInfo;
@@ -36,7 +33,7 @@ import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
@@ -47,18 +44,14 @@ import org.sparkcnn.spark.testing.TestImages;
  * <p>The expected logits come from a twin of each model whose last layer has no activation (same
  * weights): an independent forward pass, not the scoring path's own split of the last layer.
  */
-class ClassifierColumnsTest {
+class ClassifierColumnsTest extends SparkSessionTest {
   private static final int SIZE = 6;
   private static final int N = 40;
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
   private static TestImages images;
   private static Dataset<Row> table;
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("classifier-columns");
-    jsc = LocalSpark.context(spark);
     images = TestImages.generate(N, SIZE, 3, 31);
     List<Row> rows = new ArrayList<>();
     Random r = new Random(7);
@@ -79,11 +72,6 @@ class ClassifierColumnsTest {
                 .add("image", DataTypes.createArrayType(DataTypes.FloatType))
                 .add("label", DataTypes.DoubleType)
                 .add("class", DataTypes.IntegerType));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static float[] inputs(int i) {
@@ -139,6 +127,12 @@ class ClassifierColumnsTest {
     return net;
   }
 
+  /** {@code net} as a model whose classes are named "no" and "yes". */
+  private static CnnClassificationModel noYes(Sequential net) {
+    return new CnnClassificationModel(
+        net, ModelInfo.defaults().withClassNames(List.of("no", "yes")));
+  }
+
   private static double[] vector(Row r, String column) {
     return ((Vector) r.getAs(column)).toArray();
   }
@@ -148,8 +142,7 @@ class ClassifierColumnsTest {
     Sequential net = binaryNet();
     float[] p = forward(net);
     float[] z = logits(net, 3);
-    CnnClassificationModel model =
-        new CnnClassificationModel(net, ModelInfo.defaults().withClassNames(List.of("no", "yes")));
+    CnnClassificationModel model = noYes(net);
     Dataset<Row> scored = model.transform(table);
     assertEquals(DataTypes.DoubleType, scored.schema().apply("prediction").dataType());
     assertEquals(SQLDataTypes.VectorType(), scored.schema().apply("probability").dataType());
@@ -290,8 +283,7 @@ class ClassifierColumnsTest {
     Sequential net = binaryNet();
     float[] p = forward(net);
     float[] z = logits(net, 3);
-    CnnClassificationModel model =
-        new CnnClassificationModel(net, ModelInfo.defaults().withClassNames(List.of("no", "yes")));
+    CnnClassificationModel model = noYes(net);
     assertEquals(
         List.of("bin", "bin_proba", "bin_raw", "bin_label", "bin_error"),
         CnnFunctions.register(spark, "bin", model));

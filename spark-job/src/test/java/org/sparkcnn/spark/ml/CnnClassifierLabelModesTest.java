@@ -9,17 +9,15 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.layers.Dense;
 import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.model.Sequential;
-import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
@@ -27,14 +25,12 @@ import org.sparkcnn.spark.testing.TestImages;
  * double labels 0/1 for one sigmoid output, multi-hot arrays for K sigmoids; a labelMode that does
  * not fit the model fails before any job.
  */
-class CnnClassifierLabelModesTest {
+class CnnClassifierLabelModesTest extends SparkSessionTest {
   private static final int SIZE = 4;
-  private static SparkSession spark;
   private static Dataset<Row> data;
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("cnn-classifier-label-modes");
     TestImages images = TestImages.generate(24, SIZE, 2, 5);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < images.n; i++) {
@@ -48,11 +44,6 @@ class CnnClassifierLabelModesTest {
                 .add("image", DataTypes.BinaryType)
                 .add("label", DataTypes.DoubleType)
                 .add("tags", DataTypes.createArrayType(DataTypes.IntegerType)));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static String sigmoids(int k) {

@@ -18,10 +18,8 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +27,14 @@ import org.sparkcnn.core.io.ModelDirectory;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.spark.testing.JobsSeen;
 import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.ScoredColumns;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /** The Estimator and Model in a Pipeline, and their persistence through MLWritable/MLReadable. */
-class CnnClassifierTest {
+class CnnClassifierTest extends SparkSessionTest {
   private static final int SIZE = 6;
   private static JobsSeen jobs;
-  private static SparkSession spark;
   private static Dataset<Row> data;
   private static String spec;
 
@@ -43,7 +42,6 @@ class CnnClassifierTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("cnn-classifier");
     jobs = JobsSeen.on(spark.sparkContext());
     JavaSparkContext jsc = LocalSpark.context(spark);
     TestImages images = TestImages.generate(120, SIZE, 4, 11);
@@ -61,11 +59,6 @@ class CnnClassifierTest {
                     .add("label", DataTypes.DoubleType))
             .cache();
     spec = ModelSpec.toJson(LocalSpark.model(SIZE, 1, 4, 1));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static CnnClassifier classifier() {
@@ -95,19 +88,7 @@ class CnnClassifierTest {
     // Data decoding, the epochs and validation: every job of fit is named in the UI.
     JobsSeen.assertAllNamed(jobs.since(mark));
     Dataset<Row> scored = fitted.transform(data);
-    assertEquals(
-        List.of(
-            "id",
-            "image",
-            "label",
-            "prediction",
-            "probability",
-            "rawPrediction",
-            "predicted_label",
-            "error"),
-        List.of(scored.columns()),
-        "every input column kept, five added");
-    assertEquals(DataTypes.DoubleType, scored.schema().apply("prediction").dataType());
+    ScoredColumns.assertAdded(scored, "id", "image", "label");
     List<Row> rows =
         scored
             .select("label", "prediction", "probability", "predicted_label", "error")

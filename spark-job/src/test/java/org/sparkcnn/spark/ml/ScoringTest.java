@@ -18,20 +18,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntFunction;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,18 +36,18 @@ import org.sparkcnn.core.io.ModelInfo;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.io.ModelStore;
 import org.sparkcnn.spark.testing.LocalSpark;
+import org.sparkcnn.spark.testing.ScoredColumns;
+import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.TestImages;
 
 /**
  * Batch scoring: transform on every image column type against a single-JVM forward pass, row order
  * and columns kept, bad rows, strict mode, and the SQL functions.
  */
-class ScoringTest {
+class ScoringTest extends SparkSessionTest {
   private static final int SIZE = 6;
   private static final int N = 40;
   private static final List<String> NAMES = List.of("tl", "tr", "bl", "br");
-  private static SparkSession spark;
-  private static JavaSparkContext jsc;
   private static TestImages images;
   private static CnnClassificationModel model;
 
@@ -61,8 +58,6 @@ class ScoringTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("scoring");
-    jsc = LocalSpark.context(spark);
     images = TestImages.generate(N, SIZE, 4, 21);
     Sequential net = LocalSpark.model(SIZE, 1, 4, 5);
     model = new CnnClassificationModel(net, ModelInfo.defaults().withClassNames(NAMES));
@@ -74,11 +69,6 @@ class ScoringTest {
       }
       net.predictBatch(net.parameters(), x, 1, expected, i * 4);
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   /** id, tag, image (of the given type, built per row), in 3 partitions. */
@@ -159,19 +149,7 @@ class ScoringTest {
   void transformScoresEveryImageColumnTypeLikeASingleJvmForwardPass() {
     for (Dataset<Row> df : List.of(png(), intArrays(), floatArrays(), doubleArrays(), structs())) {
       Dataset<Row> scored = model.transform(df);
-      assertEquals(
-          List.of(
-              "id",
-              "tag",
-              "image",
-              "prediction",
-              "probability",
-              "rawPrediction",
-              "predicted_label",
-              "error"),
-          List.of(scored.columns()),
-          "every input column kept, five added");
-      assertEquals(DataTypes.DoubleType, scored.schema().apply("prediction").dataType());
+      ScoredColumns.assertAdded(scored, "id", "tag", "image");
       assertTrue(scored.schema().apply("prediction").nullable());
       List<Row> rows = scored.collectAsList();
       assertScores(rows);

@@ -10,17 +10,25 @@ import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.SparkSettings;
 
-/** One local Spark session per test class (2 task slots, no UI), and a tiny CNN. */
+/** One local Spark session per test class (2 task slots unless asked, no UI), and a tiny CNN. */
 public final class LocalSpark {
   private LocalSpark() {}
 
+  /** Task slots of a test session unless a test needs more. */
+  public static final int SLOTS = 2;
+
   public static SparkSession start(String app) {
+    return start(app, SLOTS);
+  }
+
+  /** A session of {@code slots} task slots, its default parallelism and shuffle partitions. */
+  public static SparkSession start(String app, int slots) {
     return SparkSettings.withDefaults(SparkSession.builder())
-        .master("local[2]")
+        .master("local[" + slots + "]")
         .appName(app)
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
+        .config("spark.sql.shuffle.partitions", String.valueOf(slots))
+        .config("spark.default.parallelism", String.valueOf(slots))
         .getOrCreate();
   }
 
