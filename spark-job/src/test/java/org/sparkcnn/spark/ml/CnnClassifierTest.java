@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -43,7 +42,6 @@ class CnnClassifierTest extends SparkSessionTest {
   @BeforeAll
   static void start() {
     jobs = JobsSeen.on(spark.sparkContext());
-    JavaSparkContext jsc = LocalSpark.context(spark);
     TestImages images = TestImages.generate(120, SIZE, 4, 11);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < images.n; i++) {
@@ -118,11 +116,18 @@ class CnnClassifierTest extends SparkSessionTest {
     String dir = tmp.resolve("cnn-checkpoints").toString();
     float[] whole = classifier().fit(data).network().parameters();
     // One epoch, then the same fit with 3 epochs on the same folder: it resumes after epoch 1.
-    classifier().setEpochs(1).setCheckpointDir(dir).setCheckpointInterval(2).fit(data);
+    // 120 rows at batch 16: 8 steps, a checkpoint every 2 of them: 4 taken, the newest kept.
+    classifier()
+        .setEpochs(1)
+        .setCheckpointDir(dir)
+        .setCheckpointInterval(2)
+        .setKeepCheckpoints(1)
+        .fit(data);
     try (Stream<Path> s = Files.list(Path.of(dir))) {
-      assertTrue(
-          s.anyMatch(p -> Files.exists(p.resolve("manifest.json"))),
-          "a published checkpoint in " + dir);
+      assertEquals(
+          1,
+          s.filter(p -> Files.exists(p.resolve("manifest.json"))).count(),
+          "keepCheckpoints 1: one published checkpoint in " + dir);
     }
     float[] resumed = classifier().setCheckpointDir(dir).fit(data).network().parameters();
     assertArrayEquals(whole, resumed, "bit-identical to the uninterrupted fit");
