@@ -222,7 +222,6 @@ public final class CheckpointFiles {
 
   private static void verify(byte[] data, Map<String, Object> sums, String name, String location)
       throws InvalidModelFileException {
-    String source = location + "/" + MANIFEST_FILE;
     if (data == null) {
       throw new InvalidModelFileException(
           location + "/" + name,
@@ -231,18 +230,8 @@ public final class CheckpointFiles {
           "the file the manifest lists",
           "the checkpoint was damaged after it was written");
     }
-    Map<String, Object> entry = JsonFields.getObject(sums, name, source + " files");
-    String expected = JsonFields.getString(entry, "sha256", source + " files." + name);
-    long bytes = JsonFields.getLong(entry, "bytes", source + " files." + name);
-    String actual = ModelDirectory.sha256(data);
-    if (bytes != data.length || !actual.equals(expected)) {
-      throw new InvalidModelFileException(
-          location + "/" + name,
-          "file does not match its checksum in " + MANIFEST_FILE,
-          data.length + " bytes with SHA-256 " + actual,
-          bytes + " bytes with SHA-256 " + expected,
-          "the file was modified or truncated after the checkpoint was written");
-    }
+    ModelDirectory.requireChecksum(
+        data, sums, name, location, MANIFEST_FILE, "the checkpoint was written");
   }
 
   private static byte[] utf8(String s) {

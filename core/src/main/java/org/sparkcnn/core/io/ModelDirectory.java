@@ -113,8 +113,10 @@ public final class ModelDirectory {
           settingsSource);
       requireFormat(s, settingsSource, FORMAT, FORMAT_VERSION, "model");
       Map<String, Object> sums = JsonFields.getObject(s, "files", settingsSource);
-      verify(files, sums, MODEL_FILE, location, settingsSource);
-      verify(files, sums, WEIGHTS_FILE, location, settingsSource);
+      for (String name : List.of(MODEL_FILE, WEIGHTS_FILE)) {
+        requireChecksum(
+            files.get(name), sums, name, location, SETTINGS_FILE, "the model was saved");
+      }
 
       String specSource = location + "/" + MODEL_FILE;
       Sequential model =
@@ -230,25 +232,33 @@ public final class ModelDirectory {
     return files;
   }
 
-  private static void verify(
-      Map<String, byte[]> files,
+  /**
+   * Fails unless {@code data} has the size and SHA-256 that {@code sums} (the "files" object of
+   * {@code location/sumsFile}) lists for {@code name}: the check every file of a model directory or
+   * checkpoint passes before it is parsed.
+   *
+   * @param after when the file was complete, for the hint: "the model was saved"
+   */
+  static void requireChecksum(
+      byte[] data,
       Map<String, Object> sums,
       String name,
       String location,
-      String settingsSource)
+      String sumsFile,
+      String after)
       throws InvalidModelFileException {
-    Map<String, Object> entry = JsonFields.getObject(sums, name, settingsSource + " files");
-    String expected = JsonFields.getString(entry, "sha256", settingsSource + " files." + name);
-    long bytes = JsonFields.getLong(entry, "bytes", settingsSource + " files." + name);
-    byte[] data = files.get(name);
+    String source = location + "/" + sumsFile + " files";
+    Map<String, Object> entry = JsonFields.getObject(sums, name, source);
+    String expected = JsonFields.getString(entry, "sha256", source + "." + name);
+    long bytes = JsonFields.getLong(entry, "bytes", source + "." + name);
     String actual = sha256(data);
     if (bytes != data.length || !actual.equals(expected)) {
       throw new InvalidModelFileException(
           location + "/" + name,
-          "file does not match its checksum in " + SETTINGS_FILE,
+          "file does not match its checksum in " + sumsFile,
           data.length + " bytes with SHA-256 " + actual,
           bytes + " bytes with SHA-256 " + expected,
-          "the file was modified or truncated after the model was saved");
+          "the file was modified or truncated after " + after);
     }
   }
 

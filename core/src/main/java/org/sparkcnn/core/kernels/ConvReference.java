@@ -18,37 +18,29 @@ import org.sparkcnn.core.tensor.Window2D;
 public final class ConvReference {
   private ConvReference() {}
 
-  /** y = conv(x, kernel) + bias; bias may be null. */
+  /**
+   * y = conv(x, kernel) + bias; bias may be null. Each output starts at its bias and adds its taps
+   * in (i, j, c) order.
+   */
   public static void forward(
       Window2D g, int filters, int n, double[] x, double[] kernel, double[] bias, double[] y) {
-    for (int b = 0; b < n; b++) {
-      for (int oh = 0; oh < g.outH(); oh++) {
-        for (int ow = 0; ow < g.outW(); ow++) {
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
-          for (int f = 0; f < filters; f++) {
-            double sum = bias == null ? 0 : bias[f];
-            for (int i = 0; i < g.kernelH(); i++) {
-              int h = oh * g.strideH() - g.padTop() + i;
-              if (h < 0 || h >= g.inH()) {
-                continue;
-              }
-              for (int j = 0; j < g.kernelW(); j++) {
-                int w = ow * g.strideW() - g.padLeft() + j;
-                if (w < 0 || w >= g.inW()) {
-                  continue;
-                }
-                int xo = ((b * g.inH() + h) * g.inW() + w) * g.channels();
-                int ko = (i * g.kernelW() + j) * g.channels() * filters;
-                for (int c = 0; c < g.channels(); c++) {
-                  sum += x[xo + c] * kernel[ko + c * filters + f];
-                }
-              }
-            }
-            y[yo + f] = sum;
-          }
-        }
+    for (int p = 0; p < n * g.outputPixels(); p++) {
+      for (int f = 0; f < filters; f++) {
+        y[p * filters + f] = bias == null ? 0 : bias[f];
       }
     }
+    forEachTap(
+        g,
+        n,
+        (b, oh, ow, i, j, xo) -> {
+          int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
+          int ko = (i * g.kernelW() + j) * g.channels() * filters;
+          for (int c = 0; c < g.channels(); c++) {
+            for (int f = 0; f < filters; f++) {
+              y[yo + f] += x[xo + c] * kernel[ko + c * filters + f];
+            }
+          }
+        });
   }
 
   /**

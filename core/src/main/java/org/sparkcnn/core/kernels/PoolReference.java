@@ -48,19 +48,15 @@ public final class PoolReference {
     for (int b = 0; b < n; b++) {
       for (int oh = 0; oh < g.outH(); oh++) {
         for (int ow = 0; ow < g.outW(); ow++) {
-          int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
-          int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
-          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
-          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
-          int count = (h1 - h0) * (w1 - w0);
+          Inside in = Inside.of(g, oh, ow);
           for (int c = 0; c < g.channels(); c++) {
             double sum = 0;
-            for (int h = h0; h < h1; h++) {
-              for (int w = w0; w < w1; w++) {
+            for (int h = in.h0; h < in.h1; h++) {
+              for (int w = in.w0; w < in.w1; w++) {
                 sum += x[inIndex(g, b, h, w, c)];
               }
             }
-            y[outIndex(g, b, oh, ow, c)] = sum / count;
+            y[outIndex(g, b, oh, ow, c)] = sum / in.count();
           }
         }
       }
@@ -75,15 +71,11 @@ public final class PoolReference {
     for (int b = 0; b < n; b++) {
       for (int oh = 0; oh < g.outH(); oh++) {
         for (int ow = 0; ow < g.outW(); ow++) {
-          int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
-          int h1 = Math.min(oh * g.strideH() - g.padTop() + g.kernelH(), g.inH());
-          int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
-          int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.kernelW(), g.inW());
-          int count = (h1 - h0) * (w1 - w0);
+          Inside in = Inside.of(g, oh, ow);
           for (int c = 0; c < g.channels(); c++) {
-            double share = dy[outIndex(g, b, oh, ow, c)] / count;
-            for (int h = h0; h < h1; h++) {
-              for (int w = w0; w < w1; w++) {
+            double share = dy[outIndex(g, b, oh, ow, c)] / in.count();
+            for (int h = in.h0; h < in.h1; h++) {
+              for (int w = in.w0; w < in.w1; w++) {
                 dx[inIndex(g, b, h, w, c)] += share;
               }
             }
@@ -93,19 +85,29 @@ public final class PoolReference {
     }
   }
 
+  /** The input rows [h0, h1) and columns [w0, w1) of output (oh, ow)'s window: padding excluded. */
+  private record Inside(int h0, int h1, int w0, int w1) {
+    static Inside of(Window2D g, int oh, int ow) {
+      int top = oh * g.strideH() - g.padTop();
+      int left = ow * g.strideW() - g.padLeft();
+      return new Inside(
+          Math.max(top, 0),
+          Math.min(top + g.kernelH(), g.inH()),
+          Math.max(left, 0),
+          Math.min(left + g.kernelW(), g.inW()));
+    }
+
+    int count() {
+      return (h1 - h0) * (w1 - w0);
+    }
+  }
+
   /** Index into x of the first maximum of the window of output (b, oh, ow) in channel c. */
   private static int argmax(Window2D g, double[] x, int b, int oh, int ow, int c) {
+    Inside in = Inside.of(g, oh, ow);
     int best = -1;
-    for (int i = 0; i < g.kernelH(); i++) {
-      int h = oh * g.strideH() - g.padTop() + i;
-      if (h < 0 || h >= g.inH()) {
-        continue;
-      }
-      for (int j = 0; j < g.kernelW(); j++) {
-        int w = ow * g.strideW() - g.padLeft() + j;
-        if (w < 0 || w >= g.inW()) {
-          continue;
-        }
+    for (int h = in.h0; h < in.h1; h++) {
+      for (int w = in.w0; w < in.w1; w++) {
         int at = inIndex(g, b, h, w, c);
         // Strictly greater keeps the first of equal maxima; NaN never wins, so a window of
         // NaN keeps its first element and the NaN propagates.

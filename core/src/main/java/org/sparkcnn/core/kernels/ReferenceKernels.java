@@ -84,9 +84,7 @@ public final class ReferenceKernels implements Kernels {
 
   @Override
   public void maxPool2dForward(Window2D g, int n, float[] x, float[] y) {
-    double[] out = new double[n * g.outputPixels() * g.channels()];
-    PoolReference.maxForward(g, n, inputs(g, n, x), out);
-    narrow(out, y);
+    poolForward(g, n, x, y, PoolReference::maxForward);
   }
 
   @Override
@@ -98,8 +96,17 @@ public final class ReferenceKernels implements Kernels {
 
   @Override
   public void averagePool2dForward(Window2D g, int n, float[] x, float[] y) {
+    poolForward(g, n, x, y, PoolReference::averageForward);
+  }
+
+  /** A reference pooling forward pass, on x widened, rounded into y. */
+  private interface PoolForward {
+    void run(Window2D g, int n, double[] x, double[] y);
+  }
+
+  private static void poolForward(Window2D g, int n, float[] x, float[] y, PoolForward pool) {
     double[] out = new double[n * g.outputPixels() * g.channels()];
-    PoolReference.averageForward(g, n, inputs(g, n, x), out);
+    pool.run(g, n, inputs(g, n, x), out);
     narrow(out, y);
   }
 
