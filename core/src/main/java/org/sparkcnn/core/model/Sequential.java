@@ -377,23 +377,21 @@ public final class Sequential {
       throw ErrorText.problem("arrays too small for the batch")
           .in(describe())
           .received(
-              params.length
-                  + " parameters, "
-                  + x.length
-                  + " input floats and room for "
-                  + (out.length - outOffset)
-                  + " outputs")
+              String.format(
+                  Locale.ROOT,
+                  "%d parameters, %d input floats and room for %d outputs",
+                  params.length,
+                  x.length,
+                  out.length - outOffset))
           .expected(
-              paramCount
-                  + " parameters, "
-                  + n
-                  + " x "
-                  + inputShape.size()
-                  + " input floats and room for "
-                  + n
-                  + " x "
-                  + outputShape.size()
-                  + " outputs")
+              String.format(
+                  Locale.ROOT,
+                  "%d parameters, %d x %d input floats and room for %d x %d outputs",
+                  paramCount,
+                  n,
+                  inputShape.size(),
+                  n,
+                  outputShape.size()))
           .illegalArgument();
     }
   }
@@ -562,24 +560,22 @@ public final class Sequential {
       throw ErrorText.problem("arrays too small for the batch, or an empty batch")
           .in(describe())
           .received(
-              params.length
-                  + " parameters, "
-                  + x.length
-                  + " input floats and "
-                  + targets.length
-                  + " targets for n="
-                  + n)
+              String.format(
+                  Locale.ROOT,
+                  "%d parameters, %d input floats and %d targets for n=%d",
+                  params.length,
+                  x.length,
+                  targets.length,
+                  n))
           .expected(
-              paramCount
-                  + " parameters, "
-                  + n
-                  + " x "
-                  + inputShape.size()
-                  + " input floats and "
-                  + n
-                  + " x "
-                  + t
-                  + " targets for n > 0")
+              String.format(
+                  Locale.ROOT,
+                  "%d parameters, %d x %d input floats and %d x %d targets for n > 0",
+                  paramCount,
+                  n,
+                  inputShape.size(),
+                  n,
+                  t))
           .illegalArgument();
     }
   }
