@@ -215,11 +215,27 @@ public final class SparkBench {
     return m.compile("sparse_categorical_crossentropy", new Adam(0.001), "accuracy");
   }
 
+  /** Uniformly random 28x28x1 pixels and 10 classes, cached. */
   static JavaRDD<ImageBlock> randomBlocks(JavaSparkContext jsc, int partitions, int total) {
+    return randomBlocks(jsc, partitions, total, new int[] {28, 28, 1}, 10, false);
+  }
+
+  /**
+   * Random pixels and labels over {@code partitions} cached blocks of {@code total} rows; with
+   * {@code halfBackground} about half the pixels are 0, as in Fashion-MNIST.
+   */
+  static JavaRDD<ImageBlock> randomBlocks(
+      JavaSparkContext jsc,
+      int partitions,
+      int total,
+      int[] shape,
+      int classes,
+      boolean halfBackground) {
     List<Integer> ids = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       ids.add(p);
     }
+    int size = shape[0] * shape[1] * shape[2];
     JavaRDD<ImageBlock> blocks =
         jsc.parallelize(ids, partitions)
             .map(
@@ -227,15 +243,21 @@ public final class SparkBench {
                   int from = (int) ((long) total * p / partitions);
                   int n = (int) ((long) total * (p + 1) / partitions) - from;
                   Random r = new Random(p);
-                  byte[] pixels = new byte[n * 784];
-                  r.nextBytes(pixels);
+                  byte[] pixels = new byte[n * size];
+                  if (halfBackground) {
+                    for (int i = 0; i < pixels.length; i++) {
+                      pixels[i] = r.nextBoolean() ? 0 : (byte) r.nextInt(256);
+                    }
+                  } else {
+                    r.nextBytes(pixels);
+                  }
                   int[] labels = new int[n];
                   long[] rowIds = new long[n];
                   for (int i = 0; i < n; i++) {
-                    labels[i] = r.nextInt(10);
+                    labels[i] = r.nextInt(classes);
                     rowIds[i] = from + i;
                   }
-                  return new ImageBlock(28, 28, 1, pixels, labels, rowIds);
+                  return new ImageBlock(shape[0], shape[1], shape[2], pixels, labels, rowIds);
                 })
             .persist(StorageLevel.MEMORY_ONLY());
     blocks.count();

@@ -1,14 +1,11 @@
 package org.sparkcnn.bench;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
 import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.layers.Conv2D;
@@ -72,7 +69,7 @@ public final class SparkModelBench {
     int cores = jsc.defaultParallelism();
     Sequential probe = model(name);
     int[] in = probe.inputShape().dims();
-    JavaRDD<ImageBlock> data = randomBlocks(jsc, cores, batch * steps, in, 10);
+    JavaRDD<ImageBlock> data = SparkBench.randomBlocks(jsc, cores, batch * steps, in, 10, true);
 
     // Warm-up (JIT), then the timed fit with fresh per-layer counters.
     fit(jsc, model(name), data, batch, 1);
@@ -234,38 +231,6 @@ public final class SparkModelBench {
               .illegalArgument();
     }
     return m.compile("sparse_categorical_crossentropy", new Adam(0.001), "accuracy");
-  }
-
-  /** Random pixels (about half background, as in Fashion-MNIST) and labels, cached. */
-  static JavaRDD<ImageBlock> randomBlocks(
-      JavaSparkContext jsc, int partitions, int total, int[] shape, int classes) {
-    List<Integer> ids = new ArrayList<>();
-    for (int p = 0; p < partitions; p++) {
-      ids.add(p);
-    }
-    int size = shape[0] * shape[1] * shape[2];
-    JavaRDD<ImageBlock> blocks =
-        jsc.parallelize(ids, partitions)
-            .map(
-                p -> {
-                  int from = (int) ((long) total * p / partitions);
-                  int n = (int) ((long) total * (p + 1) / partitions) - from;
-                  Random r = new Random(p);
-                  byte[] pixels = new byte[n * size];
-                  for (int i = 0; i < pixels.length; i++) {
-                    pixels[i] = r.nextBoolean() ? 0 : (byte) r.nextInt(256);
-                  }
-                  int[] labels = new int[n];
-                  long[] rowIds = new long[n];
-                  for (int i = 0; i < n; i++) {
-                    labels[i] = r.nextInt(classes);
-                    rowIds[i] = from + i;
-                  }
-                  return new ImageBlock(shape[0], shape[1], shape[2], pixels, labels, rowIds);
-                })
-            .persist(StorageLevel.MEMORY_ONLY());
-    blocks.count();
-    return blocks;
   }
 
   private static double round(double v) {
