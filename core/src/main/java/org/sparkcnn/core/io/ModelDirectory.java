@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Optimizer;
 
@@ -208,12 +209,11 @@ public final class ModelDirectory {
       throw new NoSuchFileException(
           dir.toString(),
           null,
-          "no model directory here; expected a directory holding "
-              + MODEL_FILE
-              + ", "
-              + WEIGHTS_FILE
-              + " and "
-              + SETTINGS_FILE);
+          ErrorText.of(
+              "no model directory here",
+              "no such directory",
+              "a directory holding " + MODEL_FILE + ", " + WEIGHTS_FILE + " and " + SETTINGS_FILE,
+              null));
     }
     return decode(readAll(dir), dir.toString());
   }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Optimizer;
 
@@ -91,8 +92,10 @@ final class KerasCompileSettings {
       }
       return name;
     }
-    throw new IllegalArgumentException(
-        "loss " + loss + " is not supported; expected one loss named by a string or a Keras loss");
+    throw ErrorText.problem("unsupported loss")
+        .received(loss)
+        .expected("one loss named by a string or a Keras loss")
+        .illegalArgument();
   }
 
   private static Optimizer optimizer(Object config) {
