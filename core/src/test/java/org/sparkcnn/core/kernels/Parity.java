@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import java.util.Random;
+import org.sparkcnn.core.tensor.Padding;
+import org.sparkcnn.core.tensor.Shape;
+import org.sparkcnn.core.tensor.Window2D;
 
 /**
  * Shared pieces of the fast-vs-reference parity tests: the implementations under test, random
@@ -41,6 +44,44 @@ final class Parity {
       v[i] = (float) (r.nextGaussian());
     }
     return v;
+  }
+
+  /** One case of {@link #forEachWindow}: its index (also a seed), the window and the batch. */
+  interface WindowCase {
+    void run(int index, Window2D g, int n);
+  }
+
+  private static final int[] WIDTHS = {1, 3, 7, 13, 31};
+
+  /**
+   * The awkward windows the parity tests sweep: widths and heights from {1, 3, 7, 13, 31}, 1 to 5
+   * channels, strides 1 and 2, both paddings, window sizes cycling through {@code sizes} and
+   * batches of 1 or 17; a "valid" window larger than its input is skipped. Returns how many ran.
+   */
+  static int forEachWindow(int[][] sizes, WindowCase run) {
+    int cases = 0;
+    int index = 0;
+    for (int w : WIDTHS) {
+      for (int c = 1; c <= 5; c++) {
+        for (int stride = 1; stride <= 2; stride++) {
+          for (Padding padding : Padding.values()) {
+            index++;
+            int h = WIDTHS[(index + c) % WIDTHS.length];
+            int[] size = sizes[index % sizes.length];
+            int n = index % 2 == 0 ? 1 : 17;
+            if (padding == Padding.VALID && (h < size[0] || w < size[1])) {
+              continue;
+            }
+            run.run(
+                index,
+                Window2D.of(Shape.of(h, w, c), size[0], size[1], stride, stride, padding),
+                n);
+            cases++;
+          }
+        }
+      }
+    }
+    return cases;
   }
 
   static double[] abs(float[] v) {

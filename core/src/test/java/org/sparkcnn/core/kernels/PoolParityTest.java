@@ -14,31 +14,17 @@ import org.sparkcnn.core.tensor.Window2D;
  * pooling sums a window, so they get {@link Parity}'s bound.
  */
 class PoolParityTest {
-  private static final int[] WIDTHS = {1, 3, 7, 13, 31};
   private static final int[][] POOLS = {{2, 2}, {3, 3}, {1, 2}};
 
   @Test
   void maxAndAveragePoolingMatchTheReference() {
-    int index = 0;
-    for (int w : WIDTHS) {
-      for (int c = 1; c <= 5; c++) {
-        for (int stride = 1; stride <= 2; stride++) {
-          for (Padding padding : Padding.values()) {
-            index++;
-            int h = WIDTHS[(index + c) % WIDTHS.length];
-            int[] pool = POOLS[index % POOLS.length];
-            int n = index % 2 == 0 ? 1 : 17;
-            if (padding == Padding.VALID && (h < pool[0] || w < pool[1])) {
-              continue;
-            }
-            Window2D g = Window2D.of(Shape.of(h, w, c), pool[0], pool[1], stride, stride, padding);
-            for (Kernels fast : Parity.fast()) {
-              check(fast, g, n, index, index % 3 == 0);
-            }
+    Parity.forEachWindow(
+        POOLS,
+        (index, g, n) -> {
+          for (Kernels fast : Parity.fast()) {
+            check(fast, g, n, index, index % 3 == 0);
           }
-        }
-      }
-    }
+        });
   }
 
   /**
