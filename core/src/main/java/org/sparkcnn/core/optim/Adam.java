@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.settings.Range;
 import org.sparkcnn.core.settings.TrainingSettings;
 
@@ -38,16 +39,19 @@ public final class Adam implements Optimizer {
         || !(beta1 >= 0 && beta1 < 1)
         || !(beta2 >= 0 && beta2 < 1)
         || !(epsilon > 0)) {
-      throw new IllegalArgumentException(
-          "Adam needs learning_rate > 0, beta_1 and beta_2 in "
-              + "[0, 1), epsilon > 0; received learning_rate="
-              + learningRate
-              + ", beta_1="
-              + beta1
-              + ", beta_2="
-              + beta2
-              + ", epsilon="
-              + epsilon);
+      throw ErrorText.problem("settings out of range")
+          .in("adam")
+          .received(
+              "learning_rate="
+                  + learningRate
+                  + ", beta_1="
+                  + beta1
+                  + ", beta_2="
+                  + beta2
+                  + ", epsilon="
+                  + epsilon)
+          .expected("learning_rate > 0, beta_1 and beta_2 in [0, 1), epsilon > 0")
+          .illegalArgument();
     }
     this.learningRate = learningRate;
     this.beta1 = beta1;
@@ -59,8 +63,11 @@ public final class Adam implements Optimizer {
     OptimizerConfig.requireOnly(
         "adam", c, Set.of("name", "learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"));
     if (OptimizerConfig.flag("adam", c, "amsgrad", false)) {
-      throw new IllegalArgumentException(
-          "adam setting 'amsgrad' is not supported; received " + "true, expected false");
+      throw ErrorText.problem("setting 'amsgrad' is not supported")
+          .in("adam")
+          .received("true")
+          .expected("false")
+          .illegalArgument();
     }
     return new Adam(
         OptimizerConfig.number(

@@ -2,6 +2,7 @@ package org.sparkcnn.core.optim;
 
 import java.util.Locale;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * A Keras optimizer over the model's flat parameter array, or over one range of it. Its state
@@ -18,13 +19,12 @@ public interface Optimizer {
   /** One update: params -= f(grads), where grads is the gradient of the batch's MEAN loss. */
   default void apply(float[] params, float[] grads) {
     if (grads.length != params.length) {
-      throw new IllegalArgumentException(
-          kerasName()
-              + ": one gradient per parameter; received: "
-              + grads.length
-              + " gradients; expected: "
-              + params.length
-              + "; hint: to update a range of the parameters, use apply(params, offset, grads)");
+      throw ErrorText.problem("one gradient per parameter")
+          .in(kerasName())
+          .received(grads.length + " gradients")
+          .expected(String.valueOf(params.length))
+          .hint("to update a range of the parameters, use apply(params, offset, grads)")
+          .illegalArgument();
     }
     apply(params, 0, grads);
   }
@@ -64,8 +64,10 @@ public interface Optimizer {
       case "sgd" -> Sgd.fromConfig(config);
       case "adam" -> Adam.fromConfig(config);
       default ->
-          throw new IllegalArgumentException(
-              "unknown optimizer; received \"" + name + "\", expected \"sgd\" or \"adam\"");
+          throw ErrorText.problem("unknown optimizer")
+              .received(ErrorText.quote(name))
+              .expected("\"sgd\" or \"adam\"")
+              .illegalArgument();
     };
   }
 }

@@ -2,6 +2,7 @@ package org.sparkcnn.core.optim;
 
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.errors.ErrorText;
 
 /** Reads an optimizer's hyper-parameters from a Keras-style config map, strictly. */
 final class OptimizerConfig {
@@ -10,13 +11,11 @@ final class OptimizerConfig {
   static void requireOnly(String optimizer, Map<String, ?> config, Set<String> allowed) {
     for (String key : config.keySet()) {
       if (!allowed.contains(key)) {
-        throw new IllegalArgumentException(
-            "unknown "
-                + optimizer
-                + " setting; received \""
-                + key
-                + "\", expected one of "
-                + allowed);
+        throw ErrorText.problem("unknown setting")
+            .in(optimizer)
+            .received(ErrorText.quote(key))
+            .expected("one of " + allowed)
+            .illegalArgument();
       }
     }
   }
@@ -35,18 +34,11 @@ final class OptimizerConfig {
     if (!(v instanceof Number)
         || !(((Number) v).doubleValue() >= min)
         || !(((Number) v).doubleValue() <= max)) {
-      throw new IllegalArgumentException(
-          optimizer
-              + " setting '"
-              + key
-              + "' is out of range; "
-              + "received "
-              + v
-              + ", expected a number in ["
-              + min
-              + ", "
-              + max
-              + "]");
+      throw ErrorText.problem("setting '" + key + "' is out of range")
+          .in(optimizer)
+          .received(ErrorText.describe(v))
+          .expected("a number in [" + min + ", " + max + "]")
+          .illegalArgument();
     }
     return ((Number) v).doubleValue();
   }
@@ -57,8 +49,11 @@ final class OptimizerConfig {
       return fallback;
     }
     if (!(v instanceof Boolean)) {
-      throw new IllegalArgumentException(
-          optimizer + " setting '" + key + "' must be true or false; received " + v);
+      throw ErrorText.problem("setting '" + key + "' is not a boolean")
+          .in(optimizer)
+          .received(ErrorText.describe(v))
+          .expected("true or false")
+          .illegalArgument();
     }
     return (Boolean) v;
   }

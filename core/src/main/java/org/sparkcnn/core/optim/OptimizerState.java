@@ -3,6 +3,7 @@ package org.sparkcnn.core.optim;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /** Checks a saved optimizer state against what the optimizer keeps, before it is restored. */
 final class OptimizerState {
@@ -20,34 +21,32 @@ final class OptimizerState {
       int paramCount,
       List<String> slots) {
     if (iterations < 0) {
-      throw new IllegalArgumentException(
-          optimizer + " state: iterations must be >= 0; received: " + iterations);
+      throw ErrorText.problem("negative iterations")
+          .in(optimizer + " state")
+          .received(iterations)
+          .expected("iterations >= 0")
+          .illegalArgument();
     }
     if (state.isEmpty() && (iterations == 0 || slots.isEmpty())) {
       return null;
     }
     if (!state.keySet().equals(new HashSet<>(slots))) {
-      throw new IllegalArgumentException(
-          optimizer
-              + " state has the wrong slots; received: "
-              + state.keySet()
-              + "; expected: "
-              + slots
-              + "; hint: the checkpoint was written with other optimizer settings");
+      throw ErrorText.problem("the wrong slots")
+          .in(optimizer + " state")
+          .received(state.keySet())
+          .expected(String.valueOf(slots))
+          .hint("the checkpoint was written with other optimizer settings")
+          .illegalArgument();
     }
     float[][] out = new float[slots.size()][];
     for (int i = 0; i < out.length; i++) {
       float[] a = state.get(slots.get(i));
       if (a.length != paramCount) {
-        throw new IllegalArgumentException(
-            optimizer
-                + " state slot '"
-                + slots.get(i)
-                + "' has the wrong size; received: "
-                + a.length
-                + " values; expected: "
-                + paramCount
-                + ", one per parameter");
+        throw ErrorText.problem("slot '" + slots.get(i) + "' has the wrong size")
+            .in(optimizer + " state")
+            .received(a.length + " values")
+            .expected(paramCount + ", one per parameter")
+            .illegalArgument();
       }
       out[i] = a.clone();
     }
@@ -60,25 +59,19 @@ final class OptimizerState {
    */
   static void checkRange(String optimizer, float[] params, int offset, int n, float[] state) {
     if (offset < 0 || offset > params.length - n) {
-      throw new IllegalArgumentException(
-          optimizer
-              + ": the gradients' range is outside the parameters; received: offset "
-              + offset
-              + " and "
-              + n
-              + " gradients; expected: a range within the "
-              + params.length
-              + " parameters");
+      throw ErrorText.problem("the gradients' range is outside the parameters")
+          .in(optimizer)
+          .received("offset " + offset + " and " + n + " gradients")
+          .expected("a range within the " + params.length + " parameters")
+          .illegalArgument();
     }
     if (state != null && state.length != n) {
-      throw new IllegalArgumentException(
-          optimizer
-              + ": an update of another range's size; received: "
-              + n
-              + " gradients; expected: "
-              + state.length
-              + ", the size of the range this optimizer's state covers; hint: use one optimizer"
-              + " per range");
+      throw ErrorText.problem("an update of another range's size")
+          .in(optimizer)
+          .received(n + " gradients")
+          .expected(state.length + ", the size of the range this optimizer's state covers")
+          .hint("use one optimizer per range")
+          .illegalArgument();
     }
   }
 }

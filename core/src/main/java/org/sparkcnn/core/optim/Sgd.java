@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.settings.Range;
 import org.sparkcnn.core.settings.TrainingSettings;
 
@@ -27,12 +28,11 @@ public final class Sgd implements Optimizer {
 
   public Sgd(double learningRate, double momentum, boolean nesterov) {
     if (!(learningRate > 0) || !(momentum >= 0 && momentum < 1)) {
-      throw new IllegalArgumentException(
-          "SGD needs learning_rate > 0 and momentum in [0, 1); "
-              + "received learning_rate="
-              + learningRate
-              + ", momentum="
-              + momentum);
+      throw ErrorText.problem("settings out of range")
+          .in("sgd")
+          .received("learning_rate=" + learningRate + ", momentum=" + momentum)
+          .expected("learning_rate > 0 and momentum in [0, 1)")
+          .illegalArgument();
     }
     this.learningRate = (float) learningRate;
     this.momentum = (float) momentum;
