@@ -14,13 +14,12 @@ import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.kernels.KernelSelector;
 import org.sparkcnn.core.layers.Conv2D;
 import org.sparkcnn.core.layers.Dense;
-import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.layers.Layer;
-import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.FitOptions;
 import org.sparkcnn.core.model.LayerTimes;
+import org.sparkcnn.core.model.SeedModels;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.core.tensor.Tensor;
@@ -99,15 +98,7 @@ public final class CoreBench {
 
   /** The seed model, compiled like the Keras primer: sparse cross-entropy, Adam 1e-3. */
   static Sequential seedModel() {
-    Sequential m =
-        new Sequential()
-            .add(new Conv2D(32, 3).activation("relu").inputShape(28, 28, 1))
-            .add(new MaxPooling2D(2))
-            .add(new Conv2D(64, 3).activation("relu"))
-            .add(new MaxPooling2D(2))
-            .add(new Flatten())
-            .add(new Dense(64, "relu"))
-            .add(new Dense(CLASSES, "softmax"));
+    Sequential m = SeedModels.fashionMnist();
     m.seed(1).compile("sparse_categorical_crossentropy", new Adam(1e-3), "accuracy");
     return m;
   }

@@ -12,12 +12,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkcnn.core.io.Json;
-import org.sparkcnn.core.layers.Conv2D;
 import org.sparkcnn.core.layers.Dense;
 import org.sparkcnn.core.layers.Flatten;
-import org.sparkcnn.core.layers.MaxPooling2D;
 import org.sparkcnn.core.model.FitOptions;
 import org.sparkcnn.core.model.History;
+import org.sparkcnn.core.model.SeedModels;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.core.tensor.Tensor;
@@ -200,18 +199,12 @@ public final class SparkBench {
    * 121,930; wide: the seed CNN with Dense(640), 1,033,930 (a 4 MB gradient per partition).
    */
   static Sequential model(String name) {
-    Sequential m = new Sequential();
-    if (name.equals("tiny")) {
-      m.add(new Flatten().inputShape(28, 28, 1)).add(new Dense(10, "softmax"));
-    } else {
-      m.add(new Conv2D(32, 3).activation("relu").inputShape(28, 28, 1))
-          .add(new MaxPooling2D(2))
-          .add(new Conv2D(64, 3).activation("relu"))
-          .add(new MaxPooling2D(2))
-          .add(new Flatten())
-          .add(new Dense(name.equals("wide") ? 640 : 64, "relu"))
-          .add(new Dense(10, "softmax"));
-    }
+    Sequential m =
+        name.equals("tiny")
+            ? new Sequential()
+                .add(new Flatten().inputShape(28, 28, 1))
+                .add(new Dense(10, "softmax"))
+            : SeedModels.fashionMnist(name.equals("wide") ? 640 : 64);
     return m.compile("sparse_categorical_crossentropy", new Adam(0.001), "accuracy");
   }
 

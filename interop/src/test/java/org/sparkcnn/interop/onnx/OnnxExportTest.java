@@ -22,6 +22,7 @@ import org.sparkcnn.core.layers.Dense;
 import org.sparkcnn.core.layers.Dropout;
 import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.layers.MaxPooling2D;
+import org.sparkcnn.core.model.SeedModels;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.tensor.Tensor;
 import org.sparkcnn.interop.Fixtures;
@@ -38,15 +39,7 @@ class OnnxExportTest {
   private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
   static Sequential seedModel() {
-    return new Sequential()
-        .add(new Conv2D(32, 3).activation("relu").inputShape(28, 28, 1))
-        .add(new MaxPooling2D(2))
-        .add(new Conv2D(64, 3).activation("relu"))
-        .add(new MaxPooling2D(2))
-        .add(new Flatten())
-        .add(new Dense(64, "relu"))
-        .add(new Dense(10, "softmax"))
-        .seed(3);
+    return SeedModels.fashionMnist().seed(3);
   }
 
   /** Stride 2, "same" padding, average pooling, dropout and a sigmoid output; odd sizes. */
