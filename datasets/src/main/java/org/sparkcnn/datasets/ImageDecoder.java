@@ -69,18 +69,23 @@ public final class ImageDecoder {
           .expected("a positive height and width")
           .illegalArgument();
     }
-    if (channels != 1 && channels != 3) {
-      throw ErrorText.problem("invalid channels")
-          .in("ImageDecoder")
-          .received(channels)
-          .expected("1 (grayscale) or 3 (RGB)")
-          .illegalArgument();
-    }
+    checkChannels(channels, "ImageDecoder");
     this.height = height;
     this.width = width;
     this.channels = channels;
     this.resize = resize;
     this.sizeOrigin = sizeOrigin;
+  }
+
+  /** Refuses a channel count no decoder produces; {@code where} names the setting's owner. */
+  static void checkChannels(int channels, String where) {
+    if (channels != 1 && channels != 3) {
+      throw ErrorText.problem("invalid channels")
+          .in(where)
+          .received(channels)
+          .expected("1 (grayscale) or 3 (RGB)")
+          .illegalArgument();
+    }
   }
 
   /** A decoder that refuses images whose size is not {@code height x width}. */

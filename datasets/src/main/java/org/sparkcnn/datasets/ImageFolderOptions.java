@@ -121,13 +121,7 @@ public final class ImageFolderOptions implements Serializable {
     }
 
     public ImageFolderOptions build() {
-      if (channels != 1 && channels != 3) {
-        throw ErrorText.problem("invalid channels")
-            .in("ImageFolderOptions")
-            .received(channels)
-            .expected("1 (grayscale) or 3 (RGB)")
-            .illegalArgument();
-      }
+      ImageDecoder.checkChannels(channels, "ImageFolderOptions");
       if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
         throw ErrorText.problem("invalid image size")
             .in("ImageFolderOptions")
