@@ -1,7 +1,7 @@
 package org.sparkcnn.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkcnn.spark.testing.GradientAsserts.assertClose;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -266,17 +266,5 @@ class LabelModesTest extends SparkSessionTest {
             new StepContext(true, BatchPlan.stepSeed(plan.seed(), step), ids),
             grad);
     return grad;
-  }
-
-  /** Equal to float rounding of the partial sums: within 1e-5 of the largest coordinate. */
-  private static void assertClose(float[] expected, float[] actual, String what) {
-    float max = 0;
-    for (float v : expected) {
-      max = Math.max(max, Math.abs(v));
-    }
-    assertTrue(max > 0, "the gradient must not be all zero");
-    for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], 1e-5f * max, what + " coordinate " + i);
-    }
   }
 }

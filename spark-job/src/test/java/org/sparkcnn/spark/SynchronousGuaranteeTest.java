@@ -3,6 +3,7 @@ package org.sparkcnn.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkcnn.spark.testing.GradientAsserts.assertClose;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -147,22 +148,6 @@ class SynchronousGuaranteeTest extends SparkSessionTest {
       assertEquals(single[0].count(), jobStats.get(step).count());
       assertEquals(single[0].lossSum(), jobStats.get(step).lossSum(), 1e-4);
       assertEquals(single[0].correct(), jobStats.get(step).correct(), 0);
-    }
-  }
-
-  /**
-   * Equal to float rounding: the distributed sum adds partial sums, the single JVM adds per example
-   * in one pass, so each coordinate may differ by a few float ulps of the magnitudes summed; we
-   * bound it by 1e-5 of the gradient's largest coordinate.
-   */
-  private static void assertClose(float[] expected, float[] actual, String what) {
-    float max = 0;
-    for (float v : expected) {
-      max = Math.max(max, Math.abs(v));
-    }
-    assertTrue(max > 0, "the gradient must not be all zero");
-    for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], 1e-5f * max, what + " coordinate " + i);
     }
   }
 
