@@ -33,8 +33,8 @@ public final class DatasetException extends RuntimeException {
     super(b.message(), b.cause);
     this.source = b.source;
     this.entry = b.entry;
-    this.received = b.received;
-    this.expected = b.expected;
+    this.received = b.parts.received();
+    this.expected = b.parts.expected();
   }
 
   /** Starts an error about {@code source}: a file path, or a name such as "row 17 of part-0". */
@@ -62,14 +62,16 @@ public final class DatasetException extends RuntimeException {
     return expected;
   }
 
-  /** Collects the parts of one message; {@link #problem} is the only required one. */
+  /**
+   * Collects the parts of one message; {@link #problem} is the only required one. The template's
+   * parts are kept in an {@link ErrorText.Builder}; the problem is completed with the source and
+   * entry when the message is made.
+   */
   public static final class Builder {
     private final String source;
+    private final ErrorText.Builder parts = ErrorText.problem(null);
     private String entry;
     private String problem;
-    private String received;
-    private String expected;
-    private String hint;
     private Throwable cause;
 
     private Builder(String source) {
@@ -91,18 +93,18 @@ public final class DatasetException extends RuntimeException {
     }
 
     public Builder received(String received) {
-      this.received = received;
+      parts.received(received);
       return this;
     }
 
     public Builder expected(String expected) {
-      this.expected = expected;
+      parts.expected(expected);
       return this;
     }
 
     /** The likely cause or the fix, as one or more full sentences. */
     public Builder hint(String hint) {
-      this.hint = hint;
+      parts.hint(hint);
       return this;
     }
 
@@ -120,11 +122,8 @@ public final class DatasetException extends RuntimeException {
 
     /** The project's template ({@link ErrorText}): "problem in 'source', entry; received: …". */
     private String message() {
-      return ErrorText.problem(
-              problem + " in '" + source + "'" + (entry == null ? "" : ", " + entry))
-          .received(received)
-          .expected(expected)
-          .hint(hint)
+      return parts
+          .problem(problem + " in '" + source + "'" + (entry == null ? "" : ", " + entry))
           .text();
     }
   }

@@ -96,7 +96,7 @@ public final class ErrorText {
 
   /** The parts of one message; only the problem is required. */
   public static final class Builder {
-    private final String what;
+    private String what;
     private String where;
     private String received;
     private String expected;
@@ -104,6 +104,15 @@ public final class ErrorText {
 
     private Builder(String what) {
       this.what = what;
+    }
+
+    /**
+     * Replaces what is wrong, for a builder that composes it last (DatasetException appends the
+     * source and entry to its problem).
+     */
+    public Builder problem(String what) {
+      this.what = what;
+      return this;
     }
 
     /** What the message is about, as the user names it: a file, a config key, an option. */
@@ -127,6 +136,16 @@ public final class ErrorText {
     public Builder hint(String hint) {
       this.hint = hint;
       return this;
+    }
+
+    /** What was found, or null. */
+    public String received() {
+      return received;
+    }
+
+    /** What was expected, or null. */
+    public String expected() {
+      return expected;
     }
 
     /** The message: {@code where: what; received: …; expected: …; hint: …}. */
