@@ -170,14 +170,11 @@ final class SyncChannel implements AutoCloseable {
       ByteBuffer accept = frame(HANDSHAKE_BYTES);
       accept.put(hmac(key, SERVER, challengeBytes, response));
       writeFrame(s.getOutputStream(), accept);
-      byte[][] keys =
-          encrypt
-              ? new byte[][] {
-                directionKey(key, "s2c", serverNonce, clientNonce),
-                directionKey(key, "c2s", serverNonce, clientNonce)
-              }
-              : null;
-      return new SyncChannel(s, in, hello, keys);
+      return new SyncChannel(
+          s,
+          in,
+          hello,
+          encrypt ? directionKeys(key, "s2c", "c2s", serverNonce, clientNonce) : null);
     } catch (IOException | RuntimeException e) {
       closeQuietly(s);
       throw e;
@@ -233,14 +230,11 @@ final class SyncChannel implements AutoCloseable {
       if (!MessageDigest.isEqual(accept, hmac(key, SERVER, challenge, body(response)))) {
         throw new IOException("the driver's sync port could not prove the run's key");
       }
-      byte[][] keys =
-          encrypt
-              ? new byte[][] {
-                directionKey(key, "c2s", serverNonce, clientNonce),
-                directionKey(key, "s2c", serverNonce, clientNonce)
-              }
-              : null;
-      return new SyncChannel(s, in, hello, keys);
+      return new SyncChannel(
+          s,
+          in,
+          hello,
+          encrypt ? directionKeys(key, "c2s", "s2c", serverNonce, clientNonce) : null);
     } catch (IOException | RuntimeException e) {
       closeQuietly(s);
       throw e;
@@ -466,6 +460,12 @@ final class SyncChannel implements AutoCloseable {
     byte[] n = new byte[NONCE_BYTES];
     new SecureRandom().nextBytes(n);
     return n;
+  }
+
+  /** The keys of this end's sending and receiving directions, in that order. */
+  private static byte[][] directionKeys(
+      byte[] key, String sending, String receiving, byte[] ns, byte[] nc) {
+    return new byte[][] {directionKey(key, sending, ns, nc), directionKey(key, receiving, ns, nc)};
   }
 
   private static byte[] directionKey(byte[] key, String direction, byte[] ns, byte[] nc) {

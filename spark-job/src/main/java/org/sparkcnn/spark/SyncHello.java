@@ -2,7 +2,6 @@ package org.sparkcnn.spark;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Who is at the other end of a sync connection, as the connecting side declares it in the
@@ -22,12 +21,11 @@ record SyncHello(
     int role, int launch, int partition, int attempt, String executorId, String host, long pid) {
   static final int TASK = 1;
   static final int PEER = 2;
-  private static final int MAX_TEXT = 255;
 
   void writeTo(ByteBuffer b) {
     b.putInt(role).putInt(launch).putInt(partition).putInt(attempt).putLong(pid);
-    putText(b, executorId);
-    putText(b, host);
+    SyncProtocol.putText(b, executorId);
+    SyncProtocol.putText(b, host);
   }
 
   static SyncHello readFrom(ByteBuffer b) throws IOException {
@@ -36,27 +34,12 @@ record SyncHello(
     int partition = b.getInt();
     int attempt = b.getInt();
     long pid = b.getLong();
-    return new SyncHello(role, launch, partition, attempt, getText(b), getText(b), pid);
+    return new SyncHello(
+        role, launch, partition, attempt, SyncProtocol.getText(b), SyncProtocol.getText(b), pid);
   }
 
   /** How the logs name the task's executor. */
   String where() {
     return "executor " + executorId + " (" + host + ", pid " + pid + ")";
-  }
-
-  private static void putText(ByteBuffer b, String s) {
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    int n = Math.min(bytes.length, MAX_TEXT);
-    b.put((byte) n).put(bytes, 0, n);
-  }
-
-  private static String getText(ByteBuffer b) throws IOException {
-    int n = b.get() & 0xff;
-    if (n > b.remaining()) {
-      throw new IOException("malformed hello: a text of " + n + " bytes in a short frame");
-    }
-    byte[] bytes = new byte[n];
-    b.get(bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
   }
 }

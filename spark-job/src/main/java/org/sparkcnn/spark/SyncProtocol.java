@@ -474,13 +474,14 @@ final class SyncProtocol {
     b.position(b.position() + 4 * n);
   }
 
-  private static void putText(ByteBuffer b, String s) {
+  /** A short text: its UTF-8 length in one byte, then at most 255 of its bytes. */
+  static void putText(ByteBuffer b, String s) {
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     int n = Math.min(bytes.length, MAX_HOST);
     b.put((byte) n).put(bytes, 0, n);
   }
 
-  private static String getText(ByteBuffer b) throws IOException {
+  static String getText(ByteBuffer b) throws IOException {
     int n = b.get() & 0xff;
     if (n > b.remaining()) {
       throw new IOException("malformed text of " + n + " bytes in a short frame");
