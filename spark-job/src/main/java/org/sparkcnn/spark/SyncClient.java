@@ -18,7 +18,8 @@ import org.sparkcnn.spark.compat.SparkInternals;
  * form an {@link ExecutorGroup}: the lowest partition's task connects and authenticates, then
  * receives weights, has every co-located task compute its share, pre-sums their results into the
  * tree nodes it holds and sends them, until the driver says DONE (or ABORT, when it relaunches the
- * stage). A heartbeat thread tells the driver the JVM is alive while a step computes.
+ * stage). A heartbeat thread tells the driver the JVM is alive while a step computes; in the
+ * sharded topology another one tells the peers.
  *
  * <p>In the sharded topology the driver sends each group its shard of the weights and of the
  * optimizer's state once per launch (START); the groups then run the launch's steps among
@@ -123,8 +124,16 @@ final class SyncClient {
         SyncChannel.connect(
             driver.host(), driver.port(), key, driver.encrypt(), hello, driver.timeoutMillis())) {
       channel.countAs(SyncTraffic.Side.GROUP);
-      Heartbeat heartbeat = new Heartbeat(channel);
-      group.faultActions(channel::close, heartbeat::halt);
+      // Two beats: a send to the driver can wait while the driver is busy (a sharded group runs
+      // ahead of it), and the peers must hear this JVM meanwhile.
+      Heartbeat heartbeat = new Heartbeat("spark-cnn-sync-heartbeat", channel::send);
+      Heartbeat peerBeat = new Heartbeat("spark-cnn-sync-peer-heartbeat", null);
+      group.faultActions(
+          channel::close,
+          () -> {
+            heartbeat.halt();
+            peerBeat.halt();
+          });
       if (driver.sharded()) {
         // Peers reach this group on the executor's own address, as Spark's block manager does.
         peerServer = new SyncServer(InetAddress.getByName(hello.host()), key, driver.encrypt(), 64);
@@ -158,7 +167,7 @@ final class SyncClient {
                   driver.launch(),
                   driver.timeoutMillis(),
                   peerServer.watchdog(),
-                  m -> heartbeat.mesh = m);
+                  m -> peerBeat.start(m::heartbeat));
           shards = new ShardExchange(mesh, peers, allPartitions, n);
         }
         // What this group sends the driver: its tree nodes (star), or one node cut to its shard.
@@ -195,6 +204,7 @@ final class SyncClient {
         }
       } finally {
         heartbeat.halt();
+        peerBeat.halt();
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
@@ -438,16 +448,24 @@ final class SyncClient {
 
   /** Sends a HEARTBEAT every {@link SyncProtocol#HEARTBEAT_MILLIS} until halted or closed. */
   private static final class Heartbeat extends Thread {
-    private final SyncChannel channel;
+    /** Where a beat goes: the driver's connection, or every peer's. */
+    interface Beat {
+      void send(byte[] frame, int length) throws IOException;
+    }
+
+    private volatile Beat beat;
     private volatile boolean halted;
 
-    /** The sharded topology's peers, who hear the heartbeat too (null until connected). */
-    volatile PeerMesh mesh;
-
-    Heartbeat(SyncChannel channel) {
-      super("spark-cnn-sync-heartbeat");
+    Heartbeat(String name, Beat beat) {
+      super(name);
       setDaemon(true);
-      this.channel = channel;
+      this.beat = beat;
+    }
+
+    /** Starts beating to {@code to} (a beat not known at construction: the peers'). */
+    void start(Beat to) {
+      beat = to;
+      start();
     }
 
     @Override
@@ -458,11 +476,7 @@ final class SyncClient {
         try {
           Thread.sleep(SyncProtocol.HEARTBEAT_MILLIS);
           if (!halted) {
-            channel.send(buf, len);
-            PeerMesh m = mesh;
-            if (m != null) {
-              m.heartbeat(buf, len);
-            }
+            beat.send(buf, len);
           }
         } catch (InterruptedException | IOException e) {
           return;

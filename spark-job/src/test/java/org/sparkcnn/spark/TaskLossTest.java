@@ -14,7 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.sparkcnn.core.layers.Dense;
+import org.sparkcnn.core.layers.Flatten;
 import org.sparkcnn.core.model.Sequential;
+import org.sparkcnn.core.optim.Sgd;
 import org.sparkcnn.spark.testing.SparkSessionTest;
 import org.sparkcnn.spark.testing.SparkSessionTest.TaskSlots;
 
@@ -146,5 +149,53 @@ class TaskLossTest extends SparkSessionTest {
             Duration.ofSeconds(60), () -> run(4, SyncTopology.SHARDED), TaskThreads::describe);
     assertEquals(1, o.taskFailures());
     assertArrayEquals(undisturbed, o.weights(), "a sharded relaunch must not change a single bit");
+  }
+
+  /**
+   * Sharded executors run ahead of the driver: while it is busy for longer than a stall (a slow
+   * checkpoint) they block sending it their sums, and must still hear each other's heartbeats, or
+   * they would take a busy driver for a frozen peer. About 1M weights, so that the shards' sums
+   * fill the sockets' buffers within the pause.
+   */
+  @Test
+  void shardedExecutorsWaitOutABusyDriver() {
+    float[] star = wide(SyncTopology.STAR, -1).weights();
+    DriverSyncRunner.testGroups = p -> p;
+    Outcome o =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(90), () -> wide(SyncTopology.SHARDED, 1), TaskThreads::describe);
+    assertEquals(0, o.taskFailures(), "a busy driver is not a lost executor");
+    assertArrayEquals(star, o.weights());
+  }
+
+  /** One epoch of 39 steps of a 1.09M-weight model; the driver pauses before step pauseAt. */
+  private static Outcome wide(SyncTopology topology, long pauseAt) {
+    Sequential m =
+        new Sequential()
+            .add(new Flatten().inputShape(TestBlocks.SIZE, TestBlocks.SIZE, 1))
+            .add(new Dense(16_000, "relu"))
+            .add(new Dense(TestBlocks.CLASSES, "softmax"))
+            .seed(3)
+            .compile("sparse_categorical_crossentropy", new Sgd(0.01), "accuracy");
+    TrainingPlan plan = RunnerHarness.plan(m, 78, 2, 9);
+    try (DriverSyncRunner runner =
+        new DriverSyncRunner(jsc, data, plan, 60, 0, topology, m.optimizer())) {
+      float[] w =
+          RunnerHarness.train(
+              runner,
+              m,
+              plan,
+              1,
+              g -> {
+                if (g == pauseAt) {
+                  try {
+                    Thread.sleep(SyncProtocol.STALL_MILLIS + 2_000);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }
+              });
+      return new Outcome(w, runner.taskFailures());
+    }
   }
 }
