@@ -25,6 +25,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.optim.Optimizer;
@@ -126,10 +127,11 @@ final class DriverSyncRunner implements EpochRunner {
       Optimizer optimizer) {
     this.sharded = topology == SyncTopology.SHARDED;
     if (sharded && !SyncTopology.shardable(optimizer)) {
-      throw new IllegalArgumentException(
-          "the sharded topology applies the optimizer on the executors; received: "
-              + (optimizer == null ? "no optimizer" : optimizer.getClass().getName())
-              + "; expected: the built-in SGD or Adam; hint: \"sync_topology\": \"star\"");
+      throw ErrorText.problem("the sharded topology applies the optimizer on the executors")
+          .received(optimizer == null ? "no optimizer" : optimizer.getClass().getName())
+          .expected("the built-in SGD or Adam")
+          .hint("\"sync_topology\": \"star\"")
+          .illegalArgument();
     }
     this.optimizer = sharded ? optimizer : null;
     this.shardOptimizer = sharded ? Json.writeCompact(optimizer.config()) : null;
@@ -428,17 +430,23 @@ final class DriverSyncRunner implements EpochRunner {
         }
         if (System.currentTimeMillis() > deadline) {
           throw new TrainingFailedException(
-              "spark-cnn training could not start its tasks; received: "
-                  + connected
-                  + " of "
-                  + partitions
-                  + " partitions' tasks connected to the driver's sync port within "
-                  + timeoutMillis / 1000
-                  + " s; expected: all of them; check that executors can reach "
-                  + host
-                  + ":"
-                  + server.port()
-                  + " (spark.driver.host, spark.driver.bindAddress) or use \"sync\": \"jobs\"",
+              ErrorText.problem("spark-cnn training could not start its tasks")
+                  .received(
+                      connected
+                          + " of "
+                          + partitions
+                          + " partitions' tasks connected to the driver's sync port within "
+                          + timeoutMillis / 1000
+                          + " s")
+                  .expected("all of them")
+                  .hint(
+                      "check that executors can reach "
+                          + host
+                          + ":"
+                          + server.port()
+                          + " (spark.driver.host, spark.driver.bindAddress) or use \"sync\":"
+                          + " \"jobs\"")
+                  .text(),
               null);
         }
         SyncChannel c = server.poll(200);
@@ -697,14 +705,10 @@ final class DriverSyncRunner implements EpochRunner {
           int k = b.getInt();
           if (s != step || k != nodes.size()) {
             throw new IOException(
-                "out of step: expected step "
-                    + step
-                    + " with "
-                    + nodes.size()
-                    + " partial sums, received step "
-                    + s
-                    + " with "
-                    + k);
+                ErrorText.problem("out of step")
+                    .received("step " + s + " with " + k + " partial sums")
+                    .expected("step " + step + " with " + nodes.size())
+                    .text());
           }
           for (int i = 0; i < k; i++) {
             int[] node = nodes.get(i);

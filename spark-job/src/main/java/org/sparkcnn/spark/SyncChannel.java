@@ -24,6 +24,7 @@ import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * One authenticated connection of the sync channel: length-prefixed frames with a size bound,
@@ -203,11 +204,11 @@ final class SyncChannel implements AutoCloseable {
       int flags = c.getInt();
       if (version != VERSION) {
         throw new IOException(
-            "sync protocol version mismatch; received: "
-                + version
-                + "; expected: "
-                + VERSION
-                + "; driver and executors must run the same spark-cnn jar");
+            ErrorText.problem("sync protocol version mismatch")
+                .received(version)
+                .expected(String.valueOf(VERSION))
+                .hint("driver and executors must run the same spark-cnn jar")
+                .text());
       }
       if (((flags & FLAG_ENCRYPT) != 0) != encrypt) {
         throw new IOException(
@@ -333,10 +334,10 @@ final class SyncChannel implements AutoCloseable {
     int bound = receiveCipher == null ? maxBytes : maxBytes + TAG_BYTES;
     if (length < 0 || length > bound) {
       throw new IOException(
-          "sync frame too large; received a header announcing "
-              + Integer.toUnsignedString(length)
-              + " bytes; expected at most "
-              + bound);
+          ErrorText.problem("sync frame too large")
+              .received("a header announcing " + Integer.toUnsignedString(length) + " bytes")
+              .expected("at most " + bound)
+              .text());
     }
     if (readBuffer.length < length) {
       readBuffer = new byte[length];

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkcnn.core.errors.ErrorText;
 
 /**
  * The messages between the driver and the executors of a driver-sync epoch, each one frame of a
@@ -97,14 +98,13 @@ final class SyncProtocol {
   static int taskFrameBytes(int n, int parts) {
     long bytes = RESULT_HEAD + (long) parts * (PART_HEAD + 4L * n);
     if (bytes > Integer.MAX_VALUE - 64) {
-      throw new IllegalArgumentException(
-          "an executor's pre-summed result would not fit one frame; received "
-              + parts
-              + " partial sums of "
-              + n
-              + " weights; expected at most 2 GiB; hint: fewer task slots per executor or a "
-              + "partition count that is a power of two (partitions on one executor then share "
-              + "tree nodes)");
+      throw ErrorText.problem("an executor's pre-summed result would not fit one frame")
+          .received(parts + " partial sums of " + n + " weights")
+          .expected("at most 2 GiB")
+          .hint(
+              "fewer task slots per executor or a partition count that is a power of two"
+                  + " (partitions on one executor then share tree nodes)")
+          .illegalArgument();
     }
     return (int) Math.max(bytes, 8 + MAX_REASON_BYTES);
   }
@@ -166,11 +166,10 @@ final class SyncProtocol {
       int lo,
       int hi) {
     if (state.size() > MAX_SLOTS) {
-      throw new IllegalArgumentException(
-          "an optimizer with too many state slots for the sharded topology; received: "
-              + state.keySet()
-              + "; expected: at most "
-              + MAX_SLOTS);
+      throw ErrorText.problem("an optimizer with too many state slots for the sharded topology")
+          .received(state.keySet())
+          .expected("at most " + MAX_SLOTS)
+          .illegalArgument();
     }
     ByteBuffer b = body(buf);
     b.putInt(START).putInt(epoch).putInt(fromStep).putInt(toStep).putLong(globalStep);
@@ -332,14 +331,10 @@ final class SyncProtocol {
     int n = b.getInt();
     if (s != step || n != hi - lo || b.remaining() != 4 * n) {
       throw new IOException(
-          "unexpected shard; received step "
-              + s
-              + " with "
-              + n
-              + " floats; expected step "
-              + step
-              + " with "
-              + (hi - lo));
+          ErrorText.problem("unexpected shard")
+              .received("step " + s + " with " + n + " floats")
+              .expected("step " + step + " with " + (hi - lo))
+              .text());
     }
     getFloats(b, params, lo, n);
   }
@@ -375,15 +370,10 @@ final class SyncProtocol {
     int t = b.getInt();
     if (f != from || t != to) {
       throw new IOException(
-          "unexpected part; received partitions ["
-              + f
-              + ", "
-              + t
-              + "); expected ["
-              + from
-              + ", "
-              + to
-              + ")");
+          ErrorText.problem("unexpected part")
+              .received("partitions [" + f + ", " + t + ")")
+              .expected("[" + from + ", " + to + ")")
+              .text());
     }
     double loss = b.getDouble();
     long count = b.getLong();
@@ -392,17 +382,12 @@ final class SyncProtocol {
     int n = b.getInt();
     if (n != into.length || b.remaining() < 4 * n) {
       throw new IOException(
-          "gradient of partitions ["
-              + from
-              + ", "
-              + to
-              + "): expected "
-              + into.length
-              + " floats, received a header announcing "
-              + n
-              + " with "
-              + b.remaining()
-              + " bytes left");
+          ErrorText.problem("a gradient of the wrong size")
+              .in("partitions [" + from + ", " + to + ")")
+              .received(
+                  "a header announcing " + n + " floats with " + b.remaining() + " bytes left")
+              .expected(into.length + " floats")
+              .text());
     }
     getFloats(b, into);
     return new PartialSum(from, to, into, loss, count, correct, nanos);
@@ -442,14 +427,11 @@ final class SyncProtocol {
     int n = b.getInt();
     if (n != into.length || (last ? b.remaining() != 4 * n : b.remaining() < 4 * n)) {
       throw new IOException(
-          what
-              + ": expected "
-              + into.length
-              + " floats, received a header announcing "
-              + n
-              + " in a body of "
-              + b.remaining()
-              + " bytes");
+          ErrorText.problem("floats of the wrong count")
+              .in(what)
+              .received("a header announcing " + n + " in a body of " + b.remaining() + " bytes")
+              .expected(into.length + " floats")
+              .text());
     }
     getFloats(b, into);
   }

@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.spark.compat.SparkInternals;
 
 /**
@@ -59,8 +60,10 @@ final class SyncSecret implements Serializable {
     byte[] sparkSecret = SparkInternals.authenticationSecret();
     if (sparkSecret == null) {
       throw new IllegalStateException(
-          "the driver uses spark.authenticate but this JVM has no Spark secret; received: "
-              + "no authenticated SparkEnv; expected: executors of the same application");
+          ErrorText.problem("the driver uses spark.authenticate but this JVM has no Spark secret")
+              .received("no authenticated SparkEnv")
+              .expected("executors of the same application")
+              .text());
     }
     return hmac(sparkSecret, material);
   }

@@ -1,5 +1,6 @@
 package org.sparkcnn.spark;
 
+import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.core.optim.Optimizer;
 import org.sparkcnn.core.optim.Sgd;
@@ -55,10 +56,10 @@ enum SyncTopology {
       case "star" -> STAR;
       case "sharded" -> SHARDED;
       default ->
-          throw new IllegalArgumentException(
-              "unknown sync_topology; received \""
-                  + value
-                  + "\"; expected \"auto\", \"star\" or \"sharded\"");
+          throw ErrorText.problem("unknown sync_topology")
+              .received(ErrorText.quote(value))
+              .expected("\"auto\", \"star\" or \"sharded\"")
+              .illegalArgument();
     };
   }
 }

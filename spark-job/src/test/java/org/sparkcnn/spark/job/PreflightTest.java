@@ -127,20 +127,21 @@ class PreflightTest {
   }
 
   /**
-   * Every run prints the job's line and exits with its status. Wall time: the fastest of up to 3
+   * Every run prints the job's line and exits with its status. Wall time: the fastest of up to 6
    * runs must be under 2 s. The check costs ~0.45 s of CPU; on a shared machine one run's wall time
    * also holds however long the scheduler kept it waiting (0.65-6 s measured for the same command
-   * at load average 20 on 2 cores), so a slow run is repeated, never excused.
+   * at load average 20 on 2 cores; three slow runs in a row seen twice at load 20-30), so a slow
+   * run is repeated, never excused.
    */
   private static void expect(Run run, int status, String line) throws Exception {
     double fastest = Double.MAX_VALUE;
-    for (int attempt = 0; attempt < 3 && fastest >= 2; attempt++) {
+    for (int attempt = 0; attempt < 6 && fastest >= 2; attempt++) {
       Result r = run.get();
       assertEquals(line + "\n", r.stderr, "one line, the job's");
       assertEquals(status, r.status);
       fastest = Math.min(fastest, r.seconds);
     }
-    assertTrue(fastest < 2, "fastest of 3 runs took " + fastest + " s");
+    assertTrue(fastest < 2, "fastest of 6 runs took " + fastest + " s");
   }
 
   /** Runs the check main in a new JVM with the launcher's flags (scripts/lib/spark-submit.sh). */
