@@ -22,6 +22,7 @@ public final class Adam implements Optimizer {
   private final double beta2;
   private final double epsilon;
   private float[] m;
+  private final RangeWindow window = new RangeWindow();
   private float[] v;
   private long iterations;
 
@@ -99,12 +100,14 @@ public final class Adam implements Optimizer {
     float b1 = (float) beta1;
     float b2 = (float) beta2;
     float eps = (float) epsilon;
+    float[] p = window.open(params, offset, n);
     for (int i = 0; i < n; i++) {
       float g = grads[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
       v[i] = b2 * v[i] + (1 - b2) * g * g;
-      params[offset + i] -= alpha * m[i] / ((float) Math.sqrt(v[i]) + eps);
+      p[i] -= alpha * m[i] / ((float) Math.sqrt(v[i]) + eps);
     }
+    window.close(p, params, offset, n);
   }
 
   @Override

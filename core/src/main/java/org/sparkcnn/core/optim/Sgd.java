@@ -20,6 +20,7 @@ public final class Sgd implements Optimizer {
   private final float momentum;
   private final boolean nesterov;
   private float[] velocity;
+  private final RangeWindow window = new RangeWindow();
   private long iterations;
 
   public Sgd(double learningRate) {
@@ -58,20 +59,21 @@ public final class Sgd implements Optimizer {
     int n = grads.length;
     OptimizerState.checkRange("sgd", params, offset, n, velocity);
     iterations++;
+    float[] p = window.open(params, offset, n);
     if (momentum == 0) {
       for (int i = 0; i < n; i++) {
-        params[offset + i] -= learningRate * grads[i];
+        p[i] -= learningRate * grads[i];
       }
-      return;
+    } else {
+      if (velocity == null) {
+        velocity = new float[n];
+      }
+      for (int i = 0; i < n; i++) {
+        velocity[i] = momentum * velocity[i] - learningRate * grads[i];
+        p[i] += nesterov ? momentum * velocity[i] - learningRate * grads[i] : velocity[i];
+      }
     }
-    if (velocity == null) {
-      velocity = new float[n];
-    }
-    for (int i = 0; i < n; i++) {
-      velocity[i] = momentum * velocity[i] - learningRate * grads[i];
-      params[offset + i] +=
-          nesterov ? momentum * velocity[i] - learningRate * grads[i] : velocity[i];
-    }
+    window.close(p, params, offset, n);
   }
 
   @Override
