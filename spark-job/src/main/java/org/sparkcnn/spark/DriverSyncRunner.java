@@ -454,8 +454,8 @@ final class DriverSyncRunner implements EpochRunner {
           continue;
         }
         SyncHello h = c.peer();
-        if (h.role() != SyncHello.TASK || h.launch() != launch) {
-          c.close(); // a task of an earlier launch, late
+        if (h.role() != SyncHello.TASK || h.run() != run || h.launch() != launch) {
+          c.close(); // a task of an earlier launch or run, late
           continue;
         }
         SyncProtocol.GroupHello gh;

@@ -71,7 +71,14 @@ final class PeerMesh implements AutoCloseable {
     try {
       SyncHello hello =
           new SyncHello(
-              SyncHello.PEER, launch, self, me.attempt(), me.executorId(), me.host(), me.pid());
+              SyncHello.PEER,
+              me.run(),
+              launch,
+              self,
+              me.attempt(),
+              me.executorId(),
+              me.host(),
+              me.pid());
       for (int j = 0; j < self; j++) {
         InetSocketAddress a = endpoints.get(j);
         SyncChannel c =
@@ -103,6 +110,7 @@ final class PeerMesh implements AutoCloseable {
         }
         SyncHello h = c.peer();
         if (h.role() != SyncHello.PEER
+            || h.run() != me.run()
             || h.launch() != launch
             || h.partition() <= self
             || h.partition() >= g

@@ -111,6 +111,7 @@ final class SyncClient {
     SyncHello hello =
         new SyncHello(
             SyncHello.TASK,
+            driver.run(),
             driver.launch(),
             partition,
             attempt,

@@ -14,7 +14,7 @@ final class Strangers {
   private Strangers() {}
 
   static SyncHello hello(int launch, int partition) {
-    return new SyncHello(SyncHello.TASK, launch, partition, 0, "stranger", "nowhere", 1);
+    return new SyncHello(SyncHello.TASK, 0, launch, partition, 0, "stranger", "nowhere", 1);
   }
 
   /** A client that knows the protocol but not the key; returns the error it got. */
