@@ -31,10 +31,9 @@ public final class ConvReference {
     }
     forEachTap(
         g,
+        filters,
         n,
-        (b, oh, ow, i, j, xo) -> {
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
-          int ko = (i * g.kernelW() + j) * g.channels() * filters;
+        (xo, yo, ko) -> {
           for (int c = 0; c < g.channels(); c++) {
             for (int f = 0; f < filters; f++) {
               y[yo + f] += x[xo + c] * kernel[ko + c * filters + f];
@@ -52,10 +51,9 @@ public final class ConvReference {
     Arrays.fill(dx, 0, n * g.inputSize(), 0);
     forEachTap(
         g,
+        filters,
         n,
-        (b, oh, ow, i, j, xo) -> {
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
-          int ko = (i * g.kernelW() + j) * g.channels() * filters;
+        (xo, yo, ko) -> {
           for (int c = 0; c < g.channels(); c++) {
             double sum = 0;
             for (int f = 0; f < filters; f++) {
@@ -74,10 +72,9 @@ public final class ConvReference {
       Window2D g, int filters, int n, double[] x, double[] dy, double[] dKernel, double[] dBias) {
     forEachTap(
         g,
+        filters,
         n,
-        (b, oh, ow, i, j, xo) -> {
-          int yo = ((b * g.outH() + oh) * g.outW() + ow) * filters;
-          int ko = (i * g.kernelW() + j) * g.channels() * filters;
+        (xo, yo, ko) -> {
           for (int c = 0; c < g.channels(); c++) {
             for (int f = 0; f < filters; f++) {
               dKernel[ko + c * filters + f] += x[xo + c] * dy[yo + f];
@@ -93,12 +90,15 @@ public final class ConvReference {
     }
   }
 
-  /** One (output pixel, kernel tap) pair that lands inside the input; xo is the input offset. */
+  /**
+   * One (output pixel, kernel tap) pair that lands inside the input: xo is the input pixel's offset
+   * in x, yo the output pixel's in y, ko the tap's first weight in the kernel.
+   */
   private interface Tap {
-    void at(int b, int oh, int ow, int i, int j, int xo);
+    void at(int xo, int yo, int ko);
   }
 
-  private static void forEachTap(Window2D g, int n, Tap tap) {
+  private static void forEachTap(Window2D g, int filters, int n, Tap tap) {
     for (int b = 0; b < n; b++) {
       for (int oh = 0; oh < g.outH(); oh++) {
         for (int ow = 0; ow < g.outW(); ow++) {
@@ -110,7 +110,10 @@ public final class ConvReference {
             for (int j = 0; j < g.kernelW(); j++) {
               int w = ow * g.strideW() - g.padLeft() + j;
               if (w >= 0 && w < g.inW()) {
-                tap.at(b, oh, ow, i, j, ((b * g.inH() + h) * g.inW() + w) * g.channels());
+                tap.at(
+                    ((b * g.inH() + h) * g.inW() + w) * g.channels(),
+                    ((b * g.outH() + oh) * g.outW() + ow) * filters,
+                    (i * g.kernelW() + j) * g.channels() * filters);
               }
             }
           }
