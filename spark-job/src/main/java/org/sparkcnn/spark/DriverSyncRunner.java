@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntUnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -87,6 +88,7 @@ final class DriverSyncRunner implements EpochRunner {
   private int launches;
   private int lastEpochLaunched = -1;
   private int lastConnections;
+  private final AtomicLong lateTasks = new AtomicLong();
   private volatile List<InetSocketAddress> peerEndpoints = List.of();
   private byte[] stepBuffer = new byte[0];
   private final boolean sharded;
@@ -189,6 +191,16 @@ final class DriverSyncRunner implements EpochRunner {
   /** Connections the sync port refused so far. */
   long refusedConnections() {
     return server.refused();
+  }
+
+  /** Connections with the run's key that belonged to another run or an earlier launch. */
+  long lateTaskConnections() {
+    return lateTasks.get();
+  }
+
+  /** The run's id, which every task's hello carries (tests play a late task). */
+  long runId() {
+    return run;
   }
 
   /** The run's secret (tests check that it shows nowhere). */
@@ -455,7 +467,20 @@ final class DriverSyncRunner implements EpochRunner {
         }
         SyncHello h = c.peer();
         if (h.role() != SyncHello.TASK || h.run() != run || h.launch() != launch) {
-          c.close(); // a task of an earlier launch or run, late
+          // A task of an earlier launch, or of another run of this application (same key under
+          // spark.authenticate) that got this run's port from the OS: late, and not ours.
+          c.close();
+          lateTasks.incrementAndGet();
+          LOG.info(
+              "spark-cnn: closed a late task connection (partition "
+                  + h.partition()
+                  + ", "
+                  + (h.run() != run ? "another run" : "launch " + h.launch())
+                  + ", "
+                  + h.where()
+                  + ") while launch "
+                  + launch
+                  + " starts");
           continue;
         }
         SyncProtocol.GroupHello gh;

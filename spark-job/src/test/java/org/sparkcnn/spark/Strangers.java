@@ -1,12 +1,14 @@
 package org.sparkcnn.spark;
 
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
 /** Connections a hostile or broken peer makes to a sync port; each reports how it ended. */
@@ -26,6 +28,25 @@ final class Strangers {
       throw new AssertionError("a client with the wrong key was accepted");
     } catch (IOException e) {
       return e;
+    }
+  }
+
+  /**
+   * A task that holds the run's key and acts as one (hello, then its group claiming the hello's
+   * partition), but whose hello names another run or launch; returns "closed" when the driver
+   * closes it without sending a frame, else what it received.
+   */
+  static String late(InetAddress host, int port, byte[] key, SyncHello hello) throws IOException {
+    try (SyncChannel c =
+        SyncChannel.connect(host.getHostAddress(), port, key, false, hello, 10_000)) {
+      byte[] group = SyncProtocol.buffer(SyncProtocol.groupBytes(hello.partition() + 1));
+      c.send(group, SyncProtocol.encodeGroup(group, new int[] {hello.partition()}, "", 0));
+      try {
+        ByteBuffer b = c.receive(1 << 24, 40_000);
+        return "a frame of " + b.remaining() + " bytes";
+      } catch (EOFException | SocketException closed) {
+        return "closed";
+      }
     }
   }
 

@@ -105,6 +105,47 @@ class SyncPortTest {
   }
 
   /**
+   * Connections that prove the run's key but belong to another run of the application (under
+   * spark.authenticate every run has the same key, and a later run's server can get an earlier
+   * run's port) or to an earlier launch of this run are closed when the next launch starts, before
+   * the driver sends them anything, and the run goes on to the undisturbed weights.
+   */
+  @Test
+  void lateTasksOfAnotherRunOrAnEarlierLaunchAreClosedUnserved() throws Exception {
+    float[] undisturbed = run(2, (r, g) -> {});
+    List<CompletableFuture<Object>> late = new ArrayList<>();
+    DriverSyncRunner[] seen = new DriverSyncRunner[1];
+    float[] disturbed =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(50),
+            () ->
+                run(
+                    2,
+                    (runner, global) -> {
+                      // At the last step of epoch 1 (launch 1): both wait in the port's queue
+                      // for launch 2, ahead of its real tasks.
+                      if (global == 7) {
+                        seen[0] = runner;
+                        InetAddress a = runner.address();
+                        int p = runner.port();
+                        byte[] key = runner.secret().key();
+                        SyncHello otherRun =
+                            new SyncHello(
+                                SyncHello.TASK, runner.runId() ^ 1, 2, 0, 0, "late", "run", 1);
+                        SyncHello earlierLaunch =
+                            new SyncHello(
+                                SyncHello.TASK, runner.runId(), 1, 1, 1, "late", "launch", 1);
+                        late.add(async(() -> Strangers.late(a, p, key, otherRun)));
+                        late.add(async(() -> Strangers.late(a, p, key, earlierLaunch)));
+                      }
+                    }));
+    assertArrayEquals(undisturbed, disturbed, "late tasks must not change a single bit");
+    assertEquals("closed", late.get(0).get(45, TimeUnit.SECONDS), "another run's task");
+    assertEquals("closed", late.get(1).get(45, TimeUnit.SECONDS), "an earlier launch's task");
+    assertEquals(2, seen[0].lateTaskConnections(), "both counted as late");
+  }
+
+  /**
    * Sharded, one executor per partition: the executors' peer ports are bound to the executor's
    * address and refuse a forged, a silent and a garbage connection while the run goes on to the
    * star run's weights.
