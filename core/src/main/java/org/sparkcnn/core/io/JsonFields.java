@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.sparkcnn.core.errors.ErrorText;
 
 /**
@@ -114,8 +115,7 @@ public final class JsonFields {
 
   public static String getOptionalString(
       Map<String, ?> map, String key, String path, String defaultValue) {
-    Object value = map.get(key);
-    return value == null ? defaultValue : string(value, path, key);
+    return orDefault(map, key, defaultValue, value -> string(value, path, key));
   }
 
   /** A string that must be one of {@code choices}, e.g. padding "valid" or "same". */
@@ -130,8 +130,7 @@ public final class JsonFields {
       String path,
       Collection<String> choices,
       String defaultValue) {
-    Object value = map.get(key);
-    return value == null ? defaultValue : choice(value, path, key, choices);
+    return orDefault(map, key, defaultValue, value -> choice(value, path, key, choices));
   }
 
   public static boolean getBoolean(Map<String, ?> map, String key, String path) {
@@ -140,8 +139,7 @@ public final class JsonFields {
 
   public static boolean getOptionalBoolean(
       Map<String, ?> map, String key, String path, boolean defaultValue) {
-    Object value = map.get(key);
-    return value == null ? defaultValue : bool(value, path, key);
+    return orDefault(map, key, defaultValue, value -> bool(value, path, key));
   }
 
   // ---- numbers ----
@@ -151,8 +149,8 @@ public final class JsonFields {
   }
 
   public static int getOptionalInt(Map<String, ?> map, String key, String path, int defaultValue) {
-    Object value = map.get(key);
-    return value == null ? defaultValue : intIn(value, path, key, Integer.MIN_VALUE, "an integer");
+    return orDefault(
+        map, key, defaultValue, value -> intIn(value, path, key, Integer.MIN_VALUE, "an integer"));
   }
 
   /** An integer ≥ 1, e.g. {@code filters}, {@code units}, {@code epochs}. */
@@ -162,8 +160,8 @@ public final class JsonFields {
 
   public static int getOptionalPositiveInt(
       Map<String, ?> map, String key, String path, int defaultValue) {
-    Object value = map.get(key);
-    return value == null ? defaultValue : intIn(value, path, key, 1, "a positive integer");
+    return orDefault(
+        map, key, defaultValue, value -> intIn(value, path, key, 1, "a positive integer"));
   }
 
   public static long getLong(Map<String, ?> map, String key, String path) {
@@ -172,8 +170,7 @@ public final class JsonFields {
 
   public static long getOptionalLong(
       Map<String, ?> map, String key, String path, long defaultValue) {
-    Object value = map.get(key);
-    return value == null ? defaultValue : toLong(value, path, key, "an integer");
+    return orDefault(map, key, defaultValue, value -> toLong(value, path, key, "an integer"));
   }
 
   /** Any finite number, integral or not; callers check ranges, with {@link #fieldError}. */
@@ -183,8 +180,7 @@ public final class JsonFields {
 
   public static double getOptionalDouble(
       Map<String, ?> map, String key, String path, double defaultValue) {
-    Object value = map.get(key);
-    return value == null ? defaultValue : toDouble(value, path, key);
+    return orDefault(map, key, defaultValue, value -> toDouble(value, path, key));
   }
 
   /**
@@ -239,6 +235,13 @@ public final class JsonFields {
                   null));
     }
     return value;
+  }
+
+  /** The value of {@code key} converted, or {@code defaultValue} when it is absent or null. */
+  private static <T> T orDefault(
+      Map<String, ?> map, String key, T defaultValue, Function<Object, T> convert) {
+    Object value = map.get(key);
+    return value == null ? defaultValue : convert.apply(value);
   }
 
   private static String string(Object value, String path, String key) {

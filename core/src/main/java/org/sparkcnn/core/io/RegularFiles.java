@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.sparkcnn.core.errors.ErrorText;
+import org.sparkcnn.core.errors.Rethrow;
 
 /**
  * Whole-file reads the way every loader does them: regular files only (a link to /dev/zero, a
@@ -120,12 +121,7 @@ public final class RegularFiles {
       if (c instanceof IOException io) {
         throw io;
       }
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
+      Rethrow.ifUnchecked(c);
       throw new IOException(source + ": " + c, c);
     }
   }

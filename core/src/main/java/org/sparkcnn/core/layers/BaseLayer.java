@@ -4,9 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparkcnn.core.errors.ErrorText;
-import org.sparkcnn.core.tensor.Padding;
 import org.sparkcnn.core.tensor.Shape;
-import org.sparkcnn.core.tensor.Window2D;
 
 /**
  * What every layer shares: its Keras class name and name prefix, its name, its declared input shape
@@ -148,47 +146,6 @@ abstract class BaseLayer<T extends BaseLayer<T>> implements Layer {
         .expected(expected)
         .hint(hint)
         .illegalArgument();
-  }
-
-  /**
-   * The sliding window of a 2-D layer ({@code what}: "kernel" or "pool") over {@code input}, or the
-   * error naming this layer: the input must be (height, width, channels) and, with "valid" padding,
-   * at least one window large.
-   *
-   * @param rankHint what to try when the input is not (height, width, channels)
-   * @param sizeHint what to try when the input is smaller than one window
-   */
-  protected Window2D window2D(
-      Shape input,
-      String what,
-      int h,
-      int w,
-      int strideH,
-      int strideW,
-      Padding padding,
-      String rankHint,
-      String sizeHint) {
-    if (input.rank() != 3) {
-      throw shapeError(
-          "expects input of rank 3 (height, width, channels) per example",
-          input,
-          "(height, width, channels)",
-          rankHint);
-    }
-    Window2D window = Window2D.of(input, h, w, strideH, strideW, padding);
-    if (window.outH() == 0 || window.outW() == 0) {
-      throw shapeError(
-          "with padding \"valid\" needs the input to be at least as large as the "
-              + what
-              + " "
-              + h
-              + "x"
-              + w,
-          input,
-          "height >= " + h + " and width >= " + w,
-          sizeHint);
-    }
-    return window;
   }
 
   /** The keys every Keras layer config starts with. */

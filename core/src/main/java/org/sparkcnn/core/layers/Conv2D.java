@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Random;
 import org.sparkcnn.core.activations.Activation;
 import org.sparkcnn.core.kernels.Kernels;
-import org.sparkcnn.core.tensor.Padding;
 import org.sparkcnn.core.tensor.Shape;
 import org.sparkcnn.core.tensor.Window2D;
 
@@ -15,11 +14,12 @@ import org.sparkcnn.core.tensor.Window2D;
  */
 public final class Conv2D extends WeightedLayer<Conv2D> {
   private final int filters;
-  private int kernelH;
-  private int kernelW;
-  private int strideH = 1;
-  private int strideW = 1;
-  private Padding padding = Padding.VALID;
+  private final WindowSettings kernel =
+      new WindowSettings(
+          this,
+          "kernel",
+          "Did you forget the input_shape, or put a Flatten or Dense before this layer?",
+          "Use padding=\"same\" or a smaller kernel or fewer pooling layers before it");
   private Window2D window;
 
   /** Conv2D(filters, kernel_size=(kernelSize, kernelSize)). */
@@ -35,11 +35,7 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
   }
 
   public Conv2D kernelSize(int h, int w) {
-    requireUnbuilt();
-    requirePositive("Conv2D kernel_size", h);
-    requirePositive("Conv2D kernel_size", w);
-    kernelH = h;
-    kernelW = w;
+    kernel.size(h, w);
     return this;
   }
 
@@ -48,17 +44,12 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
   }
 
   public Conv2D strides(int h, int w) {
-    requireUnbuilt();
-    requirePositive("Conv2D strides", h);
-    requirePositive("Conv2D strides", w);
-    strideH = h;
-    strideW = w;
+    kernel.strides(h, w);
     return this;
   }
 
   public Conv2D padding(String keras) {
-    requireUnbuilt();
-    padding = Padding.fromKeras(keras);
+    kernel.padding(keras);
     return this;
   }
 
@@ -68,45 +59,38 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
     return this;
   }
 
-  public int filters() {
-    return filters;
-  }
-
   public Window2D window() {
     requireBuilt();
     return window;
   }
 
+  public int filters() {
+    return filters;
+  }
+
   @Override
   protected Shape computeOutputShape(Shape input) {
-    window =
-        window2D(
-            input,
-            "kernel",
-            kernelH,
-            kernelW,
-            strideH,
-            strideW,
-            padding,
-            "Did you forget the input_shape, or put a Flatten or Dense before this layer?",
-            "Use padding=\"same\" or a smaller kernel or fewer pooling layers before it");
+    window = kernel.over(input);
     return Shape.of(window.outH(), window.outW(), filters);
   }
 
   @Override
   public List<ParamSpec> params() {
     requireBuilt();
-    int kernelSize = kernelH * kernelW * window.channels() * filters;
-    ParamSpec kernel =
-        new ParamSpec("kernel", new int[] {kernelH, kernelW, window.channels(), filters}, 0);
+    int kernelSize = window.kernelH() * window.kernelW() * window.channels() * filters;
+    ParamSpec weights =
+        new ParamSpec(
+            "kernel",
+            new int[] {window.kernelH(), window.kernelW(), window.channels(), filters},
+            0);
     return useBias
-        ? List.of(kernel, new ParamSpec("bias", new int[] {filters}, kernelSize))
-        : List.of(kernel);
+        ? List.of(weights, new ParamSpec("bias", new int[] {filters}, kernelSize))
+        : List.of(weights);
   }
 
   @Override
   public void initialize(float[] params, int offset, Random rng) {
-    int receptive = kernelH * kernelW;
+    int receptive = window.kernelH() * window.kernelW();
     kernelInitializer.fill(
         params,
         offset,
@@ -121,7 +105,9 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
 
   /** Not via params(): that builds a new list, and this runs on every step. */
   private int biasOffset(int offset) {
-    return useBias ? offset + kernelH * kernelW * window.channels() * filters : -1;
+    return useBias
+        ? offset + window.kernelH() * window.kernelW() * window.channels() * filters
+        : -1;
   }
 
   @Override
@@ -145,9 +131,9 @@ public final class Conv2D extends WeightedLayer<Conv2D> {
   public Map<String, Object> config() {
     Map<String, Object> c = baseConfig();
     c.put("filters", filters);
-    c.put("kernel_size", List.of(kernelH, kernelW));
-    c.put("strides", List.of(strideH, strideW));
-    c.put("padding", padding.kerasName());
+    c.put("kernel_size", kernel.sizeConfig());
+    c.put("strides", kernel.stridesConfig());
+    c.put("padding", kernel.paddingConfig());
     c.put("data_format", "channels_last");
     c.put("dilation_rate", List.of(1, 1));
     c.put("groups", 1);

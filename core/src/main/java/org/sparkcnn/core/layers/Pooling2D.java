@@ -1,6 +1,5 @@
 package org.sparkcnn.core.layers;
 
-import java.util.List;
 import java.util.Map;
 import org.sparkcnn.core.tensor.Padding;
 import org.sparkcnn.core.tensor.Shape;
@@ -11,12 +10,12 @@ import org.sparkcnn.core.tensor.Window2D;
  * window formula of {@link Padding}; strides default to pool_size, as in Keras.
  */
 public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer<T> {
-  private int poolH;
-  private int poolW;
-  private int strideH;
-  private int strideW;
-  private boolean stridesSet;
-  private Padding padding = Padding.VALID;
+  private final WindowSettings pool =
+      new WindowSettings(
+          this,
+          "pool",
+          "Pooling must come before Flatten",
+          "Use padding=\"same\" or fewer pooling layers");
   protected Window2D window;
 
   protected Pooling2D(String kerasClassName, String defaultNamePrefix, int poolH, int poolW) {
@@ -25,15 +24,7 @@ public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer<T> {
   }
 
   public T poolSize(int h, int w) {
-    requireUnbuilt();
-    requirePositive(kerasClassName() + " pool_size", h);
-    requirePositive(kerasClassName() + " pool_size", w);
-    poolH = h;
-    poolW = w;
-    if (!stridesSet) {
-      strideH = h;
-      strideW = w;
-    }
+    pool.size(h, w);
     return self();
   }
 
@@ -42,18 +33,12 @@ public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer<T> {
   }
 
   public T strides(int h, int w) {
-    requireUnbuilt();
-    requirePositive(kerasClassName() + " strides", h);
-    requirePositive(kerasClassName() + " strides", w);
-    strideH = h;
-    strideW = w;
-    stridesSet = true;
+    pool.strides(h, w);
     return self();
   }
 
   public T padding(String keras) {
-    requireUnbuilt();
-    padding = Padding.fromKeras(keras);
+    pool.padding(keras);
     return self();
   }
 
@@ -69,26 +54,16 @@ public abstract class Pooling2D<T extends Pooling2D<T>> extends BaseLayer<T> {
 
   @Override
   protected Shape computeOutputShape(Shape input) {
-    window =
-        window2D(
-            input,
-            "pool",
-            poolH,
-            poolW,
-            strideH,
-            strideW,
-            padding,
-            "Pooling must come before Flatten",
-            "Use padding=\"same\" or fewer pooling layers");
+    window = pool.over(input);
     return Shape.of(window.outH(), window.outW(), window.channels());
   }
 
   @Override
   public Map<String, Object> config() {
     Map<String, Object> c = baseConfig();
-    c.put("pool_size", List.of(poolH, poolW));
-    c.put("padding", padding.kerasName());
-    c.put("strides", List.of(strideH, strideW));
+    c.put("pool_size", pool.sizeConfig());
+    c.put("padding", pool.paddingConfig());
+    c.put("strides", pool.stridesConfig());
     c.put("data_format", "channels_last");
     return c;
   }

@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 import org.sparkcnn.core.errors.ErrorText;
+import org.sparkcnn.core.errors.Rethrow;
 import org.sparkcnn.core.tensor.Tensor;
 
 /**
@@ -103,14 +104,8 @@ final class ParallelBatches implements AutoCloseable {
     try {
       f.get();
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(cause);
+      Rethrow.ifUnchecked(e.getCause());
+      throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for worker threads", e);

@@ -344,7 +344,7 @@ public final class Sequential {
           .expected(paramCount + " parameters")
           .illegalArgument();
     }
-    return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, null);
+    return computeInputGradient(params, x, targets, n, step, gradSum, null);
   }
 
   /**
@@ -439,7 +439,11 @@ public final class Sequential {
         last.activation(), count / shape.lastDim(), shape.lastDim(), logits, out);
   }
 
-  /** As {@link #computeGradient}, also writing d(loss sum)/dx into dx; for gradient checks. */
+  /**
+   * As {@link #computeGradient}, also writing d(loss sum)/dx into dx (unless dx is null), for
+   * gradient checks and for the trainer's threads, whose batches fit has checked already: it checks
+   * only the arrays' sizes, not their values.
+   */
   public BatchStats computeInputGradient(
       float[] params,
       float[] x,
@@ -450,18 +454,7 @@ public final class Sequential {
       float[] dx) {
     requireCompiled();
     checkArrays(params, x, targets, n);
-    return gradientUnchecked(workspaces.get(), params, x, targets, n, step, gradSum, dx);
-  }
-
-  BatchStats gradientUnchecked(
-      Workspace ws,
-      float[] params,
-      float[] x,
-      float[] targets,
-      int n,
-      StepContext step,
-      float[] gradSum,
-      float[] dx) {
+    Workspace ws = workspaces.get();
     boolean fused = isLossFused();
     ws.forward(kernels, params, x, n, fused ? plan.size() - 1 : plan.size(), step);
     BatchStats stats = ws.loss(kernels, targets, n, loss, fused, accuracy(), true);

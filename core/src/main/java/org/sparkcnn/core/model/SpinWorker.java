@@ -2,6 +2,7 @@ package org.sparkcnn.core.model;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import org.sparkcnn.core.errors.Rethrow;
 
 /**
  * A worker thread that stays awake for a moment after each job, for the slices of {@link
@@ -55,12 +56,7 @@ final class SpinWorker extends Thread {
     }
     Throwable t = failure;
     claimed.set(false);
-    if (t instanceof RuntimeException re) {
-      throw re;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
+    Rethrow.ifUnchecked(t);
     if (t != null) {
       throw new IllegalStateException(t);
     }

@@ -157,8 +157,8 @@ final class Trainer {
                 ws.batchIds[i - a] = row;
               }
               StepContext ctx = new StepContext(true, stepSeed, ws.batchIds);
-              return model.gradientUnchecked(
-                  ws, params, ws.batchX, ws.batchY, b - a, ctx, threadGrads[t], null);
+              return model.computeInputGradient(
+                  params, ws.batchX, ws.batchY, b - a, ctx, threadGrads[t], null);
             });
     BatchStats total = BatchStats.EMPTY;
     System.arraycopy(threadGrads[0], 0, grads, 0, grads.length);

@@ -13,7 +13,7 @@ import org.sparkcnn.core.settings.TrainingSettings;
  * (1 - b1^t) * m / (sqrt(v) + epsilon). (Keras folds the bias corrections into the step size, so
  * epsilon is not bias-corrected; we do the same.)
  */
-public final class Adam implements Optimizer {
+public final class Adam extends SlotOptimizer {
   /** The learning rates every optimizer takes (declared with the training settings). */
   private static final Range LEARNING_RATE = TrainingSettings.LEARNING_RATE.range();
 
@@ -21,10 +21,7 @@ public final class Adam implements Optimizer {
   private final double beta1;
   private final double beta2;
   private final double epsilon;
-  private float[] m;
   private final RangeWindow window = new RangeWindow();
-  private float[] v;
-  private long iterations;
 
   /** Adam with Keras' defaults: learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7. */
   public Adam() {
@@ -36,6 +33,8 @@ public final class Adam implements Optimizer {
   }
 
   public Adam(double learningRate, double beta1, double beta2, double epsilon) {
+    // Keras 3's slot names: "momentum" (m, the first moment) and "velocity" (v, the second).
+    super(List.of("momentum", "velocity"));
     if (!(learningRate > 0)
         || !(beta1 >= 0 && beta1 < 1)
         || !(beta2 >= 0 && beta2 < 1)
@@ -86,12 +85,10 @@ public final class Adam implements Optimizer {
   @Override
   public void apply(float[] params, int offset, float[] grads) {
     int n = grads.length;
-    OptimizerState.checkRange("adam", params, offset, n, m);
-    if (m == null) {
-      m = new float[n];
-      v = new float[n];
-    }
-    iterations++;
+    float[][] slots = beginUpdate(params, offset, n);
+    float[] m = slots[0];
+    float[] v = slots[1];
+    long iterations = iterations();
     float alpha =
         (float)
             (learningRate
@@ -108,32 +105,6 @@ public final class Adam implements Optimizer {
       p[i] -= alpha * m[i] / ((float) Math.sqrt(v[i]) + eps);
     }
     window.close(p, params, offset, n);
-  }
-
-  @Override
-  public long iterations() {
-    return iterations;
-  }
-
-  /** Keras 3's slot names: "momentum" (m, the first moment) and "velocity" (v, the second). */
-  @Override
-  public Map<String, float[]> state() {
-    Map<String, float[]> s = new LinkedHashMap<>();
-    if (m != null) {
-      s.put("momentum", m);
-      s.put("velocity", v);
-    }
-    return s;
-  }
-
-  @Override
-  public void restore(long iterations, Map<String, float[]> state, int paramCount) {
-    float[][] slots =
-        OptimizerState.slots(
-            "adam", iterations, state, paramCount, List.of("momentum", "velocity"));
-    this.iterations = iterations;
-    m = slots == null ? null : slots[0];
-    v = slots == null ? null : slots[1];
   }
 
   @Override

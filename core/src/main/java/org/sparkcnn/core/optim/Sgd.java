@@ -12,22 +12,22 @@ import org.sparkcnn.core.settings.TrainingSettings;
  * Keras' SGD. Without momentum: p -= lr g. With momentum m: v = m v - lr g, then p += v, or with
  * Nesterov p += m v - lr g.
  */
-public final class Sgd implements Optimizer {
+public final class Sgd extends SlotOptimizer {
   /** The learning rates every optimizer takes (declared with the training settings). */
   private static final Range LEARNING_RATE = TrainingSettings.LEARNING_RATE.range();
 
   private final float learningRate;
   private final float momentum;
   private final boolean nesterov;
-  private float[] velocity;
   private final RangeWindow window = new RangeWindow();
-  private long iterations;
 
   public Sgd(double learningRate) {
     this(learningRate, 0, false);
   }
 
   public Sgd(double learningRate, double momentum, boolean nesterov) {
+    // Keras 3's slot name "momentum" for the velocity buffer; none without momentum.
+    super((float) momentum == 0 ? List.of() : List.of("momentum"));
     if (!(learningRate > 0) || !(momentum >= 0 && momentum < 1)) {
       throw ErrorText.problem("settings out of range")
           .in("sgd")
@@ -57,47 +57,20 @@ public final class Sgd implements Optimizer {
   @Override
   public void apply(float[] params, int offset, float[] grads) {
     int n = grads.length;
-    OptimizerState.checkRange("sgd", params, offset, n, velocity);
-    iterations++;
+    float[][] slots = beginUpdate(params, offset, n);
     float[] p = window.open(params, offset, n);
     if (momentum == 0) {
       for (int i = 0; i < n; i++) {
         p[i] -= learningRate * grads[i];
       }
     } else {
-      if (velocity == null) {
-        velocity = new float[n];
-      }
+      float[] velocity = slots[0];
       for (int i = 0; i < n; i++) {
         velocity[i] = momentum * velocity[i] - learningRate * grads[i];
         p[i] += nesterov ? momentum * velocity[i] - learningRate * grads[i] : velocity[i];
       }
     }
     window.close(p, params, offset, n);
-  }
-
-  @Override
-  public long iterations() {
-    return iterations;
-  }
-
-  /** Keras 3's slot name "momentum" for the velocity buffer; empty without momentum. */
-  @Override
-  public Map<String, float[]> state() {
-    Map<String, float[]> s = new LinkedHashMap<>();
-    if (velocity != null) {
-      s.put("momentum", velocity);
-    }
-    return s;
-  }
-
-  @Override
-  public void restore(long iterations, Map<String, float[]> state, int paramCount) {
-    float[][] slots =
-        OptimizerState.slots(
-            "sgd", iterations, state, paramCount, momentum == 0 ? List.of() : List.of("momentum"));
-    this.iterations = iterations;
-    velocity = slots == null || slots.length == 0 ? null : slots[0];
   }
 
   @Override
