@@ -33,7 +33,9 @@ import org.sparkcnn.core.io.JsonFields;
  *
  * <p>A lock is stale, and taken over, when its holder's process is gone on this same host, or when
  * its lease expired (a holder on another host that stopped renewing). Taking over renames the stale
- * file away first: of two runs that find the same stale lock only one rename succeeds.
+ * file away first: of two runs that find the same stale lock only one rename succeeds. A holder
+ * renews (read, check, write) only while its lease has a sixth of its length left, so no takeover
+ * can fall between its read and its write; past that it counts the lock as lost.
  */
 public final class OutputLock implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(OutputLock.class.getName());
@@ -46,12 +48,15 @@ public final class OutputLock implements AutoCloseable {
   private final long leaseMillis;
   private final ScheduledExecutorService renewer;
   private volatile String lost;
+  private volatile long leaseUntil;
 
-  private OutputLock(Path file, Configuration conf, String run, long leaseMillis) {
+  private OutputLock(
+      Path file, Configuration conf, String run, long leaseMillis, long leaseUntil, long every) {
     this.file = file;
     this.conf = conf;
     this.run = run;
     this.leaseMillis = leaseMillis;
+    this.leaseUntil = leaseUntil;
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -59,7 +64,6 @@ public final class OutputLock implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    long every = Math.max(1, leaseMillis / 3);
     renewer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
   }
 
@@ -70,14 +74,22 @@ public final class OutputLock implements AutoCloseable {
 
   static OutputLock acquire(String output, Configuration conf, long leaseMillis)
       throws IOException {
+    return acquire(output, conf, leaseMillis, Math.max(1, leaseMillis / 3));
+  }
+
+  /** With renewals every {@code renewEveryMillis} (tests stall them to let the lease run out). */
+  static OutputLock acquire(
+      String output, Configuration conf, long leaseMillis, long renewEveryMillis)
+      throws IOException {
     Path dir = new Path(output);
     FileSystem fs = HadoopFiles.fs(dir, conf);
     HadoopFiles.mkdirs(fs, dir);
     Path file = new Path(dir, LOCK_FILE);
     String run = UUID.randomUUID().toString();
     for (int attempt = 0; attempt < 2; attempt++) {
-      if (createExclusive(fs, file, holder(run, leaseMillis))) {
-        return new OutputLock(file, conf, run, leaseMillis);
+      long until = System.currentTimeMillis() + leaseMillis;
+      if (createExclusive(fs, file, holder(run, until))) {
+        return new OutputLock(file, conf, run, leaseMillis, until, renewEveryMillis);
       }
       Map<String, Object> theirs = read(fs, file);
       if (theirs == null) {
@@ -143,6 +155,18 @@ public final class OutputLock implements AutoCloseable {
     if (lost != null) {
       return;
     }
+    long renewedAt = System.currentTimeMillis();
+    if (renewedAt > leaseUntil - leaseMillis / 6) {
+      // Another run may take over a lock whose lease ran out, between our read and our write
+      // below; renewing then could overwrite its lock. Only a lease with time to spare is renewed.
+      lost =
+          "this run's lease ran out at "
+              + Instant.ofEpochMilli(leaseUntil)
+              + " before it could be renewed (the process was paused or the file system"
+              + " unreachable)";
+      LOG.severe("spark-cnn: lost the output lock " + file + ": " + lost);
+      return;
+    }
     try {
       FileSystem fs = HadoopFiles.fs(file, conf);
       Map<String, Object> now = read(fs, file);
@@ -151,20 +175,22 @@ public final class OutputLock implements AutoCloseable {
         LOG.severe("spark-cnn: lost the output lock " + file + ": " + lost);
         return;
       }
-      HadoopFiles.writeAtomically(file, holder(run, leaseMillis), conf);
+      long until = renewedAt + leaseMillis;
+      HadoopFiles.writeAtomically(file, holder(run, until), conf);
+      leaseUntil = until;
     } catch (IOException e) {
       // A missed renewal is retried; the lease is three renewals long.
       LOG.log(Level.WARNING, "spark-cnn: could not renew the output lock " + file, e);
     }
   }
 
-  private static byte[] holder(String run, long leaseMillis) {
+  private static byte[] holder(String run, long leaseUntil) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("host", hostName());
     m.put("pid", ProcessHandle.current().pid());
     m.put("run", run);
     m.put("renewed", Instant.now().toString());
-    m.put("lease_until_ms", System.currentTimeMillis() + leaseMillis);
+    m.put("lease_until_ms", leaseUntil);
     return (Json.write(m) + "\n").getBytes(StandardCharsets.UTF_8);
   }
 

@@ -54,6 +54,26 @@ class OutputDirectoryTest {
     OutputLock.acquire(out, CONF).close();
   }
 
+  /**
+   * A holder whose renewals stalled past its lease (a long pause) must not renew: another run may
+   * take the lock over between its read and its write. It reports the lock lost instead, and a
+   * newer holder's lock survives.
+   */
+  @Test
+  void aHolderWhoseLeaseRanOutDoesNotRenewItAndReportsTheLockLost() throws Exception {
+    String out = tmp.resolve("paused").toString();
+    try (OutputLock paused = OutputLock.acquire(out, CONF, 300, 60_000)) {
+      Thread.sleep(400);
+      String m = assertThrows(IOException.class, paused::checkHeld).getMessage();
+      assertTrue(m.contains("lock of the output was lost") && m.contains("lease ran out"), m);
+      try (OutputLock next = OutputLock.acquire(out, CONF)) {
+        assertThrows(IOException.class, paused::checkHeld, "still lost, and it writes nothing");
+        String lock = Files.readString(tmp.resolve("paused/" + OutputLock.LOCK_FILE));
+        assertTrue(lock.contains(next.run()), lock);
+      }
+    }
+  }
+
   @Test
   void staleLocksAreTakenOver() throws Exception {
     String out = tmp.resolve("stale").toString();
