@@ -112,7 +112,11 @@ public final class IdxReader {
     checkCounts(images.source(), images.count(), labelsSource, labels.length);
     Labels.checkRange(labelsSource, labels, classNames);
     return ImageDataset.of(
-        images.source(), images.pixels(), labels, images.rows(), images.columns(), 1, classNames);
+        images.source(),
+        images.pixels(),
+        labels,
+        new ImageShape(images.rows(), images.columns(), 1),
+        classNames);
   }
 
   private interface FileReader<T> {

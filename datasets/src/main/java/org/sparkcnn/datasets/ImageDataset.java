@@ -25,77 +25,53 @@ public final class ImageDataset {
   private final String source;
   private final byte[] pixels;
   private final int[] labels;
-  private final int height;
-  private final int width;
-  private final int channels;
+  private final ImageShape shape;
   private final List<String> classNames;
 
   private ImageDataset(
-      String source,
-      byte[] pixels,
-      int[] labels,
-      int height,
-      int width,
-      int channels,
-      List<String> classNames) {
+      String source, byte[] pixels, int[] labels, ImageShape shape, List<String> classNames) {
     this.source = source;
     this.pixels = pixels;
     this.labels = labels;
-    this.height = height;
-    this.width = width;
-    this.channels = channels;
+    this.shape = shape;
     this.classNames = classNames;
   }
 
   /**
    * Wraps already-decoded data after checking that the pieces agree: positive sizes, {@code
-   * pixels.length == labels.length * height * width * channels}, distinct non-empty class names,
-   * and every label a valid class index. The arrays are not copied.
+   * pixels.length == labels.length * shape.imageSize()}, distinct non-empty class names, and every
+   * label a valid class index. The arrays are not copied.
    *
    * @param source where the data came from, used in error messages and {@link #source()}
    * @param pixels uint8 pixels, {@code (N, H, W, C)} channels-last
    * @param labels class indices, {@code (N)}
+   * @param shape {@code (H, W, C)} of every image
    */
   public static ImageDataset of(
-      String source,
-      byte[] pixels,
-      int[] labels,
-      int height,
-      int width,
-      int channels,
-      List<String> classNames) {
+      String source, byte[] pixels, int[] labels, ImageShape shape, List<String> classNames) {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(pixels, "pixels");
     Objects.requireNonNull(labels, "labels");
+    Objects.requireNonNull(shape, "shape");
     List<String> names = List.copyOf(classNames);
-    if (height <= 0 || width <= 0 || channels <= 0) {
+    if (shape.height() <= 0 || shape.width() <= 0 || shape.channels() <= 0) {
       throw DatasetException.in(source)
           .problem("Image shape must be positive")
-          .received("(H, W, C) = (" + height + ", " + width + ", " + channels + ")")
+          .received("(H, W, C) = " + shape)
           .expected("every dimension >= 1")
           .build();
     }
     checkClassNames(source, names);
-    long expectedBytes = (long) labels.length * height * width * channels;
+    long expectedBytes = (long) labels.length * shape.height() * shape.width() * shape.channels();
     if (pixels.length != expectedBytes) {
       throw DatasetException.in(source)
           .problem("Pixel count does not match the label count")
           .received(pixels.length + " pixel bytes for " + labels.length + " labels")
-          .expected(
-              expectedBytes
-                  + " bytes (N, H, W, C) = ("
-                  + labels.length
-                  + ", "
-                  + height
-                  + ", "
-                  + width
-                  + ", "
-                  + channels
-                  + ")")
+          .expected(expectedBytes + " bytes (N, H, W, C) = " + shape.withCount(labels.length))
           .build();
     }
     Labels.checkRange(source, labels, names);
-    return new ImageDataset(source, pixels, labels, height, width, channels, names);
+    return new ImageDataset(source, pixels, labels, shape, names);
   }
 
   private static void checkClassNames(String source, List<String> names) {
@@ -130,24 +106,9 @@ public final class ImageDataset {
     return labels.length;
   }
 
-  /** H. */
-  public int height() {
-    return height;
-  }
-
-  /** W. */
-  public int width() {
-    return width;
-  }
-
-  /** C: 1 for grayscale, 3 for RGB. */
-  public int channels() {
-    return channels;
-  }
-
-  /** H * W * C, the number of bytes (or floats) per image. */
-  public int imageSize() {
-    return height * width * channels;
+  /** {@code (H, W, C)}, the shape of every image. */
+  public ImageShape shape() {
+    return shape;
   }
 
   /** The class names; label {@code k} means {@code classNames().get(k)}. Unmodifiable. */
@@ -176,7 +137,7 @@ public final class ImageDataset {
   /** Images {@code [from, to)} as floats in [0, 1], shape {@code (to - from, H, W, C)}. */
   public float[] imagesAsFloats(int from, int to) {
     Objects.checkFromToIndex(from, to, labels.length);
-    float[] out = new float[(to - from) * imageSize()];
+    float[] out = new float[(to - from) * shape.imageSize()];
     copyFloats(from, to, out, 0);
     return out;
   }
@@ -187,8 +148,8 @@ public final class ImageDataset {
    */
   public void copyFloats(int from, int to, float[] dest, int destOffset) {
     Objects.checkFromToIndex(from, to, labels.length);
-    int start = from * imageSize();
-    int count = (to - from) * imageSize();
+    int start = from * shape.imageSize();
+    int count = (to - from) * shape.imageSize();
     Objects.checkFromIndexSize(destOffset, count, dest.length);
     for (int k = 0; k < count; k++) {
       dest[destOffset + k] = (pixels[start + k] & 0xFF) / 255f;
@@ -198,10 +159,10 @@ public final class ImageDataset {
   /** A copy of images and labels {@code [from, to)}, with the same shape and class names. */
   public ImageDataset slice(int from, int to) {
     Objects.checkFromToIndex(from, to, labels.length);
-    byte[] p = Arrays.copyOfRange(pixels, from * imageSize(), to * imageSize());
+    byte[] p = Arrays.copyOfRange(pixels, from * shape.imageSize(), to * shape.imageSize());
     int[] l = Arrays.copyOfRange(labels, from, to);
     String name = "slice " + from + ".." + to + " of " + source;
-    return new ImageDataset(name, p, l, height, width, channels, classNames);
+    return new ImageDataset(name, p, l, shape, classNames);
   }
 
   /** How many images each class has: {@code result[k]} counts label {@code k}. */
@@ -213,15 +174,9 @@ public final class ImageDataset {
   public String toString() {
     return "ImageDataset["
         + source
-        + ": (N, H, W, C) = ("
-        + size()
+        + ": (N, H, W, C) = "
+        + shape.withCount(size())
         + ", "
-        + height
-        + ", "
-        + width
-        + ", "
-        + channels
-        + "), "
         + classNames.size()
         + " classes]";
   }

@@ -54,9 +54,7 @@ public final class ImageDecoder {
 
   private static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp", "gif");
 
-  private final int height;
-  private final int width;
-  private final int channels;
+  private final ImageShape shape;
   private final boolean resize;
   // Null when H x W is the model input; else the file whose size the others must share.
   private final String sizeOrigin;
@@ -70,9 +68,7 @@ public final class ImageDecoder {
           .illegalArgument();
     }
     checkChannels(channels, "ImageDecoder");
-    this.height = height;
-    this.width = width;
-    this.channels = channels;
+    this.shape = new ImageShape(height, width, channels);
     this.resize = resize;
     this.sizeOrigin = sizeOrigin;
   }
@@ -106,42 +102,31 @@ public final class ImageDecoder {
     return new ImageDecoder(height, width, channels, false, firstImage);
   }
 
-  public int height() {
-    return height;
-  }
-
-  public int width() {
-    return width;
-  }
-
-  public int channels() {
-    return channels;
+  /** {@code (H, W, C)}, the shape of every decoded image. */
+  public ImageShape shape() {
+    return shape;
   }
 
   public boolean resizes() {
     return resize;
   }
 
-  /** H * W * C: the length of one decoded image. */
-  public int imageSize() {
-    return height * width * channels;
-  }
-
   /** Decodes encoded image bytes into a new array {@code (H, W, C)}. */
   public byte[] decode(byte[] encoded, String source) {
-    byte[] out = new byte[imageSize()];
+    byte[] out = new byte[shape.imageSize()];
     decodeInto(encoded, source, out, 0);
     return out;
   }
 
-  /** Decodes encoded image bytes into {@code dest[offset .. offset + imageSize())}. */
+  /** Decodes encoded image bytes into {@code dest[offset .. offset + shape().imageSize())}. */
   public void decodeInto(byte[] encoded, String source, byte[] dest, int offset) {
     Objects.requireNonNull(encoded, "encoded");
-    Objects.checkFromIndexSize(offset, imageSize(), dest.length);
+    Objects.checkFromIndexSize(offset, shape.imageSize(), dest.length);
     checkDeclaredSize(encoded, source);
     if (PngChunks.isPng(encoded)) {
       PngChunks.verify(encoded, source);
-      if (FastPng.decodeInto(encoded, height, width, channels, dest, offset)) {
+      if (FastPng.decodeInto(
+          encoded, shape.height(), shape.width(), shape.channels(), dest, offset)) {
         return;
       }
     }
@@ -166,12 +151,12 @@ public final class ImageDecoder {
       if (!warnings.isEmpty()) {
         throw corrupt(source, reader, "decoder warning: " + String.join("; ", warnings), null);
       }
-      if (!resize || (h == height && w == width)) {
-        Pixels.toChannels(img, channels, dest, offset);
+      if (!resize || (h == shape.height() && w == shape.width())) {
+        Pixels.toChannels(img, shape.channels(), dest, offset);
       } else {
-        byte[] full = new byte[h * w * channels];
-        Pixels.toChannels(img, channels, full, 0);
-        Bilinear.resize(full, h, w, channels, dest, offset, height, width);
+        byte[] full = new byte[h * w * shape.channels()];
+        Pixels.toChannels(img, shape.channels(), full, 0);
+        Bilinear.resize(full, h, w, shape.channels(), dest, offset, shape.height(), shape.width());
       }
     } finally {
       release(reader);
@@ -197,7 +182,7 @@ public final class ImageDecoder {
     return decode(readFile(file), file.toString());
   }
 
-  /** Decodes an image file into {@code dest[offset .. offset + imageSize())}. */
+  /** Decodes an image file into {@code dest[offset .. offset + shape().imageSize())}. */
   public void decodeInto(Path file, byte[] dest, int offset) {
     decodeInto(readFile(file), file.toString(), dest, offset);
   }
@@ -313,7 +298,7 @@ public final class ImageDecoder {
     if ((long) h * w > MAX_SOURCE_PIXELS) {
       throw tooManyPixels(source, h, w);
     }
-    if (!resize && (h != height || w != width)) {
+    if (!resize && (h != shape.height() || w != shape.width())) {
       throw DatasetException.in(source)
           .problem(
               sizeOrigin == null
@@ -321,9 +306,9 @@ public final class ImageDecoder {
                   : "Images have mixed sizes")
           .received(h + " x " + w + " (H x W)")
           .expected(
-              height
+              shape.height()
                   + " x "
-                  + width
+                  + shape.width()
                   + (sizeOrigin == null
                       ? ""
                       : ", the size of the first image '" + sizeOrigin + "'"))

@@ -56,7 +56,7 @@ public final class ImageFolderReader {
         if (pixels == null) {
           first = d.decode(encoded, file.path());
         } else {
-          d.decodeInto(encoded, file.path(), pixels, n * d.imageSize());
+          d.decodeInto(encoded, file.path(), pixels, n * d.shape().imageSize());
         }
       } catch (DatasetException e) {
         if (!skip) {
@@ -76,11 +76,9 @@ public final class ImageFolderReader {
     ImageDataset dataset =
         ImageDataset.of(
             root,
-            Arrays.copyOf(pixels, n * decoder.imageSize()),
+            Arrays.copyOf(pixels, n * decoder.shape().imageSize()),
             Arrays.copyOf(labels, n),
-            decoder.height(),
-            decoder.width(),
-            decoder.channels(),
+            decoder.shape(),
             listing.classNames());
     return new ImageFolderResult(dataset, skipped);
   }
@@ -97,11 +95,12 @@ public final class ImageFolderReader {
   }
 
   private static int checkedTotal(String root, int images, ImageDecoder decoder) {
-    long total = (long) images * decoder.imageSize();
+    long total = (long) images * decoder.shape().imageSize();
     if (total > IdxStream.MAX_ARRAY) {
       throw DatasetException.in(root)
           .problem("Image folder is too large for one in-memory dataset")
-          .received(images + " images x " + decoder.imageSize() + " bytes = " + total + " bytes")
+          .received(
+              images + " images x " + decoder.shape().imageSize() + " bytes = " + total + " bytes")
           .expected("at most " + IdxStream.MAX_ARRAY + " bytes")
           .hint("split the folder, or read it as partitions in the Spark job.")
           .build();

@@ -23,8 +23,8 @@ class FashionMnistTest {
     Fixtures.write(dir.resolve("t10k-labels-idx1-ubyte"), Fixtures.idxLabels(9, 2, 1, 1));
     ImageDataset ds = FashionMnist.load(dir, Split.TEST);
     assertEquals(4, ds.size());
-    assertEquals(28, ds.height());
-    assertEquals(1, ds.channels());
+    assertEquals(28, ds.shape().height());
+    assertEquals(1, ds.shape().channels());
     assertEquals("Ankle boot", ds.classNames().get(ds.label(0)));
     assertEquals(dir.resolve("t10k-images-idx3-ubyte.gz").toString(), ds.source());
 
@@ -68,7 +68,7 @@ class FashionMnistTest {
     ImageDataset test = FashionMnist.load(real, Split.TEST);
     assertEquals(60_000, train.size());
     assertEquals(10_000, test.size());
-    assertEquals(784, train.imageSize());
+    assertEquals(784, train.shape().imageSize());
     int[] sixThousand = new int[10];
     Arrays.fill(sixThousand, 6_000);
     assertArrayEquals(sixThousand, train.labelHistogram());
@@ -85,8 +85,8 @@ class FashionMnistTest {
 
   private static long pixelSum(ImageDataset ds, int image) {
     long sum = 0;
-    for (int k = 0; k < ds.imageSize(); k++) {
-      sum += ds.pixels()[image * ds.imageSize() + k] & 0xFF;
+    for (int k = 0; k < ds.shape().imageSize(); k++) {
+      sum += ds.pixels()[image * ds.shape().imageSize() + k] & 0xFF;
     }
     return sum;
   }

@@ -14,14 +14,15 @@ class ImageDatasetTest {
   private static final List<String> ABC = List.of("a", "b", "c");
 
   private static ImageDataset three() {
-    return ImageDataset.of("test", PIXELS.clone(), new int[] {2, 0, 2}, 1, 2, 2, ABC);
+    return ImageDataset.of(
+        "test", PIXELS.clone(), new int[] {2, 0, 2}, new ImageShape(1, 2, 2), ABC);
   }
 
   @Test
   void shapeAndAccessors() {
     ImageDataset ds = three();
     assertEquals(3, ds.size());
-    assertEquals(4, ds.imageSize());
+    assertEquals(4, ds.shape().imageSize());
     assertEquals(ABC, ds.classNames());
     assertEquals(0, ds.label(1));
     assertArrayEquals(new int[] {1, 0, 2}, ds.labelHistogram());
@@ -57,7 +58,9 @@ class ImageDatasetTest {
     DatasetException e =
         assertThrows(
             DatasetException.class,
-            () -> ImageDataset.of("x", new byte[11], new int[] {0, 1, 2}, 1, 2, 2, ABC));
+            () ->
+                ImageDataset.of(
+                    "x", new byte[11], new int[] {0, 1, 2}, new ImageShape(1, 2, 2), ABC));
     assertEquals("11 pixel bytes for 3 labels", e.received());
   }
 
@@ -66,22 +69,25 @@ class ImageDatasetTest {
     DatasetException e =
         assertThrows(
             DatasetException.class,
-            () -> ImageDataset.of("x", PIXELS, new int[] {0, 3, 1}, 1, 2, 2, ABC));
+            () -> ImageDataset.of("x", PIXELS, new int[] {0, 3, 1}, new ImageShape(1, 2, 2), ABC));
     assertEquals("label 1", e.entry());
     assertEquals("3", e.received());
     assertEquals("0..2 (3 classes: a, b, c)", e.expected());
     assertThrows(
         DatasetException.class,
-        () -> ImageDataset.of("x", PIXELS, new int[] {0, -1, 1}, 1, 2, 2, ABC));
+        () -> ImageDataset.of("x", PIXELS, new int[] {0, -1, 1}, new ImageShape(1, 2, 2), ABC));
   }
 
   @Test
   void classNamesMustBeDistinctAndPresent() {
     assertThrows(
         DatasetException.class,
-        () -> ImageDataset.of("x", PIXELS, new int[] {0, 0, 0}, 1, 2, 2, List.of("a", "a")));
+        () ->
+            ImageDataset.of(
+                "x", PIXELS, new int[] {0, 0, 0}, new ImageShape(1, 2, 2), List.of("a", "a")));
     assertThrows(
         DatasetException.class,
-        () -> ImageDataset.of("x", PIXELS, new int[] {0, 0, 0}, 1, 2, 2, List.of()));
+        () ->
+            ImageDataset.of("x", PIXELS, new int[] {0, 0, 0}, new ImageShape(1, 2, 2), List.of()));
   }
 }

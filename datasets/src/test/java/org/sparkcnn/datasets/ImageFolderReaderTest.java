@@ -40,7 +40,9 @@ class ImageFolderReaderTest {
     ImageDataset ds = r.dataset();
     assertEquals(List.of("ant", "zebra"), ds.classNames());
     assertArrayEquals(new int[] {0, 1, 1}, ds.labels());
-    assertEquals(List.of(3, 4, 4, 1), List.of(ds.size(), ds.height(), ds.width(), ds.channels()));
+    assertEquals(
+        List.of(3, 4, 4, 1),
+        List.of(ds.size(), ds.shape().height(), ds.shape().width(), ds.shape().channels()));
     // Second image is zebra/a.png (seed 2): first pixel (2 * 40) % 256.
     assertEquals(80, ds.pixels()[16] & 0xFF);
     assertEquals(List.of(), r.skipped());
@@ -189,7 +191,9 @@ class ImageFolderReaderTest {
     ImageFolderOptions resize =
         ImageFolderOptions.builder().size(3, 3).channels(3).resize(true).build();
     ImageDataset ds = ImageFolderReader.read(root, resize).dataset();
-    assertEquals(List.of(2, 3, 3, 3), List.of(ds.size(), ds.height(), ds.width(), ds.channels()));
+    assertEquals(
+        List.of(2, 3, 3, 3),
+        List.of(ds.size(), ds.shape().height(), ds.shape().width(), ds.shape().channels()));
   }
 
   @Test
@@ -200,7 +204,8 @@ class ImageFolderReaderTest {
         ImageFolderOptions.builder().channels(1).badFilePolicy(BadFilePolicy.SKIP).build();
     ImageFolderResult r = ImageFolderReader.read(root, anySize);
     assertEquals(
-        List.of(1, 2, 3), List.of(r.dataset().size(), r.dataset().height(), r.dataset().width()));
+        List.of(1, 2, 3),
+        List.of(r.dataset().size(), r.dataset().shape().height(), r.dataset().shape().width()));
     assertEquals(1, r.skipped().size());
   }
 

@@ -11,23 +11,41 @@ final class TorchBilinear {
 
   /** src (inH, inW) → dest (outH, outW), both row-major. */
   static void resize(float[] src, int inH, int inW, float[] dest, int outH, int outW) {
-    float scaleH = (float) inH / outH;
-    float scaleW = (float) inW / outW;
+    Axis rows = new Axis(inH, outH);
+    Axis cols = new Axis(inW, outW);
     for (int oh = 0; oh < outH; oh++) {
-      float hr = Math.max(scaleH * (oh + 0.5f) - 0.5f, 0f);
-      int h0 = (int) hr;
-      int hp = h0 < inH - 1 ? 1 : 0;
-      float h1l = hr - h0;
-      float h0l = 1f - h1l;
+      int top = rows.lower[oh] * inW;
+      int bottom = rows.upper[oh] * inW;
       for (int ow = 0; ow < outW; ow++) {
-        float wr = Math.max(scaleW * (ow + 0.5f) - 0.5f, 0f);
-        int w0 = (int) wr;
-        int wp = w0 < inW - 1 ? 1 : 0;
-        float w1l = wr - w0;
-        float w0l = 1f - w1l;
-        float top = w0l * src[h0 * inW + w0] + w1l * src[h0 * inW + w0 + wp];
-        float bottom = w0l * src[(h0 + hp) * inW + w0] + w1l * src[(h0 + hp) * inW + w0 + wp];
-        dest[oh * outW + ow] = h0l * top + h1l * bottom;
+        int left = cols.lower[ow];
+        int right = cols.upper[ow];
+        float t = cols.lowerWeight[ow] * src[top + left] + cols.upperWeight[ow] * src[top + right];
+        float b =
+            cols.lowerWeight[ow] * src[bottom + left] + cols.upperWeight[ow] * src[bottom + right];
+        dest[oh * outW + ow] = rows.lowerWeight[oh] * t + rows.upperWeight[oh] * b;
+      }
+    }
+  }
+
+  /** Where each output index along one axis samples the input: two neighbours and their weights. */
+  private static final class Axis {
+    final int[] lower;
+    final int[] upper;
+    final float[] lowerWeight;
+    final float[] upperWeight;
+
+    Axis(int in, int out) {
+      lower = new int[out];
+      upper = new int[out];
+      lowerWeight = new float[out];
+      upperWeight = new float[out];
+      float scale = (float) in / out;
+      for (int d = 0; d < out; d++) {
+        float real = Math.max(scale * (d + 0.5f) - 0.5f, 0f);
+        lower[d] = (int) real;
+        upper[d] = lower[d] < in - 1 ? lower[d] + 1 : lower[d];
+        upperWeight[d] = real - lower[d];
+        lowerWeight[d] = 1f - upperWeight[d];
       }
     }
   }

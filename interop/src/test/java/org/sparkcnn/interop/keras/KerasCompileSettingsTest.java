@@ -25,18 +25,20 @@ class KerasCompileSettingsTest {
         "test");
   }
 
-  private static Map<String, Object> apply(Sequential model, String compileConfig) {
+  /** A fresh model after KerasCompileSettings.apply, and the facts it recorded. */
+  private record Compiled(Sequential model, Map<String, Object> facts) {}
+
+  private static Compiled compile(String compileConfig) {
+    Sequential model = sigmoidModel();
     Map<String, Object> facts = new LinkedHashMap<>();
     KerasCompileSettings.apply(model, Json.parseObject(compileConfig, "test"), facts);
-    return facts;
+    return new Compiled(model, facts);
   }
 
   @Test
   void keras3ObjectsWithTheirDefaultsCompileTheModel() {
-    Sequential model = sigmoidModel();
-    Map<String, Object> facts =
-        apply(
-            model,
+    Compiled c =
+        compile(
             """
             {"optimizer": {"module": "keras.optimizers", "class_name": "SGD", "config": {
                "name": "SGD", "learning_rate": 0.05, "weight_decay": null, "clipnorm": null,
@@ -49,20 +51,19 @@ class KerasCompileSettingsTest {
                "from_logits": false, "label_smoothing": 0.0, "axis": -1}},
              "metrics": [{"class_name": "BinaryAccuracy", "config": {"threshold": 0.5}}]}
             """);
-    assertEquals("binary_crossentropy, sgd", facts.get("compiled_with"));
-    assertEquals("binary_crossentropy", model.loss().kerasName());
+    assertEquals("binary_crossentropy, sgd", c.facts().get("compiled_with"));
+    assertEquals("binary_crossentropy", c.model().loss().kerasName());
     assertEquals(
-        0.05, ((Number) model.optimizer().config().get("learning_rate")).doubleValue(), 1e-7);
-    assertEquals(0.9, ((Number) model.optimizer().config().get("momentum")).doubleValue(), 1e-7);
-    assertTrue(model.accuracy() != null);
+        0.05, ((Number) c.model().optimizer().config().get("learning_rate")).doubleValue(), 1e-7);
+    assertEquals(
+        0.9, ((Number) c.model().optimizer().config().get("momentum")).doubleValue(), 1e-7);
+    assertTrue(c.model().accuracy() != null);
   }
 
   @Test
   void tfKeras2TrainingConfigCompilesTheModel() {
-    Sequential model = sigmoidModel();
-    Map<String, Object> facts =
-        apply(
-            model,
+    Compiled c =
+        compile(
             """
             {"loss": "binary_crossentropy", "metrics": ["acc"],
              "optimizer_config": {"class_name": "Adam", "config": {"name": "Adam",
@@ -70,9 +71,9 @@ class KerasCompileSettingsTest {
                "epsilon": 1e-07, "amsgrad": false, "is_legacy_optimizer": false,
                "jit_compile": true}}}
             """);
-    assertEquals("binary_crossentropy, adam", facts.get("compiled_with"));
+    assertEquals("binary_crossentropy, adam", c.facts().get("compiled_with"));
     assertEquals(
-        0.002, ((Number) model.optimizer().config().get("learning_rate")).doubleValue(), 1e-9);
+        0.002, ((Number) c.model().optimizer().config().get("learning_rate")).doubleValue(), 1e-9);
   }
 
   @Test
@@ -97,11 +98,10 @@ class KerasCompileSettingsTest {
       {"{\"loss\": \"binary_crossentropy\", \"optimizer\": \"rmsprop\"}", "rmsprop"},
     };
     for (String[] c : cases) {
-      Sequential model = sigmoidModel();
-      Map<String, Object> facts = apply(model, c[0]);
-      assertNull(model.loss(), c[0]);
-      assertNull(facts.get("compiled_with"), c[0]);
-      String reason = String.valueOf(facts.get("compile_skipped"));
+      Compiled compiled = compile(c[0]);
+      assertNull(compiled.model().loss(), c[0]);
+      assertNull(compiled.facts().get("compiled_with"), c[0]);
+      String reason = String.valueOf(compiled.facts().get("compile_skipped"));
       assertTrue(reason.contains(c[1]), c[0] + " → " + reason);
     }
   }

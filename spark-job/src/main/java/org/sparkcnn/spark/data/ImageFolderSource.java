@@ -124,7 +124,7 @@ public final class ImageFolderSource implements ImageSource {
                 it -> {
                   FileTree tree = new HadoopFileTree(conf.value().value());
                   ImageDecoder decoder = options.decoder();
-                  byte[] scratch = new byte[decoder.imageSize()];
+                  byte[] scratch = new byte[decoder.shape().imageSize()];
                   List<String> out = new ArrayList<>();
                   while (it.hasNext()) {
                     FileTree.Entry f = it.next();
