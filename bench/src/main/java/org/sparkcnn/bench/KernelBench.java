@@ -25,15 +25,21 @@ import org.sparkcnn.core.tensor.Window2D;
  * gets: conv1 (64x64x3 to 62x62x32) forward and weight gradient, pool1, conv2 (31x31x32 to
  * 29x29x64) forward and both gradients, pool2, the 12,544 x 128 dense layer forward and both
  * gradients. Reported per kernel: thread CPU time (median of {@code --reps} calls after a warm-up
- * of at least 0.4 s), GFLOP/s for the products, and bytes allocated per call (a Vector API tile
- * that boxes allocates; a sound one does not).
+ * of at least {@code --warmup-ms}, 3 s), GFLOP/s for the products, and bytes allocated per call (a
+ * Vector API tile that boxes allocates; a sound one does not).
+ *
+ * <p>Why 3 s: a tile runs as C1 code until C2 has compiled it, and C1 code does every vector
+ * operation through the Java fallback, allocating each vector. With the former 0.4 s and the cores
+ * shared (load 9), conv2's tiles were still in C1 when timed: 7.06 ms and 1.1 MB allocated per
+ * forward call, 2.9 ms and 0 B after 5 s (-XX:+PrintCompilation shows the tier-4 compile land in
+ * between). A lone run on an idle machine needs less; a loaded one may need more.
  *
  * <p>With {@code --baseline DIR}, DIR being another build's {@code core/target/classes}, that
  * build's {@code VectorKernels} is loaded in a child-first class loader and run interleaved with
  * this one's, call by call in the same JVM, so both see the same load: the speed-up column is the
  * comparison to quote from a shared machine. The last line printed is one JSON object.
  *
- * <p>Usage: {@code KernelBench [--images 16] [--reps 21] [--baseline DIR]}.
+ * <p>Usage: {@code KernelBench [--images 16] [--reps 21] [--warmup-ms 3000] [--baseline DIR]}.
  */
 public final class KernelBench {
   private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -50,15 +56,17 @@ public final class KernelBench {
   public static void main(String[] args) throws Exception {
     int images = 16;
     int reps = 21;
+    long warmupMillis = 3000;
     Path baseline = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--images" -> images = Integer.parseInt(args[++i]);
         case "--reps" -> reps = Integer.parseInt(args[++i]);
+        case "--warmup-ms" -> warmupMillis = Long.parseLong(args[++i]);
         case "--baseline" -> baseline = Path.of(args[++i]);
         default ->
             throw BenchArgs.unknown(
-                "KernelBench", args[i], "--images N, --reps N or --baseline DIR");
+                "KernelBench", args[i], "--images N, --reps N, --warmup-ms N or --baseline DIR");
       }
     }
     Kernels mine = KernelSelector.get();
@@ -74,7 +82,7 @@ public final class KernelBench {
             + " calls, thread CPU time");
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Case c : cases(images)) {
-      warmUp(c, mine, base);
+      warmUp(c, mine, base, warmupMillis);
       long[] t = new long[reps];
       long[] b = new long[reps];
       for (int r = 0; r < reps; r++) {
@@ -234,8 +242,8 @@ public final class KernelBench {
     }
   }
 
-  private static void warmUp(Case c, Kernels mine, Kernels base) {
-    long end = System.nanoTime() + 400_000_000L;
+  private static void warmUp(Case c, Kernels mine, Kernels base, long warmupMillis) {
+    long end = System.nanoTime() + warmupMillis * 1_000_000L;
     for (int i = 0; i < 10 || System.nanoTime() < end; i++) {
       c.call().run(mine);
       if (base != null) {
