@@ -23,8 +23,7 @@ class FashionMnistTest {
     Fixtures.write(dir.resolve("t10k-labels-idx1-ubyte"), Fixtures.idxLabels(9, 2, 1, 1));
     ImageDataset ds = FashionMnist.load(dir, Split.TEST);
     assertEquals(4, ds.size());
-    assertEquals(28, ds.shape().height());
-    assertEquals(1, ds.shape().channels());
+    assertEquals(new ImageShape(28, 28, 1), ds.shape());
     assertEquals("Ankle boot", ds.classNames().get(ds.label(0)));
     assertEquals(dir.resolve("t10k-images-idx3-ubyte.gz").toString(), ds.source());
 

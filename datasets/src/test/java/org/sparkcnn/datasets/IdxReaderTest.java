@@ -57,9 +57,8 @@ class IdxReaderTest {
     Path images = Fixtures.write(dir.resolve("i"), Fixtures.gzip(Fixtures.idxImages(3, 2, 2)));
     Path labels = Fixtures.write(dir.resolve("l"), Fixtures.idxLabels(7, 0, 9));
     ImageDataset ds = IdxReader.load(images, labels, TEN);
-    assertEquals(
-        List.of(3, 2, 2, 1),
-        List.of(ds.size(), ds.shape().height(), ds.shape().width(), ds.shape().channels()));
+    assertEquals(3, ds.size());
+    assertEquals(new ImageShape(2, 2, 1), ds.shape());
     assertArrayEquals(new int[] {7, 0, 9}, ds.labels());
     float[] f = ds.imagesAsFloats(1, 3);
     assertEquals(8, f.length);

@@ -11,18 +11,20 @@ import org.junit.jupiter.api.Test;
 class ImageDatasetTest {
   // (N, H, W, C) = (3, 1, 2, 2): image i holds 10*i + 0..3.
   private static final byte[] PIXELS = {0, 1, 2, 3, 10, 11, 12, (byte) 255, 20, 21, 22, 23};
+  private static final ImageShape SHAPE = new ImageShape(1, 2, 2);
   private static final List<String> ABC = List.of("a", "b", "c");
 
   private static ImageDataset three() {
-    return ImageDataset.of(
-        "test", PIXELS.clone(), new int[] {2, 0, 2}, new ImageShape(1, 2, 2), ABC);
+    return ImageDataset.of("test", PIXELS.clone(), new int[] {2, 0, 2}, SHAPE, ABC);
   }
 
   @Test
   void shapeAndAccessors() {
     ImageDataset ds = three();
     assertEquals(3, ds.size());
+    assertEquals(SHAPE, ds.shape());
     assertEquals(4, ds.shape().imageSize());
+    assertEquals("ImageDataset[test: (N, H, W, C) = (3, 1, 2, 2), 3 classes]", ds.toString());
     assertEquals(ABC, ds.classNames());
     assertEquals(0, ds.label(1));
     assertArrayEquals(new int[] {1, 0, 2}, ds.labelHistogram());
@@ -58,10 +60,9 @@ class ImageDatasetTest {
     DatasetException e =
         assertThrows(
             DatasetException.class,
-            () ->
-                ImageDataset.of(
-                    "x", new byte[11], new int[] {0, 1, 2}, new ImageShape(1, 2, 2), ABC));
+            () -> ImageDataset.of("x", new byte[11], new int[] {0, 1, 2}, SHAPE, ABC));
     assertEquals("11 pixel bytes for 3 labels", e.received());
+    assertEquals("12 bytes (N, H, W, C) = (3, 1, 2, 2)", e.expected());
   }
 
   @Test
@@ -69,25 +70,22 @@ class ImageDatasetTest {
     DatasetException e =
         assertThrows(
             DatasetException.class,
-            () -> ImageDataset.of("x", PIXELS, new int[] {0, 3, 1}, new ImageShape(1, 2, 2), ABC));
+            () -> ImageDataset.of("x", PIXELS, new int[] {0, 3, 1}, SHAPE, ABC));
     assertEquals("label 1", e.entry());
     assertEquals("3", e.received());
     assertEquals("0..2 (3 classes: a, b, c)", e.expected());
     assertThrows(
         DatasetException.class,
-        () -> ImageDataset.of("x", PIXELS, new int[] {0, -1, 1}, new ImageShape(1, 2, 2), ABC));
+        () -> ImageDataset.of("x", PIXELS, new int[] {0, -1, 1}, SHAPE, ABC));
   }
 
   @Test
   void classNamesMustBeDistinctAndPresent() {
     assertThrows(
         DatasetException.class,
-        () ->
-            ImageDataset.of(
-                "x", PIXELS, new int[] {0, 0, 0}, new ImageShape(1, 2, 2), List.of("a", "a")));
+        () -> ImageDataset.of("x", PIXELS, new int[] {0, 0, 0}, SHAPE, List.of("a", "a")));
     assertThrows(
         DatasetException.class,
-        () ->
-            ImageDataset.of("x", PIXELS, new int[] {0, 0, 0}, new ImageShape(1, 2, 2), List.of()));
+        () -> ImageDataset.of("x", PIXELS, new int[] {0, 0, 0}, SHAPE, List.of()));
   }
 }

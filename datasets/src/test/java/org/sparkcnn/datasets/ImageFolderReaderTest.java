@@ -40,9 +40,8 @@ class ImageFolderReaderTest {
     ImageDataset ds = r.dataset();
     assertEquals(List.of("ant", "zebra"), ds.classNames());
     assertArrayEquals(new int[] {0, 1, 1}, ds.labels());
-    assertEquals(
-        List.of(3, 4, 4, 1),
-        List.of(ds.size(), ds.shape().height(), ds.shape().width(), ds.shape().channels()));
+    assertEquals(3, ds.size());
+    assertEquals(new ImageShape(4, 4, 1), ds.shape());
     // Second image is zebra/a.png (seed 2): first pixel (2 * 40) % 256.
     assertEquals(80, ds.pixels()[16] & 0xFF);
     assertEquals(List.of(), r.skipped());
@@ -191,9 +190,8 @@ class ImageFolderReaderTest {
     ImageFolderOptions resize =
         ImageFolderOptions.builder().size(3, 3).channels(3).resize(true).build();
     ImageDataset ds = ImageFolderReader.read(root, resize).dataset();
-    assertEquals(
-        List.of(2, 3, 3, 3),
-        List.of(ds.size(), ds.shape().height(), ds.shape().width(), ds.shape().channels()));
+    assertEquals(2, ds.size());
+    assertEquals(new ImageShape(3, 3, 3), ds.shape());
   }
 
   @Test
