@@ -12,18 +12,11 @@ SPARK_CNN_LIB="$SPARK_CNN_ROOT/scripts/lib"
 
 spark_cnn_die() { echo "spark-cnn: error: $*" >&2; exit 2; }
 
+source "$SPARK_CNN_LIB/module-jar.sh"
+
 # Prints the interop jar's path, building it first when needed.
 spark_cnn_interop_jar() {
-  local target="$SPARK_CNN_ROOT/interop/target" jar
-  jar="$(ls "$target"/spark-cnn-interop-*.jar 2>/dev/null | head -n 1 || true)"
-  if [ -z "$jar" ] || [ ! -f "$target/classpath.txt" ] \
-      || [ -n "$(find "$SPARK_CNN_ROOT"/{core,interop}/src/main "$SPARK_CNN_ROOT"/{pom.xml,core/pom.xml,interop/pom.xml} -newer "$jar" -print -quit 2>/dev/null)" ]; then
-    echo "spark-cnn: building the interop jar (mvn -q -DskipTests package)..." >&2
-    (cd "$SPARK_CNN_ROOT" && ${MVN:-mvn} -q -B -DskipTests -pl interop -am package >&2) \
-      || spark_cnn_die "the build failed; run 'mvn -DskipTests -pl interop -am package' to see why"
-    jar="$(ls "$target"/spark-cnn-interop-*.jar | head -n 1)"
-  fi
-  echo "$jar"
+  spark_cnn_module_jar interop interop "-pl interop -am" core interop
 }
 
 interop_run() {

@@ -24,6 +24,8 @@ SPARK_CNN_LIB="$SPARK_CNN_ROOT/scripts/lib"
 
 spark_cnn_die() { echo "spark-cnn: error: $*" >&2; exit 2; }
 
+source "$SPARK_CNN_LIB/module-jar.sh"
+
 # scripts/local-cluster's state directory (secret, logs, master URL).
 spark_cnn_cluster_state() {
   echo "${SPARK_CNN_CLUSTER_STATE:-$SPARK_CNN_ROOT/spark-job/target/local-cluster}"
@@ -31,16 +33,7 @@ spark_cnn_cluster_state() {
 
 # Prints the job jar's path, building it first when needed.
 spark_cnn_job_jar() {
-  local target="$SPARK_CNN_ROOT/spark-job/target" jar
-  jar="$(ls "$target"/spark-cnn-spark-job-*.jar 2>/dev/null | grep -v '/original-' | head -n 1 || true)"
-  if [ -z "$jar" ] || [ ! -f "$target/classpath.txt" ] \
-      || [ -n "$(find "$SPARK_CNN_ROOT"/{core,datasets,spark-job}/src/main "$SPARK_CNN_ROOT"/{pom.xml,core/pom.xml,datasets/pom.xml,spark-job/pom.xml} -newer "$jar" -print -quit 2>/dev/null)" ]; then
-    echo "spark-cnn: building the job jar (mvn -q -DskipTests package)..." >&2
-    (cd "$SPARK_CNN_ROOT" && ${MVN:-mvn} -q -B -DskipTests package >&2) \
-      || spark_cnn_die "the build failed; run 'mvn -DskipTests package' to see why"
-    jar="$(ls "$target"/spark-cnn-spark-job-*.jar | grep -v '/original-' | head -n 1)"
-  fi
-  echo "$jar"
+  spark_cnn_module_jar spark-job job "" core datasets spark-job
 }
 
 # spark-submit's options that take a value: they go to spark-submit, everything else to the main.

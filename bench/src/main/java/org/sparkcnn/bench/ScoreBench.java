@@ -4,9 +4,6 @@ import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +15,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
 import java.util.function.IntFunction;
-import javax.imageio.ImageIO;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.Dataset;
@@ -36,6 +32,7 @@ import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.tensor.Tensor;
 import org.sparkcnn.datasets.FashionMnist;
+import org.sparkcnn.datasets.GrayPng;
 import org.sparkcnn.datasets.IdxImages;
 import org.sparkcnn.datasets.IdxReader;
 import org.sparkcnn.spark.SparkSettings;
@@ -379,15 +376,6 @@ public final class ScoreBench {
   }
 
   private static byte[] png(byte[] pixels, int i) {
-    BufferedImage img = new BufferedImage(H, H, BufferedImage.TYPE_BYTE_GRAY);
-    img.getRaster()
-        .setDataElements(0, 0, H, H, Arrays.copyOfRange(pixels, i * SIZE, (i + 1) * SIZE));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(img, "png", out);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out.toByteArray();
+    return GrayPng.encode(pixels, i * SIZE, H, H);
   }
 }

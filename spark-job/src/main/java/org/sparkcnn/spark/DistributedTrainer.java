@@ -11,6 +11,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.sparkcnn.core.errors.ErrorText;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.model.History;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.labels.Targets;
 
@@ -258,8 +259,8 @@ public final class DistributedTrainer {
           valLoss = v.meanLoss();
           valAcc = model.accuracy() == null ? Double.NaN : v.accuracy();
         }
-        EpochReport report =
-            new EpochReport(
+        History.Epoch figures =
+            new History.Epoch(
                 epoch + 1,
                 options.epochs(),
                 stats.meanLoss(),
@@ -267,8 +268,11 @@ public final class DistributedTrainer {
                 valLoss,
                 valAcc,
                 stats.count(),
+                trainSeconds);
+        EpochReport report =
+            new EpochReport(
+                figures,
                 steps,
-                trainSeconds,
                 (System.nanoTime() - validationStarted) / 1e9,
                 runner.name(),
                 timer.slowestComputeMillisPerStep(),

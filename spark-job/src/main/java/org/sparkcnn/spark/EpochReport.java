@@ -7,23 +7,20 @@ import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.core.model.History;
 
 /**
- * One epoch of a distributed fit: training loss and accuracy averaged over the epoch's examples,
- * validation figures (NaN without validation data), steps, wall time and throughput. A step's wall
- * time splits into the slowest partition's compute and the overhead: everything else (moving
- * weights and gradients, scheduling, summing, the optimizer), measured on the steps after the
- * first; the first step's overhead (starting the epoch) is epochStartupMillis, and finishing the
- * epoch's tasks after the last step is epochTeardownMillis.
+ * One epoch of a distributed fit: what Keras' History records for it ({@code figures}: training
+ * loss and accuracy averaged over the epoch's examples, validation figures, NaN without validation
+ * data), plus steps, validation time and throughput. A step's wall time splits into the slowest
+ * partition's compute and the overhead: everything else (moving weights and gradients, scheduling,
+ * summing, the optimizer), measured on the steps after the first; the first step's overhead
+ * (starting the epoch) is epochStartupMillis, and finishing the epoch's tasks after the last step
+ * is epochTeardownMillis.
+ *
+ * @param figures the epoch as {@link History} has it; its {@code seconds} are the training time,
+ *     without validation
  */
 public record EpochReport(
-    int epoch,
-    int epochs,
-    double loss,
-    double accuracy,
-    double valLoss,
-    double valAccuracy,
-    long examples,
+    History.Epoch figures,
     int steps,
-    double trainSeconds,
     double validationSeconds,
     String sync,
     double computeMillisPerStep,
@@ -32,33 +29,38 @@ public record EpochReport(
     double epochTeardownMillis,
     double steadyMillisPerStep) {
 
+  /** The training time, without validation. */
+  public double trainSeconds() {
+    return figures.seconds();
+  }
+
   public double imagesPerSecond() {
-    return examples / trainSeconds;
+    return figures.imagesPerSecond();
   }
 
   /** Throughput of the steady state: global batch over the mean step after the first. */
   public double steadyImagesPerSecond() {
     return steadyMillisPerStep == 0
         ? imagesPerSecond()
-        : (double) examples / steps / steadyMillisPerStep * 1000;
+        : (double) figures.examples() / steps / steadyMillisPerStep * 1000;
   }
 
   public double millisPerStep() {
-    return trainSeconds * 1000 / steps;
+    return trainSeconds() * 1000 / steps;
   }
 
   /** Every field by its Java name in snake case; NaN as null. Read back by {@link #fromJson}. */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("epoch", (long) epoch);
-    m.put("epochs", (long) epochs);
-    m.put("loss", nullIfNaN(loss));
-    m.put("accuracy", nullIfNaN(accuracy));
-    m.put("val_loss", nullIfNaN(valLoss));
-    m.put("val_accuracy", nullIfNaN(valAccuracy));
-    m.put("examples", examples);
+    m.put("epoch", (long) figures.epoch());
+    m.put("epochs", (long) figures.epochs());
+    m.put("loss", nullIfNaN(figures.loss()));
+    m.put("accuracy", nullIfNaN(figures.accuracy()));
+    m.put("val_loss", nullIfNaN(figures.valLoss()));
+    m.put("val_accuracy", nullIfNaN(figures.valAccuracy()));
+    m.put("examples", figures.examples());
     m.put("steps", (long) steps);
-    m.put("train_seconds", trainSeconds);
+    m.put("train_seconds", figures.seconds());
     m.put("validation_seconds", validationSeconds);
     m.put("sync", sync);
     m.put("compute_ms_per_step", computeMillisPerStep);
@@ -70,16 +72,19 @@ public record EpochReport(
   }
 
   public static EpochReport fromJson(Map<String, Object> m, String source) {
+    History.Epoch figures =
+        new History.Epoch(
+            JsonFields.getInt(m, "epoch", source),
+            JsonFields.getInt(m, "epochs", source),
+            orNaN(m, "loss", source),
+            orNaN(m, "accuracy", source),
+            orNaN(m, "val_loss", source),
+            orNaN(m, "val_accuracy", source),
+            JsonFields.getLong(m, "examples", source),
+            JsonFields.getDouble(m, "train_seconds", source));
     return new EpochReport(
-        JsonFields.getInt(m, "epoch", source),
-        JsonFields.getInt(m, "epochs", source),
-        orNaN(m, "loss", source),
-        orNaN(m, "accuracy", source),
-        orNaN(m, "val_loss", source),
-        orNaN(m, "val_accuracy", source),
-        JsonFields.getLong(m, "examples", source),
+        figures,
         JsonFields.getInt(m, "steps", source),
-        JsonFields.getDouble(m, "train_seconds", source),
         JsonFields.getDouble(m, "validation_seconds", source),
         JsonFields.getString(m, "sync", source),
         JsonFields.getDouble(m, "compute_ms_per_step", source),
@@ -102,12 +107,12 @@ public record EpochReport(
     return String.format(
             Locale.ROOT,
             "Epoch %d/%d - %.1fs - %.0f images/s - %.1f ms/step (overhead %.1f ms) - ",
-            epoch,
-            epochs,
-            trainSeconds,
+            figures.epoch(),
+            figures.epochs(),
+            trainSeconds(),
             imagesPerSecond(),
             millisPerStep(),
             overheadMillisPerStep)
-        + History.figures(loss, accuracy, valLoss, valAccuracy);
+        + figures.kerasFigures();
   }
 }

@@ -66,7 +66,8 @@ class FailureTest extends SparkSessionTest {
         assertTimeoutPreemptively(
             Duration.ofSeconds(120),
             () -> new DistributedTrainer(jsc, TestBlocks.model(1), options).fit(data, null, null));
-    assertTrue(h.get(0).examples() == 17, "examples " + h.get(0).examples());
+    long examples = h.get(0).figures().examples();
+    assertTrue(examples == 17, "examples " + examples);
   }
 
   private static String messages(Throwable t) {

@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkcnn.core.io.ModelSpec;
 import org.sparkcnn.core.layers.StepContext;
 import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.model.History;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.spark.labels.LabelMode;
@@ -257,7 +258,8 @@ class SynchronousGuaranteeTest extends SparkSessionTest {
     assertArrayEquals(first.parameters(), second.parameters());
     assertArrayEquals(first.parameters(), third.parameters());
     assertEquals(2, h.size());
-    assertEquals(23, h.get(0).examples());
-    assertTrue(Double.isFinite(h.get(1).valLoss()) && h.get(1).valAccuracy() >= 0);
+    assertEquals(23, h.get(0).figures().examples());
+    History.Epoch lastEpoch = h.get(1).figures();
+    assertTrue(Double.isFinite(lastEpoch.valLoss()) && lastEpoch.valAccuracy() >= 0);
   }
 }

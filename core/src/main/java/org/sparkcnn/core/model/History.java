@@ -10,7 +10,9 @@ import org.sparkcnn.core.errors.ErrorText;
 public final class History {
   /**
    * One epoch: training loss and accuracy averaged over the epoch's examples (as Keras reports
-   * them, while the weights change), validation figures (NaN without validation data), time.
+   * them, while the weights change), validation figures (NaN without validation data), time. {@code
+   * Sequential.fit}'s seconds include the validation; a distributed fit's ({@code EpochReport}'s)
+   * do not.
    */
   public record Epoch(
       int epoch,
@@ -35,26 +37,26 @@ public final class History {
               epochs,
               seconds,
               imagesPerSecond())
-          + figures(loss, accuracy, valLoss, valAccuracy);
+          + kerasFigures();
     }
-  }
 
-  /**
-   * The figures of an epoch's line as Keras prints them: "loss: 0.4512 - accuracy: 0.8391 -
-   * val_loss: ... - val_accuracy: ...", leaving out those that are NaN (not tracked).
-   */
-  public static String figures(double loss, double accuracy, double valLoss, double valAccuracy) {
-    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss: %.4f", loss));
-    if (!Double.isNaN(accuracy)) {
-      s.append(String.format(Locale.ROOT, " - accuracy: %.4f", accuracy));
+    /**
+     * The figures of the epoch's line as Keras prints them: "loss: 0.4512 - accuracy: 0.8391 -
+     * val_loss: ... - val_accuracy: ...", leaving out those that are NaN (not tracked).
+     */
+    public String kerasFigures() {
+      StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss: %.4f", loss));
+      if (!Double.isNaN(accuracy)) {
+        s.append(String.format(Locale.ROOT, " - accuracy: %.4f", accuracy));
+      }
+      if (!Double.isNaN(valLoss)) {
+        s.append(String.format(Locale.ROOT, " - val_loss: %.4f", valLoss));
+      }
+      if (!Double.isNaN(valAccuracy)) {
+        s.append(String.format(Locale.ROOT, " - val_accuracy: %.4f", valAccuracy));
+      }
+      return s.toString();
     }
-    if (!Double.isNaN(valLoss)) {
-      s.append(String.format(Locale.ROOT, " - val_loss: %.4f", valLoss));
-    }
-    if (!Double.isNaN(valAccuracy)) {
-      s.append(String.format(Locale.ROOT, " - val_accuracy: %.4f", valAccuracy));
-    }
-    return s.toString();
   }
 
   private final List<Epoch> epochs = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.metrics.Accuracy;
+import org.sparkcnn.core.model.History;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.EpochReport;
 
@@ -30,12 +31,13 @@ final class Metrics {
     long images = 0;
     for (EpochReport r : history) {
       Map<String, Object> e = new LinkedHashMap<>();
-      e.put("epoch", r.epoch());
-      e.put("loss", number(r.loss()));
-      e.put("accuracy", number(r.accuracy()));
-      e.put("val_loss", number(r.valLoss()));
-      e.put("val_accuracy", number(r.valAccuracy()));
-      e.put("examples", r.examples());
+      History.Epoch f = r.figures();
+      e.put("epoch", f.epoch());
+      e.put("loss", number(f.loss()));
+      e.put("accuracy", number(f.accuracy()));
+      e.put("val_loss", number(f.valLoss()));
+      e.put("val_accuracy", number(f.valAccuracy()));
+      e.put("examples", f.examples());
       e.put("steps", r.steps());
       e.put("train_seconds", r.trainSeconds());
       e.put("validation_seconds", r.validationSeconds());
@@ -43,7 +45,7 @@ final class Metrics {
       e.put("ms_per_step", r.millisPerStep());
       epochs.add(e);
       seconds += r.trainSeconds();
-      images += r.examples();
+      images += f.examples();
     }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("history", epochs);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.sparkcnn.core.model.BatchStats;
+import org.sparkcnn.core.model.History;
 import org.sparkcnn.core.model.ProgressBar;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.spark.DistributedTrainer;
@@ -118,7 +119,7 @@ final class TrainReports {
   /** Without test data the confusion matrix is the last epoch's validation. */
   static Map<String, Object> validationFigures(List<EpochReport> history, long rows) {
     Map<String, Object> m = new LinkedHashMap<>();
-    EpochReport last = history.get(history.size() - 1);
+    History.Epoch last = history.get(history.size() - 1).figures();
     m.put("evaluated on", "validation data after the last epoch");
     m.put("val loss", last.valLoss());
     m.put("val accuracy", Double.isNaN(last.valAccuracy()) ? null : last.valAccuracy());

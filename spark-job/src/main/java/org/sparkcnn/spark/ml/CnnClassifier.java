@@ -517,9 +517,9 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
                 r ->
                     Map.<String, Object>of(
                         "epoch",
-                        r.epoch(),
+                        r.figures().epoch(),
                         "loss",
-                        r.loss(),
+                        r.figures().loss(),
                         "images_per_second",
                         r.imagesPerSecond()))
             .toList());

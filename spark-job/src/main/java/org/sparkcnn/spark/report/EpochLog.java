@@ -2,6 +2,7 @@ package org.sparkcnn.spark.report;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.sparkcnn.core.model.History;
 import org.sparkcnn.spark.EpochReport;
 
 /**
@@ -20,13 +21,14 @@ public record EpochLog(
     double seconds) {
 
   public static EpochLog of(EpochReport r, double learningRate) {
+    History.Epoch f = r.figures();
     Map<String, Double> logs = new LinkedHashMap<>();
-    put(logs, "loss", r.loss());
-    put(logs, "accuracy", r.accuracy());
-    put(logs, "val_loss", r.valLoss());
-    put(logs, "val_accuracy", r.valAccuracy());
+    put(logs, "loss", f.loss());
+    put(logs, "accuracy", f.accuracy());
+    put(logs, "val_loss", f.valLoss());
+    put(logs, "val_accuracy", f.valAccuracy());
     return new EpochLog(
-        r.epoch(), r.epochs(), logs, learningRate, r.imagesPerSecond(), r.trainSeconds());
+        f.epoch(), f.epochs(), logs, learningRate, r.imagesPerSecond(), r.trainSeconds());
   }
 
   /** A value by Keras name, NaN when absent. */

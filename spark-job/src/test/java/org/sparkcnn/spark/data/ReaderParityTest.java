@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,11 +13,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.datasets.BadFilePolicy;
 import org.sparkcnn.datasets.DatasetException;
+import org.sparkcnn.datasets.GrayPng;
 import org.sparkcnn.datasets.IdxReader;
 import org.sparkcnn.datasets.ImageDataset;
 import org.sparkcnn.datasets.ImageFolderOptions;
@@ -164,11 +163,8 @@ class ReaderParityTest extends SparkSessionTest {
   }
 
   /** A 7 x 3 gray PNG: another size than the model's. */
-  private static byte[] oddSizedPng() throws IOException {
-    BufferedImage img = new BufferedImage(3, 7, BufferedImage.TYPE_BYTE_GRAY);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(img, "png", out);
-    return out.toByteArray();
+  private static byte[] oddSizedPng() {
+    return GrayPng.encode(new byte[7 * 3], 0, 7, 3);
   }
 
   @Test

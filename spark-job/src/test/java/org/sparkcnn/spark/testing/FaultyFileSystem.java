@@ -2,16 +2,15 @@ package org.sparkcnn.spark.testing;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.DelegateToFileSystem;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.permission.FsPermission;
-import org.apache.hadoop.util.Progressable;
 
 /**
  * The local file system under the scheme {@code faultfs://}, with two faults a test switches on by
@@ -96,31 +95,15 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
     return readOnly(p) ? false : super.delete(p, recursive);
   }
 
+  /**
+   * Where every new file of RawLocalFileSystem is opened (create with or without a permission,
+   * createNonRecursive, append), after it has checked overwrite and made the parent folder.
+   */
   @Override
-  public FSDataOutputStream create(
-      Path f,
-      boolean overwrite,
-      int bufferSize,
-      short replication,
-      long blockSize,
-      Progressable progress)
+  protected OutputStream createOutputStreamWithMode(Path f, boolean append, FsPermission permission)
       throws IOException {
     maybeFail(f);
-    return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
-  }
-
-  @Override
-  public FSDataOutputStream create(
-      Path f,
-      FsPermission permission,
-      boolean overwrite,
-      int bufferSize,
-      short replication,
-      long blockSize,
-      Progressable progress)
-      throws IOException {
-    maybeFail(f);
-    return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+    return super.createOutputStreamWithMode(f, append, permission);
   }
 
   /** The FileContext face of the same file system (HadoopFiles renames through FileContext). */

@@ -1,16 +1,13 @@
 package org.sparkcnn.spark.testing;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
-import javax.imageio.ImageIO;
+import org.sparkcnn.datasets.GrayPng;
 
 /**
  * Small generated labelled images: pixels (N, H, W, 1) whose label is the brightest quarter of the
@@ -55,17 +52,7 @@ public final class TestImages {
 
   /** The gray image i as PNG bytes. */
   public byte[] png(int i) {
-    BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
-    img.getRaster()
-        .setDataElements(
-            0, 0, size, size, Arrays.copyOfRange(pixels, i * size * size, (i + 1) * size * size));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(img, "png", out);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out.toByteArray();
+    return GrayPng.encode(pixels, i * size * size, size, size);
   }
 
   /** Writes PREFIX-images-idx3-ubyte(.gz) and PREFIX-labels-idx1-ubyte(.gz). */
