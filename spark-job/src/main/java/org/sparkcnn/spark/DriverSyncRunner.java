@@ -47,7 +47,7 @@ import org.sparkcnn.spark.compat.SparkInternals;
  * <p>In the sharded topology ({@link SyncTopology#SHARDED}) the driver is off the steps' path: at
  * each launch it sends every executor group its shard of the weights and of the optimizer's state
  * (the step in flight, the step counter); the groups then run the launch's steps among themselves
- * ({@link ShardExchange}), each applying the optimizer to its own shard, and send the driver their
+ * ({@link GroupExchange}), each applying the optimizer to its own shard, and send the driver their
  * shard of each step's gradient sum. The driver applies every step to its own copy of the weights
  * and optimizer (the same core code on the same sums: the same bits as the owners' shards), which
  * is what the divergence check, the checkpoints, a relaunch and the end of the run see.
@@ -549,10 +549,16 @@ final class DriverSyncRunner implements EpochRunner {
 
     /**
      * Sharded topology: tells every group, in the order of their lowest partitions (shard j belongs
-     * to the j-th), where all of them listen and which partitions each holds.
+     * to the j-th; renumbered for recursive halving, {@link HalvingExchange#numbered}), where all
+     * of them listen and which partitions each holds.
      */
     private void introducePeers() throws TaskLostException {
       groups.sort((a, b) -> Integer.compare(a.partitions[0], b.partitions[0]));
+      if (HalvingExchange.applies(groups.size())) {
+        List<Group> numbered = HalvingExchange.numbered(groups);
+        groups.clear();
+        groups.addAll(numbered);
+      }
       List<SyncProtocol.GroupHello> hellos = new ArrayList<>();
       List<InetSocketAddress> endpoints = new ArrayList<>();
       for (Group g : groups) {

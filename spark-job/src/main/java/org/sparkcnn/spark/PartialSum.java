@@ -28,6 +28,11 @@ record PartialSum(
         r.computeNanos());
   }
 
+  /** The same node and stats with another gradient buffer (a slice of this one, or a copy). */
+  PartialSum withGradient(float[] gradient) {
+    return new PartialSum(from, to, gradient, lossSum, count, correct, slowestComputeNanos);
+  }
+
   BatchStats stats() {
     return new BatchStats(lossSum, count, correct);
   }

@@ -3,6 +3,7 @@ package org.sparkcnn.spark;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -12,19 +13,22 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
- * The executor-to-executor connections of the sharded topology: every pair of the G executor groups
- * of a launch holds one {@link SyncChannel} (authenticated with the run's key like the driver's,
- * bounded frames, encrypted when the run is), and {@link #exchange} sends one frame to every peer
- * and receives one from every peer.
+ * The executor-to-executor connections of the sharded topology: every group of a launch holds one
+ * {@link SyncChannel} (authenticated with the run's key like the driver's, bounded frames,
+ * encrypted when the run is) to each of its partners: all other G - 1 groups for the full mesh
+ * ({@link ShardExchange}), log2 G of them for recursive halving ({@link HalvingExchange}). {@link
+ * #exchange} sends one frame to every partner and receives one from every partner; {@link #swap}
+ * trades one frame with one partner.
  *
- * <p>The exchange runs in G - 1 rounds: in round r, group i sends to i + r and receives from i - r
- * (mod G), the send on a thread of its own. Each round pairs every sender with a receiver that is
- * reading from it, so large frames never wait on full socket buffers in a cycle (a plain "send to
- * all, then receive from all" deadlocks once frames exceed the buffers).
+ * <p>The full exchange runs in G - 1 rounds: in round r, group i sends to i + r and receives from i
+ * - r (mod G), the send on a thread of its own. Each round pairs every sender with a receiver that
+ * is reading from it, so large frames never wait on full socket buffers in a cycle (a plain "send
+ * to all, then receive from all" deadlocks once frames exceed the buffers).
  *
- * <p>Group i connects to every j < i and accepts every j > i on its own {@link SyncServer} (bound
- * to the executor's address); the hello says role {@link SyncHello#PEER}, the launch and the
- * group's index, and anything else is closed.
+ * <p>Group i connects to every partner j < i and accepts every partner j > i on its own {@link
+ * SyncServer} (bound to the executor's address); the hello says role {@link SyncHello#PEER}, the
+ * launch and the group's index, and anything else (a group that is not a partner included) is
+ * closed.
  */
 final class PeerMesh implements AutoCloseable {
   /** How often a wait for a peer looks at whether the task was cancelled. */
@@ -49,10 +53,21 @@ final class PeerMesh implements AutoCloseable {
             });
   }
 
-  /** Group {@code self}'s connections to every other group of {@code endpoints}. */
+  /** Every group of {@code groups} but {@code self}: the full mesh's partners. */
+  static boolean[] everyone(int self, int groups) {
+    boolean[] partner = new boolean[groups];
+    Arrays.fill(partner, true);
+    partner[self] = false;
+    return partner;
+  }
+
+  /**
+   * Group {@code self}'s connections to the groups of {@code endpoints} marked in {@code partner}.
+   */
   static PeerMesh connect(
       int self,
       List<InetSocketAddress> endpoints,
+      boolean[] partner,
       SyncServer server,
       byte[] key,
       boolean encrypt,
@@ -79,7 +94,14 @@ final class PeerMesh implements AutoCloseable {
               me.executorId(),
               me.host(),
               me.pid());
+      int accepts = 0;
+      for (int j = self + 1; j < g; j++) {
+        accepts += partner[j] ? 1 : 0;
+      }
       for (int j = 0; j < self; j++) {
+        if (!partner[j]) {
+          continue;
+        }
         InetSocketAddress a = endpoints.get(j);
         SyncChannel c =
             SyncChannel.connect(a.getHostString(), a.getPort(), key, encrypt, hello, timeoutMillis);
@@ -87,7 +109,7 @@ final class PeerMesh implements AutoCloseable {
         mesh.publish(j, c);
       }
       long deadline = System.currentTimeMillis() + timeoutMillis;
-      int missing = g - 1 - self;
+      int missing = accepts;
       while (missing > 0) {
         if (System.currentTimeMillis() > deadline) {
           throw new IOException(
@@ -96,7 +118,7 @@ final class PeerMesh implements AutoCloseable {
                   + ": "
                   + missing
                   + " of "
-                  + (g - 1 - self)
+                  + accepts
                   + " peers did not connect within "
                   + timeoutMillis / 1000
                   + " s");
@@ -114,6 +136,7 @@ final class PeerMesh implements AutoCloseable {
             || h.launch() != launch
             || h.partition() <= self
             || h.partition() >= g
+            || !partner[h.partition()]
             || peers[h.partition()] != null) {
           c.close();
           continue;
@@ -134,13 +157,10 @@ final class PeerMesh implements AutoCloseable {
     }
   }
 
-  int size() {
-    return peers.length;
-  }
-
   /** Makes peer j's connection visible to the heartbeat thread. */
   private synchronized void publish(int j, SyncChannel c) {
     peers[j] = c;
+    SyncTraffic.PEER_CONNECTIONS.increment();
   }
 
   /**
@@ -156,13 +176,32 @@ final class PeerMesh implements AutoCloseable {
   }
 
   /**
-   * Sends {@code out}'s frame to every peer and hands every peer's frame to {@code in}, in the
-   * paired rounds; each frame at most {@code maxBytes}. A peer that fails, or is silent for
-   * timeout_seconds, fails the exchange with an {@link PeerLostException} naming it.
+   * Sends {@code out}'s frame to every other group and hands every other group's frame to {@code
+   * in}, in the paired rounds (the full mesh); each frame at most {@code maxBytes}. A peer that
+   * fails, or is silent for timeout_seconds, fails the exchange with an {@link PeerLostException}
+   * naming it.
    */
   void exchange(Outgoing out, int maxBytes, Incoming in)
       throws PeerLostException, InterruptedException {
     int g = peers.length;
+    int[] to = new int[g - 1];
+    int[] from = new int[g - 1];
+    for (int r = 1; r < g; r++) {
+      to[r - 1] = (self + r) % g;
+      from[r - 1] = (self - r + g) % g;
+    }
+    rounds(to, from, out, maxBytes, in);
+  }
+
+  /** Sends {@code partner} one frame and hands its frame to {@code in}, as {@link #exchange}. */
+  void swap(int partner, Outgoing out, int maxBytes, Incoming in)
+      throws PeerLostException, InterruptedException {
+    rounds(new int[] {partner}, new int[] {partner}, out, maxBytes, in);
+  }
+
+  /** Sends to {@code sendTo[r]} (on the sender thread) and receives from {@code receiveFrom[r]}. */
+  private void rounds(int[] sendTo, int[] receiveFrom, Outgoing out, int maxBytes, Incoming in)
+      throws PeerLostException, InterruptedException {
     if (sendBuffer.length < SyncChannel.HEADER + maxBytes) {
       sendBuffer = SyncProtocol.buffer(maxBytes);
     }
@@ -170,8 +209,7 @@ final class PeerMesh implements AutoCloseable {
         sender.submit(
             () -> {
               long cpu = SyncTraffic.cpuNanos();
-              for (int r = 1; r < g; r++) {
-                int to = (self + r) % g;
+              for (int to : sendTo) {
                 int length = out.encode(to, sendBuffer);
                 try {
                   peers[to].send(sendBuffer, length);
@@ -184,8 +222,7 @@ final class PeerMesh implements AutoCloseable {
               return null;
             });
     try {
-      for (int r = 1; r < g; r++) {
-        int from = (self - r + g) % g;
+      for (int from : receiveFrom) {
         try {
           in.decode(from, receiveData(from, maxBytes));
         } catch (IOException e) {

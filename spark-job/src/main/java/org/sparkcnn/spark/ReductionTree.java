@@ -2,6 +2,7 @@ package org.sparkcnn.spark;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.sparkcnn.core.errors.ErrorText;
 
 /**
@@ -124,7 +125,24 @@ final class ReductionTree {
           .expected("equal")
           .illegalArgument();
     }
-    for (int i = 0; i < a.length; i++) {
+    return add(left, right, 0, a.length);
+  }
+
+  /**
+   * left + right (adjacent nodes) over the gradients' elements {@code [lo, hi)} only, into left's
+   * buffer: the same additions as {@link #add(PartialSum, PartialSum)} on the part of the vector a
+   * sharded exchange holds.
+   */
+  static PartialSum add(PartialSum left, PartialSum right, int lo, int hi) {
+    float[] a = left.gradientSum();
+    float[] b = right.gradientSum();
+    if (lo < 0 || hi < lo || hi > a.length || hi > b.length) {
+      throw ErrorText.problem("a range outside the partial sums")
+          .received("[" + lo + ", " + hi + ") of " + a.length + " and " + b.length + " floats")
+          .expected("a range inside both")
+          .illegalArgument();
+    }
+    for (int i = lo; i < hi; i++) {
       a[i] += b[i];
     }
     return new PartialSum(
@@ -135,5 +153,55 @@ final class ReductionTree {
         left.count() + right.count(),
         left.correct() + right.correct(),
         Math.max(left.slowestComputeNanos(), right.slowestComputeNanos()));
+  }
+
+  /** Whether {@code [from, to)} is a node of the tree over {@code [0, partitions)}. */
+  static boolean isNode(int partitions, int from, int to) {
+    int lo = 0;
+    int hi = partitions;
+    while (lo != from || hi != to) {
+      if (hi - lo == 1) {
+        return false;
+      }
+      int mid = split(lo, hi);
+      if (to <= mid) {
+        hi = mid;
+      } else if (from >= mid) {
+        lo = mid;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Adds, over the gradients' elements {@code [lo, hi)}, every two of {@code nodes} that are the
+   * two children of one node of the tree over {@code [0, partitions)} (left + right into left's
+   * buffer, as {@link #reduce} would), and their sums in turn, until no two are siblings: the
+   * result is the {@link #cover} of the partitions the nodes hold. Adding siblings early is the
+   * same float addition the complete reduction makes, so whoever merges them, the bits do not
+   * change. {@code nodes} must be disjoint and in partition order; {@code consumed} receives the
+   * buffer of every right child added (its values are no longer needed).
+   */
+  static List<PartialSum> merge(
+      List<PartialSum> nodes, int partitions, int lo, int hi, Consumer<float[]> consumed) {
+    List<PartialSum> merged = new ArrayList<>();
+    for (PartialSum node : nodes) {
+      PartialSum right = node;
+      while (!merged.isEmpty()) {
+        PartialSum left = merged.get(merged.size() - 1);
+        // Two adjacent nodes whose union is a node are its two children.
+        if (left.to() != right.from() || !isNode(partitions, left.from(), right.to())) {
+          break;
+        }
+        merged.remove(merged.size() - 1);
+        PartialSum sum = add(left, right, lo, hi);
+        consumed.accept(right.gradientSum());
+        right = sum;
+      }
+      merged.add(right);
+    }
+    return merged;
   }
 }

@@ -6,36 +6,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An executor group's side of the sharded topology, per step: all-gather the weights (each group
- * gets its own shard from the driver and sends it to every peer) and reduce-scatter the gradients
- * (each group sends every peer the slice of its pre-summed tree nodes that falls in the peer's
- * shard; the owner completes the {@link ReductionTree} for its shard and sends that alone to the
- * driver). Shard j of the M weights is {@code [M j / G, M (j + 1) / G)}.
+ * An executor group's side of the sharded topology over the full mesh, per step: all-gather the
+ * weights (each group gets its own shard from the driver and sends it to every peer) and
+ * reduce-scatter the gradients (each group sends every peer the slice of its pre-summed tree nodes
+ * that falls in the peer's shard; the owner completes the {@link ReductionTree} for its shard and
+ * sends that alone to the driver). Shard j of the M weights is {@code [M j / G, M (j + 1) / G)}.
  *
  * <p>The owner adds exactly the nodes the driver would have added, element by element, so the
  * result has the star topology's bits.
  */
-final class ShardExchange implements AutoCloseable {
-  private final PeerMesh mesh;
-  private final int self;
-  private final int groups;
-  private final int partitions;
-  private final int n;
-  private final int[] start;
+final class ShardExchange extends GroupExchange {
   private final List<List<int[]>> nodesOf = new ArrayList<>();
   private final float[][][] slices;
   private final PartialSum[][] received;
 
   ShardExchange(PeerMesh mesh, SyncProtocol.Peers peers, int partitions, int n) {
-    this.mesh = mesh;
-    this.self = peers.self();
-    this.groups = peers.endpoints().size();
-    this.partitions = partitions;
-    this.n = n;
-    this.start = new int[groups + 1];
-    for (int j = 0; j <= groups; j++) {
-      start[j] = SyncProtocol.shardStart(n, groups, j);
-    }
+    super(mesh, peers, partitions, n);
     int shard = start[self + 1] - start[self];
     slices = new float[groups][][];
     received = new PartialSum[groups][];
@@ -49,14 +35,6 @@ final class ShardExchange implements AutoCloseable {
       slices[j] = new float[nodes.size()][shard];
       received[j] = new PartialSum[nodes.size()];
     }
-  }
-
-  int shardFrom() {
-    return start[self];
-  }
-
-  int shardTo() {
-    return start[self + 1];
   }
 
   /** The largest frame a peer sends: its nodes cut to the largest shard. */
@@ -73,6 +51,7 @@ final class ShardExchange implements AutoCloseable {
   }
 
   /** params[own shard] is filled (from the driver); fills every other shard from its owner. */
+  @Override
   void gatherWeights(int step, float[] params)
       throws PeerMesh.PeerLostException, InterruptedException {
     mesh.exchange(
@@ -91,6 +70,7 @@ final class ShardExchange implements AutoCloseable {
    * returns this group's shard of the whole tree: partitions [0, P), a gradient of the shard's
    * length.
    */
+  @Override
   PartialSum reduceScatter(int step, List<PartialSum> own)
       throws PeerMesh.PeerLostException, InterruptedException {
     mesh.exchange(
@@ -103,15 +83,7 @@ final class ShardExchange implements AutoCloseable {
       PartialSum p = own.get(i);
       float[] slice = slices[self][i];
       System.arraycopy(p.gradientSum(), start[self], slice, 0, slice.length);
-      parts.add(
-          new PartialSum(
-              p.from(),
-              p.to(),
-              slice,
-              p.lossSum(),
-              p.count(),
-              p.correct(),
-              p.slowestComputeNanos()));
+      parts.add(p.withGradient(slice));
     }
     for (int j = 0; j < groups; j++) {
       if (j != self) {
@@ -145,14 +117,5 @@ final class ShardExchange implements AutoCloseable {
       int[] node = nodes.get(i);
       received[from][i] = SyncProtocol.readPart(b, node[0], node[1], slices[from][i]);
     }
-  }
-
-  @Override
-  public void close() {
-    mesh.close();
-  }
-
-  int weights() {
-    return n;
   }
 }

@@ -120,7 +120,7 @@ final class SyncClient {
             ProcessHandle.current().pid());
     byte[] key = driver.secret().key();
     SyncServer peerServer = null;
-    ShardExchange shards = null;
+    GroupExchange shards = null;
     try (SyncChannel channel =
         SyncChannel.connect(
             driver.host(), driver.port(), key, driver.encrypt(), hello, driver.timeoutMillis())) {
@@ -161,6 +161,7 @@ final class SyncClient {
               PeerMesh.connect(
                   peers.self(),
                   peers.endpoints(),
+                  GroupExchange.partners(peers.self(), peers.endpoints().size()),
                   peerServer,
                   key,
                   driver.encrypt(),
@@ -169,7 +170,7 @@ final class SyncClient {
                   driver.timeoutMillis(),
                   peerServer.watchdog(),
                   m -> peerBeat.start(m::heartbeat));
-          shards = new ShardExchange(mesh, peers, allPartitions, n);
+          shards = GroupExchange.over(mesh, peers, allPartitions, n);
         }
         // What this group sends the driver: its tree nodes (star), or one node cut to its shard.
         byte[] out =
@@ -263,7 +264,7 @@ final class SyncClient {
    * epoch (DONE) once it has taken every step's sums, or relaunches the stage (ABORT, or the
    * connection closes).
    */
-  private static void serveShard(Leader leader, ShardExchange shards, int n)
+  private static void serveShard(Leader leader, GroupExchange shards, int n)
       throws IOException, InterruptedException, PeerMesh.PeerLostException {
     SyncChannel channel = leader.channel();
     Endpoint driver = leader.driver();

@@ -43,9 +43,11 @@ import org.sparkcnn.core.errors.ErrorText;
  * task → driver  HEARTBEAT  op=12:int                  (every HEARTBEAT_MILLIS, from its own thread)
  * task → driver  PEER_LOST  op=14:int peer:int stalled:int reason:UTF-8
  *                           (sharded: a peer group failed or went silent; relaunch)
- * group → group  SHARD      op=20:int step:int n:int weights:float[n]    (the sender's shard)
+ * group → group  SHARD      op=20:int step:int n:int weights:float[n]    (the sender's shard;
+ *                           halving: the block of shards it holds)
  * group → group  SLICES     op=21:int step:int k:int, k parts as in RESULT, each gradient cut to
- *                           the receiver's shard      (also HEARTBEAT between them)
+ *                           the receiver's shard (halving: to the receiver's half of the range
+ *                           they share)           (also HEARTBEAT between them)
  * </pre>
  *
  * <p>In the sharded topology the driver's START to group j carries only shard j of the weights and
@@ -366,6 +368,15 @@ final class SyncProtocol {
    * count already read).
    */
   static PartialSum readPart(ByteBuffer b, int from, int to, float[] into) throws IOException {
+    return readPart(b, from, to, into, 0, into.length);
+  }
+
+  /**
+   * Reads the part {@code [from, to)} of a RESULT or SLICES frame, a gradient cut to {@code [lo,
+   * hi)}, into {@code into[lo, hi)}.
+   */
+  static PartialSum readPart(ByteBuffer b, int from, int to, float[] into, int lo, int hi)
+      throws IOException {
     int f = b.getInt();
     int t = b.getInt();
     if (f != from || t != to) {
@@ -380,16 +391,16 @@ final class SyncProtocol {
     double correct = b.getDouble();
     long nanos = b.getLong();
     int n = b.getInt();
-    if (n != into.length || b.remaining() < 4 * n) {
+    if (n != hi - lo || b.remaining() < 4 * n) {
       throw new IOException(
           ErrorText.problem("a gradient of the wrong size")
               .in("partitions [" + from + ", " + to + ")")
               .received(
                   "a header announcing " + n + " floats with " + b.remaining() + " bytes left")
-              .expected(into.length + " floats")
+              .expected((hi - lo) + " floats")
               .text());
     }
-    getFloats(b, into);
+    getFloats(b, into, lo, n);
     return new PartialSum(from, to, into, loss, count, correct, nanos);
   }
 

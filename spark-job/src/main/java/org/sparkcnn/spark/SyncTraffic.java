@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * What the sync channel moved in this JVM, for the scale benchmark ({@code scripts/bench --section
  * scale}) and tests: bytes the driver's end of its connections sent and received, bytes the
- * executor groups' ends sent and received (their driver connection and their peer connections), and
- * CPU time the driver and the groups spent exchanging (encoding, sending, receiving, decoding and
- * adding; thread CPU time, so that it is each node's own work even when simulated nodes share the
- * cores). Counting costs a few adds per frame.
+ * executor groups' ends sent and received (their driver connection and their peer connections), the
+ * peer connections the groups opened, and CPU time the driver and the groups spent exchanging
+ * (encoding, sending, receiving, decoding and adding; thread CPU time, so that it is each node's
+ * own work even when simulated nodes share the cores). Counting costs a few adds per frame.
  */
 public final class SyncTraffic {
   static final LongAdder DRIVER_SENT = new LongAdder();
@@ -19,6 +19,7 @@ public final class SyncTraffic {
   static final LongAdder GROUPS_SENT = new LongAdder();
   static final LongAdder GROUPS_RECEIVED = new LongAdder();
   static final LongAdder GROUPS_CPU = new LongAdder();
+  static final LongAdder PEER_CONNECTIONS = new LongAdder();
 
   /**
    * Benchmarks only: with this system property true, each task of a local-mode run acts as its own
@@ -33,7 +34,7 @@ public final class SyncTraffic {
 
   /**
    * The counters: driver bytes sent, received, driver exchange CPU ns; all groups' bytes sent,
-   * received, exchange CPU ns.
+   * received, exchange CPU ns; peer connections opened (counted at both ends).
    */
   public static long[] snapshot() {
     return new long[] {
@@ -42,14 +43,21 @@ public final class SyncTraffic {
       DRIVER_CPU.sum(),
       GROUPS_SENT.sum(),
       GROUPS_RECEIVED.sum(),
-      GROUPS_CPU.sum()
+      GROUPS_CPU.sum(),
+      PEER_CONNECTIONS.sum()
     };
   }
 
   public static void reset() {
     for (LongAdder a :
         new LongAdder[] {
-          DRIVER_SENT, DRIVER_RECEIVED, DRIVER_CPU, GROUPS_SENT, GROUPS_RECEIVED, GROUPS_CPU
+          DRIVER_SENT,
+          DRIVER_RECEIVED,
+          DRIVER_CPU,
+          GROUPS_SENT,
+          GROUPS_RECEIVED,
+          GROUPS_CPU,
+          PEER_CONNECTIONS
         }) {
       a.reset();
     }

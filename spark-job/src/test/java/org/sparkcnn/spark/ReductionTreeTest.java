@@ -18,29 +18,8 @@ import org.junit.jupiter.api.Test;
 class ReductionTreeTest {
   private static final int N = 64;
 
-  /** Partition results whose magnitudes differ by up to 2^60, so the order of additions shows. */
   private static float[][] results(int partitions, long seed) {
-    Random r = new Random(seed);
-    float[][] g = new float[partitions][N];
-    for (float[] v : g) {
-      for (int i = 0; i < N; i++) {
-        v[i] = (float) (r.nextGaussian() * Math.scalb(1.0, r.nextInt(61) - 30));
-      }
-    }
-    return g;
-  }
-
-  private static PartialSum leaf(float[][] g, int p) {
-    return new PartialSum(p, p + 1, g[p].clone(), p * 0.1, p + 1, p, 10L * p);
-  }
-
-  /** The tree over [0, P) from its leaves. */
-  private static PartialSum flat(float[][] g) {
-    List<PartialSum> leaves = new ArrayList<>();
-    for (int p = 0; p < g.length; p++) {
-      leaves.add(leaf(g, p));
-    }
-    return ReductionTree.reduce(leaves, 0, g.length);
+    return PartitionResults.results(partitions, N, seed);
   }
 
   /** JVM j holds the partitions with group[p] == j, pre-sums its cover, the driver completes. */
@@ -54,7 +33,7 @@ class ReductionTreeTest {
       for (int[] node : ReductionTree.cover(g.length, held)) {
         List<PartialSum> leaves = new ArrayList<>();
         for (int p = node[0]; p < node[1]; p++) {
-          leaves.add(leaf(g, p));
+          leaves.add(PartitionResults.leaf(g, p));
         }
         sent.add(ReductionTree.reduce(leaves, node[0], node[1]));
       }
@@ -67,7 +46,7 @@ class ReductionTreeTest {
     Random r = new Random(1);
     for (int partitions : new int[] {1, 2, 3, 5, 7, 8, 13, 16, 33}) {
       float[][] g = results(partitions, partitions);
-      PartialSum expected = flat(g);
+      PartialSum expected = PartitionResults.flat(g);
       for (int trial = 0; trial < 40; trial++) {
         int groups = 1 + r.nextInt(Math.min(partitions, 6));
         int[] group = new int[partitions];
@@ -95,7 +74,7 @@ class ReductionTreeTest {
         leftToRight[i] += g[p][i];
       }
     }
-    float[] tree = flat(g).gradientSum();
+    float[] tree = PartitionResults.flat(g).gradientSum();
     int differ = 0;
     for (int i = 0; i < N; i++) {
       differ += Float.floatToIntBits(tree[i]) != Float.floatToIntBits(leftToRight[i]) ? 1 : 0;
@@ -127,13 +106,20 @@ class ReductionTreeTest {
   @Test
   void aMissingOrMisalignedPartIsRefused() {
     float[][] g = results(4, 2);
-    List<PartialSum> missing = new ArrayList<>(List.of(leaf(g, 0), leaf(g, 1), leaf(g, 3)));
+    List<PartialSum> missing =
+        new ArrayList<>(
+            List.of(
+                PartitionResults.leaf(g, 0),
+                PartitionResults.leaf(g, 1),
+                PartitionResults.leaf(g, 3)));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ReductionTree.reduce(missing, 0, 4));
     assertTrue(e.getMessage().contains("[2, 3)"), e.getMessage());
     // [1, 3) is not a node of the tree over [0, 4), whose halves are [0, 2) and [2, 4).
     PartialSum misaligned = new PartialSum(1, 3, new float[N], 0, 0, 0, 0);
-    List<PartialSum> parts = new ArrayList<>(List.of(leaf(g, 0), misaligned, leaf(g, 3)));
+    List<PartialSum> parts =
+        new ArrayList<>(
+            List.of(PartitionResults.leaf(g, 0), misaligned, PartitionResults.leaf(g, 3)));
     assertThrows(IllegalArgumentException.class, () -> ReductionTree.reduce(parts, 0, 4));
   }
 }

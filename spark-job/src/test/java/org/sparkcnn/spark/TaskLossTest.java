@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.api.java.JavaRDD;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,22 +41,7 @@ class TaskLossTest extends SparkSessionTest {
   void noFaults() throws InterruptedException {
     SyncClient.faults = null;
     DriverSyncRunner.testGroups = null;
-    // A run's tasks must all end once it returns: a task thread left waiting holds its core, and
-    // the next barrier stage, which needs every core at once, cannot start.
-    int running = runningTasks();
-    for (int i = 0; i < 300 && running > 0; i++) {
-      Thread.sleep(100);
-      running = runningTasks();
-    }
-    assertEquals(0, running, "tasks still running 30 s after the run ended");
-  }
-
-  private static int runningTasks() {
-    int n = 0;
-    for (SparkExecutorInfo e : jsc.sc().statusTracker().getExecutorInfos()) {
-      n += e.numRunningTasks();
-    }
-    return n;
+    TaskThreads.assertAllEnd(jsc);
   }
 
   private record Outcome(float[] weights, int taskFailures) {}

@@ -1,10 +1,36 @@
 package org.sparkcnn.spark;
 
-import java.util.Map;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Tests only: where Spark's task threads are, for a timeout's message. */
+import java.util.Map;
+import org.apache.spark.SparkExecutorInfo;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/** Tests only: where Spark's task threads are, for a timeout's message, and whether they ended. */
 final class TaskThreads {
   private TaskThreads() {}
+
+  /**
+   * Waits up to 30 s for every task of {@code jsc} to end, and fails if one does not: a task thread
+   * left waiting after its run holds its core, and the next barrier stage, which needs every core
+   * at once, cannot start.
+   */
+  static void assertAllEnd(JavaSparkContext jsc) throws InterruptedException {
+    int running = running(jsc);
+    for (int i = 0; i < 300 && running > 0; i++) {
+      Thread.sleep(100);
+      running = running(jsc);
+    }
+    assertEquals(0, running, "tasks still running 30 s after the run ended");
+  }
+
+  private static int running(JavaSparkContext jsc) {
+    int n = 0;
+    for (SparkExecutorInfo e : jsc.sc().statusTracker().getExecutorInfos()) {
+      n += e.numRunningTasks();
+    }
+    return n;
+  }
 
   /** One line per task thread: its name, state and top frames. */
   static String describe() {
