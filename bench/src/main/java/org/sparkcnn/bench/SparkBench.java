@@ -1,5 +1,10 @@
 package org.sparkcnn.bench;
 
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.SEED;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -123,7 +128,11 @@ public final class SparkBench {
     JavaRDD<ImageBlock> data = randomBlocks(jsc, partitions, batch * steps);
     Sequential model = model(modelName);
     TrainerOptions options =
-        TrainerOptions.defaults().withBatchSize(batch).withEpochs(3).withSync(sync).withSeed(1);
+        TrainerOptions.defaults()
+            .with(BATCH_SIZE, batch)
+            .with(EPOCHS, 3)
+            .with(SYNC, sync)
+            .with(SEED, 1L);
     List<EpochReport> h = new DistributedTrainer(jsc, model, options).fit(data, null, null);
     data.unpersist();
     List<EpochReport> timed = h.subList(1, h.size());

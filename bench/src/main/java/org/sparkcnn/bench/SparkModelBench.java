@@ -1,5 +1,10 @@
 package org.sparkcnn.bench;
 
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.SEED;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -128,10 +133,10 @@ public final class SparkModelBench {
       JavaSparkContext jsc, Sequential model, JavaRDD<ImageBlock> data, int batch, int epochs) {
     TrainerOptions options =
         TrainerOptions.defaults()
-            .withBatchSize(batch)
-            .withEpochs(epochs)
-            .withSync("driver-sync")
-            .withSeed(1);
+            .with(BATCH_SIZE, batch)
+            .with(EPOCHS, epochs)
+            .with(SYNC, "driver-sync")
+            .with(SEED, 1L);
     return new DistributedTrainer(jsc, model, options).fit(data, null, null);
   }
 

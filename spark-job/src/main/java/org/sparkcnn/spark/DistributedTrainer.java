@@ -1,5 +1,14 @@
 package org.sparkcnn.spark;
 
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.MAX_TASK_FAILURES;
+import static org.sparkcnn.core.settings.TrainingSettings.RESCALE;
+import static org.sparkcnn.core.settings.TrainingSettings.SEED;
+import static org.sparkcnn.core.settings.TrainingSettings.SHUFFLE;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
+import static org.sparkcnn.core.settings.TrainingSettings.TIMEOUT_SECONDS;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -165,7 +174,7 @@ public final class DistributedTrainer {
           .expected("at least one")
           .illegalArgument();
     }
-    TrainingPlan plan = plan(total, options.shuffle(), options.seed());
+    TrainingPlan plan = plan(total, options.get(SHUFFLE), options.get(SEED));
     int steps = plan.stepsPerEpoch();
     ResumePoint at = start;
     if (at.step() > steps || at.globalStep() != (long) at.epoch() * steps + at.step()) {
@@ -196,7 +205,7 @@ public final class DistributedTrainer {
               + (at.globalStep() > 0
                   ? ", resuming at epoch " + (at.epoch() + 1) + " step " + at.step()
                   : ""));
-      for (int epoch = at.epoch(); epoch < options.epochs(); epoch++) {
+      for (int epoch = at.epoch(); epoch < options.get(EPOCHS); epoch++) {
         int e = epoch;
         int fromStep = epoch == at.epoch() ? at.step() : 0;
         long firstGlobalStep = (long) epoch * steps;
@@ -214,7 +223,7 @@ public final class DistributedTrainer {
                 "epoch "
                     + (epoch + 1)
                     + "/"
-                    + options.epochs()
+                    + options.get(EPOCHS)
                     + " steps "
                     + (fromStep + 1)
                     + "-"
@@ -262,7 +271,7 @@ public final class DistributedTrainer {
         History.Epoch figures =
             new History.Epoch(
                 epoch + 1,
-                options.epochs(),
+                options.get(EPOCHS),
                 stats.meanLoss(),
                 model.accuracy() == null ? Double.NaN : stats.accuracy(),
                 valLoss,
@@ -383,7 +392,7 @@ public final class DistributedTrainer {
   private EpochRunner runner(JavaRDD<ImageBlock> train, TrainingPlan plan) {
     int partitions = train.getNumPartitions();
     int slots = jsc.defaultParallelism();
-    String sync = options.sync();
+    String sync = options.get(SYNC);
     if (sync.equals("auto")) {
       sync = partitions <= slots ? "driver-sync" : "jobs";
     } else if (sync.equals("driver-sync") && partitions > slots) {
@@ -399,7 +408,7 @@ public final class DistributedTrainer {
           .illegalArgument();
     }
     if (!sync.equals("driver-sync")) {
-      return new JobPerStepRunner(jsc, train, plan, options.timeoutSeconds());
+      return new JobPerStepRunner(jsc, train, plan, options.get(TIMEOUT_SECONDS));
     }
     SyncTopology topology =
         syncTopology.equals("auto")
@@ -412,8 +421,8 @@ public final class DistributedTrainer {
         jsc,
         train,
         plan,
-        options.timeoutSeconds(),
-        options.maxTaskFailures(),
+        options.get(TIMEOUT_SECONDS),
+        options.get(MAX_TASK_FAILURES),
         topology,
         model.optimizer());
   }
@@ -424,10 +433,10 @@ public final class DistributedTrainer {
         spec,
         model.loss().kerasName(),
         model.accuracy() != null,
-        options.rescale(),
+        options.get(RESCALE),
         targets,
         rows,
-        options.batchSize(),
+        options.get(BATCH_SIZE),
         shuffle,
         seed);
   }
@@ -437,7 +446,7 @@ public final class DistributedTrainer {
     Broadcast<float[]> weights = jsc.broadcast(model.parameters());
     // Evaluation reads each partition in order: no shuffle; the row count does not matter.
     TrainingPlan plan = plan(1, false, 0);
-    int batch = Math.max(options.batchSize(), 256);
+    int batch = Math.max(options.get(BATCH_SIZE), 256);
     List<StepResult> parts =
         data.mapPartitionsWithIndex(
                 (partition, it) -> {

@@ -1,5 +1,7 @@
 package org.sparkcnn.spark;
 
+import static org.sparkcnn.core.settings.TrainingSettings.TIMEOUT_SECONDS;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,7 +34,7 @@ final class JobPerStepRunner implements EpochRunner {
   private final CollectionAccumulator<Integer> finished = new CollectionAccumulator<>();
 
   JobPerStepRunner(JavaSparkContext jsc, JavaRDD<ImageBlock> blocks, TrainingPlan plan) {
-    this(jsc, blocks, plan, TrainerOptions.defaults().timeoutSeconds());
+    this(jsc, blocks, plan, TIMEOUT_SECONDS.defaultValue());
   }
 
   /** {@code timeoutSeconds} bounds each step's job; a step that takes longer is cancelled. */

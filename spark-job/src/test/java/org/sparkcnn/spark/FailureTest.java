@@ -3,6 +3,9 @@ package org.sparkcnn.spark;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
+import static org.sparkcnn.core.settings.TrainingSettings.TIMEOUT_SECONDS;
 
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +31,7 @@ class FailureTest extends SparkSessionTest {
     blocks.get(1).labels[4] = 7;
     JavaRDD<ImageBlock> data = jsc.parallelize(blocks, 2).cache();
     TrainerOptions options =
-        TrainerOptions.defaults().withBatchSize(19).withSync(sync).withTimeoutSeconds(60);
+        TrainerOptions.defaults().with(BATCH_SIZE, 19).with(SYNC, sync).with(TIMEOUT_SECONDS, 60);
     Exception e =
         assertTimeoutPreemptively(
             Duration.ofSeconds(120),
@@ -47,7 +50,7 @@ class FailureTest extends SparkSessionTest {
   void emptyDataIsRefusedBeforeTraining(String sync) {
     List<ImageBlock> blocks = TestBlocks.blocks(3, 0, 0);
     JavaRDD<ImageBlock> data = jsc.parallelize(blocks, 2).cache();
-    TrainerOptions options = TrainerOptions.defaults().withSync(sync);
+    TrainerOptions options = TrainerOptions.defaults().with(SYNC, sync);
     Exception e =
         assertThrows(
             IllegalArgumentException.class,
@@ -61,7 +64,7 @@ class FailureTest extends SparkSessionTest {
   void aPartitionWithNoRowsTrainsOnTheOthers(String sync) {
     List<ImageBlock> blocks = TestBlocks.blocks(3, 0, 12, 5);
     JavaRDD<ImageBlock> data = jsc.parallelize(blocks, 3).cache();
-    TrainerOptions options = TrainerOptions.defaults().withBatchSize(6).withSync(sync);
+    TrainerOptions options = TrainerOptions.defaults().with(BATCH_SIZE, 6).with(SYNC, sync);
     List<EpochReport> h =
         assertTimeoutPreemptively(
             Duration.ofSeconds(120),

@@ -1,6 +1,7 @@
 package org.sparkcnn.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
 import static org.sparkcnn.spark.testing.GradientAsserts.assertClose;
 
 import java.util.ArrayList;
@@ -192,7 +193,7 @@ class LabelModesTest extends SparkSessionTest {
     // Evaluation (validation and test) reads the same targets.
     BatchStats evaluated =
         new DistributedTrainer(
-                jsc, m, TrainerOptions.defaults().withBatchSize(BATCH), input.targets())
+                jsc, m, TrainerOptions.defaults().with(BATCH_SIZE, BATCH), input.targets())
             .evaluate(data);
     float[] x = new float[N * SIZE * SIZE];
     float[] y = new float[N * input.targets().width()];

@@ -3,6 +3,9 @@ package org.sparkcnn.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.EPOCHS;
+import static org.sparkcnn.core.settings.TrainingSettings.SYNC;
 import static org.sparkcnn.spark.testing.GradientAsserts.assertClose;
 
 import java.util.ArrayList;
@@ -19,6 +22,7 @@ import org.sparkcnn.core.model.BatchStats;
 import org.sparkcnn.core.model.History;
 import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
+import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.spark.labels.LabelMode;
 import org.sparkcnn.spark.labels.Targets;
 import org.sparkcnn.spark.testing.SparkSessionTest;
@@ -217,7 +221,10 @@ class SynchronousGuaranteeTest extends SparkSessionTest {
     List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
     Sequential distributed = TestBlocks.model(9);
     TrainerOptions options =
-        TrainerOptions.defaults().withBatchSize(BATCH).withSeed(SEED).withEpochs(1);
+        TrainerOptions.defaults()
+            .with(BATCH_SIZE, BATCH)
+            .with(TrainingSettings.SEED, SEED)
+            .with(EPOCHS, 1);
     new DistributedTrainer(jsc, distributed, options).fit(rdd(blocks), null, null);
     assertEquals(3, distributed.optimizer().iterations());
 
@@ -247,14 +254,17 @@ class SynchronousGuaranteeTest extends SparkSessionTest {
     List<ImageBlock> blocks = partitioned(PARTITIONINGS[2]);
     JavaRDD<ImageBlock> data = rdd(blocks);
     TrainerOptions options =
-        TrainerOptions.defaults().withBatchSize(4).withSeed(SEED).withEpochs(2);
+        TrainerOptions.defaults()
+            .with(BATCH_SIZE, 4)
+            .with(TrainingSettings.SEED, SEED)
+            .with(EPOCHS, 2);
     Sequential first = TestBlocks.model(4);
-    new DistributedTrainer(jsc, first, options.withSync("driver-sync")).fit(data, data, null);
+    new DistributedTrainer(jsc, first, options.with(SYNC, "driver-sync")).fit(data, data, null);
     Sequential second = TestBlocks.model(4);
-    new DistributedTrainer(jsc, second, options.withSync("driver-sync")).fit(data, null, null);
+    new DistributedTrainer(jsc, second, options.with(SYNC, "driver-sync")).fit(data, null, null);
     Sequential third = TestBlocks.model(4);
     List<EpochReport> h =
-        new DistributedTrainer(jsc, third, options.withSync("jobs")).fit(data, data, null);
+        new DistributedTrainer(jsc, third, options.with(SYNC, "jobs")).fit(data, data, null);
     assertArrayEquals(first.parameters(), second.parameters());
     assertArrayEquals(first.parameters(), third.parameters());
     assertEquals(2, h.size());

@@ -1,5 +1,8 @@
 package org.sparkcnn.spark.job;
 
+import static org.sparkcnn.core.settings.TrainingSettings.BATCH_SIZE;
+import static org.sparkcnn.core.settings.TrainingSettings.RESCALE;
+
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,7 +134,7 @@ public final class EvaluateJob {
     long started = System.nanoTime();
     JavaRDD<ImageBlock> blocks = Blocks.cached(source, 0, rows, partitions, "evaluation");
     TrainerOptions options =
-        TrainerOptions.defaults().withBatchSize(args.batchSize()).withRescale(rescale);
+        TrainerOptions.defaults().with(BATCH_SIZE, args.batchSize()).with(RESCALE, rescale);
     BatchStats s =
         SparkJobs.run(
             jsc.sc(),

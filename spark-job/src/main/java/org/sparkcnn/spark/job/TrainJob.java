@@ -175,16 +175,8 @@ public final class TrainJob {
             Metrics.accuracyName(model),
             (System.nanoTime() - decodeStarted) / 1e9));
 
-    TrainerOptions options =
-        new TrainerOptions(
-            cfg.epochs(),
-            cfg.batchSize(),
-            cfg.shuffle(),
-            cfg.seed(),
-            cfg.rescale(),
-            cfg.sync(),
-            cfg.timeoutSeconds(),
-            cfg.maxTaskFailures());
+    Map<String, Object> settings = cfg.effective();
+    TrainerOptions options = TrainerOptions.from(s -> settings.get(s.key()));
     DistributedTrainer trainer =
         new DistributedTrainer(jsc, model, options, input.targets())
             .guard(new DivergenceGuard(cfg.terminateOnNaN(), cfg.maxLoss()))

@@ -465,22 +465,17 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     JavaRDD<ImageBlock> validation =
         split > 0 ? Blocks.cached(source, trainEnd, n, partitions, "validation") : null;
     JavaRDD<ImageBlock> train = Blocks.cached(source, 0, trainEnd, partitions, "training");
+    // The settings this estimator has a param for; the others (timeout, task failures) default.
     TrainerOptions options =
-        new TrainerOptions(
-            (Integer) value(epochs),
-            (Integer) value(batchSize),
-            (Boolean) value(shuffle),
-            (Long) value(seed),
-            scale,
-            value(sync),
-            TrainerOptions.defaults().timeoutSeconds());
+        TrainerOptions.from(s -> hasParam(s.name()) ? value(getParam(s.name())) : s.defaultValue())
+            .with(RESCALE, scale);
     List<EpochReport> history;
     try {
       ProgressBar bar = ProgressBar.console((Integer) value(verbose));
       DistributedTrainer trainer =
           new DistributedTrainer(jsc, net, options, input.targets())
               .syncTopology(value(syncTopology))
-              .onStep(new ProgressObserver(bar, options.epochs(), net.accuracy() != null));
+              .onStep(new ProgressObserver(bar, options.get(EPOCHS), net.accuracy() != null));
       String dir = value(checkpointDir);
       if (dir.isEmpty()) {
         history = trainer.fit(train, validation, r -> bar.epochEnd(r.toString()));

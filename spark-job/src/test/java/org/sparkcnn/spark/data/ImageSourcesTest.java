@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkcnn.spark.testing.Failures.messageOf;
+import static org.sparkcnn.spark.testing.Messages.assertContains;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -234,46 +235,33 @@ class ImageSourcesTest extends SparkSessionTest {
     Dataset<Row> df =
         frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints);
     String noImage = messageOf(() -> DataFrameSource.open(df, "pixels", "label", INPUT, "t"));
-    assertTrue(
-        noImage.contains("The image column is missing")
-            && noImage.contains("no column 'pixels'")
-            && noImage.contains("image array<int>"),
-        noImage);
+    assertContains(
+        noImage, "The image column is missing", "no column 'pixels'", "image array<int>");
     String noLabel = messageOf(() -> DataFrameSource.open(df, "image", "y", INPUT, "t"));
-    assertTrue(noLabel.contains("The label column is missing"), noLabel);
+    assertContains(noLabel, "The label column is missing");
     String stringImage = messageOf(() -> DataFrameSource.open(df, "note", "label", INPUT, "t"));
-    assertTrue(
-        stringImage.contains("unsupported type") && stringImage.contains("received: string"),
-        stringImage);
+    assertContains(stringImage, "unsupported type", "received: string");
     String stringLabel = messageOf(() -> DataFrameSource.open(df, "image", "note", INPUT, "t"));
-    assertTrue(stringLabel.contains("Label column has an unsupported type"), stringLabel);
+    assertContains(stringLabel, "Label column has an unsupported type");
   }
 
   @Test
   void wrongImageSizeForTheModel() throws Exception {
     ModelInput bigger = new ModelInput(8, 8, 1, 4, 1.0 / 255);
     String png = decodeError(frame(DataTypes.BinaryType, IMAGES::png), bigger);
-    assertTrue(
-        png.contains("Image size differs from the model input")
-            && png.contains("received: 6 x 6")
-            && png.contains("row "),
-        png);
+    assertContains(png, "Image size differs from the model input", "received: 6 x 6", "row ");
     String array =
         decodeError(
             frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints),
             bigger);
-    assertTrue(
-        array.contains("wrong length")
-            && array.contains("received: 36 values")
-            && array.contains("expected: 64 values"),
-        array);
+    assertContains(array, "wrong length", "received: 36 values", "expected: 64 values");
     String struct =
         decodeError(frame(ImageSchema.columnSchema(), ImageSourcesTest::imageStruct), bigger);
-    assertTrue(struct.contains("Image size differs") && struct.contains("origin mem://"), struct);
+    assertContains(struct, "Image size differs", "origin mem://");
     IMAGES.writeIdx(tmp.resolve("size/train"), false);
     String idx =
         messageOf(() -> IdxSource.open(jsc, tmp.resolve("size/train").toString(), bigger, null));
-    assertTrue(idx.contains("received: 6 x 6 x 1") && idx.contains("expected: 8 x 8 x 1"), idx);
+    assertContains(idx, "received: 6 x 6 x 1", "expected: 8 x 8 x 1");
   }
 
   @Test
@@ -282,24 +270,22 @@ class ImageSourcesTest extends SparkSessionTest {
     String df =
         decodeError(
             frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints), three);
-    assertTrue(
-        df.contains("Label out of range") && df.contains("received: 3") && df.contains("0..2"), df);
+    assertContains(df, "Label out of range", "received: 3", "0..2");
     IMAGES.writeIdx(tmp.resolve("labels/train"), true);
     String idx =
         messageOf(() -> IdxSource.open(jsc, tmp.resolve("labels/train").toString(), three, null));
-    assertTrue(idx.contains("Label out of range") && idx.contains("label "), idx);
+    assertContains(idx, "Label out of range", "label ");
   }
 
   @Test
   void nullsNanAndNonPixelFloats() {
     String nullImage =
         decodeError(frame(DataTypes.BinaryType, i -> i == 4 ? null : IMAGES.png(i)), INPUT);
-    assertTrue(nullImage.contains("Image is null") && nullImage.contains("row 4"), nullImage);
+    assertContains(nullImage, "Image is null", "row 4");
     String nan = decodeError(doublesWith(9, 3, Double.NaN), INPUT);
-    assertTrue(nan.contains("row 9") && nan.contains("NaN at index 3"), nan);
+    assertContains(nan, "row 9", "NaN at index 3");
     String half = decodeError(doublesWith(7, 0, 0.5), INPUT);
-    assertTrue(
-        half.contains("not a pixel times the model's rescale") && half.contains("row 7"), half);
+    assertContains(half, "not a pixel times the model's rescale", "row 7");
     List<Row> rows = List.of(RowFactory.create(IMAGES.png(0), null));
     // A null label in a double column: Spark ML's label type.
     Dataset<Row> nullLabel =
@@ -311,7 +297,7 @@ class ImageSourcesTest extends SparkSessionTest {
             () ->
                 Blocks.cached(
                     DataFrameSource.open(nullLabel, "image", "label", INPUT, "t"), 0, 1, 1, "bad"));
-    assertTrue(label.contains("Label is null") && label.contains("row 0"), label);
+    assertContains(label, "Label is null", "row 0");
   }
 
   @Test
@@ -322,7 +308,7 @@ class ImageSourcesTest extends SparkSessionTest {
             () ->
                 Blocks.requireRows(
                     DataFrameSource.open(df, "image", "label", INPUT, "table t"), "training"));
-    assertTrue(empty.contains("The training data is empty") && empty.contains("table t"), empty);
+    assertContains(empty, "The training data is empty", "table t");
   }
 
   @Test
@@ -331,8 +317,6 @@ class ImageSourcesTest extends SparkSessionTest {
     ModelInput three = new ModelInput(SIZE, SIZE, 1, 3, 1.0 / 255);
     String m =
         messageOf(() -> ImageFolderSource.open(jsc, tmp.resolve("classes").toString(), three));
-    assertTrue(
-        m.contains("received: 4 class folders [a, b, c, d]") && m.contains("expected: 3 classes"),
-        m);
+    assertContains(m, "received: 4 class folders [a, b, c, d]", "expected: 3 classes");
   }
 }

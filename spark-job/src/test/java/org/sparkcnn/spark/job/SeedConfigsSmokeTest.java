@@ -82,12 +82,21 @@ class SeedConfigsSmokeTest extends SparkSessionTest {
         Json.parse(tmp.resolve("runs/" + name + "/metrics.json")), "metrics.json");
   }
 
-  /** Runs conf/NAME.json on the seed data's folders {@code data}/train and /validation. */
-  private static Map<String, Object> runOnFolders(String name, Path data) throws IOException {
+  /** Runs conf/NAME.json on the seed data's folders seed/NAME/train and seed/NAME/validation. */
+  private static Map<String, Object> runOnFolders(String name) throws IOException {
+    Path data = tmp.resolve("seed/" + name);
     return run(
         name,
         "train_data=" + data.resolve("train"),
         "validation_data=" + data.resolve("validation"));
+  }
+
+  /** metrics.json's training and validation row counts. */
+  private static void assertRows(long train, long validation, Map<String, Object> metrics) {
+    assertEquals(
+        List.of(train, validation),
+        List.of(metrics.get("train_rows"), metrics.get("validation_rows")),
+        "train_rows, validation_rows");
   }
 
   private static Map<String, Object> lastEpoch(Map<String, Object> metrics) {
@@ -97,11 +106,9 @@ class SeedConfigsSmokeTest extends SparkSessionTest {
 
   @Test
   void binaryConfigTrainsOneSigmoidOnTwoClassFolders() throws Exception {
-    Path data = tmp.resolve("seed/binary");
-    Map<String, Object> m = runOnFolders("binary", data);
+    Map<String, Object> m = runOnFolders("binary");
     // Of 60 training images labelled 0..9 in turn, 6 are Pullovers and 6 Coats (3 + 3 of 30).
-    assertEquals(12L, m.get("train_rows"));
-    assertEquals(6L, m.get("validation_rows"));
+    assertRows(12, 6, m);
     assertEquals("binary", m.get("label_mode"));
     assertEquals("binary_accuracy", m.get("accuracy_metric"));
     double valAccuracy = (Double) lastEpoch(m).get("val_accuracy");
@@ -109,11 +116,7 @@ class SeedConfigsSmokeTest extends SparkSessionTest {
 
     Map<String, Object> evaluated =
         TrainingRuns.evaluate(
-            spark,
-            "--model",
-            tmp.resolve("runs/binary/model").toString(),
-            "--data",
-            data.resolve("validation").toString());
+            spark, tmp.resolve("runs/binary/model"), tmp.resolve("seed/binary/validation"));
     assertEquals("binary", evaluated.get("label_mode"), "read back from the model directory");
     assertEquals("binary_accuracy", evaluated.get("accuracy_metric"));
     assertEquals(valAccuracy, (Double) evaluated.get("accuracy"), 1e-9);
@@ -121,10 +124,8 @@ class SeedConfigsSmokeTest extends SparkSessionTest {
 
   @Test
   void rgb64ConfigTrainsOnTintedRgbFolders() throws Exception {
-    Path data = tmp.resolve("seed/rgb64");
-    Map<String, Object> m = runOnFolders("rgb64", data);
-    assertEquals(60L, m.get("train_rows"));
-    assertEquals(30L, m.get("validation_rows"));
+    Map<String, Object> m = runOnFolders("rgb64");
+    assertRows(60, 30, m);
     assertEquals("sparse_categorical_accuracy", m.get("accuracy_metric"));
     assertTrue(Double.isFinite((Double) lastEpoch(m).get("val_loss")));
   }
@@ -136,8 +137,7 @@ class SeedConfigsSmokeTest extends SparkSessionTest {
             "fashion-mnist",
             "train_data=" + tmp.resolve("fmnist/train"),
             "test_data=" + tmp.resolve("fmnist/t10k"));
-    assertEquals(54L, m.get("train_rows"));
-    assertEquals(6L, m.get("validation_rows"), "validation_split 0.1 of the training data");
+    assertRows(54, 6, m); // validation_split 0.1 of the training data
     Map<String, Object> test = JsonFields.getObject(m, "test", "metrics.json");
     assertEquals(30L, test.get("examples"), "t10k is the test set only");
   }

@@ -116,14 +116,10 @@ class SettingsAgreeTest {
       Param<Object> p = cnn.getParam(s.name());
       places.put("CnnClassifier", place(() -> cnn.getDefault(p).get(), v -> paramTakes(s, p, v)));
     }
-    Method with = method(TrainerOptions.class, "with" + capital(s.name()), primitive(s));
-    Method component = method(TrainerOptions.class, s.name());
-    if (with != null && component != null) {
+    if (TrainerOptions.SETTINGS.contains(s)) {
       places.put(
           "TrainerOptions",
-          place(
-              () -> invoke(component, TrainerOptions.defaults()),
-              v -> throwsNot(() -> invoke(with, TrainerOptions.defaults(), v))));
+          place(() -> TrainerOptions.defaults().get(s), v -> throwsNot(() -> with(s, v))));
     }
     Method setter = method(FitOptions.class, s.name(), primitive(s));
     Method getter = method(FitOptions.class, s.name());
@@ -315,7 +311,8 @@ class SettingsAgreeTest {
             : t == Double.class ? double.class : t == Boolean.class ? boolean.class : String.class;
   }
 
-  private static String capital(String name) {
-    return Character.toUpperCase(name.charAt(0)) + name.substring(1);
+  /** TrainerOptions' defaults with {@code s} set to {@code v}, a value of the setting's type. */
+  private static <T> TrainerOptions with(TrainingSetting<T> s, Object v) {
+    return TrainerOptions.defaults().with(s, s.type().cast(v));
   }
 }

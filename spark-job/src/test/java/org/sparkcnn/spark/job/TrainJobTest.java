@@ -96,13 +96,7 @@ class TrainJobTest extends SparkSessionTest {
 
     Map<String, Object> evaluated =
         TrainingRuns.evaluate(
-            spark,
-            "--model",
-            out.resolve("model").toString(),
-            "--data",
-            tmp.resolve("data/t10k").toString(),
-            "--partitions",
-            "3");
+            spark, out.resolve("model"), tmp.resolve("data/t10k"), "--partitions", "3");
     assertEquals(100L, evaluated.get("examples"));
     assertEquals(
         (Double) test.get("accuracy"),

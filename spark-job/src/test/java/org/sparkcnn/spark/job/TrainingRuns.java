@@ -3,6 +3,7 @@ package org.sparkcnn.spark.job;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -46,8 +47,14 @@ final class TrainingRuns {
     return JobConfig.parse(json, "test", List.of(sets));
   }
 
-  /** What {@code scripts/evaluate ARGS} prints as JSON, run on {@code spark}. */
-  static Map<String, Object> evaluate(SparkSession spark, String... args) {
-    return EvaluateJob.run(spark, EvaluateJob.Args.parse(args));
+  /**
+   * What {@code scripts/evaluate --model MODEL --data DATA MORE...} prints as JSON, run on {@code
+   * spark}.
+   */
+  static Map<String, Object> evaluate(SparkSession spark, Path model, Path data, String... more) {
+    List<String> args =
+        new ArrayList<>(List.of("--model", model.toString(), "--data", data.toString()));
+    args.addAll(List.of(more));
+    return EvaluateJob.run(spark, EvaluateJob.Args.parse(args.toArray(new String[0])));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkcnn.spark.testing.Failures.messageOf;
+import static org.sparkcnn.spark.testing.Messages.assertContains;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,11 +80,8 @@ class LabelSourcesTest extends SparkSessionTest {
     TestImages.generate(3, SIZE, 1, 2).writeFolder(tmp.resolve("three"), "c");
     String three =
         messageOf(() -> ImageFolderSource.open(jsc, tmp.resolve("three").toString(), BINARY));
-    assertTrue(
-        three.contains("received: 3 class folders [a, b, c]")
-            && three.contains("expected: 2 classes")
-            && three.contains("label_mode binary"),
-        three);
+    assertContains(
+        three, "received: 3 class folders [a, b, c]", "expected: 2 classes", "label_mode binary");
   }
 
   @Test
@@ -117,7 +115,7 @@ class LabelSourcesTest extends SparkSessionTest {
                     null,
                     false,
                     BadFilePolicy.FAIL));
-    assertTrue(idx.contains("label_mode multi_label cannot read IDX files"), idx);
+    assertContains(idx, "label_mode multi_label cannot read IDX files");
   }
 
   /** Blocks of a one-row-per-label DataFrame with a label column of {@code type}. */
@@ -143,11 +141,7 @@ class LabelSourcesTest extends SparkSessionTest {
   @Test
   void dataFrameLabelsThatDoNotFitTheModeNameRowValueAndMode() {
     String binary = decodeError(DataTypes.DoubleType, BINARY, 0.0, 1.0, 2.0);
-    assertTrue(
-        binary.contains("row 2")
-            && binary.contains("received: 2.0")
-            && binary.contains("label_mode binary"),
-        binary);
+    assertContains(binary, "row 2", "received: 2.0", "label_mode binary");
     ModelInput categorical = input(3, "softmax", "categorical_crossentropy", null);
     String twoHot =
         decodeError(
@@ -155,18 +149,13 @@ class LabelSourcesTest extends SparkSessionTest {
             categorical,
             new Double[] {0.0, 1.0, 0.0},
             new Double[] {1.0, 1.0, 0.0});
-    assertTrue(
-        twoHot.contains("row 1")
-            && twoHot.contains("[1.0, 1.0, 0.0]")
-            && twoHot.contains("not one-hot")
-            && twoHot.contains("label_mode categorical"),
-        twoHot);
+    assertContains(twoHot, "row 1", "[1.0, 1.0, 0.0]", "not one-hot", "label_mode categorical");
     String shortArray =
         decodeError(
             DataTypes.createArrayType(DataTypes.DoubleType),
             categorical,
             (Object) new Double[] {1.0, 0.0});
-    assertTrue(shortArray.contains("row 0") && shortArray.contains("2 values"), shortArray);
+    assertContains(shortArray, "row 0", "2 values");
     ModelInput multi = input(3, "sigmoid", "binary_crossentropy", null);
     String two =
         decodeError(
@@ -175,26 +164,16 @@ class LabelSourcesTest extends SparkSessionTest {
             new Integer[] {0, 1, 1},
             new Integer[] {1, 0, 0},
             new Integer[] {1, 2, 0});
-    assertTrue(
-        two.contains("row 2")
-            && two.contains("2 at index 1")
-            && two.contains("label_mode multi_label"),
-        two);
+    assertContains(two, "row 2", "2 at index 1", "label_mode multi_label");
     String scalarForMulti = decodeError(DataTypes.IntegerType, multi, 1);
-    assertTrue(
-        scalarForMulti.contains("unsupported type for label_mode multi_label")
-            && scalarForMulti.contains("received: int"),
-        scalarForMulti);
+    assertContains(scalarForMulti, "unsupported type for label_mode multi_label", "received: int");
     ModelInput ints = input(3, "softmax", "sparse_categorical_crossentropy", null);
     String arrayForInt =
         decodeError(
             DataTypes.createArrayType(DataTypes.IntegerType), ints, (Object) new Integer[] {1});
-    assertTrue(
-        arrayForInt.contains("unsupported type for label_mode int")
-            && arrayForInt.contains("array<int>"),
-        arrayForInt);
+    assertContains(arrayForInt, "unsupported type for label_mode int", "array<int>");
     String fraction = decodeError(DataTypes.DoubleType, ints, 1.5);
-    assertTrue(fraction.contains("row 0") && fraction.contains("received: 1.5"), fraction);
+    assertContains(fraction, "row 0", "received: 1.5");
   }
 
   @Test
@@ -219,15 +198,15 @@ class LabelSourcesTest extends SparkSessionTest {
   void modesThatDoNotFitTheModelAreRefusedWithTheModeTheyNeed() {
     String twoOutputs =
         messageOf(() -> input(2, "softmax", "sparse_categorical_crossentropy", "binary"));
-    assertTrue(
-        twoOutputs.contains("binary labels need exactly one output")
-            && twoOutputs.contains("received: label_mode binary")
-            && twoOutputs.contains("expected: label_mode int"),
-        twoOutputs);
+    assertContains(
+        twoOutputs,
+        "binary labels need exactly one output",
+        "received: label_mode binary",
+        "expected: label_mode int");
     String intWithBce = messageOf(() -> input(1, "sigmoid", "binary_crossentropy", "int"));
-    assertTrue(intWithBce.contains("int labels need sparse_categorical_crossentropy"), intWithBce);
+    assertContains(intWithBce, "int labels need sparse_categorical_crossentropy");
     String unknown = messageOf(() -> input(1, "sigmoid", "binary_crossentropy", "onehot"));
-    assertTrue(unknown.contains("unknown label_mode") && unknown.contains("multi_label"), unknown);
+    assertContains(unknown, "unknown label_mode", "multi_label");
     assertEquals(
         LabelMode.CATEGORICAL,
         input(3, "softmax", "binary_crossentropy", "categorical").targets().mode(),
