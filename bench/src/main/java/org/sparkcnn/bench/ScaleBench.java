@@ -17,6 +17,7 @@ import org.sparkcnn.core.model.Sequential;
 import org.sparkcnn.core.optim.Adam;
 import org.sparkcnn.core.optim.Optimizer;
 import org.sparkcnn.core.optim.Sgd;
+import org.sparkcnn.core.settings.TrainingSettings;
 import org.sparkcnn.spark.DistributedTrainer;
 import org.sparkcnn.spark.EpochReport;
 import org.sparkcnn.spark.ImageBlock;
@@ -394,11 +395,11 @@ public final class ScaleBench {
     long m = model.paramCount();
     TrainerOptions options =
         TrainerOptions.defaults()
-            .withBatchSize(p)
-            .withEpochs(2)
-            .withSync("driver-sync")
-            .withSeed(1)
-            .withTimeoutSeconds(300);
+            .with(TrainingSettings.BATCH_SIZE, p)
+            .with(TrainingSettings.EPOCHS, 2)
+            .with(TrainingSettings.SYNC, "driver-sync")
+            .with(TrainingSettings.SEED, 1L)
+            .with(TrainingSettings.TIMEOUT_SECONDS, 300);
     SyncTraffic.reset();
     List<EpochReport> h =
         new DistributedTrainer(jsc, model, options).syncTopology(topology).fit(data, null, null);

@@ -88,28 +88,6 @@ public final class TrainerOptions implements Serializable {
     return new TrainerOptions(changed);
   }
 
-  // Only for bench/ScaleBench, which another change to the sync channel is rewriting: remove these
-  // with their last caller (there: .with(BATCH_SIZE, p).with(EPOCHS, 2)...).
-  public TrainerOptions withBatchSize(int batchSize) {
-    return with(BATCH_SIZE, batchSize);
-  }
-
-  public TrainerOptions withEpochs(int epochs) {
-    return with(EPOCHS, epochs);
-  }
-
-  public TrainerOptions withSync(String sync) {
-    return with(SYNC, sync);
-  }
-
-  public TrainerOptions withSeed(long seed) {
-    return with(SEED, seed);
-  }
-
-  public TrainerOptions withTimeoutSeconds(int timeoutSeconds) {
-    return with(TIMEOUT_SECONDS, timeoutSeconds);
-  }
-
   private static TrainingSetting<?> known(TrainingSetting<?> setting) {
     if (!SETTINGS.contains(setting)) {
       throw ErrorText.problem("not a setting of a distributed fit")
