@@ -65,32 +65,50 @@ class SyncPortTest {
     }
   }
 
-  @Test
-  void strangersAreRefusedWhileTheRunGoesOnToIdenticalWeights() throws Exception {
-    float[] undisturbed = run(2, (r, g) -> {});
-    List<CompletableFuture<?>> strangers = new ArrayList<>();
+  /** What a test starts at the end of epoch 1, given the runner and its port's address. */
+  interface Disturbance {
+    void start(DriverSyncRunner runner, InetAddress address, int port);
+  }
+
+  /** A run's final weights, and its runner for what the test then asks it. */
+  record Disturbed(float[] weights, DriverSyncRunner runner) {}
+
+  /**
+   * A 2-epoch run that calls {@code disturbance} at the last step of epoch 1 (launch 1), so that
+   * what it starts meets the launch of epoch 2; the run must end within 50 s.
+   */
+  private static Disturbed runDisturbedAtEndOfEpoch1(Disturbance disturbance) {
     DriverSyncRunner[] seen = new DriverSyncRunner[1];
-    long[] refusedBefore = new long[1];
-    float[] disturbed =
+    float[] weights =
         assertTimeoutPreemptively(
             Duration.ofSeconds(50),
             () ->
                 run(
                     2,
                     (runner, global) -> {
-                      // At the last step of epoch 1: a silent stranger is then held open across
-                      // the launch of epoch 2, which used to wait for it.
                       if (global == 7) {
                         seen[0] = runner;
-                        InetAddress a = runner.address();
-                        int p = runner.port();
-                        strangers.add(async(() -> Strangers.silent(a, p)));
-                        strangers.add(async(() -> Strangers.garbage(a, p)));
-                        strangers.add(async(() -> Strangers.oversized(a, p)));
-                        strangers.add(async(() -> Strangers.forged(a, p, false)));
+                        disturbance.start(runner, runner.address(), runner.port());
                       }
                     }));
-    assertArrayEquals(undisturbed, disturbed, "strangers must not change a single bit");
+    return new Disturbed(weights, seen[0]);
+  }
+
+  @Test
+  void strangersAreRefusedWhileTheRunGoesOnToIdenticalWeights() throws Exception {
+    float[] undisturbed = run(2, (r, g) -> {});
+    List<CompletableFuture<?>> strangers = new ArrayList<>();
+    Disturbed disturbed =
+        runDisturbedAtEndOfEpoch1(
+            (runner, a, p) -> {
+              // The silent stranger is held open across the launch of epoch 2, which used to wait
+              // for it.
+              strangers.add(async(() -> Strangers.silent(a, p)));
+              strangers.add(async(() -> Strangers.garbage(a, p)));
+              strangers.add(async(() -> Strangers.oversized(a, p)));
+              strangers.add(async(() -> Strangers.forged(a, p, false)));
+            });
+    assertArrayEquals(undisturbed, disturbed.weights(), "strangers must not change a single bit");
     for (CompletableFuture<?> s : strangers) {
       assertNotNull(s.get(20, TimeUnit.SECONDS), "each stranger's connection was closed");
     }
@@ -98,10 +116,10 @@ class SyncPortTest {
     assertTrue(silentMillis < SyncServer.HANDSHAKE_MILLIS + 3_000, "silent held " + silentMillis);
     // The server closes a stranger's socket just before it counts the refusal.
     long deadline = System.currentTimeMillis() + 5_000;
-    while (seen[0].refusedConnections() < 4 && System.currentTimeMillis() < deadline) {
+    while (disturbed.runner().refusedConnections() < 4 && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
     }
-    assertEquals(4, seen[0].refusedConnections(), "every stranger refused");
+    assertEquals(4, disturbed.runner().refusedConnections(), "every stranger refused");
   }
 
   /**
@@ -114,35 +132,22 @@ class SyncPortTest {
   void lateTasksOfAnotherRunOrAnEarlierLaunchAreClosedUnserved() throws Exception {
     float[] undisturbed = run(2, (r, g) -> {});
     List<CompletableFuture<Object>> late = new ArrayList<>();
-    DriverSyncRunner[] seen = new DriverSyncRunner[1];
-    float[] disturbed =
-        assertTimeoutPreemptively(
-            Duration.ofSeconds(50),
-            () ->
-                run(
-                    2,
-                    (runner, global) -> {
-                      // At the last step of epoch 1 (launch 1): both wait in the port's queue
-                      // for launch 2, ahead of its real tasks.
-                      if (global == 7) {
-                        seen[0] = runner;
-                        InetAddress a = runner.address();
-                        int p = runner.port();
-                        byte[] key = runner.secret().key();
-                        SyncHello otherRun =
-                            new SyncHello(
-                                SyncHello.TASK, runner.runId() ^ 1, 2, 0, 0, "late", "run", 1);
-                        SyncHello earlierLaunch =
-                            new SyncHello(
-                                SyncHello.TASK, runner.runId(), 1, 1, 1, "late", "launch", 1);
-                        late.add(async(() -> Strangers.late(a, p, key, otherRun)));
-                        late.add(async(() -> Strangers.late(a, p, key, earlierLaunch)));
-                      }
-                    }));
-    assertArrayEquals(undisturbed, disturbed, "late tasks must not change a single bit");
+    Disturbed disturbed =
+        runDisturbedAtEndOfEpoch1(
+            (runner, a, p) -> {
+              // Both wait in the port's queue for launch 2, ahead of its real tasks.
+              byte[] key = runner.secret().key();
+              SyncHello otherRun =
+                  new SyncHello(SyncHello.TASK, runner.runId() ^ 1, 2, 0, 0, "late", "run", 1);
+              SyncHello earlierLaunch =
+                  new SyncHello(SyncHello.TASK, runner.runId(), 1, 1, 1, "late", "launch", 1);
+              late.add(async(() -> Strangers.late(a, p, key, otherRun)));
+              late.add(async(() -> Strangers.late(a, p, key, earlierLaunch)));
+            });
+    assertArrayEquals(undisturbed, disturbed.weights(), "late tasks must not change a single bit");
     assertEquals("closed", late.get(0).get(45, TimeUnit.SECONDS), "another run's task");
     assertEquals("closed", late.get(1).get(45, TimeUnit.SECONDS), "an earlier launch's task");
-    assertEquals(2, seen[0].lateTaskConnections(), "both counted as late");
+    assertEquals(2, disturbed.runner().lateTaskConnections(), "both counted as late");
   }
 
   /**
