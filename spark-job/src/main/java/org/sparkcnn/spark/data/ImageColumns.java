@@ -3,6 +3,8 @@ package org.sparkcnn.spark.data;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntPredicate;
+import java.util.function.IntUnaryOperator;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -249,15 +251,10 @@ public final class ImageColumns implements Serializable {
       case IMAGE_STRUCT -> {
         InternalRow s = row.getStruct(imageIndex, structSize);
         int[] at = structIndex;
-        String nullField =
-            s.isNullAt(at[HEIGHT])
-                ? "height"
-                : s.isNullAt(at[WIDTH]) ? "width" : s.isNullAt(at[CHANNELS]) ? "nChannels" : null;
         imageStruct(
-            nullField,
-            nullField != null ? 0 : s.getInt(at[HEIGHT]),
-            nullField != null ? 0 : s.getInt(at[WIDTH]),
-            nullField != null ? 0 : s.getInt(at[CHANNELS]),
+            s::isNullAt,
+            s::getInt,
+            at,
             s.isNullAt(at[ORIGIN]) ? null : s.getUTF8String(at[ORIGIN]),
             s.isNullAt(at[DATA]) ? null : s.getBinary(at[DATA]),
             entry,
@@ -430,17 +427,10 @@ public final class ImageColumns implements Serializable {
   private void imageStruct(Row image, Object entry, byte[] dest, int offset) {
     // A Row carries its own schema (a SQL function sees structs of any field order).
     int[] at = image.schema() == null ? structIndex : structIndex(image.schema());
-    String nullField =
-        image.isNullAt(at[HEIGHT])
-            ? "height"
-            : image.isNullAt(at[WIDTH])
-                ? "width"
-                : image.isNullAt(at[CHANNELS]) ? "nChannels" : null;
     imageStruct(
-        nullField,
-        nullField != null ? 0 : image.getInt(at[HEIGHT]),
-        nullField != null ? 0 : image.getInt(at[WIDTH]),
-        nullField != null ? 0 : image.getInt(at[CHANNELS]),
+        image::isNullAt,
+        image::getInt,
+        at,
         image.isNullAt(at[ORIGIN]) ? null : image.getString(at[ORIGIN]),
         (byte[]) image.get(at[DATA]),
         entry,
@@ -451,19 +441,24 @@ public final class ImageColumns implements Serializable {
   /**
    * The image struct's checks and pixels, whichever row format it came from.
    *
-   * @param nullField the first of height, width, nChannels that is null, or null
+   * @param isNullAt whether the struct's field at an index is null
+   * @param intAt the struct's int field at an index
+   * @param at the indexes of the fields (HEIGHT, WIDTH, CHANNELS, ...) in the struct
    * @param originValue the origin (a String or UTF8String), or null; only shown in errors
    */
   private void imageStruct(
-      String nullField,
-      int h,
-      int w,
-      int n,
+      IntPredicate isNullAt,
+      IntUnaryOperator intAt,
+      int[] at,
       Object originValue,
       byte[] data,
       Object entry,
       byte[] dest,
       int offset) {
+    String nullField =
+        isNullAt.test(at[HEIGHT])
+            ? "height"
+            : isNullAt.test(at[WIDTH]) ? "width" : isNullAt.test(at[CHANNELS]) ? "nChannels" : null;
     if (nullField != null) {
       throw imageError(entry, "Image struct field is null")
           .received(nullField + " = null")
@@ -473,6 +468,9 @@ public final class ImageColumns implements Serializable {
           .hint("the struct was built by hand or the image failed to load; drop such rows.")
           .build();
     }
+    int h = intAt.applyAsInt(at[HEIGHT]);
+    int w = intAt.applyAsInt(at[WIDTH]);
+    int n = intAt.applyAsInt(at[CHANNELS]);
     int c = input.channels();
     boolean sizeOk = h == input.height() && w == input.width();
     boolean channelsOk = c == 1 ? n == 1 : c == 3 && (n == 1 || n == 3 || n == 4);

@@ -16,9 +16,13 @@ import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkcnn.spark.ImageBlock;
@@ -262,6 +266,45 @@ class ImageSourcesTest extends SparkSessionTest {
     String idx =
         messageOf(() -> IdxSource.open(jsc, tmp.resolve("size/train").toString(), bigger, null));
     assertContains(idx, "received: 6 x 6 x 1", "expected: 8 x 8 x 1");
+  }
+
+  /**
+   * A null height or nChannels in an image struct is named, read from a Row (a DataFrame source, a
+   * SQL function) and from Spark's internal row (batch scoring): two paths to one check.
+   */
+  @Test
+  void aNullImageStructFieldIsNamedInRowsAndInternalRows() {
+    // Spark's own image schema declares the fields non-null; a struct built by hand may not.
+    StructType nullable =
+        new StructType(
+            Arrays.stream(ImageSchema.columnSchema().fields())
+                .map(f -> new StructField(f.name(), f.dataType(), true, f.metadata()))
+                .toArray(StructField[]::new));
+    StructType schema = new StructType().add("image", nullable).add("label", DataTypes.IntegerType);
+    ImageColumns columns = ImageColumns.of(schema, "image", "label", INPUT);
+    byte[] data = Arrays.copyOf(IMAGES.pixels, SIZE * SIZE);
+    byte[] dest = new byte[SIZE * SIZE];
+    String[] names = {"origin", "height", "width", "nChannels"};
+    for (int field : new int[] {1, 3}) {
+      Object[] struct = {"mem://0", SIZE, SIZE, 1, 0, data};
+      struct[field] = null;
+      Row row = RowFactory.create(RowFactory.create(struct), 0);
+      Object[] internalStruct = struct.clone();
+      internalStruct[0] = UTF8String.fromString("mem://0");
+      InternalRow internal =
+          new GenericInternalRow(new Object[] {new GenericInternalRow(internalStruct), 0});
+      String expected = names[field] + " = null";
+      assertContains(
+          messageOf(() -> columns.decodeImage(row, 0L, dest, 0)),
+          "Image struct field is null",
+          expected,
+          "row 0");
+      assertContains(
+          messageOf(() -> columns.decodeImage(internal, "row 0", dest, 0)),
+          "Image struct field is null",
+          expected,
+          "row 0");
+    }
   }
 
   @Test

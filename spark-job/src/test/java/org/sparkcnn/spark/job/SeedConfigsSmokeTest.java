@@ -3,7 +3,6 @@ package org.sparkcnn.spark.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +18,7 @@ import org.sparkcnn.core.io.Json;
 import org.sparkcnn.core.io.JsonFields;
 import org.sparkcnn.datasets.seeddata.SeedData;
 import org.sparkcnn.spark.testing.SparkSessionTest;
+import org.sparkcnn.spark.testing.TestImages;
 
 /**
  * The three seed configs in conf/ run end to end, as shipped except for the data (a tiny
@@ -41,29 +41,10 @@ class SeedConfigsSmokeTest extends SparkSessionTest {
    * n random 28 x 28 images with labels 0..9 in turn, as gzipped IDX files like Fashion-MNIST's.
    */
   private static void writeIdx(Path prefix, int n, long seed) throws IOException {
-    Files.createDirectories(prefix.getParent());
     byte[] pixels = new byte[n * 28 * 28];
     new Random(seed).nextBytes(pixels);
-    try (DataOutputStream out =
-        new DataOutputStream(
-            new GZIPOutputStream(
-                Files.newOutputStream(Path.of(prefix + "-images-idx3-ubyte.gz"))))) {
-      out.writeInt(0x803);
-      out.writeInt(n);
-      out.writeInt(28);
-      out.writeInt(28);
-      out.write(pixels);
-    }
-    try (DataOutputStream out =
-        new DataOutputStream(
-            new GZIPOutputStream(
-                Files.newOutputStream(Path.of(prefix + "-labels-idx1-ubyte.gz"))))) {
-      out.writeInt(0x801);
-      out.writeInt(n);
-      for (int i = 0; i < n; i++) {
-        out.write(i % 10);
-      }
-    }
+    int[] labels = IntStream.range(0, n).map(i -> i % 10).toArray();
+    TestImages.of(28, pixels, labels).writeIdx(prefix, true);
   }
 
   /** Runs conf/NAME.json for one epoch on the tiny data; returns metrics.json as written. */

@@ -46,6 +46,11 @@ public final class TestImages {
     return new TestImages(n, size, pixels, labels);
   }
 
+  /** The images in {@code pixels} (N x size x size, N = the number of labels), as given. */
+  public static TestImages of(int size, byte[] pixels, int[] labels) {
+    return new TestImages(labels.length, size, pixels, labels);
+  }
+
   public int pixel(int image, int k) {
     return pixels[image * size * size + k] & 0xFF;
   }
