@@ -611,6 +611,7 @@ final class DriverSyncRunner implements EpochRunner {
       if (!sharded) {
         return ReductionTree.reduce(parts, 0, partitions);
       }
+      acknowledge(step);
       // Every owner completed the same tree for its shard: the stats of each are the whole step's.
       if (fullGradient == null || fullGradient.length != n) {
         fullGradient = new float[n];
@@ -628,6 +629,20 @@ final class DriverSyncRunner implements EpochRunner {
           first.count(),
           first.correct(),
           first.slowestComputeNanos());
+    }
+
+    /** Sharded: tells every group that this step's sums are taken (its run-ahead window moves). */
+    private void acknowledge(int step) throws TaskLostException {
+      byte[] ack = SyncProtocol.buffer(SyncProtocol.ACK_BYTES);
+      int length = SyncProtocol.encodeAck(ack, step);
+      for (Group group : groups) {
+        try {
+          group.channel.send(ack, length);
+          bytesSent += length;
+        } catch (IOException e) {
+          throw lost(group, false, "sending an acknowledgement failed: " + e.getMessage(), e);
+        }
+      }
     }
 
     /** Star: every group gets all the weights of the step (one encoding). */

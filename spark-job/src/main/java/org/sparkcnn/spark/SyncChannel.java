@@ -55,7 +55,7 @@ import org.sparkcnn.core.errors.ErrorText;
  */
 final class SyncChannel implements AutoCloseable {
   static final int MAGIC = 0x53434e4e; // "SCNN"
-  static final int VERSION = 3;
+  static final int VERSION = 4;
   static final int NONCE_BYTES = 32;
   static final int MAC_BYTES = 32;
   static final int HANDSHAKE_BYTES = 1024;

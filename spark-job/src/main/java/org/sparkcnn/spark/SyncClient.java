@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.spark.TaskContext;
 import org.sparkcnn.core.io.Json;
@@ -42,6 +43,12 @@ final class SyncClient {
   }
 
   static volatile FaultPlan faults;
+
+  /**
+   * The most steps a sharded group of this JVM had started beyond the driver's last acknowledgement
+   * (at most {@link SyncProtocol#RUN_AHEAD_STEPS}); tests reset and read it.
+   */
+  static final AtomicInteger RUN_AHEAD_SEEN = new AtomicInteger();
 
   private SyncClient() {}
 
@@ -286,7 +293,16 @@ final class SyncClient {
     SyncProtocol.Start start = SyncProtocol.decodeStart(b, params, lo, hi);
     Optimizer optimizer = driver.newShardOptimizer();
     optimizer.restore(start.iterations(), start.state(), hi - lo);
+    int acked = start.fromStep() - 1;
     for (int step = start.fromStep(); step < start.toStep(); step++) {
+      if (step - acked > SyncProtocol.RUN_AHEAD_STEPS) {
+        acked =
+            awaitAck(channel, acked, step - SyncProtocol.RUN_AHEAD_STEPS, driver.timeoutMillis());
+        if (acked == ENDED) {
+          return;
+        }
+      }
+      RUN_AHEAD_SEEN.accumulateAndGet(step - acked, Math::max);
       long cpu = SyncTraffic.cpuNanos();
       shards.gatherWeights(step, params);
       SyncTraffic.Side.GROUP.cpu(SyncTraffic.cpuNanos() - cpu);
@@ -303,11 +319,30 @@ final class SyncClient {
         optimizer.apply(params, lo, mean);
       }
     }
-    b = channel.receive(4, driver.timeoutMillis());
-    op = b.getInt();
-    if (op != SyncProtocol.DONE && op != SyncProtocol.ABORT) {
-      throw new IOException("unexpected message " + op + " from the driver after the last step");
+    awaitAck(channel, acked, Integer.MAX_VALUE, driver.timeoutMillis());
+  }
+
+  /** What {@link #awaitAck} returns when the driver ended the launch (DONE or ABORT). */
+  private static final int ENDED = Integer.MIN_VALUE;
+
+  /**
+   * Reads the driver's acknowledgements until it has taken the sums of step {@code needed}; returns
+   * the last step acknowledged, or {@link #ENDED} when the driver ends the launch instead.
+   */
+  private static int awaitAck(SyncChannel channel, int acked, int needed, int timeoutMillis)
+      throws IOException {
+    while (acked < needed) {
+      ByteBuffer b = channel.receive(SyncProtocol.ACK_BYTES, timeoutMillis);
+      int op = b.getInt();
+      if (op == SyncProtocol.DONE || op == SyncProtocol.ABORT) {
+        return ENDED;
+      }
+      if (op != SyncProtocol.ACK) {
+        throw new IOException("unexpected message " + op + " from the driver; expected ACK");
+      }
+      acked = Math.max(acked, b.getInt());
     }
+    return acked;
   }
 
   /**

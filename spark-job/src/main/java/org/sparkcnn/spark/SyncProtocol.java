@@ -34,6 +34,8 @@ import org.sparkcnn.core.errors.ErrorText;
  *                           iterations:long n:int weights:float[n] k:int, k times: slot:text
  *                           values:float[n]     (sharded topology: once per launch, the group's
  *                           shard of the weights and of the optimizer's state at fromStep)
+ * driver → task  ACK        op=6:int step:int      (sharded: the driver has taken the sums of
+ *                           steps up to this one; a group runs at most RUN_AHEAD_STEPS ahead)
  * driver → task  DONE       op=2:int                   (the epoch is over: end the task)
  * driver → task  ABORT      op=3:int                   (the stage is being relaunched: end quietly)
  * task → driver  RESULT     op=10:int step:int k:int, then k times (the tree nodes, in order):
@@ -70,6 +72,7 @@ final class SyncProtocol {
   static final int PEER_LOST = 14;
   static final int START = 4;
   static final int PEERS = 5;
+  static final int ACK = 6;
   static final int SHARD = 20;
   static final int SLICES = 21;
   private static final int MAX_HOST = 255;
@@ -79,6 +82,16 @@ final class SyncProtocol {
 
   /** Silence after which the driver declares a task stalled (a frozen or unreachable executor). */
   static final int STALL_MILLIS = 6000;
+
+  /**
+   * How many steps' sums a sharded group may have sent the driver beyond the last one the driver
+   * acknowledged: the group then waits for an ACK, so a busy driver holds back the executors
+   * instead of having up to a socket buffer of sums (several steps of a small model) pile up.
+   */
+  static final int RUN_AHEAD_STEPS = 8;
+
+  /** The largest frame the driver sends a sharded group after START: ACK, DONE or ABORT. */
+  static final int ACK_BYTES = 8;
 
   /** The most optimizer state slots a START carries (Adam keeps two). */
   static final int MAX_SLOTS = 4;
@@ -229,6 +242,11 @@ final class SyncProtocol {
   static int encodeOp(byte[] buf, int op) {
     body(buf).putInt(op);
     return 4;
+  }
+
+  static int encodeAck(byte[] buf, int step) {
+    body(buf).putInt(ACK).putInt(step);
+    return ACK_BYTES;
   }
 
   static int encodeGroup(byte[] buf, int[] partitions, String peerHost, int peerPort) {

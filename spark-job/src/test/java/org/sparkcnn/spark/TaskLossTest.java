@@ -143,24 +143,50 @@ class TaskLossTest extends SparkSessionTest {
    */
   @Test
   void shardedExecutorsWaitOutABusyDriver() {
-    float[] star = wide(SyncTopology.STAR, -1).weights();
+    float[] star = longEpoch(wide(), SyncTopology.STAR, -1, 0).weights();
     DriverSyncRunner.testGroups = p -> p;
     Outcome o =
         assertTimeoutPreemptively(
-            Duration.ofSeconds(90), () -> wide(SyncTopology.SHARDED, 1), TaskThreads::describe);
+            Duration.ofSeconds(90),
+            () -> longEpoch(wide(), SyncTopology.SHARDED, 1, SyncProtocol.STALL_MILLIS + 2_000),
+            TaskThreads::describe);
     assertEquals(0, o.taskFailures(), "a busy driver is not a lost executor");
     assertArrayEquals(star, o.weights());
   }
 
-  /** One epoch of 39 steps of a 1.09M-weight model; the driver pauses before step pauseAt. */
-  private static Outcome wide(SyncTopology topology, long pauseAt) {
-    Sequential m =
-        new Sequential()
-            .add(new Flatten().inputShape(TestBlocks.SIZE, TestBlocks.SIZE, 1))
-            .add(new Dense(16_000, "relu"))
-            .add(new Dense(TestBlocks.CLASSES, "softmax"))
-            .seed(3)
-            .compile("sparse_categorical_crossentropy", new Sgd(0.01), "accuracy");
+  /**
+   * A sharded group starts at most RUN_AHEAD_STEPS steps beyond the driver's last acknowledgement,
+   * and waits for a busy driver (here 1 s before one step) instead of sending on; the weights are
+   * the star's.
+   */
+  @Test
+  void shardedExecutorsRunAheadOfTheDriverByAtMostTheWindow() {
+    float[] star = longEpoch(TestBlocks.model(5), SyncTopology.STAR, -1, 0).weights();
+    DriverSyncRunner.testGroups = p -> p;
+    SyncClient.RUN_AHEAD_SEEN.set(0);
+    Outcome o =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60),
+            () -> longEpoch(TestBlocks.model(5), SyncTopology.SHARDED, 3, 1_000),
+            TaskThreads::describe);
+    assertEquals(0, o.taskFailures());
+    assertEquals(SyncProtocol.RUN_AHEAD_STEPS, SyncClient.RUN_AHEAD_SEEN.get());
+    assertArrayEquals(star, o.weights());
+  }
+
+  /** A 1.09M-weight model. */
+  private static Sequential wide() {
+    return new Sequential()
+        .add(new Flatten().inputShape(TestBlocks.SIZE, TestBlocks.SIZE, 1))
+        .add(new Dense(16_000, "relu"))
+        .add(new Dense(TestBlocks.CLASSES, "softmax"))
+        .seed(3)
+        .compile("sparse_categorical_crossentropy", new Sgd(0.01), "accuracy");
+  }
+
+  /** One epoch of 39 steps; the driver pauses pauseMillis before global step pauseAt. */
+  private static Outcome longEpoch(
+      Sequential m, SyncTopology topology, long pauseAt, long pauseMillis) {
     TrainingPlan plan = RunnerHarness.plan(m, 78, 2, 9);
     try (DriverSyncRunner runner =
         new DriverSyncRunner(jsc, data, plan, 60, 0, topology, m.optimizer())) {
@@ -173,7 +199,7 @@ class TaskLossTest extends SparkSessionTest {
               g -> {
                 if (g == pauseAt) {
                   try {
-                    Thread.sleep(SyncProtocol.STALL_MILLIS + 2_000);
+                    Thread.sleep(pauseMillis);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
