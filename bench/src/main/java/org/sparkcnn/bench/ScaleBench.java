@@ -370,15 +370,16 @@ public final class ScaleBench {
   }
 
   /**
-   * Sharded: the driver's own time per step, seconds: receiving M floats from the E owners and
-   * applying the optimizer to its copy, in parallel with the executors' next step.
+   * Sharded: the driver's own time per step, seconds: receiving M floats from the E owners,
+   * acknowledging the step to each and applying the optimizer to its copy, in parallel with the
+   * executors' next step.
    */
   static double shardedDriver(int e, long m, Costs costs) {
     double bytes = 4.0 * m;
     return costs.net().hopS()
         + bytes / costs.net().linkBytesPerS()
         + costs.perByte() * bytes
-        + costs.perFrame() * e
+        + costs.perFrame() * 2 * e
         + OPTIMIZER_S_PER_WEIGHT * m;
   }
 
