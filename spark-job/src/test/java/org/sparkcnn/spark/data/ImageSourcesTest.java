@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkcnn.spark.testing.Failures.messageOf;
 import static org.sparkcnn.spark.testing.Messages.assertContains;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -227,6 +228,12 @@ class ImageSourcesTest extends SparkSessionTest {
         });
   }
 
+  /** The error of IdxSource for IMAGES written to tmp/PREFIX and read for {@code input}. */
+  private static String idxError(String prefix, boolean gzip, ModelInput input) throws IOException {
+    IMAGES.writeIdx(tmp.resolve(prefix), gzip);
+    return messageOf(() -> IdxSource.open(jsc, tmp.resolve(prefix).toString(), input, null));
+  }
+
   private static String decodeError(Dataset<Row> df, ModelInput input) {
     return messageOf(
         () ->
@@ -262,9 +269,7 @@ class ImageSourcesTest extends SparkSessionTest {
     String struct =
         decodeError(frame(ImageSchema.columnSchema(), ImageSourcesTest::imageStruct), bigger);
     assertContains(struct, "Image size differs", "origin mem://");
-    IMAGES.writeIdx(tmp.resolve("size/train"), false);
-    String idx =
-        messageOf(() -> IdxSource.open(jsc, tmp.resolve("size/train").toString(), bigger, null));
+    String idx = idxError("size/train", false, bigger);
     assertContains(idx, "received: 6 x 6 x 1", "expected: 8 x 8 x 1");
   }
 
@@ -314,9 +319,7 @@ class ImageSourcesTest extends SparkSessionTest {
         decodeError(
             frame(DataTypes.createArrayType(DataTypes.IntegerType), ImageSourcesTest::ints), three);
     assertContains(df, "Label out of range", "received: 3", "0..2");
-    IMAGES.writeIdx(tmp.resolve("labels/train"), true);
-    String idx =
-        messageOf(() -> IdxSource.open(jsc, tmp.resolve("labels/train").toString(), three, null));
+    String idx = idxError("labels/train", true, three);
     assertContains(idx, "Label out of range", "label ");
   }
 
